@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make gen` and `make test`.
+# Each installs what it needs into .venv from pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: gen check test lint typecheck clean
+
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(RUNTIME_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+## Regenerate generated/ from schema/ and queries/ (no database needed).
+gen: $(RUNTIME_STAMP)
+	$(PY) -m generator generate
+
+## Drift check: exit 1 with a diff when generated/ is stale, missing or extra files.
+check: $(RUNTIME_STAMP)
+	$(PY) -m generator check
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check generator tests
+	$(PY) -m ruff format --check generator tests
+
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy --strict generator
+	cd generated && ../$(PY) -m mypy --strict chatdb
+
+## Everything CI runs: drift check, lint, type checks, and the test suite on real PostgreSQL.
+test: $(DEV_STAMP)
+	$(PY) -m generator check
+	$(MAKE) --no-print-directory lint typecheck
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,848 @@
+"""Analyse stage: parameter and result types of a statement, from the catalog.
+
+A statement is resolved scope by scope, the way PostgreSQL's parser does it:
+FROM items first (tables, views, CTEs, subqueries, with outer joins making
+their side nullable), then parameters from the context they appear in
+(comparisons, INSERT column lists, SET targets, LIMIT, casts), then the
+result columns. Types are PostgreSQL ``typname`` values; nullability follows
+PostgreSQL (``count`` is never null, ``sum``/``max`` over no rows are, a
+scalar subquery may be).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from generator.catalog import Catalog, Column
+from generator.pgtypes import PgType, from_sqlglot
+
+STAR_MARKER = "__sqlgen_star_"
+
+BOOL = PgType("bool")
+TEXT = PgType("text")
+INT4 = PgType("int4")
+INT8 = PgType("int8")
+NUMERIC = PgType("numeric")
+FLOAT8 = PgType("float8")
+TIMESTAMPTZ = PgType("timestamptz")
+UNKNOWN = PgType("unknown")
+
+
+class AnalysisError(Exception):
+    """A statement that does not type-check against the catalog."""
+
+    def __init__(self, message: str, node: exp.Expr | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+@dataclass(frozen=True)
+class Typed:
+    """An expression's type (None when not known), nullability and origin."""
+
+    type: PgType | None
+    nullable: bool
+    table: str | None = None
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    type: PgType
+    nullable: bool
+    table: str | None = None
+    column: str | None = None
+
+
+@dataclass
+class Param:
+    """A statement parameter; ``type`` is filled in by the analysis."""
+
+    number: int
+    name: str
+    nullable: bool = False
+    type: PgType | None = None
+    node: exp.Expr | None = None
+    forced_nullable: bool = False
+    hint: str | None = None
+
+
+@dataclass
+class Source:
+    """A FROM item as a query sees it: an alias, columns, and outer-join nullability."""
+
+    alias: str
+    columns: list[ResultColumn]
+    nullable: bool = False
+
+
+@dataclass
+class Scope:
+    sources: list[Source] = field(default_factory=list)
+    outer: Scope | None = None
+    ctes: dict[str, list[ResultColumn]] = field(default_factory=dict)
+
+    def all_ctes(self) -> dict[str, list[ResultColumn]]:
+        inherited = self.outer.all_ctes() if self.outer is not None else {}
+        return {**inherited, **self.ctes}
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyse_statement` learns about one statement."""
+
+    columns: list[ResultColumn]
+    params: dict[int, Param]
+    star_expansions: dict[int, list[tuple[str, str]]]
+    insert_table: str | None = None
+
+
+def _ident(node: exp.Expr | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    if isinstance(node, exp.Column | exp.Table | exp.TableAlias):
+        return _ident(node.this)
+    return node.name.lower()
+
+
+def _table_name(node: exp.Table) -> str:
+    schema = _ident(node.args.get("db")) if node.args.get("db") else ""
+    name = _ident(node.this)
+    return name if schema in ("", "public", "pg_catalog") else f"{schema}.{name}"
+
+
+def _unparen(node: exp.Expr) -> exp.Expr:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def infer_relation_columns(catalog: Catalog, query: exp.Expr) -> list[Column]:
+    """Columns of a view or ``CREATE TABLE AS``: names, types, and nullability."""
+    analysis = analyse_statement(catalog, query, {})
+    unknown = next((p for p in analysis.params.values()), None)
+    if unknown is not None:
+        raise AnalysisError("a view cannot have parameters", unknown.node)
+    return [Column(c.name, c.type, not c.nullable) for c in analysis.columns]
+
+
+def analyse_statement(catalog: Catalog, statement: exp.Expr, params: dict[int, Param]) -> Analysis:
+    """Resolve a query; raises AnalysisError at the first problem."""
+    analyser = _Analyser(catalog, params)
+    columns = analyser.statement(statement, Scope())
+    for param in params.values():
+        if param.type is None:
+            raise AnalysisError(
+                f"could not determine the type of parameter {param.name}; add a cast, "
+                f"for example {param.name}::text",
+                param.node,
+            )
+    return Analysis(columns, params, analyser.star_expansions, analyser.insert_table)
+
+
+class _Analyser:
+    def __init__(self, catalog: Catalog, params: dict[int, Param]) -> None:
+        self.catalog = catalog
+        self.params = params
+        self.star_expansions: dict[int, list[tuple[str, str]]] = {}
+        self.insert_table: str | None = None
+
+    # --- statements ------------------------------------------------------------------
+
+    def statement(self, node: exp.Expr, outer: Scope) -> list[ResultColumn]:
+        node = _unparen(node)
+        if isinstance(node, exp.Subquery):
+            return self.statement(node.this, outer)
+        scope = Scope(outer=outer)
+        self._ctes(node, scope)
+        if isinstance(node, exp.Select):
+            return self._select(node, scope)
+        if isinstance(node, exp.SetOperation):
+            return self._set_operation(node, scope)
+        if isinstance(node, exp.Insert):
+            return self._insert(node, scope)
+        if isinstance(node, exp.Update):
+            return self._update(node, scope)
+        if isinstance(node, exp.Delete):
+            return self._delete(node, scope)
+        if isinstance(node, exp.Values):
+            return self._values(node, scope)
+        raise AnalysisError(f"unsupported statement: {node.key.upper()}", node)
+
+    def _ctes(self, node: exp.Expr, scope: Scope) -> None:
+        with_ = node.args.get("with_") or node.args.get("with")
+        if not isinstance(with_, exp.With):
+            return
+        for cte in with_.expressions:
+            columns = self.statement(cte.this, scope)
+            alias = cte.args.get("alias")
+            names = [_ident(c) for c in alias.columns] if alias is not None else []
+            columns = [
+                ResultColumn(
+                    names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column
+                )
+                for i, c in enumerate(columns)
+            ]
+            scope.ctes[_ident(alias)] = columns
+
+    def _select(self, node: exp.Select, scope: Scope) -> list[ResultColumn]:
+        from_ = node.args.get("from_") or node.args.get("from")
+        if from_ is not None:
+            self._from_item(from_.this, scope, nullable=False)
+        for join in node.args.get("joins") or []:
+            self._join(join, scope)
+        for key in ("where", "group", "having", "qualify"):
+            if node.args.get(key) is not None:
+                self._infer(node.args[key], scope)
+        for key in ("limit", "offset"):
+            clause = node.args.get(key)
+            if clause is not None:
+                self._bind_param(clause.args.get("expression"), INT8, scope)
+                self._infer(clause, scope)
+        columns = self._projection(node.expressions, scope)
+        order = node.args.get("order")
+        if order is not None:
+            self._infer(order, scope)
+        distinct = node.args.get("distinct")
+        if distinct is not None:
+            self._infer(distinct, scope)
+        return columns
+
+    def _set_operation(self, node: exp.SetOperation, scope: Scope) -> list[ResultColumn]:
+        left = self.statement(node.this, scope)
+        right = self.statement(node.expression, scope)
+        if len(left) != len(right):
+            raise AnalysisError(
+                "each side of a set operation must have the same number of columns", node
+            )
+        merged = []
+        for a, b in zip(left, right, strict=True):
+            chosen = a.type if a.type != UNKNOWN else b.type
+            merged.append(ResultColumn(a.name, chosen, a.nullable or b.nullable))
+        return merged
+
+    def _values(self, node: exp.Values, scope: Scope) -> list[ResultColumn]:
+        rows = [row.expressions for row in node.expressions]
+        if not rows:
+            return []
+        columns = []
+        for index, value in enumerate(rows[0]):
+            typed = self.type_of(value, scope)
+            columns.append(ResultColumn(f"column{index + 1}", typed.type or TEXT, typed.nullable))
+        return columns
+
+    def _target(self, node: exp.Expr, scope: Scope) -> tuple[str, list[ResultColumn]]:
+        table = node.this if isinstance(node, exp.Schema) else node
+        if not isinstance(table, exp.Table):
+            raise AnalysisError("expected a table", node)
+        name = _table_name(table)
+        found = self.catalog.tables.get(name)
+        if found is None:
+            raise AnalysisError(f'relation "{name}" does not exist', table)
+        columns = [
+            ResultColumn(c.name, c.type, not c.not_null, name, c.name) for c in found.columns
+        ]
+        alias = table.args.get("alias")
+        scope.sources.append(
+            Source(_ident(alias) if alias is not None else _ident(table.this), columns)
+        )
+        return name, columns
+
+    def _insert(self, node: exp.Insert, scope: Scope) -> list[ResultColumn]:
+        name, columns = self._target(node.this, scope)
+        self.insert_table = name
+        by_name = {c.name: c for c in columns}
+        if isinstance(node.this, exp.Schema) and node.this.expressions:
+            targets = []
+            for ident in node.this.expressions:
+                column = by_name.get(_ident(ident))
+                if column is None:
+                    raise AnalysisError(
+                        f'column "{_ident(ident)}" of relation "{name}" does not exist', ident
+                    )
+                targets.append(column)
+        else:
+            targets = columns
+        source = node.args.get("expression")
+        if isinstance(source, exp.Values):
+            for row in source.expressions:
+                values = row.expressions if isinstance(row, exp.Tuple) else [row]
+                if len(values) > len(targets):
+                    raise AnalysisError("INSERT has more expressions than target columns", row)
+                for value, target in zip(values, targets, strict=False):
+                    self._bind_target(value, target, scope)
+                    self._infer(value, scope)
+        elif isinstance(source, exp.Query):
+            select = source
+            if isinstance(select, exp.Select):
+                for value, target in zip(select.expressions, targets, strict=False):
+                    self._bind_target(value.unalias(), target, scope)
+            produced = self.statement(source, scope)
+            if len(produced) > len(targets):
+                raise AnalysisError("INSERT has more expressions than target columns", source)
+        conflict = node.args.get("conflict")
+        if conflict is not None:
+            excluded = Source(
+                "excluded",
+                [ResultColumn(c.name, c.type, c.nullable, name, c.name) for c in columns],
+            )
+            conflict_scope = Scope([*scope.sources, excluded], scope.outer, scope.ctes)
+            for assignment in conflict.expressions or []:
+                self._assignment(assignment, by_name, conflict_scope)
+            for key in ("where", "conflict_keys"):
+                value = conflict.args.get(key)
+                for part in value if isinstance(value, list) else [value]:
+                    if isinstance(part, exp.Expr):
+                        self._infer(part, conflict_scope)
+        return self._returning(node, scope)
+
+    def _assignment(self, node: exp.Expr, columns: dict[str, ResultColumn], scope: Scope) -> None:
+        if not isinstance(node, exp.EQ):
+            raise AnalysisError("expected column = value", node)
+        target = node.this
+        column = columns.get(_ident(target))
+        if column is None:
+            raise AnalysisError(f'column "{_ident(target)}" does not exist', target)
+        self._bind_target(node.expression, column, scope)
+        self._infer(node.expression, scope)
+
+    def _update(self, node: exp.Update, scope: Scope) -> list[ResultColumn]:
+        _, columns = self._target(node.this, scope)
+        from_ = node.args.get("from_") or node.args.get("from")
+        if from_ is not None:
+            self._from_item(from_.this, scope, nullable=False)
+        for join in node.args.get("joins") or []:
+            self._join(join, scope)
+        by_name = {c.name: c for c in columns}
+        for assignment in node.expressions:
+            self._assignment(assignment, by_name, scope)
+        if node.args.get("where") is not None:
+            self._infer(node.args["where"], scope)
+        return self._returning(node, scope)
+
+    def _delete(self, node: exp.Delete, scope: Scope) -> list[ResultColumn]:
+        self._target(node.this, scope)
+        for item in node.args.get("using") or []:
+            self._from_item(item, scope, nullable=False)
+        if node.args.get("where") is not None:
+            self._infer(node.args["where"], scope)
+        return self._returning(node, scope)
+
+    def _returning(self, node: exp.Expr, scope: Scope) -> list[ResultColumn]:
+        returning = node.args.get("returning")
+        if returning is None:
+            return []
+        return self._projection(returning.expressions, scope)
+
+    # --- FROM ------------------------------------------------------------------------
+
+    def _from_item(self, node: exp.Expr, scope: Scope, nullable: bool) -> Source:
+        alias_node = node.args.get("alias")
+        alias = _ident(alias_node) if alias_node is not None else ""
+        if isinstance(node, exp.Table) and not isinstance(node.this, exp.Anonymous):
+            name = _table_name(node)
+            ctes = scope.all_ctes()
+            if name in ctes:
+                columns = [
+                    ResultColumn(c.name, c.type, c.nullable, c.table, c.column) for c in ctes[name]
+                ]
+            else:
+                relation = self.catalog.relation_columns(name)
+                if relation is None:
+                    raise AnalysisError(f'relation "{name}" does not exist', node)
+                origin = name if name in self.catalog.tables else None
+                columns = [
+                    ResultColumn(c.name, c.type, not c.not_null, origin or name, c.name)
+                    for c in relation
+                ]
+            alias = alias or _ident(node.this)
+        elif isinstance(node, exp.Subquery):
+            inner = self.statement(
+                node.this, Scope(outer=scope if node.args.get("lateral") else scope.outer)
+            )
+            columns = inner
+            if not alias:
+                raise AnalysisError("subquery in FROM must have an alias", node)
+        elif isinstance(node, exp.Lateral):
+            columns = self.statement(node.this, scope)
+        elif isinstance(node, exp.Unnest):
+            columns = []
+            for index, value in enumerate(node.expressions):
+                typed = self.type_of(value, scope)
+                element = typed.type.element() if typed.type is not None else TEXT
+                columns.append(ResultColumn(f"unnest{index}" if index else "unnest", element, True))
+        else:
+            raise AnalysisError(f"unsupported FROM item: {node.sql(dialect='postgres')}", node)
+        if alias_node is not None and getattr(alias_node, "columns", None):
+            names = [_ident(c) for c in alias_node.columns]
+            columns = [
+                ResultColumn(
+                    names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column
+                )
+                for i, c in enumerate(columns)
+            ]
+        source = Source(alias, columns, nullable)
+        scope.sources.append(source)
+        return source
+
+    def _join(self, join: exp.Join, scope: Scope) -> None:
+        side = str(join.args.get("side") or "").upper()
+        if side in ("RIGHT", "FULL"):
+            for source in scope.sources:
+                source.nullable = True
+        self._from_item(join.this, scope, nullable=side in ("LEFT", "FULL"))
+        if join.args.get("on") is not None:
+            self._infer(join.args["on"], scope)
+
+    # --- projection ------------------------------------------------------------------
+
+    def _projection(self, items: list[exp.Expr], scope: Scope) -> list[ResultColumn]:
+        columns: list[ResultColumn] = []
+        for item in items:
+            star = self._star_of(item)
+            if star is not None:
+                marker, table = star
+                columns.extend(self._expand_star(marker, table, item, scope))
+                continue
+            self._infer(item, scope)
+            value = item.this if isinstance(item, exp.Alias) else item
+            name = (
+                _ident(item.args.get("alias"))
+                if isinstance(item, exp.Alias)
+                else _column_name(value)
+            )
+            typed = self.type_of(value, scope)
+            if typed.type is None:
+                raise AnalysisError(
+                    f'cannot determine the type of "{value.sql(dialect="postgres")}"; add a cast',
+                    value,
+                )
+            columns.append(
+                ResultColumn(name, typed.type, typed.nullable, typed.table, typed.column)
+            )
+        return columns
+
+    @staticmethod
+    def _star_of(item: exp.Expr) -> tuple[int | None, str | None] | None:
+        if isinstance(item, exp.Star):
+            return None, None
+        if isinstance(item, exp.Column):
+            table = _ident(item.args.get("table")) or None
+            if isinstance(item.this, exp.Star):
+                return None, table
+            if item.name.startswith(STAR_MARKER):
+                return int(item.name[len(STAR_MARKER) :]), table
+        return None
+
+    def _expand_star(
+        self, marker: int | None, table: str | None, node: exp.Expr, scope: Scope
+    ) -> list[ResultColumn]:
+        sources = scope.sources
+        if table is not None:
+            sources = [s for s in scope.sources if s.alias == table]
+            if not sources:
+                raise AnalysisError(f'missing FROM-clause entry for table "{table}"', node)
+        if not sources:
+            raise AnalysisError("SELECT * with no tables specified is not valid", node)
+        expanded = [
+            ResultColumn(c.name, c.type, c.nullable or s.nullable, c.table, c.column)
+            for s in sources
+            for c in s.columns
+        ]
+        if marker is not None:
+            self.star_expansions[marker] = [(s.alias, c.name) for s in sources for c in s.columns]
+        return expanded
+
+    # --- columns ---------------------------------------------------------------------
+
+    def _resolve_column(self, node: exp.Column, scope: Scope) -> Typed:
+        name = _ident(node)
+        table = _ident(node.args.get("table")) if node.args.get("table") else None
+        current: Scope | None = scope
+        while current is not None:
+            matches = [
+                (source, column)
+                for source in current.sources
+                if table is None or source.alias == table
+                for column in source.columns
+                if column.name == name
+            ]
+            if len(matches) > 1 and table is None:
+                raise AnalysisError(f'column reference "{name}" is ambiguous', node)
+            if matches:
+                source, column = matches[0]
+                return Typed(
+                    column.type, column.nullable or source.nullable, column.table, column.column
+                )
+            if table is not None and any(s.alias == table for s in current.sources):
+                raise AnalysisError(f"column {table}.{name} does not exist", node)
+            current = current.outer
+        if table is not None:
+            raise AnalysisError(f'missing FROM-clause entry for table "{table}"', node)
+        raise AnalysisError(f'column "{name}" does not exist', node)
+
+    # --- parameters ------------------------------------------------------------------
+
+    def _param_of(self, node: exp.Expr | None) -> Param | None:
+        if node is None:
+            return None
+        node = _unparen(node)
+        if isinstance(node, exp.Parameter) and node.this is not None and node.this.is_int:
+            return self.params.get(int(node.this.name))
+        return None
+
+    def _bind_param(
+        self,
+        node: exp.Expr | None,
+        pg_type: PgType | None,
+        scope: Scope,
+        hint: str | None = None,
+    ) -> None:
+        param = self._param_of(node)
+        if param is None:
+            return
+        if param.type is None and pg_type is not None and pg_type != UNKNOWN:
+            param.type = pg_type
+        if param.hint is None and hint is not None:
+            param.hint = hint
+
+    def _bind_target(self, value: exp.Expr, target: ResultColumn, scope: Scope) -> None:
+        param = self._param_of(value)
+        if param is None:
+            return
+        self._bind_param(value, target.type, scope, hint=target.name)
+        if target.nullable and not param.forced_nullable:
+            param.nullable = True
+
+    def _infer(self, node: exp.Expr, scope: Scope) -> None:
+        """Bind parameter types from the context each one appears in."""
+        if isinstance(node, exp.Subquery | exp.Query):
+            self.statement(node, scope)
+            return
+        self._infer_here(node, scope)
+        for child in node.iter_expressions():
+            self._infer(child, scope)
+
+    def _infer_here(self, node: exp.Expr, scope: Scope) -> None:
+        if isinstance(node, exp.Cast):
+            self._bind_param(node.this, from_sqlglot(node.to), scope)
+        elif isinstance(node, exp.Binary) and not isinstance(node, exp.Connector):
+            left, right = node.this, node.expression
+            if isinstance(node, exp.Like | exp.ILike):
+                self._bind_param(left, TEXT, scope)
+                self._bind_param(right, TEXT, scope)
+                return
+            if isinstance(_unparen(right), exp.Any | exp.All):
+                inner = _unparen(right).this
+                left_type = self.type_of(left, scope).type
+                self._bind_param(inner, left_type.array_of() if left_type else None, scope)
+                self._bind_param(left, self._element(self.type_of(inner, scope).type), scope)
+                return
+            self._bind_param(left, self._operand_type(right, scope), scope, _hint(right))
+            self._bind_param(right, self._operand_type(left, scope), scope, _hint(left))
+        elif isinstance(node, exp.In):
+            this_type = self.type_of(node.this, scope).type
+            for value in node.expressions:
+                self._bind_param(value, this_type, scope)
+            query = node.args.get("query")
+            if query is not None and this_type is None:
+                inner = self.statement(query, scope)
+                if inner:
+                    self._bind_param(node.this, inner[0].type, scope)
+            elif this_type is None and node.expressions:
+                self._bind_param(node.this, self.type_of(node.expressions[0], scope).type, scope)
+        elif isinstance(node, exp.Between):
+            this_type = self.type_of(node.this, scope).type
+            self._bind_param(node.args.get("low"), this_type, scope)
+            self._bind_param(node.args.get("high"), this_type, scope)
+        elif isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
+            args = [node.this, *node.expressions]
+            known = next((t for t in (self.type_of(a, scope).type for a in args) if t), None)
+            for arg in args:
+                self._bind_param(arg, known, scope)
+
+    def _operand_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
+        return self.type_of(node, scope).type
+
+    @staticmethod
+    def _element(pg_type: PgType | None) -> PgType | None:
+        return pg_type.element() if pg_type is not None and pg_type.array_dims else None
+
+    # --- expression types ------------------------------------------------------------
+
+    def type_of(self, node: exp.Expr, scope: Scope) -> Typed:
+        node = _unparen(node)
+        if isinstance(node, exp.Column):
+            if isinstance(node.this, exp.Star):
+                raise AnalysisError("* is not allowed here", node)
+            return self._resolve_column(node, scope)
+        if isinstance(node, exp.Parameter):
+            param = self._param_of(node)
+            if param is None:
+                raise AnalysisError("unknown parameter", node)
+            return Typed(param.type, param.nullable)
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return Typed(TEXT, False)
+            text = node.name
+            if text.isdigit():
+                return Typed(INT4 if int(text) < 2**31 else INT8, False)
+            return Typed(NUMERIC, False)
+        if isinstance(node, exp.Boolean):
+            return Typed(BOOL, False)
+        if isinstance(node, exp.Null):
+            return Typed(None, True)
+        if isinstance(node, exp.Cast):
+            inner = self.type_of(node.this, scope)
+            return Typed(from_sqlglot(node.to), inner.nullable)
+        if isinstance(node, exp.Alias):
+            return self.type_of(node.this, scope)
+        if isinstance(node, exp.Subquery | exp.Query):
+            columns = self.statement(node, scope)
+            if len(columns) != 1:
+                raise AnalysisError("subquery must return only one column", node)
+            return Typed(columns[0].type, True)
+        if isinstance(node, exp.Exists):
+            self.statement(node.this, scope)
+            return Typed(BOOL, False)
+        if isinstance(node, exp.Is):
+            self.type_of(node.this, scope)
+            return Typed(BOOL, False)
+        if isinstance(node, exp.Predicate | exp.Connector | exp.Not):
+            return Typed(BOOL, self._any_nullable(node, scope))
+        if isinstance(node, exp.Window):
+            return self.type_of(node.this, scope)
+        if isinstance(node, exp.JSONExtractScalar):
+            self.type_of(node.this, scope)
+            return Typed(TEXT, True)
+        if isinstance(node, exp.JSONExtract):
+            source = self.type_of(node.this, scope)
+            return Typed(
+                source.type
+                if source.type in (PgType("json"), PgType("jsonb"))
+                else PgType("jsonb"),
+                True,
+            )
+        if isinstance(node, exp.DPipe):
+            left = self.type_of(node.this, scope)
+            right = self.type_of(node.expression, scope)
+            result = left.type if left.type is not None and left.type.array_dims else TEXT
+            return Typed(result, left.nullable or right.nullable)
+        if isinstance(node, exp.Binary):
+            return self._arithmetic(node, scope)
+        if isinstance(node, exp.Neg | exp.BitwiseNot):
+            return self.type_of(node.this, scope)
+        if isinstance(node, exp.Case):
+            return self._case(node, scope)
+        if isinstance(node, exp.Array):
+            elements = [self.type_of(e, scope) for e in node.expressions]
+            element = next((e.type for e in elements if e.type is not None), None)
+            return Typed(element.array_of() if element is not None else None, False)
+        if isinstance(node, exp.Func):
+            return self._function(node, scope)
+        return Typed(None, True)
+
+    def _any_nullable(self, node: exp.Expr, scope: Scope) -> bool:
+        nullable = False
+        for child in node.iter_expressions():
+            if isinstance(child, exp.Subquery | exp.Query):
+                self.statement(child, scope)
+                continue
+            nullable = self.type_of(child, scope).nullable or nullable
+        return nullable
+
+    def _arithmetic(self, node: exp.Binary, scope: Scope) -> Typed:
+        left = self.type_of(node.this, scope)
+        right = self.type_of(node.expression, scope)
+        nullable = left.nullable or right.nullable
+        a, b = left.type, right.type
+        if a is None or b is None:
+            return Typed(a or b, nullable)
+        names = {a.name, b.name}
+        if names <= {"timestamptz", "timestamp", "date"} and isinstance(node, exp.Sub):
+            return Typed(PgType("interval") if a.name != "date" else INT4, nullable)
+        for temporal in ("timestamptz", "timestamp", "date", "time"):
+            if temporal in names:
+                return Typed(
+                    PgType("timestamp") if {"date", "interval"} == names else PgType(temporal),
+                    nullable,
+                )
+        return Typed(_wider_numeric(a, b), nullable)
+
+    def _case(self, node: exp.Case, scope: Scope) -> Typed:
+        branches = [i.args["true"] for i in node.args.get("ifs") or []]
+        default = node.args.get("default")
+        for condition in node.args.get("ifs") or []:
+            self._infer(condition.this, scope)
+        if default is not None:
+            branches.append(default)
+        typed = [self.type_of(b, scope) for b in branches]
+        chosen = next((t.type for t in typed if t.type is not None), None)
+        return Typed(chosen, default is None or any(t.nullable for t in typed))
+
+    def _function(self, node: exp.Func, scope: Scope) -> Typed:
+        args = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
+        if isinstance(node, exp.Count):
+            for arg in args:
+                self._infer(arg, scope)
+            return Typed(INT8, False)
+        if isinstance(node, exp.Coalesce):
+            typed = [self.type_of(a, scope) for a in args]
+            chosen = next((t.type for t in typed if t.type is not None), None)
+            return Typed(chosen, all(t.nullable for t in typed))
+        typed = [self.type_of(a, scope) for a in args]
+        first = typed[0].type if typed else None
+        strict_nullable = any(t.nullable for t in typed)
+        if isinstance(node, exp.Sum):
+            return Typed(_sum_type(first), True)
+        if isinstance(node, exp.Avg):
+            return Typed(
+                FLOAT8 if first is not None and first.name in ("float4", "float8") else NUMERIC,
+                True,
+            )
+        if isinstance(node, exp.Max | exp.Min):
+            return Typed(first, True)
+        if isinstance(node, exp.ArrayAgg):
+            return Typed(first.array_of() if first is not None else None, True)
+        if isinstance(node, exp.Nullif):
+            return Typed(first, True)
+        if isinstance(node, exp.Greatest | exp.Least):
+            chosen = next((t.type for t in typed if t.type is not None), None)
+            return Typed(chosen, all(t.nullable for t in typed))
+        name = _function_name(node)
+        known = _FUNCTIONS.get(name)
+        if known is not None:
+            result, nullable = known
+            if isinstance(result, str):
+                return Typed(first, strict_nullable)
+            return Typed(result, nullable if nullable is not None else strict_nullable)
+        return Typed(None, True)
+
+
+def _hint(node: exp.Expr) -> str | None:
+    node = _unparen(node)
+    return _ident(node) if isinstance(node, exp.Column) else None
+
+
+def _function_name(node: exp.Func) -> str:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return _SQLGLOT_NAMES.get(type(node), node.sql_name().lower())
+
+
+_SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
+    exp.CurrentTimestamp: "now",
+    exp.Uuid: "gen_random_uuid",
+    exp.CurrentDate: "current_date",
+    exp.RowNumber: "row_number",
+    exp.ArraySize: "array_length",
+    exp.Length: "length",
+    exp.Lower: "lower",
+    exp.Upper: "upper",
+    exp.Trim: "btrim",
+    exp.Concat: "concat",
+    exp.Substring: "substring",
+    exp.DateTrunc: "date_trunc",
+    exp.TimestampTrunc: "date_trunc",
+    exp.Round: "round",
+    exp.Abs: "abs",
+    exp.ArrayToString: "array_to_string",
+    exp.StringToArray: "string_to_array",
+    exp.GroupConcat: "string_agg",
+}
+
+_BYTEA = PgType("bytea")
+_JSONB = PgType("jsonb")
+_ARG = "arg"
+
+# name -> (result type, nullability: None means null exactly when an argument is)
+_FUNCTIONS: dict[str, tuple[PgType | str, bool | None]] = {
+    "now": (TIMESTAMPTZ, False),
+    "statement_timestamp": (TIMESTAMPTZ, False),
+    "clock_timestamp": (TIMESTAMPTZ, False),
+    "transaction_timestamp": (TIMESTAMPTZ, False),
+    "current_date": (PgType("date"), False),
+    "gen_random_uuid": (PgType("uuid"), False),
+    "row_number": (INT8, False),
+    "rank": (INT8, False),
+    "dense_rank": (INT8, False),
+    "length": (INT4, None),
+    "char_length": (INT4, None),
+    "octet_length": (INT4, None),
+    "array_length": (INT4, True),
+    "cardinality": (INT4, None),
+    "lower": (TEXT, None),
+    "upper": (TEXT, None),
+    "btrim": (TEXT, None),
+    "ltrim": (TEXT, None),
+    "rtrim": (TEXT, None),
+    "substring": (TEXT, None),
+    "replace": (TEXT, None),
+    "concat": (TEXT, False),
+    "concat_ws": (TEXT, None),
+    "md5": (TEXT, None),
+    "encode": (TEXT, None),
+    "decode": (_BYTEA, None),
+    "sha256": (_BYTEA, None),
+    "string_agg": (TEXT, True),
+    "array_to_string": (TEXT, None),
+    "to_jsonb": (_JSONB, None),
+    "jsonb_build_object": (_JSONB, False),
+    "jsonb_build_array": (_JSONB, False),
+    "jsonb_agg": (_JSONB, True),
+    "jsonb_object_agg": (_JSONB, True),
+    "jsonb_typeof": (TEXT, None),
+    "date_trunc": (_ARG, None),
+    "round": (_ARG, None),
+    "abs": (_ARG, None),
+    "bool_and": (BOOL, True),
+    "bool_or": (BOOL, True),
+}
+
+_NUMERIC_RANK = ["int2", "int4", "int8", "numeric", "float4", "float8"]
+
+
+def _wider_numeric(a: PgType, b: PgType) -> PgType:
+    if a.name in _NUMERIC_RANK and b.name in _NUMERIC_RANK:
+        return a if _NUMERIC_RANK.index(a.name) >= _NUMERIC_RANK.index(b.name) else b
+    return a
+
+
+def _sum_type(arg: PgType | None) -> PgType | None:
+    if arg is None:
+        return None
+    return {"int2": INT8, "int4": INT8, "int8": NUMERIC, "float4": PgType("float4")}.get(
+        arg.name, arg
+    )
+
+
+def _column_name(node: exp.Expr) -> str:
+    """The output name PostgreSQL gives an unaliased select-list expression."""
+    node = _unparen(node)
+    if isinstance(node, exp.Column):
+        return _ident(node)
+    if isinstance(node, exp.Cast):
+        inner = _column_name(node.this)
+        if inner != "?column?":
+            return inner
+        return from_sqlglot(node.to).name
+    if isinstance(node, exp.Window):
+        return _column_name(node.this)
+    if isinstance(node, exp.Case):
+        return "case"
+    if isinstance(node, exp.Coalesce):
+        return "coalesce"
+    if isinstance(node, exp.Nullif):
+        return "nullif"
+    if isinstance(node, exp.Exists):
+        return "exists"
+    if isinstance(node, exp.Array):
+        return "array"
+    if isinstance(node, exp.Func):
+        return _function_name(node)
+    return "?column?"

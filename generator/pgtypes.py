@@ -1,0 +1,170 @@
+"""PostgreSQL types as the catalog knows them: ``pg_type.typname`` plus modifiers.
+
+sqlglot normalises type names (``integer`` and ``int4`` are both ``INT``);
+this module maps them back to PostgreSQL's own ``typname`` so inferred types
+compare with what PostgreSQL reports, and formats them the way
+``format_type()`` does for the schema dump.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+Type = exp.DataType.Type
+
+_TYPNAME: dict[object, str] = {
+    Type.INT: "int4",
+    Type.BIGINT: "int8",
+    Type.SMALLINT: "int2",
+    Type.SERIAL: "int4",
+    Type.BIGSERIAL: "int8",
+    Type.SMALLSERIAL: "int2",
+    Type.TEXT: "text",
+    Type.VARCHAR: "varchar",
+    Type.CHAR: "bpchar",
+    Type.BPCHAR: "bpchar",
+    Type.UUID: "uuid",
+    Type.JSONB: "jsonb",
+    Type.JSON: "json",
+    Type.BOOLEAN: "bool",
+    Type.TIMESTAMPTZ: "timestamptz",
+    Type.TIMESTAMP: "timestamp",
+    Type.DATE: "date",
+    Type.TIME: "time",
+    Type.TIMETZ: "timetz",
+    Type.INTERVAL: "interval",
+    Type.DECIMAL: "numeric",
+    Type.FLOAT: "float4",
+    Type.DOUBLE: "float8",
+    Type.VARBINARY: "bytea",
+    Type.INET: "inet",
+    Type.MONEY: "money",
+    Type.XML: "xml",
+    Type.POINT: "point",
+    Type.BIT: "bit",
+}
+
+SERIAL_TYPES = {Type.SERIAL, Type.BIGSERIAL, Type.SMALLSERIAL}
+
+# format_type() spellings that differ from the typname.
+_DISPLAY: dict[str, str] = {
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "bool": "boolean",
+    "float4": "real",
+    "float8": "double precision",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+    "timetz": "time with time zone",
+    "time": "time without time zone",
+    "varbit": "bit varying",
+}
+
+# Python spelling of each base type, as written in generated code.
+_PYTHON: dict[str, str] = {
+    "int2": "int",
+    "int4": "int",
+    "int8": "int",
+    "oid": "int",
+    "float4": "float",
+    "float8": "float",
+    "numeric": "decimal.Decimal",
+    "money": "decimal.Decimal",
+    "bool": "bool",
+    "text": "str",
+    "varchar": "str",
+    "bpchar": "str",
+    "citext": "str",
+    "name": "str",
+    "xml": "str",
+    "uuid": "uuid.UUID",
+    "bytea": "bytes",
+    "json": "JsonValue",
+    "jsonb": "JsonValue",
+    "date": "datetime.date",
+    "time": "datetime.time",
+    "timetz": "datetime.time",
+    "timestamp": "datetime.datetime",
+    "timestamptz": "datetime.datetime",
+    "interval": "datetime.timedelta",
+    "inet": "ipaddress.IPv4Interface | ipaddress.IPv6Interface",
+    "cidr": "ipaddress.IPv4Network | ipaddress.IPv6Network",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PgType:
+    """A column or expression type: element typname, modifiers, array depth."""
+
+    name: str
+    modifiers: tuple[int, ...] = ()
+    array_dims: int = 0
+
+    def element(self) -> PgType:
+        return PgType(self.name, self.modifiers)
+
+    def array_of(self, dims: int = 1) -> PgType:
+        return PgType(self.name, self.modifiers, self.array_dims + dims)
+
+    def without_modifiers(self) -> PgType:
+        return PgType(self.name, (), self.array_dims)
+
+    def display(self) -> str:
+        """The type as PostgreSQL's ``format_type()`` writes it."""
+        base = _DISPLAY.get(self.name, self.name)
+        if self.modifiers:
+            args = f"({','.join(str(m) for m in self.modifiers)})"
+            if self.name in ("timestamptz", "timestamp", "timetz", "time"):
+                head, _, tail = base.partition(" ")
+                base = f"{head}{args} {tail}".strip()
+            else:
+                base = f"{base}{args}"
+        return base + "[]" * self.array_dims
+
+
+def from_sqlglot(data_type: exp.DataType) -> PgType:
+    """The PostgreSQL type a parsed type expression names."""
+    dims = 0
+    while data_type.this == Type.ARRAY and data_type.expressions:
+        dims += 1
+        inner = data_type.expressions[0]
+        assert isinstance(inner, exp.DataType)
+        data_type = inner
+    modifiers = tuple(
+        int(param.this.name)
+        for param in data_type.expressions
+        if isinstance(param, exp.DataTypeParam) and param.this.is_int
+    )
+    typname = _TYPNAME.get(data_type.this) if isinstance(data_type.this, Type) else None
+    if typname is None:
+        kind = data_type.args.get("kind")
+        if isinstance(kind, exp.Expr):
+            typname = (
+                ".".join(part.name for part in kind.parts)
+                if isinstance(kind, exp.Dot)
+                else kind.name
+            )
+        else:
+            typname = data_type.sql(dialect="postgres").split("(")[0].split("[")[0]
+        typname = typname.lower() if not _quoted(kind) else typname
+        if typname.startswith("public."):
+            typname = typname[len("public.") :]
+    return PgType(typname, modifiers, dims)
+
+
+def _quoted(kind: object) -> bool:
+    return isinstance(kind, exp.Identifier) and bool(kind.quoted)
+
+
+def is_serial(data_type: exp.DataType) -> bool:
+    return data_type.this in SERIAL_TYPES
+
+
+def python_base_type(name: str) -> str | None:
+    """The Python type for a built-in base type, or None when it is not known."""
+    return _PYTHON.get(name)

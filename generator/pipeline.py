@@ -1,0 +1,88 @@
+"""The whole job: load, parse, catalog, analyse, IR, render, format.
+
+Every stage reports all the problems it finds before the run stops, and
+nothing here touches the output directory: writing is the caller's choice
+(``generate`` writes, ``check`` compares).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.analyse import Analysis, AnalysisError, analyse_statement
+from generator.catalog import Catalog
+from generator.config import Config
+from generator.ddl import build_catalog
+from generator.dump import render_dump
+from generator.errors import Diagnostic, DiagnosticSink
+from generator.fmt import format_python
+from generator.ir import Ir, build_ir
+from generator.load import load_queries, load_schema
+from generator.parse import Statement, parse_file
+from generator.queryfile import ParsedQuery, parse_query_file
+from generator.render import render
+
+
+@dataclass(frozen=True)
+class Result:
+    catalog: Catalog
+    ir: Ir
+    files: dict[str, str]
+
+
+def load_catalog(config: Config) -> Catalog:
+    """Parse the schema files and build the catalog; raises SqlgenError."""
+    sources = load_schema(config.schema, config.root)
+    sink = DiagnosticSink()
+    statements: list[Statement] = []
+    for source in sources.up:
+        parsed, problems = parse_file(source)
+        statements.extend(parsed)
+        for problem in problems:
+            sink.add(problem)
+    for source in sources.down:
+        for problem in parse_file(source)[1]:
+            sink.add(problem)
+    sink.raise_if_any()
+    return build_catalog(statements)
+
+
+def analyse_queries(config: Config, catalog: Catalog) -> list[tuple[ParsedQuery, Analysis]]:
+    """Parse and analyse every query; raises SqlgenError with all problems."""
+    sink = DiagnosticSink()
+    analysed: list[tuple[ParsedQuery, Analysis]] = []
+    seen: dict[str, ParsedQuery] = {}
+    for source in load_queries(config.queries, config.root):
+        queries, problems = parse_query_file(source)
+        for problem in problems:
+            sink.add(problem)
+        for query in queries:
+            first = seen.setdefault(query.name, query)
+            if first is not query:
+                sink.add(
+                    Diagnostic(
+                        query.source.display,
+                        query.line,
+                        1,
+                        f'duplicate query name "{query.name}" (first defined at '
+                        f"{first.source.display}:{first.line})",
+                    )
+                )
+                continue
+            try:
+                analysed.append((query, analyse_statement(catalog, query.expression, query.params)))
+            except AnalysisError as error:
+                sink.add(query.diagnostic(f"query {query.name}: {error}", error.node))
+    sink.raise_if_any()
+    return analysed
+
+
+def run(config: Config) -> Result:
+    """Everything the generator would write, by path relative to the output directory."""
+    catalog = load_catalog(config)
+    analysed = analyse_queries(config, catalog)
+    ir = build_ir(catalog, analysed, config.package)
+    files = {path: format_python(text) for path, text in render(ir).items()}
+    files["py.typed"] = ""
+    files["dump.sql"] = render_dump(catalog)
+    return Result(catalog, ir, files)

@@ -1,0 +1,311 @@
+"""Query files: split on ``-- name:`` headers, rewrite parameters, parse.
+
+sqlc's syntax is accepted as is. Each query's parameters (``@name``,
+``sqlc.arg(name)``, ``sqlc.narg(name)``, ``$N``) are rewritten to PostgreSQL's
+``$N`` placeholders, a name bound once however often it appears. A
+select-list ``*`` is replaced by a marker column for the analyser and, in the
+SQL the generated code sends, by the explicit column list, so a column added
+to a table later cannot shift the rows the code reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.errors import TokenError
+from sqlglot.tokenizer_core import Token, TokenType
+
+from generator.analyse import STAR_MARKER, Param
+from generator.errors import Diagnostic
+from generator.parse import ParseFailure, node_offset, parse_chunk, split_tokens, tokenize
+from generator.source import SourceFile
+
+COMMANDS = (":one", ":many", ":exec", ":execrows")
+
+_HEADER = re.compile(r"^--\s*name:\s*(?P<rest>.*)$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_MACROS = {"arg", "narg"}
+_STAR_PREV = {TokenType.SELECT, TokenType.DISTINCT, TokenType.COMMA, TokenType.RETURNING}
+_STAR_NEXT_WORDS = {
+    "FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT",
+    "EXCEPT", "INTO", "HAVING", "WINDOW", "FETCH", "FOR",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``source[start:end]`` (block-relative) with analysis and runtime text."""
+
+    start: int
+    end: int
+    analysis: str
+    star: int | None = None
+    param: int | None = None
+
+
+@dataclass
+class ParsedQuery:
+    """One annotated query, parsed, with what the code generator needs of its text."""
+
+    name: str
+    command: str
+    source: SourceFile
+    line: int
+    doc: list[str]
+    expression: exp.Expr
+    params: dict[int, Param]
+    sql_start: int
+    sql_end: int
+    edits: list[Edit] = field(default_factory=list)
+    positional: bool = False
+
+    def offset_in_file(self, analysis_offset: int) -> int:
+        """Map an offset in the rewritten text back to the file."""
+        shift = 0
+        for edit in self.edits:
+            new_start = edit.start + shift
+            if analysis_offset < new_start:
+                break
+            if analysis_offset < new_start + len(edit.analysis):
+                return self.sql_start + edit.start
+            shift += len(edit.analysis) - (edit.end - edit.start)
+        return self.sql_start + analysis_offset - shift
+
+    def diagnostic(self, message: str, node: exp.Expr | None) -> Diagnostic:
+        offset = node_offset(node, -1)
+        file_offset = self.sql_start if offset < 0 else self.offset_in_file(offset)
+        return self.source.diagnostic(file_offset, message)
+
+
+def parse_query_file(source: SourceFile) -> tuple[list[ParsedQuery], list[Diagnostic]]:
+    """Every query of a file, and a diagnostic for each problem found."""
+    queries: list[ParsedQuery] = []
+    problems: list[Diagnostic] = []
+    blocks = _blocks(source, problems)
+    for header_offset, header, body_start, body_end in blocks:
+        result = _parse_block(source, header_offset, header, body_start, body_end)
+        if isinstance(result, Diagnostic):
+            problems.append(result)
+        else:
+            queries.append(result)
+    return queries, problems
+
+
+def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, str, int, int]]:
+    """(header offset, header rest, body start, body end) for each ``-- name:`` block."""
+    blocks: list[tuple[int, str, int, int]] = []
+    offset = 0
+    for line in source.text.splitlines(keepends=True):
+        match = _HEADER.match(line.strip())
+        if match:
+            if blocks:
+                blocks[-1] = (*blocks[-1][:3], offset)
+            blocks.append((offset, match["rest"].strip(), offset + len(line), len(source.text)))
+        offset += len(line)
+    first = blocks[0][0] if blocks else len(source.text)
+    try:
+        stray = split_tokens(tokenize(source.text[:first]))
+    except TokenError:
+        stray = []
+    if stray:
+        problems.append(
+            source.diagnostic(
+                stray[0][0].start, "query must start with a '-- name: Name :command' header"
+            )
+        )
+    if not blocks and not stray and source.text.strip() and not _only_comments(source.text):
+        problems.append(source.diagnostic(0, "no '-- name:' header in query file"))
+    return blocks
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
+
+
+def _parse_block(
+    source: SourceFile, header_offset: int, header: str, body_start: int, body_end: int
+) -> ParsedQuery | Diagnostic:
+    line, _ = source.position(header_offset)
+    parts = header.split()
+    header_column = source.text.index("name:", header_offset) + len("name:")
+    if len(parts) != 2:
+        return source.diagnostic(header_column, "header must be '-- name: QueryName :command'")
+    name, command = parts
+    if not _NAME.match(name):
+        return source.diagnostic(header_column, f'invalid query name "{name}"')
+    command_offset = source.text.index(command, header_column + len(name))
+    if command not in COMMANDS:
+        return source.diagnostic(
+            command_offset, f'unknown annotation "{command}"; expected one of {", ".join(COMMANDS)}'
+        )
+    body = source.text[body_start:body_end]
+    doc: list[str] = []
+    for body_line in body.splitlines():
+        stripped = body_line.strip()
+        if not stripped.startswith("--"):
+            break
+        doc.append(stripped[2:].strip())
+    try:
+        tokens = tokenize(body)
+    except TokenError as error:
+        return source.diagnostic(body_start, f"syntax error: {error}")
+    statements = split_tokens(tokens)
+    if not statements:
+        return source.diagnostic(header_offset, f"query {name} has no SQL")
+    if len(statements) > 1:
+        return source.diagnostic(
+            body_start + statements[1][0].start, f"query {name} must contain exactly one statement"
+        )
+    chunk = statements[0]
+    sql_start = body_start + chunk[0].start
+    sql_end = body_start + chunk[-1].end + 1
+    sql = source.text[sql_start:sql_end]
+    local = tokenize(sql)
+    edits, params, problem = _rewrite(local, sql)
+    if problem is not None:
+        return source.diagnostic(sql_start + problem[0], problem[1])
+    analysis_text = apply_edits(sql, edits, lambda e: e.analysis)
+    query = ParsedQuery(
+        name, command, source, line, doc, exp.Null(), params, sql_start, sql_end, edits
+    )
+    query.positional = any(p.name.startswith("$") for p in params.values())
+    try:
+        analysis_tokens = tokenize(analysis_text)
+    except TokenError as error:
+        return source.diagnostic(sql_start, f"syntax error: {error}")
+    parsed = parse_chunk(analysis_tokens, analysis_text)
+    if isinstance(parsed, ParseFailure):
+        return source.diagnostic(query.offset_in_file(parsed.offset), parsed.message)
+    if isinstance(parsed, exp.Command):
+        return source.diagnostic(sql_start, f"query {name}: unsupported statement")
+    query.expression = parsed
+    for param in params.values():
+        param.node = _parameter_node(parsed, param.number)
+    return query
+
+
+def _parameter_node(tree: exp.Expr, number: int) -> exp.Expr | None:
+    for node in tree.find_all(exp.Parameter):
+        if node.this is not None and node.this.name == str(number):
+            return node
+    return None
+
+
+def apply_edits(sql: str, edits: list[Edit], text_of: object) -> str:
+    """Apply non-overlapping edits, each replaced by ``text_of(edit)``."""
+    assert callable(text_of)
+    out: list[str] = []
+    position = 0
+    for edit in edits:
+        out.append(sql[position : edit.start])
+        out.append(str(text_of(edit)))
+        position = edit.end
+    out.append(sql[position:])
+    return "".join(out)
+
+
+def _rewrite(
+    tokens: list[Token], sql: str
+) -> tuple[list[Edit], dict[int, Param], tuple[int, str] | None]:
+    edits: list[Edit] = []
+    params: dict[int, Param] = {}
+    by_name: dict[str, Param] = {}
+    named = positional = False
+    index = 0
+    stars = 0
+
+    def named_param(name: str, nullable: bool) -> Param:
+        param = by_name.get(name)
+        if param is None:
+            param = Param(len(by_name) + 1, name, nullable=nullable, forced_nullable=nullable)
+            by_name[name] = param
+            params[param.number] = param
+        elif nullable:
+            param.nullable = param.forced_nullable = True
+        return param
+
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if (
+            token.token_type == TokenType.PARAMETER
+            and following is not None
+            and following.start == token.end + 1
+        ):
+            if token.text == "$" and following.token_type == TokenType.NUMBER:
+                positional = True
+                number = int(following.text)
+                param = params.setdefault(number, Param(number, f"${number}"))
+                edits.append(Edit(token.start, following.end + 1, f"${number}", param=number))
+                index += 2
+                continue
+            if token.text == "@" and re.fullmatch(r"[A-Za-z_]\w*", following.text):
+                named = True
+                param = named_param(following.text.lower(), nullable=False)
+                edits.append(_param_edit(token.start, following.end + 1, param.number))
+                index += 2
+                continue
+        macro = _macro_at(tokens, index)
+        if macro is not None:
+            kind, name, end_index = macro
+            if kind not in _MACROS:
+                return [], {}, (token.start, f"sqlc.{kind} is not supported yet")
+            named = True
+            param = named_param(name, nullable=kind == "narg")
+            edits.append(_param_edit(token.start, tokens[end_index].end + 1, param.number))
+            index = end_index + 1
+            continue
+        if token.token_type == TokenType.STAR and _is_select_star(tokens, index):
+            # ``t.*`` is replaced whole, so the runtime text can qualify each column.
+            start = (
+                tokens[index - 2].start
+                if tokens[index - 1].token_type == TokenType.DOT
+                else token.start
+            )
+            marker = sql[start : token.start] + f"{STAR_MARKER}{stars}"
+            edits.append(Edit(start, token.end + 1, marker, star=stars))
+            stars += 1
+        index += 1
+    if named and positional:
+        return [], {}, (0, "use either named parameters (@name, sqlc.arg) or $N, not both")
+    if positional:
+        expected = set(range(1, max(params) + 1)) if params else set()
+        if set(params) != expected:
+            missing = min(expected - set(params))
+            return [], {}, (0, f"parameter ${missing} is never used")
+    return edits, params, None
+
+
+def _param_edit(start: int, end: int, number: int) -> Edit:
+    text = f"${number}"
+    # Pad so columns after the parameter keep their positions for diagnostics.
+    return Edit(start, end, text.ljust(end - start), param=number)
+
+
+def _macro_at(tokens: list[Token], index: int) -> tuple[str, str, int] | None:
+    window = tokens[index : index + 6]
+    if len(window) < 6 or window[0].text.lower() != "sqlc" or window[1].token_type != TokenType.DOT:
+        return None
+    if window[3].token_type != TokenType.L_PAREN or window[5].token_type != TokenType.R_PAREN:
+        return None
+    return window[2].text.lower(), window[4].text.lower(), index + 5
+
+
+def _is_select_star(tokens: list[Token], index: int) -> bool:
+    previous = tokens[index - 1] if index > 0 else None
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if previous is None:
+        return False
+    if previous.token_type == TokenType.DOT:
+        before = tokens[index - 3] if index >= 3 else None
+        if before is None or before.token_type not in _STAR_PREV:
+            return False
+    elif previous.token_type not in _STAR_PREV:
+        return False
+    return (
+        following is None
+        or following.token_type in (TokenType.COMMA, TokenType.R_PAREN, TokenType.FROM)
+        or following.text.upper() in _STAR_NEXT_WORDS
+    )

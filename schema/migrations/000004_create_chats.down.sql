@@ -1,0 +1,7 @@
+DROP TABLE chat_messages;
+
+DROP TABLE chats;
+
+DROP TYPE chat_message_role;
+
+DROP TYPE chat_status;

@@ -1,0 +1,3 @@
+DROP TABLE chat_diff_statuses;
+
+DROP TABLE chat_queued_messages;

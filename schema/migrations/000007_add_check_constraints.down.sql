@@ -1,0 +1,5 @@
+ALTER TABLE chat_diff_statuses DROP CONSTRAINT chat_diff_statuses_counts_non_negative;
+
+ALTER TABLE workspace_agents DROP CONSTRAINT workspace_agents_connection_timeout_non_negative;
+
+ALTER TABLE workspaces DROP CONSTRAINT workspaces_name_not_empty;

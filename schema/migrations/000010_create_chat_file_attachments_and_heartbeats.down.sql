@@ -1,0 +1,3 @@
+DROP TABLE chat_heartbeats;
+
+DROP TABLE chat_file_attachments;

@@ -1,0 +1,3 @@
+DROP TABLE chat_debug_steps;
+
+DROP TABLE chat_debug_runs;

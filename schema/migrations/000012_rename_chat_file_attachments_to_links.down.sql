@@ -1,0 +1,5 @@
+ALTER TABLE chat_file_links RENAME CONSTRAINT chat_file_links_chat_id_fkey TO chat_file_attachments_chat_id_fkey;
+
+ALTER TABLE chat_file_links RENAME CONSTRAINT chat_file_links_pkey TO chat_file_attachments_pkey;
+
+ALTER TABLE chat_file_links RENAME TO chat_file_attachments;

@@ -1,0 +1,1 @@
+ALTER TABLE workspace_agents ADD COLUMN startup_script text NOT NULL DEFAULT '';

@@ -1,0 +1,5 @@
+DROP TABLE workspace_agent_context_resources;
+
+DROP TYPE workspace_agent_context_resource_status;
+
+DROP TYPE workspace_agent_context_body_kind;

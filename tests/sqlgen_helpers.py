@@ -1,0 +1,48 @@
+"""Helpers to build catalogs and analyse queries from inline SQL in tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from generator.analyse import Analysis
+from generator.catalog import Catalog
+from generator.config import Config, load_config
+from generator.pipeline import analyse_queries, load_catalog
+
+
+def write_project(
+    root: Path,
+    migrations: dict[str, str],
+    queries: dict[str, str] | None = None,
+    package: str = "demo",
+) -> Config:
+    """A project under ``root``: migrations, query files and a pyproject.toml."""
+    (root / "schema").mkdir(parents=True, exist_ok=True)
+    (root / "queries").mkdir(parents=True, exist_ok=True)
+    for name, text in migrations.items():
+        (root / "schema" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    for name, text in (queries or {}).items():
+        (root / "queries" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        "[tool.sqlgen]\n"
+        'schema = ["schema"]\n'
+        'queries = ["queries"]\n'
+        f'out = "gen/{package}"\n'
+        f'package = "{package}"\n',
+        encoding="utf-8",
+    )
+    return load_config(root / "pyproject.toml")
+
+
+def catalog_of(tmp_path: Path, *migrations: str) -> Catalog:
+    """The catalog built by applying each SQL text as one migration, in order."""
+    files = {f"{i:06d}_m{i}.up.sql": sql for i, sql in enumerate(migrations, start=1)}
+    return load_catalog(write_project(tmp_path, files))
+
+
+def analyse(tmp_path: Path, schema: str, queries: str) -> dict[str, Analysis]:
+    """Analyse a query file against a one-migration schema, by query name."""
+    config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
+    catalog = load_catalog(config)
+    return {parsed.name: analysis for parsed, analysis in analyse_queries(config, catalog)}
