@@ -417,6 +417,13 @@ class _Analyser:
                 else _column_name(value)
             )
             typed = self.type_of(value, scope)
+            param = self._param_of(value)
+            if typed.type is None and param is not None:
+                raise AnalysisError(
+                    f"could not determine the type of parameter {param.name}; add a cast, "
+                    f"for example {param.name}::text",
+                    param.node,
+                )
             if typed.type is None:
                 raise AnalysisError(
                     f'cannot determine the type of "{value.sql(dialect="postgres")}"; add a cast',

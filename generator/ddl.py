@@ -29,7 +29,7 @@ from generator.catalog import (
     choose_name,
     render_sql,
 )
-from generator.errors import DiagnosticSink
+from generator.errors import Diagnostic, DiagnosticSink
 from generator.parse import Statement, parse_chunk, tokenize
 from generator.pgtypes import PgType, from_sqlglot, is_serial
 
@@ -686,6 +686,39 @@ def _unquote(literal: str) -> str:
     return literal.replace("''", "'")
 
 
+_RECORDED = (
+    "DO",
+    "GRANT",
+    "REVOKE",
+    "SET",
+    "RESET",
+    "SELECT",
+    "ANALYZE",
+    "VACUUM",
+    "NOTIFY",
+    "LOCK",
+)
+_MODELLED = (
+    _ALTER_TYPE,
+    _RENAME_CONSTRAINT,
+    _CREATE_ROUTINE,
+    _CREATE_DOMAIN,
+    _DROP_DOMAIN,
+    _CREATE_EXTENSION,
+)
+
+
+def check_command(statement: Statement) -> Diagnostic | None:
+    """For files that are parsed but not applied (down migrations): is this opaque
+    statement one the catalog stage would accept?"""
+    if not isinstance(statement.expression, exp.Command):
+        return None
+    text = " ".join(statement.text.split())
+    if any(p.match(text) for p in _MODELLED) or text.split(None, 1)[0].upper() in _RECORDED:
+        return None
+    return statement.diagnostic(f"unsupported or invalid statement: {text[:60]}")
+
+
 def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
     text = (
         " ".join(statement.text.split())
@@ -735,24 +768,13 @@ def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
         )
         return
     keyword = text.split(None, 1)[0].upper() if text else ""
-    if keyword in (
-        "DO",
-        "GRANT",
-        "REVOKE",
-        "SET",
-        "RESET",
-        "SELECT",
-        "ANALYZE",
-        "VACUUM",
-        "NOTIFY",
-        "LOCK",
-    ):
+    if keyword in _RECORDED:
         # Recorded: these run code or change privileges/settings, not the catalog shape.
         catalog.routines[("recorded", f"{statement.source.display}:{statement.start}")] = Routine(
             "recorded", keyword.lower(), statement.text
         )
         return
-    raise DDLError(f"unsupported statement: {text[:60]}", node)
+    raise DDLError(f"unsupported or invalid statement: {text[:60]}", node)
 
 
 def _alter_type(catalog: Catalog, name: str, action: str, node: exp.Expr) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from generator.analyse import Analysis, AnalysisError, analyse_statement
 from generator.catalog import Catalog
 from generator.config import Config
-from generator.ddl import build_catalog
+from generator.ddl import build_catalog, check_command
 from generator.dump import render_dump
 from generator.errors import Diagnostic, DiagnosticSink
 from generator.fmt import format_python
@@ -41,8 +41,13 @@ def load_catalog(config: Config) -> Catalog:
         for problem in problems:
             sink.add(problem)
     for source in sources.down:
-        for problem in parse_file(source)[1]:
+        parsed, problems = parse_file(source)
+        for problem in problems:
             sink.add(problem)
+        for statement in parsed:
+            unsupported = check_command(statement)
+            if unsupported is not None:
+                sink.add(unsupported)
     sink.raise_if_any()
     return build_catalog(statements)
 

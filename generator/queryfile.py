@@ -74,6 +74,11 @@ class ParsedQuery:
         return self.sql_start + analysis_offset - shift
 
     def diagnostic(self, message: str, node: exp.Expr | None) -> Diagnostic:
+        if isinstance(node, exp.Parameter) and node.this is not None and node.this.is_int:
+            number = int(node.this.name)
+            edit = next((e for e in self.edits if e.param == number), None)
+            if edit is not None:
+                return self.source.diagnostic(self.sql_start + edit.start, message)
         offset = node_offset(node, -1)
         file_offset = self.sql_start if offset < 0 else self.offset_in_file(offset)
         return self.source.diagnostic(file_offset, message)

@@ -1,0 +1,183 @@
+"""Inference of parameter and result types for each query shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.analyse import Analysis
+from generator.errors import SqlgenError
+from sqlgen_helpers import analyse
+
+SCHEMA = """
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE users (id uuid PRIMARY KEY, email text NOT NULL, nickname text);
+CREATE TABLE chats (
+    id bigserial PRIMARY KEY,
+    owner_id uuid NOT NULL REFERENCES users(id),
+    title text NOT NULL,
+    mood mood,
+    meta jsonb,
+    tags text[] NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE VIEW chat_emails AS SELECT c.id, u.email FROM chats c JOIN users u ON u.id = c.owner_id;
+"""
+
+
+def shapes(analysis: Analysis) -> list[tuple[str, str, int, bool]]:
+    return [(c.name, c.type.name, c.type.array_dims, c.nullable) for c in analysis.columns]
+
+
+def params(analysis: Analysis) -> list[tuple[int, str, str, bool]]:
+    return [
+        (p.number, p.name, p.type.name if p.type else "?", p.nullable)
+        for p in sorted(analysis.params.values(), key=lambda p: p.number)
+    ]
+
+
+def one(tmp_path: Path, sql: str, command: str = ":many") -> Analysis:
+    return analyse(tmp_path, SCHEMA, f"-- name: Q {command}\n{sql}\n")["Q"]
+
+
+def test_select_star_expands_in_table_order(tmp_path: Path) -> None:
+    result = one(tmp_path, "SELECT * FROM users WHERE id = @id;")
+    assert shapes(result) == [
+        ("id", "uuid", 0, False),
+        ("email", "text", 0, False),
+        ("nickname", "text", 0, True),
+    ]
+    assert params(result) == [(1, "id", "uuid", False)]
+    assert result.star_expansions == {
+        0: [("users", "id"), ("users", "email"), ("users", "nickname")]
+    }
+
+
+def test_left_join_makes_the_joined_side_nullable(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT c.id, u.email FROM chats c LEFT JOIN users u ON u.id = c.owner_id;",
+    )
+    assert shapes(result) == [("id", "int8", 0, False), ("email", "text", 0, True)]
+
+
+def test_right_and_full_joins(tmp_path: Path) -> None:
+    right = one(
+        tmp_path, "SELECT c.id, u.email FROM chats c RIGHT JOIN users u ON u.id = c.owner_id;"
+    )
+    assert shapes(right) == [("id", "int8", 0, True), ("email", "text", 0, False)]
+
+
+def test_aggregates_follow_postgres_nullability(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT count(*) AS n, max(created_at) AS latest, sum(id) AS total FROM chats;",
+        ":one",
+    )
+    assert shapes(result) == [
+        ("n", "int8", 0, False),
+        ("latest", "timestamptz", 0, True),
+        ("total", "numeric", 0, True),
+    ]
+
+
+def test_casts_coalesce_and_unaliased_names(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT id::text, coalesce(nickname, email) AS name, nickname IS NULL AS anonymous FROM users;",
+    )
+    assert shapes(result) == [
+        ("id", "text", 0, False),
+        ("name", "text", 0, False),
+        ("anonymous", "bool", 0, False),
+    ]
+
+
+def test_insert_returning_and_parameter_nullability(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "INSERT INTO chats (owner_id, title, mood, meta, tags) "
+        "VALUES (@owner_id, @title, @mood, sqlc.narg(meta), @tags) RETURNING *;",
+        ":one",
+    )
+    assert params(result) == [
+        (1, "owner_id", "uuid", False),
+        (2, "title", "text", False),
+        (3, "mood", "mood", True),
+        (4, "meta", "jsonb", True),
+        (5, "tags", "text", False),
+    ]
+    assert result.params[5].type is not None and result.params[5].type.array_dims == 1
+    assert [c.name for c in result.columns][:3] == ["id", "owner_id", "title"]
+    assert result.insert_table == "chats"
+
+
+def test_update_set_and_where(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "UPDATE users SET nickname = sqlc.arg(nickname) WHERE id = sqlc.arg(id);",
+        ":exec",
+    )
+    assert params(result) == [(1, "nickname", "text", True), (2, "id", "uuid", False)]
+
+
+def test_positional_parameters_take_names_from_context(tmp_path: Path) -> None:
+    result = one(tmp_path, "SELECT id FROM chats WHERE owner_id = $1 AND title = $2 LIMIT $3;")
+    assert [
+        (p.number, p.hint, p.type.name if p.type else None) for p in result.params.values()
+    ] == [
+        (1, "owner_id", "uuid"),
+        (2, "title", "text"),
+        (3, None, "int8"),
+    ]
+
+
+def test_repeated_named_parameter_is_bound_once(tmp_path: Path) -> None:
+    result = one(tmp_path, "SELECT id FROM users WHERE email = @q OR nickname = @q;")
+    assert params(result) == [(1, "q", "text", False)]
+
+
+def test_in_any_between_like_limit(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT id FROM chats WHERE id IN (@a, @b) AND owner_id = ANY(@owners) "
+        "AND created_at BETWEEN @since AND @until AND title LIKE @pattern "
+        "ORDER BY id LIMIT @lim OFFSET @off;",
+    )
+    by_name = {p.name: p.type for p in result.params.values()}
+    assert {n: (t.name, t.array_dims) for n, t in by_name.items() if t} == {
+        "a": ("int8", 0),
+        "b": ("int8", 0),
+        "owners": ("uuid", 1),
+        "since": ("timestamptz", 0),
+        "until": ("timestamptz", 0),
+        "pattern": ("text", 0),
+        "lim": ("int8", 0),
+        "off": ("int8", 0),
+    }
+
+
+def test_views_subqueries_and_ctes(tmp_path: Path) -> None:
+    view = one(tmp_path, "SELECT * FROM chat_emails;")
+    assert shapes(view) == [("id", "int8", 0, False), ("email", "text", 0, False)]
+    cte = one(
+        tmp_path,
+        "WITH mine AS (SELECT id, title FROM chats WHERE owner_id = @owner) "
+        "SELECT m.title, (SELECT count(*) FROM chats) AS total FROM mine m;",
+    )
+    assert shapes(cte) == [("title", "text", 0, False), ("total", "int8", 0, True)]
+
+
+def test_unknown_parameter_type_asks_for_a_cast(tmp_path: Path) -> None:
+    with pytest.raises(SqlgenError) as caught:
+        one(tmp_path, "SELECT @x AS x;")
+    assert str(caught.value).startswith(
+        "queries/q.sql:2:8: error: query Q: could not determine the type of parameter x"
+    )
+
+
+def test_cast_parameter(tmp_path: Path) -> None:
+    result = one(tmp_path, "SELECT @x::int AS x;")
+    assert params(result) == [(1, "x", "int4", False)]
+    assert shapes(result) == [("x", "int4", 0, False)]

@@ -1,0 +1,177 @@
+"""The command line as a user meets it: generate, check, and errors in their SQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sqlgen_helpers import write_project
+
+SCHEMA = {
+    "000001_init.up.sql": """
+        CREATE TABLE users (id uuid PRIMARY KEY, email text NOT NULL UNIQUE);
+        CREATE TABLE notes (id bigserial PRIMARY KEY, user_id uuid NOT NULL REFERENCES users(id), body text);
+    """,
+    "000001_init.down.sql": "DROP TABLE notes;\nDROP TABLE users;\n",
+}
+QUERIES = {
+    "users.sql": """
+        -- name: GetUser :one
+        SELECT * FROM users WHERE id = @id;
+
+        -- name: ListNotes :many
+        SELECT * FROM notes WHERE user_id = @user_id ORDER BY id;
+    """,
+    "notes.sql": """
+        -- name: DeleteNote :execrows
+        DELETE FROM notes WHERE id = @id;
+    """,
+}
+
+
+def sqlgen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(directory).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_project(tmp_path, SCHEMA, QUERIES)
+    result = sqlgen(tmp_path, "generate")
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def test_generate_then_check_is_silent(project: Path) -> None:
+    out = project / "gen" / "demo"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "__init__.py",
+        "_runtime.py",
+        "constraints.py",
+        "dump.sql",
+        "models.py",
+        "notes_sql.py",
+        "py.typed",
+        "querier.py",
+        "users_sql.py",
+    ]
+    result = sqlgen(project, "check")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_check_reports_stale_missing_and_extra(project: Path) -> None:
+    out = project / "gen" / "demo"
+    models = out / "models.py"
+    models.write_text(models.read_text() + "# hand edit\n")
+    (out / "constraints.py").unlink()
+    (out / "leftover.py").write_text("x = 1\n")
+    result = sqlgen(project, "check")
+    assert result.returncode == 1
+    assert "run `make gen` (or `sqlgen generate`)" in result.stderr
+    assert "stale: gen/demo/models.py" in result.stderr
+    assert "missing: gen/demo/constraints.py" in result.stderr
+    assert "extra: gen/demo/leftover.py" in result.stderr
+    assert "-# hand edit" in result.stderr
+    assert sqlgen(project, "generate").returncode == 0
+    assert sqlgen(project, "check").returncode == 0
+    assert not (out / "leftover.py").exists()
+
+
+def test_deleted_query_file_leaves_an_extra_module(project: Path) -> None:
+    (project / "queries" / "notes.sql").unlink()
+    result = sqlgen(project, "check")
+    assert result.returncode == 1
+    assert "extra: gen/demo/notes_sql.py" in result.stderr
+    assert "stale: gen/demo/querier.py" in result.stderr
+    assert sqlgen(project, "generate").returncode == 0
+    assert not (project / "gen" / "demo" / "notes_sql.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        (
+            "schema/000002_more.up.sql",
+            "CREATE TABLE tags (\n  id int PRIMARY KEY,\n  name text NOT NUL\n);\n",
+            "schema/000002_more.up.sql:3:",
+        ),
+        (
+            "schema/000001_init.down.sql",
+            "DROP TABLE notes;\nDROP TABEL users;\n",
+            "schema/000001_init.down.sql:2:1: error: unsupported or invalid statement: DROP TABEL users",
+        ),
+        (
+            "queries/broken.sql",
+            "-- name: Broken :one\nSELECT id FROM users WHERE id = = @id;\n",
+            "queries/broken.sql:2:",
+        ),
+        (
+            "queries/broken.sql",
+            "-- name: NoTable :many\nSELECT id\nFROM missing_table;\n",
+            'queries/broken.sql:3:6: error: query NoTable: relation "missing_table" does not exist',
+        ),
+        (
+            "queries/broken.sql",
+            "-- name: NoColumn :many\nSELECT id, shoe_size FROM users;\n",
+            'queries/broken.sql:2:12: error: query NoColumn: column "shoe_size" does not exist',
+        ),
+        (
+            "queries/broken.sql",
+            "-- name: GetUser :one\nSELECT * FROM users WHERE email = @email;\n",
+            'queries/users.sql:1:1: error: duplicate query name "GetUser" (first defined at queries/broken.sql:1)',
+        ),
+        (
+            "queries/broken.sql",
+            "-- name: Weird :many-ish\nSELECT 1 AS one;\n",
+            'queries/broken.sql:1:16: error: unknown annotation ":many-ish"',
+        ),
+    ],
+)
+def test_bad_input_is_reported_and_nothing_is_written(
+    project: Path, path: str, text: str, expected: str
+) -> None:
+    before = snapshot(project / "gen")
+    (project / path).write_text(text)
+    result = sqlgen(project, "generate")
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(project / "gen") == before
+
+
+def test_every_error_of_a_run_is_reported(project: Path) -> None:
+    (project / "queries" / "broken.sql").write_text(
+        "-- name: A :many\nSELECT nope FROM users;\n\n-- name: B :many\nSELECT id FROM nowhere;\n"
+    )
+    result = sqlgen(project, "check")
+    assert result.returncode == 1
+    assert "queries/broken.sql:2:8:" in result.stderr
+    assert "queries/broken.sql:5:16:" in result.stderr
+
+
+def test_inspect_prints_the_ir(project: Path) -> None:
+    result = sqlgen(project, "inspect")
+    assert result.returncode == 0
+    assert '"method": "get_user"' in result.stdout
+
+
+def test_missing_config_is_a_clean_error(tmp_path: Path) -> None:
+    result = sqlgen(tmp_path, "generate")
+    assert result.returncode == 1
+    assert "pyproject.toml:1:1: error: configuration file not found" in result.stderr
