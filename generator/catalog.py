@@ -35,9 +35,30 @@ def render_sql(node: exp.Expr) -> str:
     return node.sql(dialect="postgres", normalize_functions="lower")
 
 
+# PostgreSQL's reserved, column-name and type/function-name keywords: the ones
+# ``quote_ident()`` quotes (unreserved keywords may stand as plain identifiers).
+_KEYWORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
+    boolean both case cast char character check coalesce collate collation column concurrently
+    constraint create cross current_catalog current_date current_role current_schema current_time
+    current_timestamp current_user dec decimal default deferrable desc distinct do else end except
+    exists extract false fetch float for foreign freeze from full grant greatest group grouping
+    having ilike in initially inner inout int integer intersect interval into is isnull join
+    lateral leading least left like limit localtime localtimestamp national nchar natural none
+    normalize not notnull null nullif numeric offset on only or order out outer overlaps overlay
+    placing position precision primary real references returning right row select session_user
+    setof similar smallint some substring symmetric system_user table tablesample then time
+    timestamp to trailing treat trim true union unique user using values varchar variadic verbose
+    when where window with
+    """.split()
+)
+
+
 def quote_ident(name: str) -> str:
-    """Quote an identifier when PostgreSQL needs it to keep its spelling."""
-    if name.isidentifier() and name == name.lower() and name.isascii():
+    """Quote an identifier when PostgreSQL needs it to keep its spelling, as ``quote_ident()``."""
+    plain = name.isidentifier() and name == name.lower() and name.isascii()
+    if plain and name not in _KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
 

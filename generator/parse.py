@@ -97,10 +97,10 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
         empty = Token(
             TokenType.STRING, "", tokens[-1].line, tokens[-1].col, tokens[-1].start, tokens[-1].end
         )
-        parsed = parse_chunk([*tokens[:-1], empty], text)
-        if isinstance(parsed, exp.Comment):
-            parsed.set("expression", exp.Null())
-        return parsed
+        comment = parse_chunk([*tokens[:-1], empty], text)
+        if isinstance(comment, exp.Comment):
+            comment.set("expression", exp.Null())
+        return comment
     try:
         parsed = DIALECT.parser().parse(tokens, text)
     except ParseError as error:
@@ -113,7 +113,7 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
             offset = _offset_in(text, line, col) - max(len(highlight) - 1, 0)
         message = str(first.get("description") or error).split("\n")[0]
         return ParseFailure(offset, f"syntax error: {message}")
-    expressions = [e for e in parsed if e is not None]
+    expressions: list[exp.Expr] = [e for e in parsed if e is not None]
     if len(expressions) != 1:
         return ParseFailure(tokens[0].start, "expected exactly one statement")
     return expressions[0]

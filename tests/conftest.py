@@ -21,8 +21,6 @@ conftest) to build the template from a different set of migrations.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,24 +30,18 @@ import pytest
 import pytest_asyncio
 from psycopg.rows import TupleRow
 
-#: The repository root (the directory holding ``pyproject.toml``).
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-#: Migrations the template database is built from.
-MIGRATIONS_DIR = REPO_ROOT / "schema" / "migrations"
-
-# Make ``generator`` importable even when the project is not (or not yet)
-# installed in editable mode and pytest was started as ``pytest`` rather than
-# ``python -m pytest`` (which would put the cwd on sys.path).
-if importlib.util.find_spec("generator") is None:
-    sys.path.insert(0, str(REPO_ROOT))
-
 from generator.pgcluster import (
     apply_migrations,
     create_database,
     database_server_url,
     drop_database,
 )
+
+#: The repository root (the directory holding ``pyproject.toml``).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Migrations the template database is built from.
+MIGRATIONS_DIR = REPO_ROOT / "schema" / "migrations"
 
 
 def _unique_name(prefix: str) -> str:
