@@ -8,6 +8,7 @@ import pytest
 
 from generator.analyse import Analysis
 from generator.errors import SqlgenError
+
 from sqlgen_helpers import analyse
 
 SCHEMA = """

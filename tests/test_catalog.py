@@ -8,6 +8,7 @@ import pytest
 
 from generator.errors import SqlgenError
 from generator.pgtypes import PgType
+
 from sqlgen_helpers import catalog_of
 
 BASE = """
@@ -119,7 +120,7 @@ def test_indexes_views_comments_functions_triggers(tmp_path: Path) -> None:
         """,
     )
     index = catalog.indexes["chats_owner_title_idx"]
-    assert index.unique and index.definition().endswith("WHERE (NOT mood IS NULL)") or index.where
+    assert (index.unique and index.definition().endswith("WHERE (NOT mood IS NULL)")) or index.where
     view = catalog.views["chat_titles"]
     assert [(c.name, c.type.name, c.not_null) for c in view.columns] == [
         ("id", "int8", True),

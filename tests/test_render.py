@@ -9,6 +9,7 @@ from generator.config import load_config
 from generator.naming import constant_name, escape_identifier, pascal_case, singular, snake_case
 from generator.pipeline import run
 from generator.write import compare
+
 from sqlgen_helpers import write_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
