@@ -160,7 +160,7 @@ def _add_column(catalog: Catalog, table: Table, node: exp.ColumnDef) -> list[Cal
     data_type = node.args.get("kind")
     if not isinstance(data_type, exp.DataType):
         raise DDLError(f'column "{name}" needs a type', node)
-    column = Column(name, _resolve_type(catalog, data_type))
+    column = Column(name, from_sqlglot(data_type))
     if column.type.name in catalog.domains and not column.type.array_dims:
         column.not_null = catalog.domains[column.type.name].not_null
     if is_serial(data_type):
@@ -326,11 +326,6 @@ def _table(catalog: Catalog, node: exp.Expr) -> Table:
     return table
 
 
-def _resolve_type(catalog: Catalog, data_type: exp.DataType) -> PgType:
-    pg_type = from_sqlglot(data_type)
-    return pg_type
-
-
 def _create_type(catalog: Catalog, node: exp.Expr) -> None:
     name = relation_name(node.this)
     if name in catalog.enums or name in catalog.composites or name in catalog.domains:
@@ -340,7 +335,7 @@ def _create_type(catalog: Catalog, node: exp.Expr) -> None:
         catalog.enums[name] = Enum(name, [literal.name for literal in body.expressions])
     elif isinstance(body, exp.Schema):
         columns = [
-            Column(ident(c.this), _resolve_type(catalog, c.args["kind"]))
+            Column(ident(c.this), from_sqlglot(c.args["kind"]))
             for c in body.expressions
             if isinstance(c, exp.ColumnDef)
         ]
@@ -457,7 +452,7 @@ def _alter_column(catalog: Catalog, table: Table, action: exp.AlterColumn) -> No
             f'column "{ident(action.this)}" of relation "{table.name}" does not exist', action.this
         )
     if action.args.get("dtype") is not None:
-        column.type = _resolve_type(catalog, action.args["dtype"])
+        column.type = from_sqlglot(action.args["dtype"])
     elif action.args.get("default") is not None:
         column.default = render_sql(action.args["default"])
     elif action.args.get("drop"):
@@ -837,7 +832,7 @@ def _create_domain(catalog: Catalog, name: str, rest: str, statement: Statement)
         for c in column_def.args.get("constraints") or []
     )
     catalog.domains[name] = Domain(
-        name, _resolve_type(catalog, column_def.args["kind"]), not_null, statement.text
+        name, from_sqlglot(column_def.args["kind"]), not_null, statement.text
     )
 
 
