@@ -299,7 +299,7 @@ def _modules(
     by_file: dict[str, list[tuple[ParsedQuery, Analysis]]] = {}
     for parsed, analysis in queries:
         by_file.setdefault(parsed.source.display, []).append((parsed, analysis))
-    table_models = {m.pg_name: m for m in models if m.kind == "table"}
+    table_models = {m.pg_name: m for m in models}
     model_classes = {m.class_name for m in models} | set(namer.enums.values())
     modules = []
     for display, items in by_file.items():
@@ -440,7 +440,7 @@ def _columns(
 
 
 def _matching_model(table_models: dict[str, Model], columns: tuple[Field, ...]) -> str | None:
-    """The table model whose columns the query returns exactly, in order."""
+    """The table or view model whose columns the query returns exactly, in order."""
     tables = {c.table for c in columns}
     if len(tables) != 1:
         return None

@@ -11,7 +11,13 @@ from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from ._runtime import AsyncQueriesBase, QueriesBase
-from .models import Chat, ChatStatus, JsonValue, WorkspaceAgentLifecycleState
+from .models import (
+    Chat,
+    ChatOverview,
+    ChatStatus,
+    JsonValue,
+    WorkspaceAgentLifecycleState,
+)
 
 INSERT_CHAT = """\
 INSERT INTO chats (owner_id, workspace_id, agent_id, title, model_config)
@@ -116,24 +122,6 @@ class CountChatsByStatusRow:
     chat_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class ListChatOverviewsByOwnerRow:
-    """A row of ListChatOverviewsByOwner."""
-
-    id: uuid.UUID
-    owner_id: uuid.UUID
-    owner_username: str
-    workspace_id: uuid.UUID | None
-    title: str
-    status: ChatStatus
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    message_count: int
-    last_message_at: datetime.datetime | None
-    archived: bool
-    agent_id: uuid.UUID | None
-
-
 class ChatsQueries(QueriesBase):
     """The queries of ``queries/chats.sql``."""
 
@@ -192,9 +180,9 @@ class ChatsQueries(QueriesBase):
 
     def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
-    ) -> list[ListChatOverviewsByOwnerRow]:
+    ) -> list[ChatOverview]:
         """ListChatOverviewsByOwner (queries/chats.sql:38)."""
-        with self._cursor(args_row(ListChatOverviewsByOwnerRow)) as cur:
+        with self._cursor(args_row(ChatOverview)) as cur:
             cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
             return cur.fetchall()
 
@@ -290,9 +278,9 @@ class AsyncChatsQueries(AsyncQueriesBase):
 
     async def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
-    ) -> list[ListChatOverviewsByOwnerRow]:
+    ) -> list[ChatOverview]:
         """ListChatOverviewsByOwner (queries/chats.sql:38)."""
-        async with await self._cursor(args_row(ListChatOverviewsByOwnerRow)) as cur:
+        async with await self._cursor(args_row(ChatOverview)) as cur:
             await cur.execute(
                 LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count)
             )

@@ -20,7 +20,6 @@ from .chats_sql import (
     ListActiveChatsRow,
     GetChatWithWorkspaceRow,
     CountChatsByStatusRow,
-    ListChatOverviewsByOwnerRow,
 )
 from .context_resources_sql import (
     AsyncContextResourcesQueries,
@@ -39,6 +38,7 @@ from .models import (
     ChatContextResource,
     ChatMessage,
     ChatMessageRole,
+    ChatOverview,
     ChatQueuedMessage,
     ChatStatus,
     JsonValue,
@@ -124,7 +124,7 @@ class Querier(Protocol):
 
     def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
-    ) -> list[ListChatOverviewsByOwnerRow]: ...
+    ) -> list[ChatOverview]: ...
 
     def update_chat_status(
         self, *, status: ChatStatus, id: uuid.UUID
@@ -331,7 +331,7 @@ class AsyncQuerier(Protocol):
 
     async def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
-    ) -> list[ListChatOverviewsByOwnerRow]: ...
+    ) -> list[ChatOverview]: ...
 
     async def update_chat_status(
         self, *, status: ChatStatus, id: uuid.UUID
