@@ -361,6 +361,12 @@ class _Analyser:
                     for c in relation
                 ]
             alias = alias or _ident(node.this)
+        elif isinstance(node, exp.Subquery) and _is_join_tree(node.this):
+            # A parenthesised join tree, as pg_get_viewdef writes FROM clauses.
+            source = self._from_item(node.this, scope, nullable)
+            for join in node.args.get("joins") or []:
+                self._join(join, scope)
+            return source
         elif isinstance(node, exp.Subquery):
             inner = self.statement(
                 node.this, Scope(outer=scope if node.args.get("lateral") else scope.outer)
@@ -388,6 +394,8 @@ class _Analyser:
             ]
         source = Source(alias, columns, nullable)
         scope.sources.append(source)
+        for join in node.args.get("joins") or []:
+            self._join(join, scope)
         return source
 
     def _join(self, join: exp.Join, scope: Scope) -> None:
@@ -729,6 +737,15 @@ class _Analyser:
                 return Typed(first, strict_nullable)
             return Typed(result, nullable if nullable is not None else strict_nullable)
         return Typed(None, True)
+
+
+def _is_join_tree(node: exp.Expr) -> bool:
+    """Whether a parenthesised FROM item holds tables and joins rather than a query."""
+    while isinstance(node, exp.Subquery) and not node.args.get("alias"):
+        if node.args.get("joins"):
+            return True
+        node = node.this
+    return isinstance(node, exp.Table)
 
 
 def _hint(node: exp.Expr) -> str | None:

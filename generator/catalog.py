@@ -12,6 +12,7 @@ from typing import Literal
 
 from sqlglot import exp
 
+from generator.canonical import canonical_sql
 from generator.pgtypes import PgType
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check"]
@@ -24,15 +25,15 @@ class Column:
     name: str
     type: PgType
     not_null: bool = False
-    default: str | None = None
+    default: exp.Expr | None = None
     identity: str | None = None
-    generated: str | None = None
+    generated: exp.Expr | None = None
     comment: str | None = None
 
 
 def render_sql(node: exp.Expr) -> str:
     """A parsed expression as PostgreSQL text, the one spelling the dump uses."""
-    return node.sql(dialect="postgres", normalize_functions="lower")
+    return canonical_sql(node)
 
 
 # PostgreSQL's reserved, column-name and type/function-name keywords: the ones

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from generator.analyse import AnalysisError, infer_relation_columns
@@ -167,7 +168,7 @@ def _add_column(catalog: Catalog, table: Table, node: exp.ColumnDef) -> list[Cal
         sequence = choose_name(table.name, name, "seq", catalog.relation_names())
         catalog.sequences.add(sequence)
         column.not_null = True
-        column.default = f"nextval('{sequence}'::regclass)"
+        column.default = sqlglot.parse_one(f"nextval('{sequence}'::regclass)", dialect="postgres")
     table.columns.append(column)
     adders: list[Callable[[], None]] = []
     for constraint in node.args.get("constraints") or []:
@@ -185,12 +186,12 @@ def _column_constraint(
     if isinstance(kind, exp.NotNullColumnConstraint):
         column.not_null = not kind.args.get("allow_null")
     elif isinstance(kind, exp.DefaultColumnConstraint):
-        column.default = render_sql(kind.this)
+        column.default = kind.this
     elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
         column.identity = "ALWAYS" if kind.this else "BY DEFAULT"
         column.not_null = True
     elif isinstance(kind, exp.ComputedColumnConstraint):
-        column.generated = render_sql(kind.this)
+        column.generated = kind.this
     elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
         column.not_null = True
         return lambda: _add_constraint(catalog, table, given, "primary_key", (column.name,))
@@ -453,16 +454,17 @@ def _alter_column(catalog: Catalog, table: Table, action: exp.AlterColumn) -> No
         )
     if action.args.get("dtype") is not None:
         column.type = from_sqlglot(action.args["dtype"])
-    elif action.args.get("default") is not None:
-        column.default = render_sql(action.args["default"])
-    elif action.args.get("drop"):
-        column.default = None
     elif action.args.get("allow_null") is not None:
+        # Checked before ``drop``: sqlglot marks DROP NOT NULL with both.
         column.not_null = not action.args["allow_null"]
         if column.not_null is False and any(
             c.kind == "primary_key" and column.name in c.columns for c in table.constraints
         ):
             raise DDLError(f'column "{column.name}" is in a primary key', action)
+    elif action.args.get("default") is not None:
+        column.default = action.args["default"]
+    elif action.args.get("drop"):
+        column.default = None
     else:
         raise DDLError(f"unsupported ALTER COLUMN form: {render_sql(action)}", action)
 

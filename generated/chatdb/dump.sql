@@ -51,8 +51,8 @@ CREATE TYPE workspace_agent_lifecycle_state AS ENUM (
 );
 
 CREATE FUNCTION set_updated_at() RETURNS trigger
-LANGUAGE plpgsql
-AS $$
+    LANGUAGE plpgsql
+    AS $$
 BEGIN
     NEW.updated_at = now();
     RETURN NEW;
@@ -84,14 +84,14 @@ CREATE TABLE chat_debug_runs (
     id uuid DEFAULT GEN_RANDOM_UUID() NOT NULL,
     chat_id uuid NOT NULL,
     model character varying(128) NOT NULL,
-    provider character varying(64) NOT NULL,
+    provider character varying(64),
     started_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     finished_at timestamp with time zone,
     error text
 );
 
 CREATE TABLE chat_debug_steps (
-    id bigint DEFAULT nextval('chat_debug_steps_id_seq'::regclass) NOT NULL,
+    id bigint DEFAULT nextval('chat_debug_steps_id_seq') NOT NULL,
     run_id uuid NOT NULL,
     chat_id uuid NOT NULL,
     step_number integer NOT NULL,
@@ -133,7 +133,7 @@ CREATE TABLE chat_heartbeats (
 );
 
 CREATE TABLE chat_messages (
-    id bigint DEFAULT nextval('chat_messages_id_seq'::regclass) NOT NULL,
+    id bigint DEFAULT nextval('chat_messages_id_seq') NOT NULL,
     chat_id uuid NOT NULL,
     role chat_message_role NOT NULL,
     content jsonb NOT NULL,
@@ -210,7 +210,7 @@ CREATE TABLE workspace_agents (
     architecture character varying(32) NOT NULL,
     operating_system character varying(32) NOT NULL,
     directory text DEFAULT '' NOT NULL,
-    environment_variables jsonb DEFAULT CAST('{}' AS JSONB) NOT NULL,
+    environment_variables jsonb DEFAULT '{}' NOT NULL,
     connection_timeout_seconds integer DEFAULT 0 NOT NULL,
     first_connected_at timestamp with time zone,
     last_connected_at timestamp with time zone,

@@ -208,7 +208,7 @@ class ChatDebugRun:
     id: uuid.UUID
     chat_id: uuid.UUID
     model: str
-    provider: str
+    provider: str | None
     started_at: datetime.datetime
     finished_at: datetime.datetime | None
     error: str | None

@@ -1,0 +1,238 @@
+"""One spelling for expressions that PostgreSQL may have rewritten.
+
+PostgreSQL stores parsed trees and prints them back with casts on literals
+(``'active'::user_status``), implicit coercions (``(name)::text``), doubled
+parentheses and schema-qualified names. Migrations say the same things more
+plainly. Both the static catalog and the live one are rendered through
+:func:`canonical_sql`, which removes exactly those differences, so equal
+schemas dump to equal text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+import sqlglot.errors
+from sqlglot import exp
+
+_TEXT_TYPES = {"text", "varchar", "bpchar", "character varying", "character"}
+
+
+def _is_literal(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Literal | exp.Null | exp.Boolean):
+        return True
+    if isinstance(node, exp.Array):
+        return all(_is_literal(e) for e in node.expressions)
+    return isinstance(node, exp.Neg) and _is_literal(node.this)
+
+
+def _is_atom(node: exp.Expr) -> bool:
+    return isinstance(
+        node, exp.Column | exp.Literal | exp.Null | exp.Boolean | exp.Func | exp.Paren | exp.Cast
+    ) and not isinstance(node, exp.Binary)
+
+
+def _strip(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Cast):
+        inner: exp.Expr = node.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        target = node.to.sql(dialect="postgres").lower().split("(")[0]
+        if _is_literal(inner) or (isinstance(inner, exp.Column) and target in _TEXT_TYPES):
+            return inner
+    if isinstance(node, exp.Paren):
+        inner = node.this
+        assert isinstance(inner, exp.Expr)
+        parent = node.parent
+        if (
+            _is_atom(inner)
+            or parent is None
+            or isinstance(
+                parent, exp.Paren | exp.Where | exp.Check | exp.CheckColumnConstraint | exp.Join
+            )
+        ):
+            return inner
+        if isinstance(inner, exp.Predicate) and isinstance(parent, exp.Connector):
+            return inner
+    if isinstance(node, exp.Table) and node.args.get("db") and node.args["db"].name == "public":
+        node.set("db", None)
+    return node
+
+
+def _flatten_join_trees(node: exp.Expr) -> exp.Expr:
+    """``FROM ((a JOIN b ON ..) LEFT JOIN c ON ..)`` is ``FROM a JOIN b ON .. LEFT JOIN c ON ..``."""
+    if not isinstance(node, exp.Select):
+        return node
+    from_ = node.args.get("from_")
+    if from_ is None:
+        return node
+    joins: list[exp.Expr] = []
+    item = from_.this
+    while isinstance(item, exp.Subquery) and not item.args.get("alias"):
+        joins = list(item.args.get("joins") or []) + joins
+        item = item.this
+    if not joins and not item.args.get("joins"):
+        return node
+    joins = list(item.args.get("joins") or []) + joins
+    item.set("joins", None)
+    from_.set("this", item)
+    node.set("joins", joins + list(node.args.get("joins") or []))
+    return node
+
+
+def canonical(node: exp.Expr) -> exp.Expr:
+    """A copy of ``node`` in canonical form."""
+    tree = node.copy()
+    tree = tree.transform(_flatten_join_trees, copy=False)
+    # Repeat until stable: removing one layer can expose the next.
+    while True:
+        before = tree.sql(dialect="postgres")
+        tree = tree.transform(_strip, copy=False)
+        if tree.sql(dialect="postgres") == before:
+            return tree
+
+
+def canonical_sql(node: exp.Expr, pretty: bool = False) -> str:
+    """The canonical PostgreSQL text of an expression or statement."""
+    return canonical(node).sql(dialect="postgres", pretty=pretty, normalize_functions="lower")
+
+
+_FUNCTION_DEFAULTS = {
+    "VOLATILE",
+    "CALLED ON NULL INPUT",
+    "SECURITY INVOKER",
+    "PARALLEL UNSAFE",
+    "NOT LEAKPROOF",
+}
+_OPTION_WORDS = {
+    "LANGUAGE", "AS", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLED", "SECURITY",
+    "PARALLEL", "COST", "ROWS", "SET", "WINDOW", "LEAKPROOF", "NOT", "EXTERNAL", "SUPPORT",
+    "TRANSFORM", "RETURNS", "BEGIN", "RETURN",
+}  # fmt: skip
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    if "".join(current).strip():
+        parts.append("".join(current).strip())
+    return parts
+
+
+def _canonical_type(text: str) -> str:
+    from generator.pgtypes import from_sqlglot
+
+    try:
+        parsed = sqlglot.parse_one(f"CREATE TABLE probe (c {text})", dialect="postgres")
+    except sqlglot.errors.ParseError:
+        return " ".join(text.lower().split())
+    column = parsed.find(exp.ColumnDef)
+    kind = column.args.get("kind") if column is not None else None
+    if not isinstance(kind, exp.DataType) or column is None or column.args.get("constraints"):
+        return " ".join(text.lower().split())
+    return from_sqlglot(kind).display()
+
+
+def _canonical_argument(text: str) -> str:
+    default = ""
+    match = re.search(r"\s(DEFAULT|=)\s", text, re.I)
+    if match:
+        default = " DEFAULT " + " ".join(text[match.end() :].split())
+        text = text[: match.start()]
+    words = text.split()
+    mode = ""
+    if words and words[0].upper() in ("IN", "OUT", "INOUT", "VARIADIC"):
+        mode = words.pop(0).upper() + " "
+    whole = _canonical_type(" ".join(words))
+    if len(words) > 1 and whole == " ".join(" ".join(words).lower().split()):
+        return f"{mode}{words[0]} {_canonical_type(' '.join(words[1:]))}{default}"
+    return f"{mode}{whole}{default}"
+
+
+def canonical_function(text: str) -> str | None:
+    """``CREATE FUNCTION`` in one spelling, whether written by hand or by ``pg_get_functiondef``.
+
+    Returns None when the text is not a function definition this can read;
+    the caller then keeps the text as written.
+    """
+    from sqlglot.dialects.postgres import Postgres
+    from sqlglot.tokenizer_core import TokenType
+
+    tokens = list(Postgres().tokenize(text))
+    words = [t.text.upper() for t in tokens]
+    try:
+        start = next(i for i, w in enumerate(words) if w in ("FUNCTION", "PROCEDURE"))
+        open_paren = words.index("(", start)
+    except (StopIteration, ValueError):
+        return None
+    kind = words[start]
+    name = "".join(t.text for t in tokens[start + 1 : open_paren]).lower().removeprefix("public.")
+    depth, close = 0, open_paren
+    for index in range(open_paren, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[index].text, 0)
+        if depth == 0:
+            close = index
+            break
+    args = text[tokens[open_paren].end + 1 : tokens[close].start]
+    arguments = ", ".join(_canonical_argument(a) for a in _split_top_level(args))
+    returns, language, body = "", "", None
+    options: list[str] = []
+    index = close + 1
+    while index < len(tokens):
+        word = words[index]
+        if word == "RETURNS" and index + 1 < len(tokens) and words[index + 1] != "NULL":
+            end = index + 1
+            while end < len(tokens) and words[end] not in _OPTION_WORDS - {"SET"}:
+                end += 1
+            returns = _canonical_type(text[tokens[index + 1].start : tokens[end - 1].end + 1])
+            index = end
+            continue
+        if word == "LANGUAGE":
+            language = tokens[index + 1].text.lower().strip("'\"")
+            index += 2
+            continue
+        if word == "AS":
+            token = tokens[index + 1]
+            if token.token_type not in (TokenType.STRING, TokenType.HEREDOC_STRING):
+                return None
+            body = token.text
+            index += 2
+            continue
+        phrase = word
+        for size in (4, 3, 2):
+            candidate = " ".join(words[index : index + size])
+            if candidate in (
+                "RETURNS NULL ON NULL INPUT",
+                "CALLED ON NULL INPUT",
+                "NOT LEAKPROOF",
+            ) or (size == 2 and words[index] in ("SECURITY", "PARALLEL", "COST", "ROWS")):
+                phrase = candidate
+                index += size - 1
+                break
+        index += 1
+        phrase = "STRICT" if phrase == "RETURNS NULL ON NULL INPUT" else phrase
+        if phrase.startswith("COST ") and phrase in ("COST 100", "COST 1"):
+            continue
+        if phrase not in _FUNCTION_DEFAULTS:
+            options.append(phrase)
+    if body is None:
+        return None
+    head = f"CREATE {kind} {name}({arguments})"
+    if returns:
+        head += f" RETURNS {returns}"
+    lines = [head, f"    LANGUAGE {language}"]
+    if options:
+        lines.append("    " + " ".join(options))
+    return "\n".join(lines) + f"\n    AS $$\n{body.strip(chr(10))}\n$$"

@@ -1,0 +1,204 @@
+"""Read a live database's schema back as DDL, and build the catalog from it.
+
+The statements are written from ``pg_catalog`` (``format_type``,
+``pg_get_expr``, ``pg_get_constraintdef``, ``pg_get_indexdef``,
+``pg_get_viewdef``, ``pg_get_triggerdef``, ``pg_get_functiondef``) and then go
+through the very same parse and catalog stages as the migrations, so the
+static and the live catalogs are rendered by one dump function and compare
+as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from generator.catalog import Catalog, quote_ident
+from generator.ddl import build_catalog
+from generator.errors import SqlgenError
+from generator.parse import parse_file
+from generator.source import SourceFile
+
+_SCHEMA = "public"
+_STATE_TABLE = "schema_migrations"
+
+_ENUMS = """
+SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder), obj_description(t.oid, 'pg_type')
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE n.nspname = %(schema)s
+GROUP BY t.oid, t.typname
+ORDER BY t.typname
+"""
+
+_COMPOSITES = """
+SELECT t.typname, array_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = %(schema)s
+GROUP BY t.typname
+ORDER BY t.typname
+"""
+
+_DOMAINS = """
+SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, pg_get_expr(t.typdefaultbin, 0),
+       coalesce(array_agg(pg_get_constraintdef(c.oid) ORDER BY c.conname) FILTER (WHERE c.oid IS NOT NULL), '{}')
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_constraint c ON c.contypid = t.oid
+WHERE n.nspname = %(schema)s AND t.typtype = 'd'
+GROUP BY t.oid, t.typname, t.typbasetype, t.typtypmod, t.typnotnull, t.typdefaultbin
+ORDER BY t.typname
+"""
+
+_FUNCTIONS = """
+SELECT pg_get_functiondef(p.oid)
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = %(schema)s AND p.prokind IN ('f', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+ORDER BY p.proname, p.oid
+"""
+
+_RELATIONS = """
+SELECT c.oid, c.relname, c.relkind, obj_description(c.oid, 'pg_class'),
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm') AND c.relname <> %(state)s
+ORDER BY c.relkind IN ('v', 'm'), c.oid
+"""
+
+_COLUMNS = """
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       col_description(a.attrelid, a.attnum)
+FROM pg_attribute a
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = ANY(%(oids)s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_CONSTRAINTS = """
+SELECT c.conrelid, c.conname, pg_get_constraintdef(c.oid)
+FROM pg_constraint c
+WHERE c.conrelid = ANY(%(oids)s) AND c.contype IN ('p', 'u', 'f', 'c')
+ORDER BY c.contype = 'f', c.conrelid, c.conname
+"""
+
+_INDEXES = """
+SELECT pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = ANY(%(oids)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
+ORDER BY i.indexrelid
+"""
+
+_TRIGGERS = """
+SELECT pg_get_triggerdef(t.oid)
+FROM pg_trigger t
+WHERE t.tgrelid = ANY(%(oids)s) AND NOT t.tgisinternal
+ORDER BY t.tgname
+"""
+
+_SEQUENCES = """
+SELECT c.relname
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind = 'S'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i')
+ORDER BY c.relname
+"""
+
+_EXTENSIONS = "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def schema_ddl(conn: psycopg.Connection[Any]) -> str:
+    """The database's ``public`` schema as DDL statements, in dependency order."""
+    params: dict[str, Any] = {"schema": _SCHEMA, "state": _STATE_TABLE}
+    conn.execute("SET search_path TO public")
+    out: list[str] = []
+    for (name,) in conn.execute(_EXTENSIONS):
+        out.append(f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)};")
+    for name, labels, comment in conn.execute(_ENUMS, params):
+        values = ", ".join(_literal(label) for label in labels)
+        out.append(f"CREATE TYPE {quote_ident(name)} AS ENUM ({values});")
+        if comment is not None:
+            out.append(f"COMMENT ON TYPE {quote_ident(name)} IS {_literal(comment)};")
+    for name, fields in conn.execute(_COMPOSITES, params):
+        out.append(f"CREATE TYPE {quote_ident(name)} AS ({', '.join(fields)});")
+    for name, base, not_null, default, checks in conn.execute(_DOMAINS, params):
+        text = f"CREATE DOMAIN {quote_ident(name)} AS {base}"
+        if default is not None:
+            text += f" DEFAULT {default}"
+        if not_null:
+            text += " NOT NULL"
+        text += "".join(f" {check}" for check in checks)
+        out.append(text + ";")
+    for (definition,) in conn.execute(_FUNCTIONS, params):
+        out.append(definition.strip() + ";")
+    for (name,) in conn.execute(_SEQUENCES, params):
+        out.append(f"CREATE SEQUENCE {quote_ident(name)};")
+    relations = conn.execute(_RELATIONS, params).fetchall()
+    oids = [oid for oid, _, kind, _, _ in relations if kind in ("r", "p")]
+    columns: dict[int, list[str]] = {}
+    comments: list[tuple[int, str, str]] = []
+    for relid, name, type_text, not_null, default, identity, generated, comment in conn.execute(
+        _COLUMNS, {"oids": oids}
+    ):
+        parts = [quote_ident(name), type_text]
+        if generated == "s":
+            parts.append(f"GENERATED ALWAYS AS ({default}) STORED")
+        elif default is not None:
+            parts.append(f"DEFAULT {default}")
+        if identity:
+            parts.append(f"GENERATED {'ALWAYS' if identity == 'a' else 'BY DEFAULT'} AS IDENTITY")
+        if not_null:
+            parts.append("NOT NULL")
+        columns.setdefault(relid, []).append(" ".join(parts))
+        if comment is not None:
+            comments.append((relid, name, comment))
+    names = {oid: name for oid, name, _, _, _ in relations}
+    for oid, name, kind, comment, view in relations:
+        table = quote_ident(name)
+        if kind in ("r", "p"):
+            body = ",\n    ".join(columns.get(oid, []))
+            out.append(f"CREATE TABLE {table} (\n    {body}\n);")
+        else:
+            materialized = "MATERIALIZED " if kind == "m" else ""
+            out.append(f"CREATE {materialized}VIEW {table} AS\n{view.strip().rstrip(';')};")
+        if comment is not None:
+            keyword = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}[kind]
+            out.append(f"COMMENT ON {keyword} {table} IS {_literal(comment)};")
+    for relid, column, comment in comments:
+        out.append(
+            f"COMMENT ON COLUMN {quote_ident(names[relid])}.{quote_ident(column)} IS {_literal(comment)};"
+        )
+    for relid, name, definition in conn.execute(_CONSTRAINTS, {"oids": oids}):
+        out.append(
+            f"ALTER TABLE {quote_ident(names[relid])} ADD CONSTRAINT {quote_ident(name)} {definition};"
+        )
+    for (definition,) in conn.execute(_INDEXES, {"oids": oids}):
+        out.append(definition + ";")
+    for (definition,) in conn.execute(_TRIGGERS, {"oids": oids}):
+        out.append(definition + ";")
+    return "\n\n".join(out) + "\n"
+
+
+def catalog_from_database(conn: psycopg.Connection[Any]) -> Catalog:
+    """The catalog of a live database, built by the same stages as the migrations'."""
+    text = schema_ddl(conn)
+    source = SourceFile(path=Path("<database>"), display="<database>", text=text)
+    statements, problems = parse_file(source)
+    if problems:
+        raise SqlgenError(problems)
+    return build_catalog(statements)
