@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: gen check test lint typecheck clean
+.PHONY: gen check test lint typecheck verify clean
 
 $(RUNTIME_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,14 @@ typecheck: $(DEV_STAMP)
 	$(PY) -m mypy --strict generator
 	cd generated && ../$(PY) -m mypy --strict chatdb
 
-## Everything CI runs: drift check, lint, type checks, and the test suite on real PostgreSQL.
+## The static catalog against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
+verify: $(RUNTIME_STAMP)
+	$(PY) -m generator verify --schema
+
+## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)
 	$(PY) -m generator check
-	$(MAKE) --no-print-directory lint typecheck
+	$(MAKE) --no-print-directory lint typecheck verify
 	$(PY) -m pytest
 
 clean:

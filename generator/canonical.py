@@ -2,10 +2,11 @@
 
 PostgreSQL stores parsed trees and prints them back with casts on literals
 (``'active'::user_status``), implicit coercions (``(name)::text``), doubled
-parentheses and schema-qualified names. Migrations say the same things more
-plainly. Both the static catalog and the live one are rendered through
-:func:`canonical_sql`, which removes exactly those differences, so equal
-schemas dump to equal text.
+parentheses, schema-qualified names, every column of a view qualified,
+names folded and quoted its own way, and ``IN (...)`` as ``= ANY (ARRAY[...])``.
+Migrations say the same things more plainly. Both the static catalog and the
+live one are rendered through :func:`canonical_sql`, which removes exactly
+those differences, so equal schemas dump to equal text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,53 @@ import sqlglot.errors
 from sqlglot import exp
 
 _TEXT_TYPES = {"text", "varchar", "bpchar", "character varying", "character"}
+
+# PostgreSQL's reserved, column-name and type/function-name keywords: the ones
+# ``quote_ident()`` quotes (unreserved keywords may stand as plain identifiers).
+_KEYWORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
+    boolean both case cast char character check coalesce collate collation column concurrently
+    constraint create cross current_catalog current_date current_role current_schema current_time
+    current_timestamp current_user dec decimal default deferrable desc distinct do else end except
+    exists extract false fetch float for foreign freeze from full grant greatest group grouping
+    having ilike in initially inner inout int integer intersect interval into is isnull join
+    lateral leading least left like limit localtime localtimestamp national nchar natural none
+    normalize not notnull null nullif numeric offset on only or order out outer overlaps overlay
+    placing position precision primary real references returning right row select session_user
+    setof similar smallint some substring symmetric system_user table tablesample then time
+    timestamp to trailing treat trim true union unique user using values varchar variadic verbose
+    when where window with
+    """.split()  # noqa: SIM905 - a word list reads better than 150 quoted strings
+)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier when PostgreSQL needs it to keep its spelling, as ``quote_ident()``."""
+    plain = name.isidentifier() and name == name.lower() and name.isascii()
+    if plain and name not in _KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+# Parents under which parentheses around an expression never change its
+# meaning: clauses, aliases, list items and function arguments.
+_PAREN_FREE = (
+    exp.Paren,
+    exp.Where,
+    exp.Having,
+    exp.Check,
+    exp.CheckColumnConstraint,
+    exp.Join,
+    exp.TriggerProperties,
+    exp.Alias,
+    exp.If,
+    exp.Group,
+    exp.Ordered,
+    exp.Select,
+    exp.Func,
+    exp.Array,
+)
 
 
 def _is_literal(node: exp.Expr) -> bool:
@@ -45,18 +93,118 @@ def _strip(node: exp.Expr) -> exp.Expr:
         inner = node.this
         assert isinstance(inner, exp.Expr)
         parent = node.parent
-        if (
-            _is_atom(inner)
-            or parent is None
-            or isinstance(
-                parent, exp.Paren | exp.Where | exp.Check | exp.CheckColumnConstraint | exp.Join
-            )
-        ):
+        if _is_atom(inner) or parent is None or isinstance(parent, _PAREN_FREE):
             return inner
-        if isinstance(inner, exp.Predicate) and isinstance(parent, exp.Connector):
+        if _binds_tighter(inner, parent):
             return inner
+    if isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal):
+        # INTERVAL '7 days' is the constant PostgreSQL prints as '7 days'::interval.
+        unit = node.args.get("unit")
+        text = node.this.name + (f" {unit.name.lower()}" if unit is not None else "")
+        return exp.Literal.string(text)
     if isinstance(node, exp.Table) and node.args.get("db") and node.args["db"].name == "public":
         node.set("db", None)
+    if isinstance(node, exp.Identifier):
+        # PostgreSQL folds unquoted names (OLD, NEW, VALUE too) to lower case,
+        # and quotes a name when it prints it only where the name needs it.
+        name = node.name if node.quoted else node.name.lower()
+        quoted = quote_ident(name) != name
+        if (name, quoted) != (node.name, bool(node.quoted)):
+            return exp.Identifier(this=name, quoted=quoted)
+    return _in_list(node)
+
+
+# Operator precedence, loosest first, as PostgreSQL's grammar has it.
+_PRECEDENCE: tuple[tuple[type[exp.Expr], ...], ...] = (
+    (exp.Or,),
+    (exp.And,),
+    (exp.Not,),
+    (exp.Predicate,),
+    (exp.DPipe,),
+    (exp.Add, exp.Sub),
+    (exp.Mul, exp.Div, exp.Mod),
+    (exp.Neg,),
+)
+
+
+def _precedence(node: exp.Expr) -> int | None:
+    return next((i for i, kinds in enumerate(_PRECEDENCE) if isinstance(node, kinds)), None)
+
+
+def _binds_tighter(inner: exp.Expr, parent: exp.Expr) -> bool:
+    """Whether ``inner`` binds tighter than its operator parent, so needs no parentheses."""
+    inner_level, parent_level = _precedence(inner), _precedence(parent)
+    return inner_level is not None and parent_level is not None and inner_level > parent_level
+
+
+def _in_list(node: exp.Expr) -> exp.Expr:
+    """``x = ANY (ARRAY[a, b])`` is how PostgreSQL stores ``x IN (a, b)``; ``<> ALL`` is ``NOT IN``.
+
+    A list of one is stored as the plain comparison: ``x IN (a)`` is ``x = a``.
+    """
+    negated = isinstance(node, exp.Not) and isinstance(node.this, exp.In)
+    in_list = node.this if negated else node
+    if (
+        isinstance(in_list, exp.In)
+        and len(in_list.expressions) == 1
+        and not in_list.args.get("query")
+    ):
+        operator = exp.NEQ if negated else exp.EQ
+        return operator(this=in_list.this, expression=in_list.expressions[0])
+    quantifier = node.args.get("expression")
+    operand: exp.Expr | None = None
+    if (isinstance(node, exp.EQ) and isinstance(quantifier, exp.Any)) or (
+        isinstance(node, exp.NEQ) and isinstance(quantifier, exp.All)
+    ):
+        operand = quantifier.this
+    elif (
+        isinstance(node, exp.NEQ)
+        and isinstance(quantifier, exp.Anonymous)
+        and quantifier.name.upper() == "ALL"
+        and len(quantifier.expressions) == 1
+    ):
+        # sqlglot reads ``ALL (...)`` after ``<>`` as a function call.
+        operand = quantifier.expressions[0]
+    items = _array_items(operand) if operand is not None else None
+    if items is None:
+        return node
+    in_list = exp.In(this=node.this, expressions=items)
+    return in_list if isinstance(node, exp.EQ) else exp.Not(this=in_list)
+
+
+def _array_items(node: exp.Expr) -> list[exp.Expr] | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return list(node.expressions) if isinstance(node, exp.Array) else None
+
+
+def _folded(identifier: exp.Expr | None) -> str | None:
+    if not isinstance(identifier, exp.Identifier):
+        return None
+    return identifier.name if identifier.quoted else identifier.name.lower()
+
+
+def _unqualify_single_source(node: exp.Expr) -> exp.Expr:
+    """In a ``SELECT`` over one table, ``t.col`` is ``col``.
+
+    PostgreSQL qualifies every column of a stored view, migrations often do
+    not; with one source (and no joins) the qualifier says nothing. Columns
+    of nested queries, which have their own sources, are left alone.
+    """
+    if not isinstance(node, exp.Select) or node.args.get("joins"):
+        return node
+    from_ = node.args.get("from_")
+    source = from_.this if from_ is not None else None
+    if not isinstance(source, exp.Table | exp.Subquery):
+        return node
+    alias = source.args.get("alias")
+    qualifier = _folded(alias.this if alias is not None else source.this)
+    for column in list(node.find_all(exp.Column)):
+        if (
+            column.find_ancestor(exp.Select) is node
+            and _folded(column.args.get("table")) == qualifier
+        ):
+            column.set("table", None)
     return node
 
 
@@ -85,6 +233,7 @@ def canonical(node: exp.Expr) -> exp.Expr:
     """A copy of ``node`` in canonical form."""
     tree = node.copy()
     tree = tree.transform(_flatten_join_trees, copy=False)
+    tree = tree.transform(_unqualify_single_source, copy=False)
     # Repeat until stable: removing one layer can expose the next.
     while True:
         before = tree.sql(dialect="postgres")
@@ -112,7 +261,8 @@ _OPTION_WORDS = {
 }  # fmt: skip
 
 
-def _split_top_level(text: str) -> list[str]:
+def split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses."""
     parts: list[str] = []
     current: list[str] = []
     depth = 0
@@ -186,7 +336,7 @@ def canonical_function(text: str) -> str | None:
             close = index
             break
     args = text[tokens[open_paren].end + 1 : tokens[close].start]
-    arguments = ", ".join(_canonical_argument(a) for a in _split_top_level(args))
+    arguments = ", ".join(_canonical_argument(a) for a in split_top_level(args))
     returns, language, body = "", "", None
     options: list[str] = []
     index = close + 1

@@ -13,6 +13,7 @@ from typing import Literal
 from sqlglot import exp
 
 from generator.canonical import canonical_sql
+from generator.canonical import quote_ident as quote_ident
 from generator.pgtypes import PgType
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check"]
@@ -34,34 +35,6 @@ class Column:
 def render_sql(node: exp.Expr) -> str:
     """A parsed expression as PostgreSQL text, the one spelling the dump uses."""
     return canonical_sql(node)
-
-
-# PostgreSQL's reserved, column-name and type/function-name keywords: the ones
-# ``quote_ident()`` quotes (unreserved keywords may stand as plain identifiers).
-_KEYWORDS = frozenset(
-    """
-    all analyse analyze and any array as asc asymmetric authorization between bigint binary bit
-    boolean both case cast char character check coalesce collate collation column concurrently
-    constraint create cross current_catalog current_date current_role current_schema current_time
-    current_timestamp current_user dec decimal default deferrable desc distinct do else end except
-    exists extract false fetch float for foreign freeze from full grant greatest group grouping
-    having ilike in initially inner inout int integer intersect interval into is isnull join
-    lateral leading least left like limit localtime localtimestamp national nchar natural none
-    normalize not notnull null nullif numeric offset on only or order out outer overlaps overlay
-    placing position precision primary real references returning right row select session_user
-    setof similar smallint some substring symmetric system_user table tablesample then time
-    timestamp to trailing treat trim true union unique user using values varchar variadic verbose
-    when where window with
-    """.split()  # noqa: SIM905 - a word list reads better than 150 quoted strings
-)
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier when PostgreSQL needs it to keep its spelling, as ``quote_ident()``."""
-    plain = name.isidentifier() and name == name.lower() and name.isascii()
-    if plain and name not in _KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -104,10 +77,13 @@ class Index:
     using: str
     elements: list[exp.Expr]
     where: exp.Expr | None = None
+    include: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return tuple(c.name for e in self.elements for c in e.find_all(exp.Column))
+        """Every column the index depends on: keys, INCLUDE columns and the predicate's."""
+        parts = [*self.elements, *([self.where] if self.where is not None else [])]
+        return tuple(c.name for e in parts for c in e.find_all(exp.Column)) + self.include
 
     def definition(self) -> str:
         elements = ", ".join(render_sql(e) for e in self.elements)
@@ -115,6 +91,8 @@ class Index:
             f"CREATE {'UNIQUE ' if self.unique else ''}INDEX {quote_ident(self.name)} "
             f"ON {quote_ident(self.table)} USING {self.using} ({elements})"
         )
+        if self.include:
+            text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
         if self.where is not None:
             text += f" WHERE ({render_sql(self.where)})"
         return text
@@ -162,20 +140,70 @@ class CompositeType:
 
 @dataclass
 class Domain:
+    """A domain, kept structurally: ``ALTER DOMAIN`` changes its parts one by one."""
+
     name: str
     base: PgType
-    not_null: bool
-    definition: str
+    not_null: bool = False
+    default: exp.Expr | None = None
+    checks: list[Constraint] = field(default_factory=list)
+    comment: str | None = None
+
+    def check(self, name: str) -> Constraint | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+
+# The range of each integer type a sequence may be declared as.
+_INTEGER_RANGES = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
+_BIGINT = PgType("int8")
+
+
+@dataclass
+class Sequence:
+    """A sequence with the options ``CREATE SEQUENCE`` sets and the column that owns it.
+
+    The owner matters to the shape: dropping the column or its table drops
+    the sequence (this is how ``serial`` sequences go).
+    """
+
+    name: str
+    type: PgType = _BIGINT
+    increment: int = 1
+    minvalue: int | None = None
+    maxvalue: int | None = None
+    start: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None
+
+    def bounds(self) -> tuple[int, int, int]:
+        """Minimum, maximum and start, with PostgreSQL's defaults for those not given."""
+        limit = _INTEGER_RANGES[self.type.name]
+        ascending = self.increment > 0
+        low = self.minvalue if self.minvalue is not None else (1 if ascending else -limit)
+        high = self.maxvalue if self.maxvalue is not None else (limit - 1 if ascending else -1)
+        start = self.start if self.start is not None else (low if ascending else high)
+        return low, high, start
 
 
 @dataclass
 class Routine:
-    """A function, trigger, extension or other object kept verbatim for the dump."""
+    """A function, extension or other object kept verbatim for the dump, or a trigger.
+
+    A trigger keeps its parsed statement rather than text: renaming its table
+    or the columns it names must reach its definition, as it does in
+    PostgreSQL, which stores triggers by table and column number.
+    """
 
     kind: str
     name: str
-    definition: str
+    text: str = ""
     table: str | None = None
+    node: exp.Expr | None = None
+
+    @property
+    def definition(self) -> str:
+        return self.text if self.node is None else render_sql(self.node)
 
 
 @dataclass
@@ -187,7 +215,7 @@ class Catalog:
     domains: dict[str, Domain] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
     routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
-    sequences: set[str] = field(default_factory=set)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
 
     def relation_columns(self, name: str) -> list[Column] | None:
         """Columns of a table or view, or None when no such relation exists."""
@@ -198,11 +226,17 @@ class Catalog:
         return None
 
     def constraint_names(self) -> set[str]:
-        return {c.name for t in self.tables.values() for c in t.constraints}
+        """Constraint names in the schema, of tables and domains alike.
+
+        PostgreSQL picks a new constraint's name so that it is unique among
+        all of them, not only among its own table's.
+        """
+        tables = {c.name for t in self.tables.values() for c in t.constraints}
+        return tables | {c.name for d in self.domains.values() for c in d.checks}
 
     def relation_names(self) -> set[str]:
         """Names in the relation namespace: tables, views, indexes, sequences."""
-        return set(self.tables) | set(self.views) | set(self.indexes) | self.sequences
+        return set(self.tables) | set(self.views) | set(self.indexes) | set(self.sequences)
 
 
 def make_object_name(name1: str, name2: str | None, label: str | None) -> str:

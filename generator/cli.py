@@ -3,14 +3,175 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
+
 from generator import __version__
-from generator.config import load_config
-from generator.errors import SqlgenError
+from generator.config import Config, load_config
+from generator.errors import Diagnostic, SqlgenError
 from generator.pipeline import run
 from generator.write import compare, write_all
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def _relative(config: Config, path: Path) -> Path:
+    return path.relative_to(config.root) if path.is_relative_to(config.root) else path
+
+
+def _generate(args: argparse.Namespace) -> int:
+    config = _config(args)
+    result = run(config)
+    for path in write_all(config.out, result.files):
+        verb = "wrote" if (config.out / path).exists() else "removed"
+        print(f"{verb} {_relative(config, config.out / path)}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = _config(args)
+    drift = compare(config.out, run(config).files)
+    if drift.clean:
+        return 0
+    out = _relative(config, config.out)
+    print(
+        f"generated code in {out} is out of date; run `make gen` (or `sqlgen generate`)",
+        file=sys.stderr,
+    )
+    for label, paths in (
+        ("stale", drift.stale),
+        ("missing", drift.missing),
+        ("extra", drift.extra),
+    ):
+        for path in paths:
+            print(f"  {label}: {out / path}", file=sys.stderr)
+    sys.stderr.write(drift.diff)
+    return 1
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    text = run(_config(args)).ir.to_json() + "\n"
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SqlgenError(
+            [
+                Diagnostic(
+                    "<command line>", 1, 1, "no database: pass --database-url or set DATABASE_URL"
+                )
+            ]
+        )
+    return str(url)
+
+
+@contextlib.contextmanager
+def _server(args: argparse.Namespace) -> Iterator[str]:
+    """The server to make scratch databases on: the one given, or a throwaway local cluster."""
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if url:
+        yield str(url)
+        return
+    from generator.pgcluster import ThrowawayCluster
+
+    with ThrowawayCluster() as cluster:
+        yield cluster.url
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from generator.verify import live_dump
+
+    text = live_dump(args.from_db)
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from generator.verify import verify_schema
+
+    config = _config(args)
+    with _server(args) as server:
+        diff = verify_schema(config, server)
+    if not diff:
+        print("schema: the static catalog matches PostgreSQL's")
+        return 0
+    print("schema: the static catalog differs from what PostgreSQL built:", file=sys.stderr)
+    sys.stderr.write(diff)
+    return 1
+
+
+def _migrations_dir(args: argparse.Namespace) -> Path:
+    if args.dir is not None:
+        return Path(args.dir)
+    config = _config(args)
+    directory = next((p for p in config.schema if p.is_dir()), None)
+    if directory is None:
+        raise SqlgenError(
+            [Diagnostic(str(args.config), 1, 1, "no migrations directory in [tool.sqlgen] schema")]
+        )
+    return directory
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from generator import migrate
+
+    directory = _migrations_dir(args)
+    action = args.migrate_command
+    if action == "create":
+        for path in migrate.create_migration(directory, args.name):
+            print(f"created {path}")
+        return 0
+    if action == "renumber":
+        items = [int(item) if item.isdigit() else item for item in args.migrations]
+        named = {str(item) for item in items}
+        staying = [
+            m
+            for m in migrate.find_migrations(directory, allow_duplicates=True)
+            if m.stem not in named and str(m.version) not in named
+        ]
+        start = max((m.version for m in staying), default=0) + 1
+        for old, new in migrate.renumber(directory, items, start):
+            print(f"renamed {old.name} -> {new.name}")
+        return 0
+    migrator = migrate.Migrator(_database_url(args), directory)
+    if action == "version":
+        version, dirty = migrator.version()
+        print(f"{'nil' if version is None else version}{' (dirty)' if dirty else ''}")
+        return 0
+    if action == "force":
+        migrator.force(None if args.version < 0 else args.version)
+        return 0
+    before = migrator.version()[0] or 0
+    if action == "up":
+        changed, verb = migrator.up(args.steps), "applied"
+    elif action == "down":
+        changed, verb = migrator.down(args.steps), "reverted"
+    else:
+        changed = migrator.goto(args.version)
+        verb = "applied" if args.version >= before else "reverted"
+    for version in changed:
+        print(f"{verb} {version}")
+    if not changed:
+        print("no change")
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,68 +187,122 @@ def _parser() -> argparse.ArgumentParser:
         help="pyproject.toml holding [tool.sqlgen] (default: ./pyproject.toml)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "generate",
-        help="write the generated package",
-        description="Regenerate the output directory from the schema and queries. Example: sqlgen generate",
-    )
-    commands.add_parser(
+
+    def command(name: str, handler: Handler, summary: str, example: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=summary,
+            description=f"{summary[0].upper()}{summary[1:]}.",
+            epilog=f"example: {example}",
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("generate", _generate, "write the generated package", "sqlgen generate")
+    command(
         "check",
-        help="fail when the generated files are stale, missing or extra",
-        description="Regenerate in memory and compare with disk; exit 1 with a diff on drift. Example: sqlgen check",
+        _check,
+        "fail with a diff when generated files are stale, missing or extra",
+        "sqlgen check",
     )
-    inspect = commands.add_parser(
-        "inspect",
-        help="print the intermediate representation as JSON",
-        description="Print the IR the templates read, as JSON. Example: sqlgen inspect > ir.json",
+    inspect = command(
+        "inspect", _inspect, "print the IR the templates read, as JSON", "sqlgen inspect -o ir.json"
     )
     inspect.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    dump = command(
+        "dump",
+        _dump,
+        "write the canonical schema dump of a live database",
+        "sqlgen dump --from-db postgresql://localhost/app -o dump.sql",
+    )
+    dump.add_argument("--from-db", required=True, metavar="URL", help="database to read")
+    dump.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    verify = command(
+        "verify",
+        _verify,
+        "apply the schema to a scratch database and compare PostgreSQL's schema with the static one",
+        "sqlgen verify --schema",
+    )
+    verify.add_argument(
+        "--schema", action="store_true", required=True, help="verify the schema (the catalog)"
+    )
+    verify.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="server to create the scratch database on (default: DATABASE_URL, else a throwaway local cluster)",
+    )
+    migrate = command(
+        "migrate",
+        _migrate,
+        "run golang-migrate compatible migrations against a database",
+        "sqlgen migrate --database-url postgresql://localhost/app up",
+    )
+    migrate.add_argument(
+        "--database-url", metavar="URL", help="database to migrate (default: DATABASE_URL)"
+    )
+    migrate.add_argument(
+        "--dir", type=Path, help="migrations directory (default: the first in [tool.sqlgen] schema)"
+    )
+    actions = migrate.add_subparsers(dest="migrate_command", required=True, metavar="ACTION")
+    up = actions.add_parser(
+        "up",
+        help="apply all pending migrations, or the next N",
+        epilog="example: sqlgen migrate up 1",
+    )
+    up.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
+    down = actions.add_parser(
+        "down", help="revert all migrations, or the last N", epilog="example: sqlgen migrate down 1"
+    )
+    down.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
+    goto = actions.add_parser(
+        "goto",
+        help="migrate up or down to exactly VERSION",
+        epilog="example: sqlgen migrate goto 12",
+    )
+    goto.add_argument("version", type=int)
+    actions.add_parser(
+        "version",
+        help="print the current version (and whether it is dirty)",
+        epilog="example: sqlgen migrate version",
+    )
+    create = actions.add_parser(
+        "create",
+        help="write the next numbered up/down pair",
+        epilog="example: sqlgen migrate create add_chat_labels",
+    )
+    create.add_argument("name", help="snake_case name")
+    force = actions.add_parser(
+        "force",
+        help="set the version and clear the dirty flag without running anything (-1: no version)",
+        epilog="example: sqlgen migrate force 11",
+    )
+    force.add_argument("version", type=int)
+    renumber = actions.add_parser(
+        "renumber",
+        help="move these migrations (and their fixtures) after all the others",
+        epilog="example: sqlgen migrate renumber 000524_chat_context_resources",
+    )
+    renumber.add_argument(
+        "migrations",
+        nargs="+",
+        metavar="MIGRATION",
+        help="a version, or a full name such as 000524_add_things",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from generator.migrate import MigrateError
+
     args = _parser().parse_args(argv)
+    handler: Handler = args.handler
     try:
-        config = load_config(args.config)
-        result = run(config)
+        return handler(args)
     except SqlgenError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic, file=sys.stderr)
-        return 1
-    if args.command == "generate":
-        changed = write_all(config.out, result.files)
-        for path in changed:
-            print(
-                f"wrote {config.out.relative_to(config.root) / path}"
-                if (config.out / path).exists()
-                else f"removed {path}"
-            )
-        return 0
-    if args.command == "check":
-        drift = compare(config.out, result.files)
-        if drift.clean:
-            return 0
-        out = (
-            config.out.relative_to(config.root)
-            if config.out.is_relative_to(config.root)
-            else config.out
-        )
-        print(
-            f"generated code in {out} is out of date; run `make gen` (or `sqlgen generate`)",
-            file=sys.stderr,
-        )
-        for label, paths in (
-            ("stale", drift.stale),
-            ("missing", drift.missing),
-            ("extra", drift.extra),
-        ):
-            for path in paths:
-                print(f"  {label}: {out / path}", file=sys.stderr)
-        sys.stderr.write(drift.diff)
-        return 1
-    text = result.ir.to_json() + "\n"
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+    except MigrateError as error:
+        print(f"error: {error}", file=sys.stderr)
+    except psycopg.OperationalError as error:
+        print(f"error: cannot reach the database: {error}", file=sys.stderr)
+    return 1

@@ -16,6 +16,8 @@ import sqlglot
 from sqlglot import exp
 
 from generator.analyse import AnalysisError, infer_relation_columns
+from generator.analyse import _column_name as column_name
+from generator.canonical import split_top_level
 from generator.catalog import (
     Catalog,
     Column,
@@ -25,9 +27,11 @@ from generator.catalog import (
     Enum,
     Index,
     Routine,
+    Sequence,
     Table,
     View,
     choose_name,
+    quote_ident,
     render_sql,
 )
 from generator.errors import Diagnostic, DiagnosticSink
@@ -56,9 +60,14 @@ def ident(node: exp.Expr | str | None) -> str:
     return node.name.lower()
 
 
+def name_node(name: str) -> exp.Identifier:
+    """An identifier for a name as stored, quoted when it would not read back the same."""
+    return exp.to_identifier(name, quoted=quote_ident(name) != name)
+
+
 def relation_name(node: exp.Expr) -> str:
     """A table's name, qualified only outside the ``public`` schema."""
-    if isinstance(node, exp.Schema):
+    if isinstance(node, exp.Schema | exp.UserDefinedFunction):
         node = node.this
     if isinstance(node, exp.Table):
         schema = ident(node.args.get("db")) if node.args.get("db") else ""
@@ -109,11 +118,14 @@ def _create(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
         props = node.find(exp.TriggerProperties)
         table = relation_name(props.args["table"]) if props is not None else None
         name = ident(node.this)
+        # Stored as PostgreSQL keeps it, without the OR REPLACE that made it.
+        stored = _without_domain_casts(catalog, node, _column_type(catalog.tables.get(table or "")))
+        stored.set("replace", False)
         catalog.routines[("trigger", f"{table}.{name}")] = Routine(
-            "trigger", name, render_sql(node), table
+            "trigger", name, table=table, node=stored
         )
     elif kind == "SEQUENCE":
-        catalog.sequences.add(relation_name(node.this))
+        _create_sequence(catalog, node, exists)
     elif kind in ("SCHEMA", "EXTENSION", "FUNCTION", "PROCEDURE"):
         name = relation_name(node.this)
         catalog.routines[(kind.lower(), name)] = Routine(kind.lower(), name, statement.text)
@@ -166,9 +178,11 @@ def _add_column(catalog: Catalog, table: Table, node: exp.ColumnDef) -> list[Cal
         column.not_null = catalog.domains[column.type.name].not_null
     if is_serial(data_type):
         sequence = choose_name(table.name, name, "seq", catalog.relation_names())
-        catalog.sequences.add(sequence)
+        catalog.sequences[sequence] = Sequence(
+            sequence, column.type, owned_by=(table.name, column.name)
+        )
         column.not_null = True
-        column.default = sqlglot.parse_one(f"nextval('{sequence}'::regclass)", dialect="postgres")
+        column.default = _nextval(sequence)
     table.columns.append(column)
     adders: list[Callable[[], None]] = []
     for constraint in node.args.get("constraints") or []:
@@ -267,11 +281,51 @@ def _add_constraint(
 
 
 def _add_check(catalog: Catalog, table: Table, given: str | None, check: exp.Expr) -> None:
+    check = _without_domain_casts(catalog, check, _column_type(table))
     referenced: list[str] = []
     for column in check.find_all(exp.Column):
         if ident(column) not in referenced:
             referenced.append(ident(column))
     _add_constraint(catalog, table, given, "check", tuple(referenced), check=check)
+
+
+def _column_type(table: Table | None) -> Callable[[exp.Column], PgType | None]:
+    """The type of a column of ``table`` named in one of its expressions (NEW.x, OLD.x too)."""
+
+    def type_of(node: exp.Column) -> PgType | None:
+        column = table.column(ident(node)) if table is not None else None
+        return column.type if column is not None else None
+
+    return type_of
+
+
+def _without_domain_casts(
+    catalog: Catalog, node: exp.Expr, type_of: Callable[[exp.Column], PgType | None]
+) -> exp.Expr:
+    """``node`` with ``(col)::base`` read as ``col`` where ``col`` is of a domain over ``base``.
+
+    PostgreSQL coerces a domain-typed value to the domain's base type before
+    an operator or function takes it, and prints that coercion as a cast:
+    ``CHECK (budget > 0)`` reads back as ``CHECK ((budget)::numeric > 0)``.
+    Such a cast says nothing the column's type does not, so it is dropped.
+    """
+
+    def strip(cast: exp.Expr) -> exp.Expr:
+        if not isinstance(cast, exp.Cast):
+            return cast
+        inner = cast.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        column_type = type_of(inner) if isinstance(inner, exp.Column) else None
+        if column_type is None or column_type.name not in catalog.domains:
+            return cast
+        base, seen = column_type, set()
+        while base.name in catalog.domains and not base.array_dims and base.name not in seen:
+            seen.add(base.name)
+            base = catalog.domains[base.name].base
+        return inner if base.name == from_sqlglot(cast.to).name else cast
+
+    return node.transform(strip)
 
 
 def _add_foreign_key(
@@ -358,29 +412,263 @@ def _create_view(catalog: Catalog, node: exp.Expr) -> None:
     columns = infer_relation_columns(catalog, query)
     old = catalog.views.get(name)
     catalog.views[name] = View(
-        name, query, columns, materialized, comment=old.comment if old else None
+        name, _bind(catalog, query), columns, materialized, comment=old.comment if old else None
     )
+
+
+# --- Views, bound to their sources ---------------------------------------------------
+#
+# PostgreSQL binds a view when it is created: every column reference points
+# at a column of one source, by number, and ``*`` is expanded then. So a
+# later rename of a table or column reaches the view (and prints in its
+# definition), while a column added later does not join a ``*``. The catalog
+# does the same: it stores a view's query with each column qualified by its
+# source and each star expanded, and renames rewrite the qualified references.
+
+# A source of a SELECT: the name it is referred to by, and its columns.
+Source = tuple[str, list[Column]]
+# The sources of each SELECT of a query (by id), None where one is unknown.
+Scopes = dict[int, list[Source] | None]
+
+
+def _folded(node: exp.Expr | None) -> str | None:
+    """An identifier's name as PostgreSQL stores it, or None for no identifier."""
+    return ident(node) if isinstance(node, exp.Identifier) else None
+
+
+def _source_items(select: exp.Select) -> list[exp.Expr]:
+    from_ = select.args.get("from_")
+    items = [from_.this] if from_ is not None else []
+    return items + [join.this for join in select.args.get("joins") or []]
+
+
+def _qualifier(item: exp.Expr) -> str | None:
+    """The name a source is referred to by in its query: its alias, else its name."""
+    alias = item.args.get("alias")
+    if alias is not None and alias.this is not None:
+        return _folded(alias.this)
+    return ident(item.this) if isinstance(item, exp.Table) else None
+
+
+def _source(catalog: Catalog, item: exp.Expr, ctes: set[str]) -> Source | None:
+    """A source with its columns, or None when the catalog cannot tell them."""
+    qualifier = _qualifier(item)
+    alias = item.args.get("alias")
+    if qualifier is None or (alias is not None and alias.args.get("columns")):
+        return None
+    if isinstance(item, exp.Table) and relation_name(item) not in ctes:
+        columns = catalog.relation_columns(relation_name(item))
+        return (qualifier, columns) if columns is not None else None
+    if isinstance(item, exp.Subquery):
+        try:
+            return qualifier, infer_relation_columns(catalog, item.this)
+        except AnalysisError:
+            return None
+    return None
+
+
+def _sources(catalog: Catalog, select: exp.Select, ctes: set[str]) -> list[Source] | None:
+    """Every source of a SELECT, or None when one of them is unknown."""
+    if any(join.args.get("using") for join in select.args.get("joins") or []):
+        return None  # USING merges columns; which source one belongs to is not stored.
+    sources = [_source(catalog, item, ctes) for item in _source_items(select)]
+    known = [source for source in sources if source is not None]
+    return known if len(known) == len(sources) else None
+
+
+def _bind(catalog: Catalog, query: exp.Expr) -> exp.Expr:
+    """A copy of a view's query as PostgreSQL keeps it.
+
+    Stars are expanded, every output has a name, ORDER BY and GROUP BY
+    references to outputs are replaced by the output's expression, every
+    column is qualified by its source, and the casts PostgreSQL prints for
+    domain-typed columns are read back as the columns.
+    """
+    query = query.copy()
+    ctes = {ident(cte.args["alias"].this) for cte in query.find_all(exp.CTE)}
+    selects = list(query.find_all(exp.Select))
+    scopes = {id(select): _sources(catalog, select, ctes) for select in selects}
+    for select in selects:
+        _expand_stars(select, scopes[id(select)])
+        _name_outputs(select)
+        _resolve_output_references(select, scopes[id(select)])
+    for operation in query.find_all(exp.SetOperation):
+        _name_branch_outputs(operation)
+    for column in list(query.find_all(exp.Column)):
+        if column.args.get("table") is None and not isinstance(column.this, exp.Star):
+            _qualify(column, scopes)
+    return _without_domain_casts(catalog, query, lambda column: _scope_type(column, scopes))
+
+
+def _name_outputs(select: exp.Select) -> None:
+    """Name each unnamed output but a plain column, as PostgreSQL's stored target list does."""
+    for item in select.expressions:
+        if not isinstance(item, exp.Alias | exp.Column | exp.Star):
+            item.replace(exp.alias_(item.copy(), name_node(column_name(item))))
+
+
+def _leftmost(query: exp.Expr) -> exp.Expr:
+    while isinstance(query, exp.SetOperation | exp.Subquery | exp.Paren):
+        query = query.this
+    return query
+
+
+def _name_branch_outputs(operation: exp.SetOperation) -> None:
+    """The right branch of UNION and the like names its outputs as the left one does.
+
+    The left branch names the outputs of the whole; PostgreSQL prints those
+    names in every branch.
+    """
+    names = [item.alias_or_name for item in _leftmost(operation).expressions]
+    right = _leftmost(operation.expression)
+    if not isinstance(right, exp.Select):
+        return
+    for item, name in zip(right.expressions, names, strict=False):
+        if item.alias_or_name != name:
+            item.replace(exp.alias_(item.unalias().copy(), name_node(name)))
+
+
+def _resolve_output_references(select: exp.Select, sources: list[Source] | None) -> None:
+    """ORDER BY and GROUP BY by output name or position hold the output's expression.
+
+    An ORDER BY name means the output before an input column; a GROUP BY
+    name the input column before the output. A name that matches nothing
+    is left alone (it may be an outer query's column).
+    """
+    outputs = {item.alias_or_name: item.unalias() for item in reversed(select.expressions)}
+    positions = [item.unalias() for item in select.expressions]
+    inputs = {column.name for _, columns in sources or [] for column in columns}
+
+    def target(node: exp.Expr, output_first: bool) -> exp.Expr | None:
+        if isinstance(node, exp.Literal) and node.is_int:
+            position = int(node.name)
+            return positions[position - 1] if 0 < position <= len(positions) else None
+        if not isinstance(node, exp.Column) or node.args.get("table") is not None:
+            return None
+        name = ident(node)
+        if not output_first and (sources is None or name in inputs):
+            return None
+        return outputs.get(name)
+
+    order = select.args.get("order")
+    for ordered in order.expressions if order is not None else []:
+        found = target(ordered.this, output_first=True)
+        if found is not None:
+            ordered.set("this", found.copy())
+    group = select.args.get("group")
+    for item in list(group.expressions) if group is not None else []:
+        found = target(item, output_first=False)
+        if found is not None:
+            item.replace(found.copy())
+
+
+def _qualify(column: exp.Column, scopes: Scopes) -> None:
+    """Qualify a column by the one source of the innermost enclosing SELECT that has it."""
+    name = ident(column)
+    select = column.find_ancestor(exp.Select)
+    while select is not None:
+        sources = scopes.get(id(select))
+        if sources is None:
+            return
+        owners = [q for q, columns in sources if any(c.name == name for c in columns)]
+        if len(owners) == 1:
+            column.set("table", name_node(owners[0]))
+            return
+        if owners:
+            return
+        select = select.find_ancestor(exp.Select)
+
+
+def _scope_type(column: exp.Column, scopes: Scopes) -> PgType | None:
+    """The type of a qualified column, from the sources of the SELECTs around it."""
+    qualifier, name = _folded(column.args.get("table")), ident(column)
+    select = column.find_ancestor(exp.Select)
+    while select is not None:
+        for source, columns in scopes.get(id(select)) or []:
+            if source == qualifier:
+                return next((c.type for c in columns if c.name == name), None)
+        select = select.find_ancestor(exp.Select)
+    return None
+
+
+def _expand_stars(select: exp.Select, sources: list[Source] | None) -> None:
+    if sources is None:
+        return
+    expanded: list[exp.Expr] = []
+    for item in select.expressions:
+        if isinstance(item, exp.Star):
+            chosen = sources
+        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+            chosen = [s for s in sources if s[0] == _folded(item.args.get("table"))]
+        else:
+            expanded.append(item)
+            continue
+        expanded += [
+            exp.Column(this=name_node(c.name), table=name_node(q))
+            for q, columns in chosen
+            for c in columns
+        ]
+    select.set("expressions", expanded)
+
+
+def _follow_relation_rename(catalog: Catalog, old: str, new: str) -> None:
+    """Views name a renamed table or view by its new name, as PostgreSQL prints them."""
+    for view in catalog.views.values():
+        ctes = {ident(cte.args["alias"].this) for cte in view.query.find_all(exp.CTE)}
+        for table in view.query.find_all(exp.Table):
+            if relation_name(table) != old or old in ctes:
+                continue
+            if _qualifier(table) == _folded(table.this):
+                for column in view.query.find_all(exp.Column):
+                    if _folded(column.args.get("table")) == old:
+                        column.set("table", name_node(new))
+            table.set("this", name_node(new))
+            table.set("db", None)
+
+
+def _follow_column_rename(catalog: Catalog, table: str, old: str, new: str) -> None:
+    """Views read a renamed column by its new name, and keep their own column names."""
+    for view in catalog.views.values():
+        for select in view.query.find_all(exp.Select):
+            qualifiers = {
+                _qualifier(item)
+                for item in _source_items(select)
+                if isinstance(item, exp.Table) and relation_name(item) == table
+            }
+            for column in list(select.find_all(exp.Column)):
+                if ident(column) != old or _folded(column.args.get("table")) not in qualifiers:
+                    continue
+                column.set("this", name_node(new))
+                if column.parent is select:
+                    column.replace(exp.alias_(column.copy(), name_node(old)))
 
 
 def _create_index(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
     index = node.this
     table = _table(catalog, index.args["table"])
     params = index.args.get("params")
+    type_of = _column_type(table)
     elements = [
-        e.this if isinstance(e, exp.Ordered) and not e.args.get("desc") else e
+        _without_domain_casts(catalog, e, type_of)
         for e in (params.args.get("columns") or [] if params is not None else [])
     ]
+    elements = [
+        e.this if isinstance(e, exp.Ordered) and not e.args.get("desc") else e for e in elements
+    ]
+    include = tuple(ident(c) for c in (params.args.get("include") or [] if params else []))
     for element in elements:
         for column in element.find_all(exp.Column):
             _column(table, ident(column))
+    for included in include:
+        _column(table, included)
     name = ident(index.this) if index.this else None
     if name is not None and name in catalog.relation_names():
         if exists:
             return
         raise DDLError(f'relation "{name}" already exists', index.this)
     if name is None:
-        names = [ident(e) if isinstance(e, exp.Column) else "expr" for e in elements]
-        name = choose_name(table.name, "_".join(names), "idx", catalog.relation_names())
+        names = "_".join(_index_column_names([*elements, *map(exp.to_identifier, include)]))
+        name = choose_name(table.name, names, "idx", catalog.relation_names())
     using = params.args.get("using") if params is not None else None
     catalog.indexes[name] = Index(
         name=name,
@@ -388,10 +676,102 @@ def _create_index(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
         unique=bool(node.args.get("unique")),
         using=using.name.lower() if using is not None else "btree",
         elements=elements,
-        where=params.args.get("where").this
+        where=_without_domain_casts(catalog, params.args["where"].this, type_of)
         if params is not None and params.args.get("where")
         else None,
+        include=include,
     )
+
+
+def _nextval(sequence: str) -> exp.Expr:
+    """``nextval('name'::regclass)``, the default of a column a sequence numbers."""
+    literal = quote_ident(sequence).replace("'", "''")
+    return sqlglot.parse_one(f"nextval('{literal}'::regclass)", dialect="postgres")
+
+
+def _nextval_of(default: exp.Expr) -> str | None:
+    """The sequence a ``nextval('name')`` default draws from, if it is one."""
+    while isinstance(default, exp.Paren | exp.Cast) and not isinstance(default, exp.Anonymous):
+        default = default.this
+    if not isinstance(default, exp.Anonymous) or default.name.lower() != "nextval":
+        return None
+    argument = default.expressions[0] if len(default.expressions) == 1 else None
+    while isinstance(argument, exp.Cast | exp.Paren):
+        argument = argument.this
+    return _name(argument.name) if isinstance(argument, exp.Literal) else None
+
+
+def _create_sequence(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
+    name = relation_name(node.this)
+    if name in catalog.relation_names():
+        if exists:
+            return
+        raise DDLError(f'relation "{name}" already exists', node.this)
+    sequence = Sequence(name)
+    _set_sequence_options(catalog, sequence, node)
+    catalog.sequences[name] = sequence
+
+
+def _set_sequence_options(catalog: Catalog, sequence: Sequence, node: exp.Expr) -> None:
+    """Apply the options of a parsed ``CREATE SEQUENCE`` (``AS``, bounds, ``OWNED BY``)."""
+    data_type = node.args.get("expression")
+    if isinstance(data_type, exp.DataType):
+        sequence.type = from_sqlglot(data_type)
+        if sequence.type.name not in ("int2", "int4", "int8"):
+            raise DDLError("sequence type must be smallint, integer, or bigint", data_type)
+    properties = node.find(exp.SequenceProperties)
+    if properties is None:
+        return
+    numbers = {
+        key: int(value.sql(dialect="postgres"))
+        for key in ("increment", "minvalue", "maxvalue", "start", "cache")
+        if isinstance(value := properties.args.get(key), exp.Expr)
+    }
+    sequence.increment = numbers.get("increment", sequence.increment)
+    sequence.minvalue = numbers.get("minvalue", sequence.minvalue)
+    sequence.maxvalue = numbers.get("maxvalue", sequence.maxvalue)
+    sequence.start = numbers.get("start", sequence.start)
+    sequence.cache = numbers.get("cache", sequence.cache)
+    for option in properties.args.get("options") or []:
+        word = " ".join(option.name.upper().split())
+        if word in ("CYCLE", "NO CYCLE"):
+            sequence.cycle = word == "CYCLE"
+        elif word in ("NO MINVALUE", "NO MAXVALUE"):
+            setattr(sequence, word.split()[1].lower(), None)
+        else:
+            raise DDLError(f"unsupported sequence option {word}", option)
+    owner = properties.args.get("owned")
+    if isinstance(owner, exp.Column):
+        table = exp.Table(this=owner.args.get("table"), db=owner.args.get("db"))
+        _own_sequence(catalog, sequence, relation_name(table), ident(owner))
+
+
+def _own_sequence(catalog: Catalog, sequence: Sequence, table_name: str, column: str) -> None:
+    table = catalog.tables.get(table_name)
+    if table is None:
+        raise DDLError(f'relation "{table_name}" does not exist')
+    _column(table, column)
+    sequence.owned_by = (table.name, column)
+
+
+def _index_column_names(elements: list[exp.Expr]) -> list[str]:
+    """PostgreSQL's ``ChooseIndexColumnNames``: a name per column, unique in the index.
+
+    An expression is named as in a select list (``FigureColname``), with
+    ``expr`` where a select list would say ``?column?``.
+    """
+    names: list[str] = []
+    for element in elements:
+        while isinstance(element, exp.Ordered | exp.Opclass):
+            element = element.this  # DESC, NULLS FIRST and operator classes name nothing.
+        base = ident(element) if isinstance(element, exp.Identifier) else column_name(element)
+        base = "expr" if base == "?column?" else base
+        name, suffix = base, 0
+        while name in names:
+            suffix += 1
+            name = f"{base}{suffix}"
+        names.append(name)
+    return names
 
 
 # --- ALTER ---------------------------------------------------------------------------
@@ -477,7 +857,8 @@ def _drop_column(
             return
         raise DDLError(f'column "{name}" of relation "{table.name}" does not exist', node)
     table.columns = [c for c in table.columns if c.name != name]
-    # PostgreSQL drops the constraints and indexes that depend on the column.
+    # PostgreSQL drops the constraints, indexes and sequences that depend on the column.
+    _drop_owned_sequences(catalog, lambda owner: owner == (table.name, name))
     table.constraints = [c for c in table.constraints if name not in c.columns]
     for other in catalog.tables.values():
         other.constraints = [
@@ -489,6 +870,12 @@ def _drop_column(
         n for n, i in catalog.indexes.items() if i.table == table.name and name in i.columns
     ]:
         del catalog.indexes[index_name]
+
+
+def _drop_owned_sequences(catalog: Catalog, owned: Callable[[tuple[str, str]], bool]) -> None:
+    for sequence in list(catalog.sequences.values()):
+        if sequence.owned_by is not None and owned(sequence.owned_by):
+            del catalog.sequences[sequence.name]
 
 
 def _drop_constraint(
@@ -507,6 +894,9 @@ def _rename_column(catalog: Catalog, table: Table, old: str, new: str, node: exp
         raise DDLError(f'column "{new}" of relation "{table.name}" already exists', node)
     column.name = new
     rename = {old: new}
+    for sequence in catalog.sequences.values():
+        if sequence.owned_by == (table.name, old):
+            sequence.owned_by = (table.name, new)
     for constraint in table.constraints:
         constraint.columns = tuple(rename.get(c, c) for c in constraint.columns)
         if constraint.check is not None:
@@ -517,16 +907,22 @@ def _rename_column(catalog: Catalog, table: Table, old: str, new: str, node: exp
                 constraint.ref_columns = tuple(rename.get(c, c) for c in constraint.ref_columns)
     for index in catalog.indexes.values():
         if index.table == table.name:
+            index.include = tuple(rename.get(c, c) for c in index.include)
             for element in index.elements:
                 _rename_columns_in(element, rename)
             if index.where is not None:
                 _rename_columns_in(index.where, rename)
+    for routine in catalog.routines.values():
+        if routine.table == table.name and routine.node is not None:
+            # The columns of UPDATE OF and those of OLD and NEW in WHEN.
+            _rename_columns_in(routine.node, rename)
+    _follow_column_rename(catalog, table.name, old, new)
 
 
 def _rename_columns_in(node: exp.Expr, rename: dict[str, str]) -> None:
     for column in node.find_all(exp.Column):
         if ident(column) in rename:
-            column.set("this", exp.to_identifier(rename[ident(column)]))
+            column.set("this", name_node(rename[ident(column)]))
 
 
 def _rename_relation(catalog: Catalog, kind: str, old: str, new: str, node: exp.Expr) -> None:
@@ -543,15 +939,24 @@ def _rename_relation(catalog: Catalog, kind: str, old: str, new: str, node: exp.
         for index in catalog.indexes.values():
             if index.table == old:
                 index.table = new
-        for routine in catalog.routines.values():
-            if routine.table == old:
+        for key, routine in list(catalog.routines.items()):
+            properties = routine.node.find(exp.TriggerProperties) if routine.node else None
+            if routine.table == old and properties is not None:
                 routine.table = new
+                properties.set("table", exp.Table(this=name_node(new)))
+                del catalog.routines[key]
+                catalog.routines[("trigger", f"{new}.{routine.name}")] = routine
+        for sequence in catalog.sequences.values():
+            if sequence.owned_by is not None and sequence.owned_by[0] == old:
+                sequence.owned_by = (new, sequence.owned_by[1])
+        _follow_relation_rename(catalog, old, new)
     elif kind == "VIEW":
         if old not in catalog.views:
             raise DDLError(f'relation "{old}" does not exist', node)
-        view = catalog.views.pop(old)
-        view.name = new
-        catalog.views[new] = view
+        # In place: views keep their creation order, as their oids do.
+        catalog.views = {(new if name == old else name): v for name, v in catalog.views.items()}
+        catalog.views[new].name = new
+        _follow_relation_rename(catalog, old, new)
     elif kind == "INDEX":
         if old not in catalog.indexes:
             raise DDLError(f'relation "{old}" does not exist', node)
@@ -563,8 +968,16 @@ def _rename_relation(catalog: Catalog, kind: str, old: str, new: str, node: exp.
                 if constraint.name == old and constraint.kind in ("primary_key", "unique"):
                     constraint.name = new
     else:
-        catalog.sequences.discard(old)
-        catalog.sequences.add(new)
+        if old not in catalog.sequences:
+            raise DDLError(f'relation "{old}" does not exist', node)
+        sequence = catalog.sequences.pop(old)
+        sequence.name = new
+        catalog.sequences[new] = sequence
+        # A default names its sequence by oid (a regclass constant), so it follows.
+        for table in catalog.tables.values():
+            for column in table.columns:
+                if column.default is not None and _nextval_of(column.default) == old:
+                    column.default = _nextval(new)
 
 
 # --- DROP and COMMENT ----------------------------------------------------------------
@@ -599,15 +1012,13 @@ def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
             if if_exists:
                 continue
             raise DDLError(f'{kind.lower()} "{name}" does not exist', target)
-        if isinstance(store, set):
-            store.discard(name)
-        else:
-            del store[name]
+        del store[name]
         if kind == "TABLE":
             _forget_table(catalog, name)
 
 
 def _forget_table(catalog: Catalog, name: str) -> None:
+    _drop_owned_sequences(catalog, lambda owner: owner[0] == name)
     for index_name in [n for n, i in catalog.indexes.items() if i.table == name]:
         del catalog.indexes[index_name]
     for key in [k for k, r in catalog.routines.items() if r.table == name]:
@@ -640,7 +1051,7 @@ def _comment(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
         view.comment = text
     elif kind == "TYPE":
         name = relation_name(target)
-        found = catalog.enums.get(name) or catalog.composites.get(name)
+        found = catalog.enums.get(name) or catalog.composites.get(name) or catalog.domains.get(name)
         if found is None:
             raise DDLError(f'type "{name}" does not exist', target)
         found.comment = text
@@ -648,149 +1059,235 @@ def _comment(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
 
 # --- Opaque commands -----------------------------------------------------------------
 
-_NAME = r'("(?:[^"]|"")+"|[\w$.]+)'
-_ALTER_TYPE = re.compile(rf"^ALTER\s+TYPE\s+{_NAME}\s+(.*)$", re.I | re.S)
-_ADD_VALUE = re.compile(
-    r"^ADD\s+VALUE\s+(IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'(?:\s+(BEFORE|AFTER)\s+'((?:[^']|'')*)')?$",
-    re.I | re.S,
-)
-_RENAME_VALUE = re.compile(
-    r"^RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+'((?:[^']|'')*)'$", re.I | re.S
-)
-_RENAME_TO = re.compile(rf"^RENAME\s+TO\s+{_NAME}$", re.I | re.S)
-_RENAME_CONSTRAINT = re.compile(
-    rf"^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+RENAME\s+CONSTRAINT\s+{_NAME}\s+TO\s+{_NAME}$",
-    re.I | re.S,
-)
-_CREATE_ROUTINE = re.compile(
-    rf"^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+{_NAME}\s*\(", re.I | re.S
-)
-_CREATE_DOMAIN = re.compile(rf"^CREATE\s+DOMAIN\s+{_NAME}\s+(?:AS\s+)?(.*)$", re.I | re.S)
-_CREATE_EXTENSION = re.compile(
-    rf"^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.I | re.S
-)
-_DROP_DOMAIN = re.compile(rf"^DROP\s+DOMAIN\s+(IF\s+EXISTS\s+)?{_NAME}", re.I | re.S)
+# Patterns run on the statement as written (``\s+`` between words), so string
+# literals inside it keep their spacing.
+_PART = r'(?:"(?:[^"]|"")+"|[\w$]+)'
+# A possibly qualified name: ``name``, ``"Name"``, ``public.name``, ``t."Col"``.
+_NAME = rf"({_PART}(?:\s*\.\s*{_PART})*)"
+_STRING = r"'((?:[^']|'')*)'"
+_TAIL = r"(?:\s+(?:CASCADE|RESTRICT))?"
+
+CommandHandler = Callable[[Catalog, "re.Match[str]", Statement], None]
+
+
+def _name_parts(text: str) -> list[str]:
+    """The parts of a possibly qualified name as PostgreSQL stores them: unquoted or folded."""
+    return [
+        part[1:-1].replace('""', '"') if part.startswith('"') else part.lower()
+        for part in re.findall(_PART, text)
+    ]
 
 
 def _name(text: str) -> str:
-    if text.startswith('"'):
-        return text[1:-1].replace('""', '"')
-    name = text.lower()
-    return name[len("public.") :] if name.startswith("public.") else name
+    """An object's name as the catalog keys it: qualified only outside ``public``."""
+    parts = _name_parts(text)
+    if len(parts) > 1 and parts[0] == "public":
+        parts = parts[1:]
+    return ".".join(parts)
 
 
 def _unquote(literal: str) -> str:
     return literal.replace("''", "'")
 
 
-_RECORDED = (
-    "DO",
-    "GRANT",
-    "REVOKE",
-    "SET",
-    "RESET",
-    "SELECT",
-    "ANALYZE",
-    "VACUUM",
-    "NOTIFY",
-    "LOCK",
-)
-_MODELLED = (
-    _ALTER_TYPE,
-    _RENAME_CONSTRAINT,
-    _CREATE_ROUTINE,
-    _CREATE_DOMAIN,
-    _DROP_DOMAIN,
-    _CREATE_EXTENSION,
-)
+def _rename_constraint(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    table = catalog.tables.get(_name(match[1]))
+    if table is None:
+        raise DDLError(f'relation "{_name(match[1])}" does not exist', statement.expression)
+    constraint = table.constraint(_name(match[2]))
+    if constraint is None:
+        raise DDLError(f'constraint "{_name(match[2])}" of relation "{table.name}" does not exist')
+    if constraint.kind in ("primary_key", "unique") and constraint.name in catalog.indexes:
+        catalog.indexes[_name(match[3])] = catalog.indexes.pop(constraint.name)
+    constraint.name = _name(match[3])
 
 
-def check_command(statement: Statement) -> Diagnostic | None:
-    """For files that are parsed but not applied (down migrations): is this opaque
-    statement one the catalog stage would accept?"""
-    if not isinstance(statement.expression, exp.Command):
-        return None
-    text = " ".join(statement.text.split())
-    if any(p.match(text) for p in _MODELLED) or text.split(None, 1)[0].upper() in _RECORDED:
-        return None
-    return statement.diagnostic(f"unsupported or invalid statement: {text[:60]}")
+def _create_routine(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    kind, name = match[1].lower(), _name(match[2])
+    catalog.routines[(kind, name)] = Routine(kind, name, statement.text)
 
 
-def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
-    text = (
-        " ".join(statement.text.split())
-        if not _CREATE_ROUTINE.match(statement.text)
-        else statement.text
+def _create_extension(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    name = _name(match[1])
+    catalog.routines[("extension", name)] = Routine(
+        "extension", name, f"CREATE EXTENSION IF NOT EXISTS {name}"
     )
-    alter_type = _ALTER_TYPE.match(text)
-    if alter_type:
-        _alter_type(catalog, _name(alter_type[1]), alter_type[2].strip(), node)
-        return
-    rename = _RENAME_CONSTRAINT.match(text)
-    if rename:
-        table = catalog.tables.get(_name(rename[1]))
-        if table is None:
-            raise DDLError(f'relation "{_name(rename[1])}" does not exist', node)
-        constraint = table.constraint(_name(rename[2]))
-        if constraint is None:
+
+
+def _table_probe(text: str, statement: Statement) -> exp.Expr:
+    """Parse ``text`` as the one element of a ``CREATE TABLE`` column list.
+
+    Domains, attributes and table constraints that sqlglot only keeps as an
+    opaque command share their grammar with a table's elements, which
+    sqlglot parses: a probe table lets them reuse it.
+    """
+    probe = f"CREATE TABLE probe ({text})"
+    parsed = parse_chunk(tokenize(probe), probe)
+    schema = parsed.this if isinstance(parsed, exp.Create) else None
+    if not isinstance(schema, exp.Schema) or len(schema.expressions) != 1:
+        raise DDLError(f"cannot read {text[:60]!r}", statement.expression)
+    element: exp.Expr = schema.expressions[0]
+    return element
+
+
+def _column_probe(text: str, statement: Statement) -> exp.ColumnDef:
+    """Parse ``text`` as a column's type followed by column constraints."""
+    column = _table_probe(f"c {text}", statement)
+    if not isinstance(column, exp.ColumnDef) or not isinstance(
+        column.args.get("kind"), exp.DataType
+    ):
+        raise DDLError(f"cannot read {text[:60]!r}", statement.expression)
+    return column
+
+
+def _add_unnamed_check(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    """``ALTER TABLE t ADD CHECK (...)``, which sqlglot does not parse (the named form it does)."""
+    name = _name(match[2])
+    table = catalog.tables.get(name)
+    if table is None:
+        if match[1]:
+            return
+        raise DDLError(f'relation "{name}" does not exist', statement.expression)
+    _table_constraint_adder(catalog, table, _table_probe(match[3], statement))()
+
+
+def _add_domain_constraints(
+    catalog: Catalog, domain: Domain, constraints: list[exp.Expr], statement: Statement
+) -> None:
+    def value_type(node: exp.Column) -> PgType | None:
+        return domain.base if ident(node) == "value" else None
+
+    for constraint in constraints:
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            domain.not_null = not kind.args.get("allow_null")
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            domain.default = kind.this
+        elif isinstance(kind, exp.CheckColumnConstraint):
+            given = ident(constraint.this) if constraint.this else None
+            if given is None:
+                given = choose_name(domain.name, None, "check", catalog.constraint_names())
+            elif domain.check(given) is not None:
+                raise DDLError(
+                    f'constraint "{given}" for domain "{domain.name}" already exists',
+                    statement.expression,
+                )
+            check = _without_domain_casts(catalog, kind.this, value_type)
+            domain.checks.append(Constraint(given, "check", (), check=check))
+        else:
             raise DDLError(
-                f'constraint "{_name(rename[2])}" of relation "{table.name}" does not exist'
+                f"unsupported domain constraint: {render_sql(constraint)}", statement.expression
             )
-        if constraint.kind in ("primary_key", "unique") and constraint.name in catalog.indexes:
-            catalog.indexes[_name(rename[3])] = catalog.indexes.pop(constraint.name)
-        constraint.name = _name(rename[3])
-        return
-    routine = _CREATE_ROUTINE.match(text)
-    if routine:
-        name = _name(routine[2])
-        catalog.routines[(routine[1].lower(), name)] = Routine(
-            routine[1].lower(), name, statement.text
-        )
-        return
-    domain = _CREATE_DOMAIN.match(text)
-    if domain:
-        _create_domain(catalog, _name(domain[1]), domain[2], statement)
-        return
-    drop_domain = _DROP_DOMAIN.match(text)
-    if drop_domain:
-        name = _name(drop_domain[2])
-        if catalog.domains.pop(name, None) is None and not drop_domain[1]:
-            raise DDLError(f'type "{name}" does not exist', node)
-        return
-    extension = _CREATE_EXTENSION.match(text)
-    if extension:
-        name = _name(extension[1])
-        catalog.routines[("extension", name)] = Routine(
-            "extension", name, f"CREATE EXTENSION IF NOT EXISTS {name}"
-        )
-        return
-    keyword = text.split(None, 1)[0].upper() if text else ""
-    if keyword in _RECORDED:
-        # Recorded: these run code or change privileges/settings, not the catalog shape.
-        catalog.routines[("recorded", f"{statement.source.display}:{statement.start}")] = Routine(
-            "recorded", keyword.lower(), statement.text
-        )
-        return
-    raise DDLError(f"unsupported or invalid statement: {text[:60]}", node)
 
 
-def _alter_type(catalog: Catalog, name: str, action: str, node: exp.Expr) -> None:
-    enum = catalog.enums.get(name)
-    rename_to = _RENAME_TO.match(action)
-    if rename_to:
-        new = _name(rename_to[1])
-        stores: tuple[dict[str, Any], ...] = (catalog.enums, catalog.composites, catalog.domains)
-        for store in stores:
-            if name in store:
-                store[new] = store.pop(name)
-                store[new].name = new
-                _retype_columns(catalog, name, new)
-                return
+def _create_domain(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    name = _name(match[1])
+    if name in catalog.enums or name in catalog.composites or name in catalog.domains:
+        raise DDLError(f'type "{name}" already exists', statement.expression)
+    column = _column_probe(match[2], statement)
+    domain = Domain(name, from_sqlglot(column.args["kind"]))
+    catalog.domains[name] = domain
+    _add_domain_constraints(catalog, domain, column.args.get("constraints") or [], statement)
+
+
+def _drop_domain(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    name = _name(match[2])
+    if catalog.domains.pop(name, None) is None and not match[1]:
+        raise DDLError(f'type "{name}" does not exist', statement.expression)
+
+
+def _comment_on_domain(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    domain = catalog.domains.get(_name(match[1]))
+    if domain is None:
+        raise DDLError(f'type "{_name(match[1])}" does not exist', statement.expression)
+    domain.comment = None if match[2] is None else _unquote(match[2])
+
+
+_DOMAIN_ADD = re.compile(r"^ADD\s+(.*)$", re.I | re.S)
+_DOMAIN_DROP_CONSTRAINT = re.compile(
+    rf"^DROP\s+CONSTRAINT\s+(IF\s+EXISTS\s+)?{_NAME}{_TAIL}$", re.I | re.S
+)
+_DOMAIN_RENAME_CONSTRAINT = re.compile(
+    rf"^RENAME\s+CONSTRAINT\s+{_NAME}\s+TO\s+{_NAME}$", re.I | re.S
+)
+_SET_DEFAULT = re.compile(r"^SET\s+DEFAULT\s+(.*)$", re.I | re.S)
+_DROP_DEFAULT = re.compile(r"^DROP\s+DEFAULT$", re.I)
+_SET_NOT_NULL = re.compile(r"^SET\s+NOT\s+NULL$", re.I)
+_RENAME_TO = re.compile(rf"^RENAME\s+TO\s+{_NAME}$", re.I | re.S)
+
+
+def _alter_domain(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    node = statement.expression
+    name, action = _name(match[1]), match[2].strip()
+    domain = catalog.domains.get(name)
+    if domain is None:
         raise DDLError(f'type "{name}" does not exist', node)
-    if enum is None:
-        raise DDLError(f'type "{name}" does not exist or is not an enum', node)
-    add = _ADD_VALUE.match(action)
-    if add:
+    if rename := _RENAME_TO.match(action):
+        _rename_type(catalog, name, _name(rename[1]), node)
+    elif add := _DOMAIN_ADD.match(action):
+        constraints = _column_probe(f"int {add[1]}", statement).args.get("constraints") or []
+        if not all(isinstance(c.args.get("kind"), exp.CheckColumnConstraint) for c in constraints):
+            raise DDLError("ALTER DOMAIN ... ADD takes a CHECK constraint", node)
+        _add_domain_constraints(catalog, domain, constraints, statement)
+    elif drop := _DOMAIN_DROP_CONSTRAINT.match(action):
+        check = domain.check(_name(drop[2]))
+        if check is None and not drop[1]:
+            raise DDLError(f'constraint "{_name(drop[2])}" of domain "{name}" does not exist', node)
+        domain.checks = [c for c in domain.checks if c is not check]
+    elif rename := _DOMAIN_RENAME_CONSTRAINT.match(action):
+        check = domain.check(_name(rename[1]))
+        if check is None:
+            raise DDLError(
+                f'constraint "{_name(rename[1])}" for domain "{name}" does not exist', node
+            )
+        check.name = _name(rename[2])
+    elif default := _SET_DEFAULT.match(action):
+        probe = _column_probe(f"int DEFAULT {default[1]}", statement)
+        _add_domain_constraints(catalog, domain, probe.args.get("constraints") or [], statement)
+    elif _DROP_DEFAULT.match(action):
+        domain.default = None
+    elif _SET_NOT_NULL.match(action):
+        domain.not_null = True
+        for column in _columns_of_type(catalog, name):
+            column.not_null = column.not_null or not column.type.array_dims
+    else:
+        # DROP NOT NULL cannot be modelled: a column's not_null records the
+        # domain's NOT NULL too, so whether the column had its own is lost.
+        raise DDLError(f"unsupported ALTER DOMAIN action: {action[:60]}", node)
+
+
+_ADD_VALUE = re.compile(
+    rf"^ADD\s+VALUE\s+(IF\s+NOT\s+EXISTS\s+)?{_STRING}(?:\s+(BEFORE|AFTER)\s+{_STRING})?$",
+    re.I | re.S,
+)
+_RENAME_VALUE = re.compile(rf"^RENAME\s+VALUE\s+{_STRING}\s+TO\s+{_STRING}$", re.I | re.S)
+_ADD_ATTRIBUTE = re.compile(rf"^ADD\s+ATTRIBUTE\s+{_NAME}\s+(.+?){_TAIL}$", re.I | re.S)
+_DROP_ATTRIBUTE = re.compile(rf"^DROP\s+ATTRIBUTE\s+(IF\s+EXISTS\s+)?{_NAME}{_TAIL}$", re.I | re.S)
+_ALTER_ATTRIBUTE = re.compile(
+    rf"^ALTER\s+ATTRIBUTE\s+{_NAME}\s+(?:SET\s+DATA\s+)?TYPE\s+(.+?){_TAIL}$", re.I | re.S
+)
+_RENAME_ATTRIBUTE = re.compile(
+    rf"^RENAME\s+ATTRIBUTE\s+{_NAME}\s+TO\s+{_NAME}{_TAIL}$", re.I | re.S
+)
+
+
+def _alter_type(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    node = statement.expression
+    name, action = _name(match[1]), match[2].strip()
+    if rename := _RENAME_TO.match(action):
+        _rename_type(catalog, name, _name(rename[1]), node)
+    elif name in catalog.enums:
+        _alter_enum(catalog.enums[name], action, node)
+    elif name in catalog.composites:
+        # Attribute actions may come as a comma-separated list.
+        for part in split_top_level(action):
+            _alter_composite(catalog.composites[name], part, statement)
+    else:
+        raise DDLError(f'type "{name}" does not exist or is not an enum or composite', node)
+
+
+def _alter_enum(enum: Enum, action: str, node: exp.Expr) -> None:
+    if add := _ADD_VALUE.match(action):
         value = _unquote(add[2])
         if value in enum.values:
             if add[1]:
@@ -804,38 +1301,201 @@ def _alter_type(catalog: Catalog, name: str, action: str, node: exp.Expr) -> Non
             enum.values.insert(position, value)
         else:
             enum.values.append(value)
-        return
-    rename_value = _RENAME_VALUE.match(action)
-    if rename_value:
-        old, new = _unquote(rename_value[1]), _unquote(rename_value[2])
+    elif rename := _RENAME_VALUE.match(action):
+        old, new = _unquote(rename[1]), _unquote(rename[2])
         if old not in enum.values:
             raise DDLError(f'"{old}" is not an existing enum label', node)
+        if new in enum.values:
+            raise DDLError(f'enum label "{new}" already exists', node)
         enum.values[enum.values.index(old)] = new
-        return
-    raise DDLError(f"unsupported ALTER TYPE action: {action[:60]}", node)
+    else:
+        raise DDLError(f"unsupported ALTER TYPE action: {action[:60]}", node)
 
 
-def _retype_columns(catalog: Catalog, old: str, new: str) -> None:
-    for table in catalog.tables.values():
-        for column in table.columns:
-            if column.type.name == old:
+def _alter_composite(composite: CompositeType, action: str, statement: Statement) -> None:
+    node = statement.expression
+    by_name = {c.name: c for c in composite.columns}
+    if add := _ADD_ATTRIBUTE.match(action):
+        name = _name(add[1])
+        if name in by_name:
+            raise DDLError(f'column "{name}" of relation "{composite.name}" already exists', node)
+        column_type = from_sqlglot(_column_probe(add[2], statement).args["kind"])
+        composite.columns.append(Column(name, column_type))
+    elif drop := _DROP_ATTRIBUTE.match(action):
+        name = _name(drop[2])
+        if name not in by_name and not drop[1]:
+            raise DDLError(f'column "{name}" of relation "{composite.name}" does not exist', node)
+        composite.columns = [c for c in composite.columns if c.name != name]
+    elif alter := _ALTER_ATTRIBUTE.match(action):
+        column = _attribute(composite, _name(alter[1]), node)
+        column.type = from_sqlglot(_column_probe(alter[2], statement).args["kind"])
+    elif rename := _RENAME_ATTRIBUTE.match(action):
+        new = _name(rename[2])
+        if new in by_name:
+            raise DDLError(f'column "{new}" of relation "{composite.name}" already exists', node)
+        _attribute(composite, _name(rename[1]), node).name = new
+    else:
+        raise DDLError(f"unsupported ALTER TYPE action: {action[:60]}", node)
+
+
+def _attribute(composite: CompositeType, name: str, node: exp.Expr) -> Column:
+    column = next((c for c in composite.columns if c.name == name), None)
+    if column is None:
+        raise DDLError(f'column "{name}" of relation "{composite.name}" does not exist', node)
+    return column
+
+
+def _rename_type(catalog: Catalog, old: str, new: str, node: exp.Expr) -> None:
+    stores: tuple[dict[str, Any], ...] = (catalog.enums, catalog.composites, catalog.domains)
+    if any(new in store for store in stores):
+        raise DDLError(f'type "{new}" already exists', node)
+    for store in stores:
+        if old in store:
+            store[new] = store.pop(old)
+            store[new].name = new
+            # Columns refer to their type by oid in PostgreSQL, so they follow.
+            for column in _columns_of_type(catalog, old):
                 column.type = PgType(new, column.type.modifiers, column.type.array_dims)
+            for domain in catalog.domains.values():
+                if domain.base.name == old:
+                    domain.base = PgType(new, domain.base.modifiers, domain.base.array_dims)
+            return
+    raise DDLError(f'type "{old}" does not exist', node)
 
 
-def _create_domain(catalog: Catalog, name: str, rest: str, statement: Statement) -> None:
-    probe = f"CREATE TABLE probe (c {rest})"
-    parsed = parse_chunk(tokenize(probe), probe)
-    column_def = parsed.find(exp.ColumnDef) if isinstance(parsed, exp.Expr) else None
-    if column_def is None or not isinstance(column_def.args.get("kind"), exp.DataType):
-        raise DDLError(f'cannot read the definition of domain "{name}"', statement.expression)
-    not_null = any(
-        isinstance(c.args.get("kind"), exp.NotNullColumnConstraint)
-        and not c.args["kind"].args.get("allow_null")
-        for c in column_def.args.get("constraints") or []
-    )
-    catalog.domains[name] = Domain(
-        name, from_sqlglot(column_def.args["kind"]), not_null, statement.text
-    )
+def _columns_of_type(catalog: Catalog, name: str) -> list[Column]:
+    """The columns of tables, views and composite types whose type (or element) is ``name``."""
+    columns = [c for t in catalog.tables.values() for c in t.columns]
+    columns += [c for v in catalog.views.values() for c in v.columns]
+    columns += [c for t in catalog.composites.values() for c in t.columns]
+    return [c for c in columns if c.type.name == name]
+
+
+_OWNED_BY = re.compile(rf"\bOWNED\s+BY\s+(?:(NONE)|{_NAME})", re.I)
+_RESTART = re.compile(r"\bRESTART(?:\s+(?:WITH\s+)?-?\d+)?", re.I)
+
+
+def _alter_sequence(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    name = _name(match[2])
+    sequence = catalog.sequences.get(name)
+    if sequence is None:
+        if match[1]:
+            return
+        raise DDLError(f'relation "{name}" does not exist', statement.expression)
+    options = match[3].strip()
+    if rename := _RENAME_TO.match(options):
+        _rename_relation(catalog, "SEQUENCE", name, _name(rename[1]), statement.expression)
+        return
+    if owner := _OWNED_BY.search(options):
+        if owner[1]:
+            sequence.owned_by = None
+        else:
+            *table, column = _name_parts(owner[2])
+            if table[:1] == ["public"]:
+                table = table[1:]
+            _own_sequence(catalog, sequence, ".".join(table), column)
+        options = options[: owner.start()] + options[owner.end() :]
+    # RESTART sets the next value, which is data, not definition.
+    options = _RESTART.sub("", options).strip()
+    if options:
+        probe = f"CREATE SEQUENCE probe {options}"
+        parsed = parse_chunk(tokenize(probe), probe)
+        if not isinstance(parsed, exp.Create):
+            raise DDLError(f"cannot read sequence options {options[:60]!r}", statement.expression)
+        _set_sequence_options(catalog, sequence, parsed)
+
+
+_COMMANDS: tuple[tuple[re.Pattern[str], CommandHandler], ...] = (
+    (re.compile(rf"^ALTER\s+TYPE\s+{_NAME}\s+(.*)$", re.I | re.S), _alter_type),
+    (
+        re.compile(
+            rf"^ALTER\s+TABLE\s+(IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+ADD\s+(CHECK\b.*)$",
+            re.I | re.S,
+        ),
+        _add_unnamed_check,
+    ),
+    (
+        re.compile(
+            rf"^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?{_NAME}\s+"
+            rf"RENAME\s+CONSTRAINT\s+{_NAME}\s+TO\s+{_NAME}$",
+            re.I | re.S,
+        ),
+        _rename_constraint,
+    ),
+    (
+        re.compile(
+            rf"^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+{_NAME}\s*\(", re.I | re.S
+        ),
+        _create_routine,
+    ),
+    (re.compile(rf"^CREATE\s+DOMAIN\s+{_NAME}\s+(?:AS\s+)?(.*)$", re.I | re.S), _create_domain),
+    (re.compile(rf"^ALTER\s+DOMAIN\s+{_NAME}\s+(.*)$", re.I | re.S), _alter_domain),
+    (re.compile(rf"^DROP\s+DOMAIN\s+(IF\s+EXISTS\s+)?{_NAME}{_TAIL}$", re.I | re.S), _drop_domain),
+    (
+        re.compile(rf"^COMMENT\s+ON\s+DOMAIN\s+{_NAME}\s+IS\s+(?:NULL|{_STRING})$", re.I | re.S),
+        _comment_on_domain,
+    ),
+    (
+        re.compile(rf"^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?{_NAME}", re.I | re.S),
+        _create_extension,
+    ),
+    (
+        re.compile(rf"^ALTER\s+SEQUENCE\s+(IF\s+EXISTS\s+)?{_NAME}\s+(.*)$", re.I | re.S),
+        _alter_sequence,
+    ),
+)
+
+# Statements recorded verbatim: they run code or change privileges or
+# settings, not the shape of the catalog.
+_RECORDED = (
+    "DO",
+    "GRANT",
+    "REVOKE",
+    "SET",
+    "RESET",
+    "SELECT",
+    "ANALYZE",
+    "VACUUM",
+    "NOTIFY",
+    "LOCK",
+)
+
+
+def _command_handler(text: str) -> tuple[CommandHandler, re.Match[str]] | None:
+    for pattern, handler in _COMMANDS:
+        match = pattern.match(text)
+        if match:
+            return handler, match
+    return None
+
+
+def _keyword(text: str) -> str:
+    return text.split(None, 1)[0].upper() if text else ""
+
+
+def check_command(statement: Statement) -> Diagnostic | None:
+    """For files that are parsed but not applied (down migrations): is this opaque
+    statement one the catalog stage would accept?"""
+    if not isinstance(statement.expression, exp.Command):
+        return None
+    text = statement.text.strip()
+    if _command_handler(text) is not None or _keyword(text) in _RECORDED:
+        return None
+    return statement.diagnostic(f"unsupported or invalid statement: {' '.join(text.split())[:60]}")
+
+
+def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
+    text = statement.text.strip()
+    found = _command_handler(text)
+    if found is not None:
+        handler, match = found
+        handler(catalog, match, statement)
+    elif _keyword(text) in _RECORDED:
+        catalog.routines[("recorded", f"{statement.source.display}:{statement.start}")] = Routine(
+            "recorded", _keyword(text).lower(), statement.text
+        )
+    else:
+        raise DDLError(f"unsupported or invalid statement: {' '.join(text.split())[:60]}", node)
 
 
 _HANDLERS: dict[type[exp.Expr], Callable[[Catalog, exp.Expr, Statement], None]] = {

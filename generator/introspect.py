@@ -35,19 +35,22 @@ ORDER BY t.typname
 """
 
 _COMPOSITES = """
-SELECT t.typname, array_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
+SELECT t.typname, array_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum),
+       obj_description(t.oid, 'pg_type')
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE n.nspname = %(schema)s
-GROUP BY t.typname
+GROUP BY t.oid, t.typname
 ORDER BY t.typname
 """
 
 _DOMAINS = """
 SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, pg_get_expr(t.typdefaultbin, 0),
-       coalesce(array_agg(pg_get_constraintdef(c.oid) ORDER BY c.conname) FILTER (WHERE c.oid IS NOT NULL), '{}')
+       coalesce(array_agg('CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid)
+                          ORDER BY c.conname) FILTER (WHERE c.oid IS NOT NULL), '{}'),
+       obj_description(t.oid, 'pg_type')
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_constraint c ON c.contypid = t.oid
@@ -107,11 +110,17 @@ ORDER BY t.tgname
 """
 
 _SEQUENCES = """
-SELECT c.relname
+SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+       s.seqcache, s.seqcycle, owner.relname, a.attname
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_sequence s ON s.seqrelid = c.oid
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
+     AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
+LEFT JOIN pg_class owner ON owner.oid = d.refobjid
+LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 WHERE n.nspname = %(schema)s AND c.relkind = 'S'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.objid = c.oid AND i.deptype = 'i')
 ORDER BY c.relname
 """
 
@@ -134,9 +143,11 @@ def schema_ddl(conn: psycopg.Connection[Any]) -> str:
         out.append(f"CREATE TYPE {quote_ident(name)} AS ENUM ({values});")
         if comment is not None:
             out.append(f"COMMENT ON TYPE {quote_ident(name)} IS {_literal(comment)};")
-    for name, fields in conn.execute(_COMPOSITES, params):
+    for name, fields, comment in conn.execute(_COMPOSITES, params):
         out.append(f"CREATE TYPE {quote_ident(name)} AS ({', '.join(fields)});")
-    for name, base, not_null, default, checks in conn.execute(_DOMAINS, params):
+        if comment is not None:
+            out.append(f"COMMENT ON TYPE {quote_ident(name)} IS {_literal(comment)};")
+    for name, base, not_null, default, checks, comment in conn.execute(_DOMAINS, params):
         text = f"CREATE DOMAIN {quote_ident(name)} AS {base}"
         if default is not None:
             text += f" DEFAULT {default}"
@@ -144,10 +155,23 @@ def schema_ddl(conn: psycopg.Connection[Any]) -> str:
             text += " NOT NULL"
         text += "".join(f" {check}" for check in checks)
         out.append(text + ";")
+        if comment is not None:
+            out.append(f"COMMENT ON DOMAIN {quote_ident(name)} IS {_literal(comment)};")
     for (definition,) in conn.execute(_FUNCTIONS, params):
         out.append(definition.strip() + ";")
-    for (name,) in conn.execute(_SEQUENCES, params):
-        out.append(f"CREATE SEQUENCE {quote_ident(name)};")
+    owned_sequences: list[str] = []
+    for name, type_text, start, increment, low, high, cache, cycle, table, column in conn.execute(
+        _SEQUENCES, params
+    ):
+        out.append(
+            f"CREATE SEQUENCE {quote_ident(name)} AS {type_text} START WITH {start} "
+            f"INCREMENT BY {increment} MINVALUE {low} MAXVALUE {high} CACHE {cache}"
+            f"{' CYCLE' if cycle else ''};"
+        )
+        if table is not None:
+            owned_sequences.append(
+                f"ALTER SEQUENCE {quote_ident(name)} OWNED BY {quote_ident(table)}.{quote_ident(column)};"
+            )
     relations = conn.execute(_RELATIONS, params).fetchall()
     oids = [oid for oid, _, kind, _, _ in relations if kind in ("r", "p")]
     columns: dict[int, list[str]] = {}
@@ -179,6 +203,7 @@ def schema_ddl(conn: psycopg.Connection[Any]) -> str:
         if comment is not None:
             keyword = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}[kind]
             out.append(f"COMMENT ON {keyword} {table} IS {_literal(comment)};")
+    out += owned_sequences
     for relid, column, comment in comments:
         out.append(
             f"COMMENT ON COLUMN {quote_ident(names[relid])}.{quote_ident(column)} IS {_literal(comment)};"

@@ -7,14 +7,12 @@ down file is reported) or a single SQL file such as a schema dump.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import Diagnostic, SqlgenError
+from generator.migration_set import scan
 from generator.source import SourceFile
-
-MIGRATION_NAME = re.compile(r"^(?P<version>\d+)_(?P<name>[a-z0-9_]+)\.(?P<direction>up|down)\.sql$")
 
 
 @dataclass(frozen=True)
@@ -26,30 +24,13 @@ class SchemaSources:
 
 
 def _migration_files(directory: Path, root: Path) -> tuple[list[SourceFile], list[SourceFile]]:
-    up: list[tuple[int, SourceFile]] = []
-    down: list[SourceFile] = []
-    problems: list[Diagnostic] = []
-    for path in sorted(directory.glob("*.sql")):
-        match = MIGRATION_NAME.match(path.name)
-        if match is None:
-            problems.append(
-                Diagnostic(
-                    str(path.relative_to(root)),
-                    1,
-                    1,
-                    "migration file name must match NNNNNN_snake_name.(up|down).sql",
-                )
-            )
-            continue
-        source = SourceFile.read(path, root)
-        if match["direction"] == "up":
-            up.append((int(match["version"]), source))
-        else:
-            down.append(source)
+    files, problems = scan(directory, root)
     if problems:
         raise SqlgenError(problems)
-    up.sort(key=lambda item: item[0])
-    return [source for _, source in up], down
+    ordered = sorted(files, key=lambda f: f.version)
+    up = [SourceFile.read(f.path, root) for f in ordered if f.direction == "up"]
+    down = [SourceFile.read(f.path, root) for f in ordered if f.direction == "down"]
+    return up, down
 
 
 def load_schema(paths: tuple[Path, ...], root: Path) -> SchemaSources:

@@ -35,6 +35,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -521,6 +522,17 @@ def drop_database(server_url: str, name: str) -> None:
 
 
 # -- migrations --------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str = "sqlgen_scratch") -> Iterator[str]:
+    """A new empty database on the server, for one check; dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
 
 
 def find_migrations(migrations_dir: Path) -> list[Path]:

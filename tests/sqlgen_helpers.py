@@ -22,6 +22,9 @@ def write_project(
     (root / "queries").mkdir(parents=True, exist_ok=True)
     for name, text in migrations.items():
         (root / "schema" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        down = root / "schema" / name.replace(".up.sql", ".down.sql")
+        if name.endswith(".up.sql") and name.replace(".up.sql", ".down.sql") not in migrations:
+            down.write_text("-- Tests never migrate down.\nSELECT 1;\n", encoding="utf-8")
     for name, text in (queries or {}).items():
         (root / "queries" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     (root / "pyproject.toml").write_text(

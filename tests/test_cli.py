@@ -148,6 +148,9 @@ def test_bad_input_is_reported_and_nothing_is_written(
 ) -> None:
     before = snapshot(project / "gen")
     (project / path).write_text(text)
+    down = project / path.replace(".up.sql", ".down.sql")
+    if path.endswith(".up.sql") and not down.exists():
+        down.write_text("SELECT 1;\n")
     result = sqlgen(project, "generate")
     assert result.returncode == 1
     assert expected in result.stderr

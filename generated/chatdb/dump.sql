@@ -59,9 +59,21 @@ BEGIN
 END;
 $$;
 
-CREATE SEQUENCE chat_debug_steps_id_seq;
+CREATE SEQUENCE chat_debug_steps_id_seq
+    AS bigint
+    START WITH 1
+    INCREMENT BY 1
+    MINVALUE 1
+    MAXVALUE 9223372036854775807
+    CACHE 1;
 
-CREATE SEQUENCE chat_messages_id_seq;
+CREATE SEQUENCE chat_messages_id_seq
+    AS bigint
+    START WITH 1
+    INCREMENT BY 1
+    MINVALUE 1
+    MAXVALUE 9223372036854775807
+    CACHE 1;
 
 CREATE TABLE chat_context_resources (
     chat_id uuid NOT NULL,
@@ -232,6 +244,10 @@ CREATE TABLE workspaces (
 );
 COMMENT ON COLUMN workspaces.autostart_schedule IS 'CRON expression (with an optional CRON_TZ= prefix) for automatic starts; NULL disables autostart.';
 COMMENT ON COLUMN workspaces.ttl_ms IS 'Milliseconds after the last activity before the workspace is stopped; NULL means never.';
+
+ALTER SEQUENCE chat_debug_steps_id_seq OWNED BY chat_debug_steps.id;
+
+ALTER SEQUENCE chat_messages_id_seq OWNED BY chat_messages.id;
 
 CREATE VIEW chat_overviews AS
 SELECT
