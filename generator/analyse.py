@@ -422,7 +422,7 @@ class _Analyser:
             name = (
                 _ident(item.args.get("alias"))
                 if isinstance(item, exp.Alias)
-                else _column_name(value)
+                else column_name(value)
             )
             typed = self.type_of(value, scope)
             param = self._param_of(value)
@@ -845,18 +845,18 @@ def _sum_type(arg: PgType | None) -> PgType | None:
     )
 
 
-def _column_name(node: exp.Expr) -> str:
+def column_name(node: exp.Expr) -> str:
     """The output name PostgreSQL gives an unaliased select-list expression."""
     node = _unparen(node)
     if isinstance(node, exp.Column):
         return _ident(node)
     if isinstance(node, exp.Cast):
-        inner = _column_name(node.this)
+        inner = column_name(node.this)
         if inner != "?column?":
             return inner
         return from_sqlglot(node.to).name
     if isinstance(node, exp.Window):
-        return _column_name(node.this)
+        return column_name(node.this)
     if isinstance(node, exp.Case):
         return "case"
     if isinstance(node, exp.Coalesce):

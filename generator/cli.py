@@ -58,13 +58,16 @@ def _check(args: argparse.Namespace) -> int:
     return 1
 
 
-def _inspect(args: argparse.Namespace) -> int:
-    text = run(_config(args)).ir.to_json() + "\n"
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
+def _emit(text: str, output: Path | None) -> int:
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    return _emit(run(_config(args)).ir.to_json() + "\n", args.output)
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -96,12 +99,7 @@ def _server(args: argparse.Namespace) -> Iterator[str]:
 def _dump(args: argparse.Namespace) -> int:
     from generator.verify import live_dump
 
-    text = live_dump(args.from_db)
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(live_dump(args.from_db), args.output)
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -2,8 +2,16 @@
 
 Each statement kind has one handler. Statements that sqlglot keeps as an
 opaque ``Command`` (functions, ``DO`` blocks, domains, ``ALTER TYPE``,
-``RENAME CONSTRAINT``, extensions) are matched here deliberately: modelled
-when they change the catalog, recorded verbatim otherwise, never dropped.
+``ALTER DOMAIN``, ``ALTER SEQUENCE``, ``RENAME CONSTRAINT``, extensions) are
+matched here deliberately: modelled when they change the catalog, recorded
+verbatim otherwise, never dropped. Their parts that share a grammar with
+table elements (a domain's type and constraints, an attribute's type, an
+unnamed ``ADD CHECK``) are parsed through a probe ``CREATE TABLE``.
+
+Objects are kept as PostgreSQL keeps them, not as they were written: views
+bound to their sources, triggers and constraints by column, sequences with
+their owner, so that renames and drops reach everything that depends on
+what they change.
 """
 
 from __future__ import annotations
@@ -15,8 +23,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from generator.analyse import AnalysisError, infer_relation_columns
-from generator.analyse import _column_name as column_name
+from generator.analyse import AnalysisError, column_name, infer_relation_columns
 from generator.canonical import split_top_level
 from generator.catalog import (
     Catalog,

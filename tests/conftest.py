@@ -17,6 +17,8 @@ import pytest
 import pytest_asyncio
 from psycopg.rows import TupleRow
 
+from generator.pgcluster import scratch_database
+
 pytest_plugins = ["generator.testing"]
 
 #: The repository root (the directory holding ``pyproject.toml``).
@@ -30,6 +32,13 @@ MIGRATIONS_DIR = REPO_ROOT / "schema" / "migrations"
 def pg_server_url(sqlgen_server_url: str) -> str:
     """URL of a server the tests may create and drop databases on."""
     return sqlgen_server_url
+
+
+@pytest.fixture
+def empty_db(pg_server_url: str) -> Iterator[str]:
+    """Conninfo of a new, empty database private to this test."""
+    with scratch_database(pg_server_url) as url:
+        yield url
 
 
 @pytest.fixture

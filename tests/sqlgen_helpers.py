@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -36,6 +39,24 @@ def write_project(
         encoding="utf-8",
     )
     return load_config(root / "pyproject.toml")
+
+
+def run_sqlgen(
+    cwd: Path, *args: str, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m generator ARGS`` as a user runs it; DATABASE_URL only when given."""
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def catalog_of(tmp_path: Path, *migrations: str) -> Catalog:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from sqlgen_helpers import write_project
+from sqlgen_helpers import run_sqlgen, write_project
 
 SCHEMA = {
     "000001_init.up.sql": """
@@ -33,13 +32,7 @@ QUERIES = {
 
 
 def sqlgen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_sqlgen(root, *args)
 
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:

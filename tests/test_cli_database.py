@@ -5,13 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from conftest import REPO_ROOT
-
-from generator.pgcluster import scratch_database
 
 from sqlgen_helpers import write_project
 
@@ -31,12 +27,6 @@ def sqlgen(
         text=True,
         check=False,
     )
-
-
-@pytest.fixture
-def empty_db(pg_server_url: str) -> Iterator[str]:
-    with scratch_database(pg_server_url) as url:
-        yield url
 
 
 def test_migrate_up_version_down_goto(empty_db: str) -> None:

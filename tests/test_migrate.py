@@ -9,9 +9,8 @@ the real ``schema/migrations`` is the point of the test.
 from __future__ import annotations
 
 import threading
-import uuid
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,22 +31,10 @@ from generator.migrate import (
     renumber,
     split_statements,
 )
-from generator.pgcluster import create_database, drop_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_MIGRATIONS = REPO_ROOT / "schema" / "migrations"
 ALL_REAL = list(range(1, 21))
-
-
-@pytest.fixture
-def empty_db(pg_server_url: str) -> Iterator[str]:
-    """Conninfo of a new, empty database private to this test."""
-    name = f"sqlgen_migrate_{uuid.uuid4().hex[:12]}"
-    url = create_database(pg_server_url, name)
-    try:
-        yield url
-    finally:
-        drop_database(pg_server_url, name)
 
 
 def write_set(directory: Path, migrations: dict[int, tuple[str, str, str | None]]) -> Path:
