@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from conftest import REPO_ROOT
 
-from sqlgen_helpers import write_project
+from sqlgen_helpers import run_sqlgen, write_project
 
 
 def sqlgen(
     cwd: Path, *args: str, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    if database_url is not None:
-        env["DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_sqlgen(cwd, *args, database_url=database_url)
 
 
 def test_migrate_up_version_down_goto(empty_db: str) -> None:

@@ -107,16 +107,15 @@ SYNC_METHODS: Final = frozenset[str]().union(*SYNC_MIXINS.values())
 ASYNC_METHODS: Final = frozenset[str]().union(*ASYNC_MIXINS.values())
 
 
-class RecordingQueries(chatdb.Queries):
-    """``chatdb.Queries`` that remembers which query methods were called."""
+class _Recording:
+    """Remembers which of ``query_methods`` were called (async ones return the coroutine)."""
 
-    def __init__(self, conn: Conn) -> None:
-        super().__init__(conn)
-        self.called: set[str] = set()
+    query_methods: frozenset[str] = frozenset()
+    called: set[str]
 
     def __getattribute__(self, name: str) -> Any:
         attr = super().__getattribute__(name)
-        if name not in SYNC_METHODS:
+        if name not in type(self).query_methods:
             return attr
         called: set[str] = super().__getattribute__("called")
 
@@ -127,24 +126,24 @@ class RecordingQueries(chatdb.Queries):
         return record
 
 
-class RecordingAsyncQueries(chatdb.AsyncQueries):
+class RecordingQueries(_Recording, chatdb.Queries):
+    """``chatdb.Queries`` that remembers which query methods were called."""
+
+    query_methods = SYNC_METHODS
+
+    def __init__(self, conn: Conn) -> None:
+        super().__init__(conn)
+        self.called = set()
+
+
+class RecordingAsyncQueries(_Recording, chatdb.AsyncQueries):
     """``chatdb.AsyncQueries`` that remembers which query methods were called."""
+
+    query_methods = ASYNC_METHODS
 
     def __init__(self, conn: AConn) -> None:
         super().__init__(conn)
-        self.called: set[str] = set()
-
-    def __getattribute__(self, name: str) -> Any:
-        attr = super().__getattribute__(name)
-        if name not in ASYNC_METHODS:
-            return attr
-        called: set[str] = super().__getattribute__("called")
-
-        def record(*args: Any, **kwargs: Any) -> Any:
-            called.add(name)
-            return attr(*args, **kwargs)  # the coroutine; the caller awaits it
-
-        return record
+        self.called = set()
 
 
 # --------------------------------------------------------------------------
