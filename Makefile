@@ -34,9 +34,15 @@ typecheck: $(DEV_STAMP)
 	$(PY) -m mypy --strict generator
 	cd generated && ../$(PY) -m mypy --strict chatdb
 
-## The static catalog against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
+## The static schema and query types against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
 verify: $(RUNTIME_STAMP)
-	$(PY) -m generator verify --schema
+	$(PY) -m generator verify
+
+## sqlc end-to-end conformance: type rates against PostgreSQL's describe, top failure causes
+## (needs ../shared/conformance or SQLGEN_CONFORMANCE_DIR; ARGS=--write updates tests/conformance/).
+.PHONY: conformance
+conformance: $(DEV_STAMP)
+	$(PY) tests/conformance.py $(ARGS)
 
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)

@@ -19,6 +19,7 @@ from generator.catalog import Catalog, Column
 from generator.pgtypes import PgType, from_sqlglot
 
 STAR_MARKER = "__sqlgen_star_"
+EMBED_MARKER = "__sqlgen_embed_"
 
 BOOL = PgType("bool")
 TEXT = PgType("text")
@@ -50,11 +51,23 @@ class Typed:
 
 @dataclass(frozen=True)
 class ResultColumn:
+    """A result column; ``embed`` is the ``sqlc.embed`` it belongs to, if any."""
+
     name: str
     type: PgType
     nullable: bool
     table: str | None = None
     column: str | None = None
+    embed: int | None = None
+
+
+@dataclass(frozen=True)
+class Embed:
+    """A ``sqlc.embed(alias)``: the table or view it names, and whether it is outer-joined."""
+
+    alias: str
+    relation: str
+    nullable: bool
 
 
 @dataclass
@@ -68,6 +81,7 @@ class Param:
     node: exp.Expr | None = None
     forced_nullable: bool = False
     hint: str | None = None
+    is_slice: bool = False
 
 
 @dataclass
@@ -77,6 +91,7 @@ class Source:
     alias: str
     columns: list[ResultColumn]
     nullable: bool = False
+    relation: str | None = None
 
 
 @dataclass
@@ -98,6 +113,7 @@ class Analysis:
     params: dict[int, Param]
     star_expansions: dict[int, list[tuple[str, str]]]
     insert_table: str | None = None
+    embeds: dict[int, Embed] = field(default_factory=dict)
 
 
 def _ident(node: exp.Expr | None) -> str:
@@ -142,7 +158,9 @@ def analyse_statement(catalog: Catalog, statement: exp.Expr, params: dict[int, P
                 f"for example {param.name}::text",
                 param.node,
             )
-    return Analysis(columns, params, analyser.star_expansions, analyser.insert_table)
+    return Analysis(
+        columns, params, analyser.star_expansions, analyser.insert_table, analyser.embeds
+    )
 
 
 class _Analyser:
@@ -151,6 +169,7 @@ class _Analyser:
         self.params = params
         self.star_expansions: dict[int, list[tuple[str, str]]] = {}
         self.insert_table: str | None = None
+        self.embeds: dict[int, Embed] = {}
 
     # --- statements ------------------------------------------------------------------
 
@@ -202,7 +221,7 @@ class _Analyser:
         for key in ("limit", "offset"):
             clause = node.args.get(key)
             if clause is not None:
-                self._bind_param(clause.args.get("expression"), INT8, scope)
+                self._bind_param(clause.args.get("expression"), INT8, scope, hint=key)
                 self._infer(clause, scope)
         columns = self._projection(node.expressions, scope)
         order = node.args.get("order")
@@ -344,6 +363,7 @@ class _Analyser:
     def _from_item(self, node: exp.Expr, scope: Scope, nullable: bool) -> Source:
         alias_node = node.args.get("alias")
         alias = _ident(alias_node) if alias_node is not None else ""
+        relation_name: str | None = None
         if isinstance(node, exp.Table) and not isinstance(node.this, exp.Anonymous):
             name = _table_name(node)
             ctes = scope.all_ctes()
@@ -355,10 +375,9 @@ class _Analyser:
                 relation = self.catalog.relation_columns(name)
                 if relation is None:
                     raise AnalysisError(f'relation "{name}" does not exist', node)
-                origin = name if name in self.catalog.tables else None
+                relation_name = name
                 columns = [
-                    ResultColumn(c.name, c.type, not c.not_null, origin or name, c.name)
-                    for c in relation
+                    ResultColumn(c.name, c.type, not c.not_null, name, c.name) for c in relation
                 ]
             alias = alias or _ident(node.this)
         elif isinstance(node, exp.Subquery) and _is_join_tree(node.this):
@@ -392,7 +411,7 @@ class _Analyser:
                 )
                 for i, c in enumerate(columns)
             ]
-        source = Source(alias, columns, nullable)
+        source = Source(alias, columns, nullable, relation_name)
         scope.sources.append(source)
         for join in node.args.get("joins") or []:
             self._join(join, scope)
@@ -414,8 +433,12 @@ class _Analyser:
         for item in items:
             star = self._star_of(item)
             if star is not None:
-                marker, table = star
-                columns.extend(self._expand_star(marker, table, item, scope))
+                marker, table, embed = star
+                if embed:
+                    assert marker is not None and table is not None
+                    columns.extend(self._expand_embed(marker, table, item, scope))
+                else:
+                    columns.extend(self._expand_star(marker, table, item, scope))
                 continue
             self._infer(item, scope)
             value = item.this if isinstance(item, exp.Alias) else item
@@ -443,16 +466,35 @@ class _Analyser:
         return columns
 
     @staticmethod
-    def _star_of(item: exp.Expr) -> tuple[int | None, str | None] | None:
+    def _star_of(item: exp.Expr) -> tuple[int | None, str | None, bool] | None:
+        """(marker, table, is an embed) of a select-list ``*``, ``t.*`` or ``sqlc.embed(t)``."""
         if isinstance(item, exp.Star):
-            return None, None
+            return None, None, False
         if isinstance(item, exp.Column):
             table = _ident(item.args.get("table")) or None
             if isinstance(item.this, exp.Star):
-                return None, table
-            if item.name.startswith(STAR_MARKER):
-                return int(item.name[len(STAR_MARKER) :]), table
+                return None, table, False
+            for prefix, embed in ((STAR_MARKER, False), (EMBED_MARKER, True)):
+                if item.name.startswith(prefix):
+                    return int(item.name[len(prefix) :]), table, embed
         return None
+
+    def _expand_embed(
+        self, marker: int, alias: str, node: exp.Expr, scope: Scope
+    ) -> list[ResultColumn]:
+        source = next((s for s in scope.sources if s.alias == alias), None)
+        if source is None:
+            raise AnalysisError(f'sqlc.embed({alias}): no table "{alias}" in FROM', node)
+        if source.relation is None:
+            raise AnalysisError(
+                f"sqlc.embed({alias}): embed a table or view, not a subquery or CTE", node
+            )
+        self.embeds[marker] = Embed(alias, source.relation, source.nullable)
+        self.star_expansions[marker] = [(source.alias, c.name) for c in source.columns]
+        return [
+            ResultColumn(c.name, c.type, c.nullable or source.nullable, c.table, c.column, marker)
+            for c in source.columns
+        ]
 
     def _expand_star(
         self, marker: int | None, table: str | None, node: exp.Expr, scope: Scope
@@ -477,6 +519,8 @@ class _Analyser:
 
     def _resolve_column(self, node: exp.Column, scope: Scope) -> Typed:
         name = _ident(node)
+        if name.startswith((EMBED_MARKER, STAR_MARKER)):
+            raise AnalysisError("sqlc.embed and * are only allowed in a select list", node)
         table = _ident(node.args.get("table")) if node.args.get("table") else None
         current: Scope | None = scope
         while current is not None:
@@ -549,21 +593,23 @@ class _Analyser:
         elif isinstance(node, exp.Binary) and not isinstance(node, exp.Connector):
             left, right = node.this, node.expression
             if isinstance(node, exp.Like | exp.ILike):
-                self._bind_param(left, TEXT, scope)
-                self._bind_param(right, TEXT, scope)
+                self._bind_param(left, TEXT, scope, _hint(right))
+                self._bind_param(right, TEXT, scope, _hint(left))
                 return
-            if isinstance(_unparen(right), exp.Any | exp.All):
-                inner = _unparen(right).this
-                left_type = self.type_of(left, scope).type
-                self._bind_param(inner, left_type.array_of() if left_type else None, scope)
-                self._bind_param(left, self._element(self.type_of(inner, scope).type), scope)
+            array = _quantified(right)
+            if array is not None:
+                left_type = self._operand_type(left, scope)
+                self._bind_param(
+                    array, left_type.array_of() if left_type else None, scope, _hint(left)
+                )
+                self._bind_param(left, self._element(self.type_of(array, scope).type), scope)
                 return
             self._bind_param(left, self._operand_type(right, scope), scope, _hint(right))
             self._bind_param(right, self._operand_type(left, scope), scope, _hint(left))
         elif isinstance(node, exp.In):
-            this_type = self.type_of(node.this, scope).type
+            this_type = self._operand_type(node.this, scope)
             for value in node.expressions:
-                self._bind_param(value, this_type, scope)
+                self._bind_param(value, this_type, scope, _hint(node.this))
             query = node.args.get("query")
             if query is not None and this_type is None:
                 inner = self.statement(query, scope)
@@ -572,9 +618,9 @@ class _Analyser:
             elif this_type is None and node.expressions:
                 self._bind_param(node.this, self.type_of(node.expressions[0], scope).type, scope)
         elif isinstance(node, exp.Between):
-            this_type = self.type_of(node.this, scope).type
-            self._bind_param(node.args.get("low"), this_type, scope)
-            self._bind_param(node.args.get("high"), this_type, scope)
+            this_type = self._operand_type(node.this, scope)
+            self._bind_param(node.args.get("low"), this_type, scope, _hint(node.this))
+            self._bind_param(node.args.get("high"), this_type, scope, _hint(node.this))
         elif isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
             args = [node.this, *node.expressions]
             known = next((t for t in (self.type_of(a, scope).type for a in args) if t), None)
@@ -582,7 +628,16 @@ class _Analyser:
                 self._bind_param(arg, known, scope)
 
     def _operand_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
-        return self.type_of(node, scope).type
+        """The type an operator gives a parameter compared with ``node``.
+
+        varchar has no operators of its own: PostgreSQL compares it as text,
+        so ``username = $1`` makes ``$1`` text (an INSERT or SET target keeps
+        varchar).
+        """
+        pg_type = self.type_of(node, scope).type
+        if pg_type is not None and pg_type.name == "varchar":
+            return PgType("text", (), pg_type.array_dims)
+        return pg_type
 
     @staticmethod
     def _element(pg_type: PgType | None) -> PgType | None:
@@ -746,6 +801,22 @@ def _is_join_tree(node: exp.Expr) -> bool:
             return True
         node = node.this
     return isinstance(node, exp.Table)
+
+
+def _quantified(node: exp.Expr) -> exp.Expr | None:
+    """The array of ``ANY(array)``, ``SOME(array)`` or ``ALL(array)``, else None."""
+    node = _unparen(node)
+    if isinstance(node, exp.Any | exp.All):
+        array = node.this
+        return array if isinstance(array, exp.Expr) else None
+    if (
+        isinstance(node, exp.Anonymous)
+        and str(node.this).lower() in ("any", "some", "all")
+        and len(node.expressions) == 1
+    ):
+        array = node.expressions[0]
+        return array if isinstance(array, exp.Expr) else None
+    return None
 
 
 def _hint(node: exp.Expr) -> str | None:

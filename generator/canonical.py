@@ -12,12 +12,15 @@ those differences, so equal schemas dump to equal text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import sqlglot
 import sqlglot.errors
 from sqlglot import exp
 
 _TEXT_TYPES = {"text", "varchar", "bpchar", "character varying", "character"}
+_NUMBER_TYPES = {"int", "smallint", "bigint", "decimal", "real", "double precision"}
+_NEGATIVE = re.compile(r"-\d+(?:\.\d+)?")
 
 # PostgreSQL's reserved, column-name and type/function-name keywords: the ones
 # ``quote_ident()`` quotes (unreserved keywords may stand as plain identifiers).
@@ -45,6 +48,26 @@ def quote_ident(name: str) -> str:
     if plain and name not in _KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """A catalog key's schema and its name within the schema.
+
+    Keys are qualified only outside ``public`` (as PostgreSQL prints names
+    with ``public`` on the search path), so a key without a dot is in
+    ``public``. A name that itself holds a dot reads as qualified: the one
+    spelling the keys cannot tell apart.
+    """
+    schema, dot, local = name.partition(".")
+    return (schema, local) if dot else ("public", name)
+
+
+def quote_name(name: str) -> str:
+    """A catalog key as SQL: each part quoted as ``quote_ident()`` would."""
+    schema, local = split_name(name)
+    if schema == "public":
+        return quote_ident(local)
+    return f"{quote_ident(schema)}.{quote_ident(local)}"
 
 
 # Parents under which parentheses around an expression never change its
@@ -87,6 +110,9 @@ def _strip(node: exp.Expr) -> exp.Expr:
         while isinstance(inner, exp.Paren):
             inner = inner.this
         target = node.to.sql(dialect="postgres").lower().split("(")[0]
+        if _NEGATIVE.fullmatch(inner.name) and inner.is_string and target in _NUMBER_TYPES:
+            # PostgreSQL prints a negative constant as a cast string: '-100'::integer.
+            return exp.Neg(this=exp.Literal.number(inner.name[1:]))
         if _is_literal(inner) or (isinstance(inner, exp.Column) and target in _TEXT_TYPES):
             return inner
     if isinstance(node, exp.Paren):
@@ -282,41 +308,96 @@ def split_top_level(text: str) -> list[str]:
 
 
 def _canonical_type(text: str) -> str:
-    from generator.pgtypes import from_sqlglot
+    """A type in a function's signature, which PostgreSQL keeps without modifiers."""
+    from generator.pgtypes import parse_type
 
+    parsed = parse_type(text)
+    if parsed is None:
+        return " ".join(text.lower().split())
+    return parsed.without_modifiers().display()
+
+
+def _canonical_default(text: str) -> str:
+    """A parameter's default as PostgreSQL prints it back: a constant without its cast."""
     try:
-        parsed = sqlglot.parse_one(f"CREATE TABLE probe (c {text})", dialect="postgres")
-    except sqlglot.errors.ParseError:
-        return " ".join(text.lower().split())
-    column = parsed.find(exp.ColumnDef)
-    kind = column.args.get("kind") if column is not None else None
-    if not isinstance(kind, exp.DataType) or column is None or column.args.get("constraints"):
-        return " ".join(text.lower().split())
-    return from_sqlglot(kind).display()
+        return canonical_sql(sqlglot.parse_one(text, dialect="postgres"))
+    except sqlglot.errors.SqlglotError:
+        return " ".join(text.split())
 
 
-def _canonical_argument(text: str) -> str:
-    default = ""
-    match = re.search(r"\s(DEFAULT|=)\s", text, re.I)
-    if match:
-        default = " DEFAULT " + " ".join(text[match.end() :].split())
-        text = text[: match.start()]
-    words = text.split()
-    mode = ""
-    if words and words[0].upper() in ("IN", "OUT", "INOUT", "VARIADIC"):
-        mode = words.pop(0).upper() + " "
-    whole = _canonical_type(" ".join(words))
-    if len(words) > 1 and whole == " ".join(" ".join(words).lower().split()):
-        return f"{mode}{words[0]} {_canonical_type(' '.join(words[1:]))}{default}"
-    return f"{mode}{whole}{default}"
+@dataclass(frozen=True)
+class FunctionArgument:
+    """One parameter of a function as written: ``[mode] [name] type [DEFAULT expr]``."""
+
+    mode: str
+    name: str | None
+    type: str
+    default: str | None
 
 
-def canonical_function(text: str) -> str | None:
-    """``CREATE FUNCTION`` in one spelling, whether written by hand or by ``pg_get_functiondef``.
+# A name, quoted or not, at the start of a parameter: ``a int``, ``"My Arg" text``.
+_LEADING_NAME = re.compile(r'^("(?:[^"]|"")+"|[\w$]+)\s+(.*)$', re.S)
 
-    Returns None when the text is not a function definition this can read;
-    the caller then keeps the text as written.
+
+def split_argument(text: str) -> FunctionArgument:
+    """Read a parameter; its mode is ``IN`` when not written.
+
+    A name is optional, so the words are a name and a type only when they
+    do not read as a type as a whole (``double precision`` is a type,
+    ``value mood`` a name and a type).
     """
+    from generator.pgtypes import parse_type
+
+    default = None
+    match = re.search(r"\s+DEFAULT\s+|\s*=\s*", text, re.I)
+    if match:
+        default = text[match.end() :].strip()
+        text = text[: match.start()]
+    text = text.strip()
+    mode = "IN"
+    first = text.split(None, 1)
+    if len(first) == 2 and first[0].upper() in ("IN", "OUT", "INOUT", "VARIADIC"):
+        mode, text = first[0].upper(), first[1].strip()
+    named = _LEADING_NAME.match(text)
+    if named is not None and parse_type(text) is None:
+        return FunctionArgument(mode, named[1], named[2].strip(), default)
+    return FunctionArgument(mode, None, text, default)
+
+
+def _render_argument(argument: FunctionArgument, kind: str) -> str:
+    """A parameter as ``pg_get_functiondef`` prints it (``IN`` only for procedures)."""
+    parts = [] if argument.mode == "IN" and kind != "PROCEDURE" else [argument.mode]
+    if argument.name is not None:
+        name = argument.name
+        parts.append(name if name.startswith('"') else name.lower())
+    parts.append(_canonical_type(argument.type))
+    if argument.default is not None:
+        parts += ["DEFAULT", _canonical_default(argument.default)]
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class FunctionHeader:
+    """A ``CREATE FUNCTION`` or ``CREATE PROCEDURE`` read at token level.
+
+    The parts are kept as written: the dump renders them canonically
+    (:func:`canonical_function`), the catalog reads the signature from them
+    (``generator.ddl``). ``options`` are the non-default options, each one
+    phrase (``STRICT``, ``STABLE``, ``SECURITY DEFINER``).
+    """
+
+    kind: str
+    replace: bool
+    name: str
+    arguments: list[FunctionArgument]
+    returns: str | None
+    language: str
+    options: list[str]
+    body: str | None
+
+
+def read_function(text: str) -> FunctionHeader | None:
+    """The parts of a function or procedure definition, or None when it is not one."""
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.tokenizer_core import TokenType
 
@@ -328,7 +409,7 @@ def canonical_function(text: str) -> str | None:
     except (StopIteration, ValueError):
         return None
     kind = words[start]
-    name = "".join(t.text for t in tokens[start + 1 : open_paren]).lower().removeprefix("public.")
+    name = text[tokens[start + 1].start : tokens[open_paren - 1].end + 1]
     depth, close = 0, open_paren
     for index in range(open_paren, len(tokens)):
         depth += {"(": 1, ")": -1}.get(tokens[index].text, 0)
@@ -336,17 +417,19 @@ def canonical_function(text: str) -> str | None:
             close = index
             break
     args = text[tokens[open_paren].end + 1 : tokens[close].start]
-    arguments = ", ".join(_canonical_argument(a) for a in split_top_level(args))
-    returns, language, body = "", "", None
+    arguments = [split_argument(a) for a in split_top_level(args)]
+    returns, language, body = None, "", None
     options: list[str] = []
     index = close + 1
     while index < len(tokens):
         word = words[index]
         if word == "RETURNS" and index + 1 < len(tokens) and words[index + 1] != "NULL":
             end = index + 1
-            while end < len(tokens) and words[end] not in _OPTION_WORDS - {"SET"}:
+            depth = 0
+            while end < len(tokens) and (depth or words[end] not in _OPTION_WORDS - {"SET"}):
+                depth += {"(": 1, ")": -1}.get(tokens[end].text, 0)
                 end += 1
-            returns = _canonical_type(text[tokens[index + 1].start : tokens[end - 1].end + 1])
+            returns = text[tokens[index + 1].start : tokens[end - 1].end + 1]
             index = end
             continue
         if word == "LANGUAGE":
@@ -377,12 +460,51 @@ def canonical_function(text: str) -> str | None:
             continue
         if phrase not in _FUNCTION_DEFAULTS:
             options.append(phrase)
-    if body is None:
+    replace = "REPLACE" in words[:start]
+    return FunctionHeader(kind, replace, name, arguments, returns, language, options, body)
+
+
+def _render_returns(header: FunctionHeader) -> str | None:
+    """What follows ``RETURNS``, as ``pg_get_functiondef`` prints it.
+
+    ``SETOF`` and ``TABLE(...)`` are kept, each type canonical; a function
+    with OUT parameters and no ``RETURNS`` returns its one output's type,
+    or ``record``.
+    """
+    returns = header.returns
+    if returns is None:
+        outputs = [a for a in header.arguments if a.mode in ("OUT", "INOUT")]
+        if header.kind != "FUNCTION" or not outputs:
+            return None
+        return _canonical_type(outputs[0].type) if len(outputs) == 1 else "record"
+    head, _, rest = returns.strip().partition(" ")
+    if head.upper() == "SETOF":
+        return f"SETOF {_canonical_type(rest)}"
+    table = re.match(r"^TABLE\s*\((.*)\)$", returns.strip(), re.I | re.S)
+    if table is not None:
+        columns = [split_argument(c) for c in split_top_level(table[1])]
+        return f"TABLE({', '.join(_render_argument(c, 'FUNCTION') for c in columns)})"
+    return _canonical_type(returns)
+
+
+def canonical_function(text: str, name: str) -> str | None:
+    """``CREATE FUNCTION`` in one spelling, whether written by hand or by ``pg_get_functiondef``.
+
+    ``name`` is the function's catalog key (``f``, or ``schema.f`` outside
+    ``public``), which may have changed since ``text`` was written (a
+    schema renamed). Returns None when the text is not a function
+    definition this can read; the caller then keeps the text as written.
+    """
+    header = read_function(text)
+    if header is None or header.body is None:
         return None
-    head = f"CREATE {kind} {name}({arguments})"
+    name = quote_name(name)
+    arguments = ", ".join(_render_argument(a, header.kind) for a in header.arguments)
+    head = f"CREATE {header.kind} {name}({arguments})"
+    returns = _render_returns(header)
     if returns:
         head += f" RETURNS {returns}"
-    lines = [head, f"    LANGUAGE {language}"]
-    if options:
-        lines.append("    " + " ".join(options))
-    return "\n".join(lines) + f"\n    AS $$\n{body.strip(chr(10))}\n$$"
+    lines = [head, f"    LANGUAGE {header.language}"]
+    if header.options:
+        lines.append("    " + " ".join(header.options))
+    return "\n".join(lines) + f"\n    AS $$\n{header.body.strip(chr(10))}\n$$"

@@ -14,15 +14,36 @@ from sqlglot import exp
 
 from generator.canonical import canonical_sql
 from generator.canonical import quote_ident as quote_ident
+from generator.canonical import quote_name as quote_name
+from generator.canonical import split_name as split_name
 from generator.pgtypes import PgType
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check"]
 
 NAMEDATALEN = 64
 
+# Schemas on the search path: objects in them are named without their schema.
+DEFAULT_SCHEMAS = ("public", "pg_catalog")
+# Schemas every database has (``pg_temp`` is each session's own).
+BUILTIN_SCHEMAS = (*DEFAULT_SCHEMAS, "pg_temp", "information_schema")
+
+
+def qualify(schema: str, local: str) -> str:
+    """The catalog key of ``local`` in ``schema``."""
+    return local if schema in DEFAULT_SCHEMAS else f"{schema}.{local}"
+
 
 @dataclass
 class Column:
+    """A column of a table, view or composite type.
+
+    ``inherited`` and ``local`` are PostgreSQL's ``attinhcount`` and
+    ``attislocal``: how many parents (``INHERITS``, ``PARTITION OF``) the
+    column comes from, and whether the table also defines it itself. A
+    parent's ``DROP COLUMN`` drops a child's column only when it was the
+    column's last source.
+    """
+
     name: str
     type: PgType
     not_null: bool = False
@@ -30,6 +51,8 @@ class Column:
     identity: str | None = None
     generated: exp.Expr | None = None
     comment: str | None = None
+    inherited: int = 0
+    local: bool = True
 
 
 def render_sql(node: exp.Expr) -> str:
@@ -39,7 +62,12 @@ def render_sql(node: exp.Expr) -> str:
 
 @dataclass
 class Constraint:
-    """A table constraint, kept structurally so renames reach its definition."""
+    """A table constraint, kept structurally so renames reach its definition.
+
+    ``inherited`` marks a copy that a parent's constraint made (a CHECK a
+    child inherits, a key or foreign key cloned to a partition): it goes
+    when the parent's goes, and cannot be dropped by itself.
+    """
 
     name: str
     kind: ConstraintKind
@@ -49,6 +77,7 @@ class Constraint:
     ref_columns: tuple[str, ...] = ()
     on_delete: str | None = None
     on_update: str | None = None
+    inherited: bool = False
 
     def definition(self) -> str:
         """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
@@ -61,7 +90,7 @@ class Constraint:
             assert self.check is not None
             return f"CHECK ({render_sql(self.check)})"
         refs = ", ".join(quote_ident(c) for c in self.ref_columns)
-        text = f"FOREIGN KEY ({cols}) REFERENCES {quote_ident(self.ref_table or '')}({refs})"
+        text = f"FOREIGN KEY ({cols}) REFERENCES {quote_name(self.ref_table or '')}({refs})"
         if self.on_update:
             text += f" ON UPDATE {self.on_update}"
         if self.on_delete:
@@ -71,6 +100,8 @@ class Constraint:
 
 @dataclass
 class Index:
+    """An index; ``parent`` is the partitioned table's index it is a partition of."""
+
     name: str
     table: str
     unique: bool
@@ -78,6 +109,7 @@ class Index:
     elements: list[exp.Expr]
     where: exp.Expr | None = None
     include: tuple[str, ...] = ()
+    parent: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -86,10 +118,11 @@ class Index:
         return tuple(c.name for e in parts for c in e.find_all(exp.Column)) + self.include
 
     def definition(self) -> str:
+        """``CREATE INDEX``, naming the index without its schema: it is its table's."""
         elements = ", ".join(render_sql(e) for e in self.elements)
         text = (
-            f"CREATE {'UNIQUE ' if self.unique else ''}INDEX {quote_ident(self.name)} "
-            f"ON {quote_ident(self.table)} USING {self.using} ({elements})"
+            f"CREATE {'UNIQUE ' if self.unique else ''}INDEX {quote_ident(split_name(self.name)[1])} "
+            f"ON {quote_name(self.table)} USING {self.using} ({elements})"
         )
         if self.include:
             text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
@@ -97,13 +130,34 @@ class Index:
             text += f" WHERE ({render_sql(self.where)})"
         return text
 
+    def same_as(self, other: Index) -> bool:
+        """Whether the two index the same way (PostgreSQL's ``CompareIndexInfo``)."""
+
+        def shape(index: Index) -> tuple[object, ...]:
+            where = render_sql(index.where) if index.where is not None else None
+            elements = [render_sql(e) for e in index.elements]
+            return index.unique, index.using, elements, where, index.include
+
+        return shape(self) == shape(other)
+
 
 @dataclass
 class Table:
+    """A table.
+
+    ``parents`` are the tables it inherits its columns from: those of
+    ``INHERITS``, in order, or the one it is a partition of. ``partitioned``
+    is ``PARTITION BY``: such a table's keys, foreign keys and indexes are
+    cloned to each partition, and a table whose parent is partitioned is a
+    partition.
+    """
+
     name: str
     columns: list[Column] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     comment: str | None = None
+    parents: list[str] = field(default_factory=list)
+    partitioned: bool = False
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -186,13 +240,78 @@ class Sequence:
         return low, high, start
 
 
+ArgumentMode = Literal["in", "out", "inout", "variadic"]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One parameter of a function: ``[mode] [name] type [DEFAULT ...]``."""
+
+    name: str | None
+    type: PgType
+    mode: ArgumentMode = "in"
+    has_default: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        """Whether a call passes it (OUT parameters are results, not arguments)."""
+        return self.mode != "out"
+
+
+@dataclass
+class Function:
+    """One function or procedure, as a row of ``pg_proc``: an overload of its name.
+
+    The signature follows PostgreSQL's own reading of the definition:
+
+    * ``arg_types`` are the types a call passes, in order (IN, INOUT and
+      VARIADIC parameters; a VARIADIC one is its array type, as in
+      ``proargtypes``), without modifiers; they tell overloads apart.
+      ``required_args`` of them have no default.
+    * ``returns`` is ``prorettype``: the declared type; for ``RETURNS
+      TABLE`` or OUT parameters, the one output column's type, or ``record``
+      for several. None for a procedure without OUT parameters.
+    * ``returns_set`` is ``SETOF`` or ``TABLE``: the call yields rows.
+    * ``returns_table`` are the named output columns of ``RETURNS TABLE`` or
+      of OUT/INOUT parameters (what ``SELECT * FROM f()`` gives), else None:
+      a function returning a composite type or table row is expanded from
+      the catalog's type instead.
+    * ``strict``: ``STRICT`` (``RETURNS NULL ON NULL INPUT``), so a NULL
+      argument gives a NULL result without a call.
+
+    ``text`` is the definition as written, which the dump renders through
+    :func:`generator.canonical.canonical_function`.
+    """
+
+    kind: Literal["function", "procedure"]
+    name: str
+    arguments: tuple[Argument, ...]
+    returns: PgType | None
+    returns_set: bool = False
+    returns_table: list[Column] | None = None
+    strict: bool = False
+    text: str = ""
+
+    @property
+    def arg_types(self) -> list[PgType]:
+        return [a.type for a in self.arguments if a.is_input]
+
+    @property
+    def required_args(self) -> int:
+        return sum(1 for a in self.arguments if a.is_input and not a.has_default)
+
+
 @dataclass
 class Routine:
-    """A function, extension or other object kept verbatim for the dump, or a trigger.
+    """An object kept for the dump rather than modelled, or a trigger, or functions.
 
     A trigger keeps its parsed statement rather than text: renaming its table
     or the columns it names must reach its definition, as it does in
     PostgreSQL, which stores triggers by table and column number.
+
+    A ``function`` or ``procedure`` routine stands for every overload of its
+    name: ``overloads`` holds each, in creation order (an ``OR REPLACE``
+    keeps its place, as the replaced function keeps its oid).
     """
 
     kind: str
@@ -200,6 +319,7 @@ class Routine:
     text: str = ""
     table: str | None = None
     node: exp.Expr | None = None
+    overloads: list[Function] = field(default_factory=list)
 
     @property
     def definition(self) -> str:
@@ -217,6 +337,29 @@ class Catalog:
     routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
 
+    @property
+    def functions(self) -> dict[str, list[Function]]:
+        """User-defined functions and procedures by name, each with all its overloads.
+
+        Names are keyed like relations (``name``, or ``schema.name`` outside
+        ``public``), so the signatures of a call ``f(...)`` are
+        ``catalog.functions.get("f", [])``; choosing among overloads by the
+        argument types is the caller's (PostgreSQL's ``func_select_candidate``).
+        """
+        found: dict[str, list[Function]] = {}
+        for (kind, name), routine in self.routines.items():
+            if kind in ("function", "procedure"):
+                found.setdefault(name, []).extend(routine.overloads)
+        return found
+
+    def schemas(self) -> set[str]:
+        """The schemas that exist: the built-in ones and those created."""
+        return {*BUILTIN_SCHEMAS, *(name for kind, name in self.routines if kind == "schema")}
+
+    def type_names(self) -> set[str]:
+        """Names in the type namespace: enums, composite types and domains."""
+        return set(self.enums) | set(self.composites) | set(self.domains)
+
     def relation_columns(self, name: str) -> list[Column] | None:
         """Columns of a table or view, or None when no such relation exists."""
         if name in self.tables:
@@ -225,18 +368,38 @@ class Catalog:
             return self.views[name].columns
         return None
 
-    def constraint_names(self) -> set[str]:
-        """Constraint names in the schema, of tables and domains alike.
+    def constraint_names(self, schema: str) -> set[str]:
+        """Constraint names in ``schema``, of tables and domains alike.
 
         PostgreSQL picks a new constraint's name so that it is unique among
         all of them, not only among its own table's.
         """
-        tables = {c.name for t in self.tables.values() for c in t.constraints}
-        return tables | {c.name for d in self.domains.values() for c in d.checks}
+        tables = {
+            c.name
+            for t in self.tables.values()
+            if split_name(t.name)[0] == schema
+            for c in t.constraints
+        }
+        domains = {
+            c.name
+            for d in self.domains.values()
+            if split_name(d.name)[0] == schema
+            for c in d.checks
+        }
+        return tables | domains
 
     def relation_names(self) -> set[str]:
         """Names in the relation namespace: tables, views, indexes, sequences."""
         return set(self.tables) | set(self.views) | set(self.indexes) | set(self.sequences)
+
+    def children(self, name: str) -> list[Table]:
+        """The tables that inherit from ``name`` directly (its partitions too)."""
+        return [t for t in self.tables.values() if name in t.parents]
+
+    def is_partition(self, table: Table) -> bool:
+        """Whether ``table`` is a partition: its (only) parent is partitioned."""
+        parent = self.tables.get(table.parents[0]) if table.parents else None
+        return parent is not None and parent.partitioned
 
 
 def make_object_name(name1: str, name2: str | None, label: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -67,7 +68,13 @@ def _emit(text: str, output: Path | None) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    return _emit(run(_config(args)).ir.to_json() + "\n", args.output)
+    from generator.inspect import inspect_document
+
+    document = inspect_document(_config(args))
+    _emit(json.dumps(document, indent=2) + "\n", args.output)
+    for error in document["errors"]:
+        print(Diagnostic(**error), file=sys.stderr)
+    return 1 if document["errors"] else 0
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -103,17 +110,32 @@ def _dump(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from generator.verify import verify_schema
+    from generator.verify import verify_queries, verify_schema
 
     config = _config(args)
+    both = not (args.schema or args.queries)
+    failed = False
     with _server(args) as server:
-        diff = verify_schema(config, server)
-    if not diff:
-        print("schema: the static catalog matches PostgreSQL's")
-        return 0
-    print("schema: the static catalog differs from what PostgreSQL built:", file=sys.stderr)
-    sys.stderr.write(diff)
-    return 1
+        if args.schema or both:
+            diff = verify_schema(config, server)
+            if diff:
+                print(
+                    "schema: the static catalog differs from what PostgreSQL built:",
+                    file=sys.stderr,
+                )
+                sys.stderr.write(diff)
+                failed = True
+            else:
+                print("schema: the static catalog matches PostgreSQL's")
+        if args.queries or both:
+            problems = verify_queries(config, server)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                failed = True
+            else:
+                print("queries: PostgreSQL infers the same types for every query")
+    return 1 if failed else 0
 
 
 def _migrations_dir(args: argparse.Namespace) -> Path:
@@ -204,7 +226,10 @@ def _parser() -> argparse.ArgumentParser:
         "sqlgen check",
     )
     inspect = command(
-        "inspect", _inspect, "print the IR the templates read, as JSON", "sqlgen inspect -o ir.json"
+        "inspect",
+        _inspect,
+        "print the catalog, the IR the templates read and every error, as JSON (docs/ir.md)",
+        "sqlgen inspect -o ir.json",
     )
     inspect.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     dump = command(
@@ -218,14 +243,23 @@ def _parser() -> argparse.ArgumentParser:
     verify = command(
         "verify",
         _verify,
-        "apply the schema to a scratch database and compare PostgreSQL's schema with the static one",
-        "sqlgen verify --schema",
+        "check the static analysis against PostgreSQL on a scratch database",
+        "sqlgen verify --db postgresql://localhost/postgres",
     )
     verify.add_argument(
-        "--schema", action="store_true", required=True, help="verify the schema (the catalog)"
+        "--schema",
+        action="store_true",
+        help="compare the static schema dump with the one PostgreSQL builds (default: both checks)",
     )
     verify.add_argument(
+        "--queries",
+        action="store_true",
+        help="compare every query's parameter and column types with PostgreSQL's describe",
+    )
+    verify.add_argument(
+        "--db",
         "--database-url",
+        dest="database_url",
         metavar="URL",
         help="server to create the scratch database on (default: DATABASE_URL, else a throwaway local cluster)",
     )

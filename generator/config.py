@@ -12,7 +12,7 @@ from pathlib import Path
 
 from generator.errors import Diagnostic, SqlgenError
 
-_KNOWN_KEYS = {"schema", "queries", "out", "package"}
+_KNOWN_KEYS = {"schema", "queries", "out", "package", "query_parameter_limit"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Config:
     queries: tuple[Path, ...]
     out: Path
     package: str
+    query_parameter_limit: int | None = None
 
 
 def _error(path: Path, message: str) -> SqlgenError:
@@ -60,10 +61,14 @@ def load_config(path: Path) -> Config:
     package = table.get("package", Path(out).name)
     if not isinstance(package, str) or not package.isidentifier():
         raise _error(path, "[tool.sqlgen] package must be a Python identifier")
+    limit = table.get("query_parameter_limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise _error(path, "[tool.sqlgen] query_parameter_limit must be a whole number >= 0")
     return Config(
         root=path.parent,
         schema=_paths(path, table, "schema"),
         queries=_paths(path, table, "queries"),
         out=path.parent / out,
         package=package,
+        query_parameter_limit=limit,
     )

@@ -12,6 +12,9 @@ import json
 import re
 from dataclasses import dataclass
 
+import psycopg.postgres
+from sqlglot import exp
+
 from generator import __version__
 from generator.analyse import Analysis, ResultColumn
 from generator.catalog import Catalog, Column, quote_ident
@@ -41,6 +44,7 @@ class Field:
     annotation: str
     table: str | None = None
     comment: str | None = None
+    embed: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,52 @@ class QueryParam:
 
 @dataclass(frozen=True)
 class RowClass:
+    """A ``<Query>Row`` dataclass; a ``sqlc.embed`` is one field holding a model."""
+
     class_name: str
     fields: tuple[Field, ...]
     query: str
+
+
+@dataclass(frozen=True)
+class ParamsClass:
+    """A ``<Query>Params`` dataclass: one parameter set of a batch, a COPY row, or a call."""
+
+    class_name: str
+    fields: tuple[QueryParam, ...]
+    query: str
+
+
+@dataclass(frozen=True)
+class BuilderArg:
+    attr: str
+    expr: str
+
+
+@dataclass(frozen=True)
+class RowBuilder:
+    """The function that turns a result row into a row class holding embedded models."""
+
+    function: str
+    row_class: str
+    args: tuple[BuilderArg, ...]
+
+
+@dataclass(frozen=True)
+class Method:
+    """One generated method: ``templates/command_<template>.py.j2`` writes its body.
+
+    ``arguments`` is the parameter list after ``self``; ``generator`` methods are
+    (async) generators, which a protocol declares with a plain ``def``.
+    """
+
+    name: str
+    template: str
+    arguments: str
+    returns: str
+    async_returns: str
+    generator: bool
+    doc: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -111,6 +158,11 @@ class Query:
     row_class: str | None
     return_annotation: str
     bind_args: str
+    statement: str
+    row_factory: str
+    params_class: str | None
+    copy_types: tuple[str, ...]
+    methods: tuple[Method, ...]
 
 
 @dataclass(frozen=True)
@@ -124,6 +176,9 @@ class QueryModule:
     stdlib_imports: tuple[str, ...]
     row_factories: tuple[str, ...]
     uses_jsonb: bool
+    params_classes: tuple[ParamsClass, ...]
+    row_builders: tuple[RowBuilder, ...]
+    import_blocks: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -139,12 +194,10 @@ class Ir:
     modules: tuple[QueryModule, ...]
     querier_stdlib_imports: tuple[str, ...]
     querier_model_imports: tuple[str, ...]
+    querier_import_blocks: tuple[tuple[str, ...], ...]
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
-
-
-_COMMAND_TEMPLATES = {":one": "one", ":many": "many", ":exec": "exec", ":execrows": "execrows"}
 
 
 class _TypeNamer:
@@ -168,6 +221,16 @@ class _TypeNamer:
         for _ in range(pg_type.array_dims):
             text = f"list[{text}]"
         return text
+
+    def copy_type(self, param: QueryParam) -> str | None:
+        """The name binary COPY's ``set_types`` needs for ``param``; None if psycopg lacks it."""
+        name, dims = param.pg_type, param.array_dims
+        while name in self.catalog.domains:
+            base = self.catalog.domains[name].base
+            name, dims = base.name, dims + base.array_dims
+        if name not in self.enums and psycopg.postgres.types.get(name) is None:
+            return None
+        return name + "[]" * dims
 
 
 def _annotation(python_type: str, nullable: bool) -> str:
@@ -214,8 +277,17 @@ def build_ir(
     catalog: Catalog,
     queries: list[tuple[ParsedQuery, Analysis]],
     package: str,
+    *,
+    query_parameter_limit: int | None = None,
 ) -> Ir:
-    """Build the IR; raises SqlgenError for names that cannot become Python."""
+    """Build the IR; raises SqlgenError for names that cannot become Python.
+
+    A query with more than ``query_parameter_limit`` parameters takes them as
+    one ``<Query>Params`` dataclass instead of keyword arguments (sqlc's
+    setting of the same name; 0 means always, None never).
+    """
+    if query_parameter_limit is not None and query_parameter_limit < 0:
+        raise ValueError("query_parameter_limit must be None or at least 0")
     problems: list[Diagnostic] = []
     enum_names = unique_names([pascal_case(name) for name in catalog.enums])
     enum_classes = dict(zip(catalog.enums, enum_names, strict=True))
@@ -271,7 +343,8 @@ def build_ir(
     for kind in constraints:
         constraints[kind].sort(key=lambda c: c.name)
 
-    modules = _modules(namer, models, queries, problems)
+    modules = _modules(namer, models, queries, problems, query_parameter_limit)
+    _check_names(modules, problems)
     if problems:
         raise SqlgenError(problems)
     model_annotations = [f.annotation for m in models for f in m.fields]
@@ -287,7 +360,67 @@ def build_ir(
         modules=modules,
         querier_stdlib_imports=tuple(sorted({i for m in modules for i in m.stdlib_imports})),
         querier_model_imports=tuple(sorted({i for m in modules for i in m.model_imports})),
+        querier_import_blocks=_querier_imports(
+            modules, {m.class_name for m in models} | set(enum_classes.values())
+        ),
     )
+
+
+_COMMAND_TEMPLATES = {
+    ":one": "one",
+    ":many": "many",
+    ":exec": "exec",
+    ":execrows": "execrows",
+    ":execresult": "execresult",
+    ":copyfrom": "copyfrom",
+    ":batchexec": "batchexec",
+    ":batchmany": "batchmany",
+    ":batchone": "batchone",
+}
+_ROW_COMMANDS = {":one", ":many", ":batchone", ":batchmany"}
+_ROWS_INPUT = {":copyfrom", ":batchexec", ":batchone", ":batchmany"}
+_INPUT_NAME = {
+    ":copyfrom": "rows",
+    ":batchexec": "batch",
+    ":batchone": "batch",
+    ":batchmany": "batch",
+}
+# ``self`` and the locals of methods taking keyword arguments (``cur``; ``rows`` and
+# ``row`` in iterators): a parameter of one of these names gets a trailing "_".
+_RESERVED_ARGS = {"self", "cur", "rows", "row"}
+
+_NOTES: dict[str, tuple[str, ...]] = {
+    ":execresult": (
+        "Returns the cursor the statement ran on (rowcount, statusmessage, and any",
+        "RETURNING rows); it stays open until closed or garbage-collected.",
+    ),
+    ":copyfrom": (
+        "Inserts every row with one COPY ... FROM STDIN and returns how many were",
+        "copied. COPY fires the table's triggers and checks its constraints like",
+        "INSERT does, but has no ON CONFLICT and no RETURNING.",
+    ),
+    ":batchexec": (
+        "Runs the statement once per parameter set with psycopg's executemany(),",
+        "pipelined: one round trip for the whole batch.",
+    ),
+    ":batchmany": (
+        "Runs the statement once per parameter set with psycopg's",
+        "executemany(returning=True), pipelined: one round trip for the whole",
+        "batch. Returns the rows of each parameter set, in order.",
+    ),
+    ":batchone": (
+        "Runs the statement once per parameter set with psycopg's",
+        "executemany(returning=True), pipelined: one round trip for the whole",
+        "batch. Returns the first row of each parameter set (None when it has",
+        "none), in order.",
+    ),
+}
+_ITER_NOTE = (
+    "Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows",
+    "per round trip; other queries may run on the connection meanwhile. In",
+    "autocommit mode PostgreSQL materialises the result server-side first. Close",
+    "an iterator you leave early (contextlib.closing, contextlib.aclosing).",
+)
 
 
 def _modules(
@@ -295,6 +428,7 @@ def _modules(
     models: list[Model],
     queries: list[tuple[ParsedQuery, Analysis]],
     problems: list[Diagnostic],
+    limit: int | None,
 ) -> tuple[QueryModule, ...]:
     by_file: dict[str, list[tuple[ParsedQuery, Analysis]]] = {}
     for parsed, analysis in queries:
@@ -306,23 +440,27 @@ def _modules(
         stem = re.sub(r"\W", "_", display.rsplit("/", 1)[-1].removesuffix(".sql"))
         built: list[Query] = []
         rows: list[RowClass] = []
+        params_classes: list[ParamsClass] = []
+        builders: list[RowBuilder] = []
         for parsed, analysis in items:
-            query = _query(namer, table_models, parsed, analysis, problems)
-            if query is None:
+            result = _query(namer, table_models, parsed, analysis, problems, limit)
+            if result is None:
                 continue
+            query, row_fields, builder = result
             built.append(query)
             if query.row_class is not None and query.row_class not in model_classes:
-                rows.append(RowClass(query.row_class, query.columns, query.name))
-        annotations = [p.annotation for q in built for p in q.params] + [
-            f.annotation for q in built for f in q.columns
-        ]
-        referenced = {q.row_class for q in built if q.row_class in model_classes}
-        referenced |= {
-            name
-            for a in annotations
-            for name in re.findall(r"\b[A-Z]\w*", a)
-            if name in model_classes or name == "JsonValue"
-        }
+                rows.append(RowClass(query.row_class, row_fields, query.name))
+            if query.params_class is not None:
+                params_classes.append(ParamsClass(query.params_class, query.params, query.name))
+            if builder is not None:
+                builders.append(builder)
+        annotations = _module_annotations(built, rows)
+        model_imports = _names_in(annotations, model_classes | {"JsonValue"})
+        row_factories = tuple(
+            sorted({f for q in built for f in ("args_row", "tuple_row") if f in q.row_factory})
+        )
+        uses_jsonb = any("Jsonb(" in q.bind_args for q in built)
+        stdlib = tuple(m for m in _imports(annotations) if m != "psycopg")
         modules.append(
             QueryModule(
                 module=f"{stem}_sql",
@@ -330,15 +468,122 @@ def _modules(
                 mixin=pascal_case(stem) + "Queries",
                 queries=tuple(built),
                 row_classes=tuple(rows),
-                model_imports=tuple(sorted(referenced)),
-                stdlib_imports=_imports(annotations),
-                row_factories=tuple(
-                    sorted({"args_row" if q.row_class else "tuple_row" for q in built})
+                model_imports=model_imports,
+                stdlib_imports=stdlib,
+                row_factories=row_factories,
+                uses_jsonb=uses_jsonb,
+                params_classes=tuple(params_classes),
+                row_builders=tuple(builders),
+                import_blocks=_import_blocks(
+                    annotations,
+                    dataclass=bool(rows or params_classes),
+                    typing_names=("Any",) if builders else (),
+                    row_factories=row_factories,
+                    jsonb=uses_jsonb,
+                    local={
+                        "._runtime": ("AsyncQueriesBase", "QueriesBase"),
+                        ".models": model_imports,
+                    },
                 ),
-                uses_jsonb=any(p.pg_type in JSON_TYPES for q in built for p in q.params),
             )
         )
     return tuple(modules)
+
+
+def _module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
+    annotations = [p.annotation for q in queries for p in q.params]
+    annotations += [f.annotation for r in rows for f in r.fields]
+    annotations += [f.annotation for q in queries for f in q.columns]
+    annotations += [q.row_class for q in queries if q.row_class is not None]
+    for query in queries:
+        for method in query.methods:
+            annotations += [method.arguments, method.returns, method.async_returns]
+    return annotations
+
+
+def _names_in(annotations: list[str], names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted({n for a in annotations for n in re.findall(r"\b[A-Za-z_]\w*", a)} & names))
+
+
+_ABC = {"AsyncGenerator", "Generator", "Iterable"}
+
+
+def _import_blocks(
+    annotations: list[str],
+    *,
+    dataclass: bool = False,
+    typing_names: tuple[str, ...] = (),
+    row_factories: tuple[str, ...] = (),
+    jsonb: bool = False,
+    local: dict[str, tuple[str, ...]],
+) -> tuple[tuple[str, ...], ...]:
+    """Import lines in isort's order: standard library, psycopg, then the package."""
+    modules = _imports(annotations)
+    stdlib = [f"import {m}" for m in modules if m != "psycopg"]
+    abc = _names_in(annotations, _ABC)
+    if abc:
+        stdlib.append(f"from collections.abc import {', '.join(abc)}")
+    if dataclass:
+        stdlib.append("from dataclasses import dataclass")
+    if typing_names:
+        stdlib.append(f"from typing import {', '.join(typing_names)}")
+    third = ["import psycopg"] if "psycopg" in modules else []
+    rows = sorted({*row_factories, *_names_in(annotations, {"TupleRow"})})
+    if rows:
+        third.append(f"from psycopg.rows import {', '.join(rows)}")
+    if jsonb:
+        third.append("from psycopg.types.json import Jsonb")
+    own = [f"from {m} import {', '.join(names)}" for m, names in local.items() if names]
+    return tuple(tuple(block) for block in (stdlib, third, own) if block)
+
+
+def _querier_imports(
+    modules: tuple[QueryModule, ...], model_classes: set[str]
+) -> tuple[tuple[str, ...], ...]:
+    annotations = [
+        text
+        for module in modules
+        for q in module.queries
+        for m in q.methods
+        for text in (m.arguments, m.returns, m.async_returns)
+    ]
+    local = {
+        f".{module.module}": (
+            "Async" + module.mixin,
+            module.mixin,
+            *sorted(
+                {r.class_name for r in module.row_classes}
+                | {p.class_name for p in module.params_classes}
+            ),
+        )
+        for module in modules
+    }
+    local[".models"] = _names_in(annotations, model_classes | {"JsonValue"})
+    return _import_blocks(annotations, typing_names=("Protocol",), local=local)
+
+
+def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -> None:
+    """Every query's methods end up in the same Queries classes: no name twice."""
+    methods: dict[str, Query] = {}
+    for module in modules:
+        for query in module.queries:
+            for method in query.methods:
+                first = methods.setdefault(method.name, query)
+                if first is not query:
+                    problems.append(
+                        Diagnostic(
+                            query.file,
+                            query.line,
+                            1,
+                            f"query {query.name}: method {method.name} is also generated for "
+                            f"query {first.name} ({first.file}:{first.line}); rename one",
+                        )
+                    )
+
+
+def _iter_name(method: str) -> str:
+    """``list_chat_messages`` -> ``iter_chat_messages``; ``search`` -> ``iter_search``."""
+    return "iter_" + method.removeprefix("list_")
 
 
 def _query(
@@ -347,78 +592,265 @@ def _query(
     parsed: ParsedQuery,
     analysis: Analysis,
     problems: list[Diagnostic],
-) -> Query | None:
-    params = _params(namer, parsed, analysis)
+    limit: int | None,
+) -> tuple[Query, tuple[Field, ...], RowBuilder | None] | None:
+    command = parsed.command
+    params = _params(namer, parsed, analysis, problems)
     columns = _columns(namer, parsed, analysis.columns, problems)
-    if columns is None:
+    if columns is None or params is None:
         return None
-    row_class: str | None = None
-    if parsed.command in (":one", ":many"):
-        if not columns:
-            problems.append(
-                parsed.diagnostic(
-                    f"query {parsed.name} {parsed.command} returns no columns; use :exec", None
-                )
+    if command in _ROW_COMMANDS and not columns:
+        fix = ":exec" if command in (":one", ":many") else ":batchexec"
+        problems.append(
+            parsed.diagnostic(f"query {parsed.name} {command} returns no columns; use {fix}", None)
+        )
+        return None
+    if command in _ROWS_INPUT and not params:
+        problems.append(
+            parsed.diagnostic(
+                f"query {parsed.name} {command} has no parameters; a batch needs at least one",
+                None,
             )
+        )
+        return None
+    copy_order: list[int] = []
+    copy_sql = ""
+    copy_types: tuple[str, ...] = ()
+    if command == ":copyfrom":
+        copy = _copy_from(namer, parsed, analysis, params, problems)
+        if copy is None:
             return None
-        row_class = _matching_model(table_models, columns) or f"{parsed.name}Row"
-    returns = {
-        ":one": f"{row_class} | None",
-        ":many": f"list[{row_class}]",
-        ":exec": "None",
-        ":execrows": "int",
-    }[parsed.command]
-    return Query(
+        copy_sql, copy_order, copy_types = copy
+
+    method_name = field_name(snake_case(parsed.name))
+    row_class: str | None = None
+    own_row = False  # a <Query>Row class of its own, rather than a model
+    row_fields: tuple[Field, ...] = ()
+    builder: RowBuilder | None = None
+    row_factory = "tuple_row"
+    if command in _ROW_COMMANDS or (command == ":execresult" and columns):
+        if analysis.embeds:
+            row_class, own_row = f"{parsed.name}Row", True
+            row_fields, args = _embedded_row(namer, table_models, analysis, columns)
+            builder = RowBuilder(f"_{method_name}_row", row_class, args)
+            row_factory = f"args_row({builder.function})"
+        else:
+            model = _matching_model(table_models, columns)
+            row_class, own_row = model or f"{parsed.name}Row", model is None
+            row_fields = columns
+            row_factory = f"args_row({row_class})"
+
+    params_class: str | None = None
+    input_name = _INPUT_NAME.get(command)
+    if input_name is not None:
+        params_class = f"{parsed.name}Params"
+        arguments = f", {input_name}: Iterable[{params_class}], /"
+        ordered = [next(p for p in params if p.number == n) for n in copy_order] or list(params)
+        values = _tuple([_bind(p, "row.") for p in ordered])
+        comprehension = (
+            "[{} for row in {}]" if command in (":batchone", ":batchmany") else "({} for row in {})"
+        )
+        bind_args = comprehension.format(values, input_name)
+    elif limit is not None and len(params) > limit:
+        params_class = f"{parsed.name}Params"
+        arguments = f", params: {params_class}, /"
+        bind_args = _tuple([_bind(p, "params.") for p in params])
+    else:
+        arguments = (
+            f", *, {', '.join(f'{p.arg}: {p.annotation}' for p in params)}" if params else ""
+        )
+        bind_args = _tuple([p.bind for p in params])
+
+    taken = {m.class_name for m in table_models.values()} | set(namer.enums.values())
+    own_classes = [params_class, row_class if own_row else None]
+    clash = next((c for c in own_classes if c is not None and c in taken), None)
+    if clash is not None:
+        problems.append(
+            parsed.diagnostic(
+                f"query {parsed.name}: the generated class {clash} would shadow the model "
+                f"{clash}; rename the query",
+                None,
+            )
+        )
+        return None
+    row = row_class or "TupleRow"
+    returns, async_returns = {
+        ":one": (f"{row} | None",) * 2,
+        ":many": (f"list[{row}]",) * 2,
+        ":exec": ("None",) * 2,
+        ":execrows": ("int",) * 2,
+        ":execresult": (f"psycopg.RawCursor[{row}]", f"psycopg.AsyncRawCursor[{row}]"),
+        ":copyfrom": ("int",) * 2,
+        ":batchexec": ("None",) * 2,
+        ":batchmany": (f"list[list[{row}]]",) * 2,
+        ":batchone": (f"list[{row} | None]",) * 2,
+    }[command]
+    doc = tuple(parsed.doc) or (f"{parsed.name} ({parsed.source.display}:{parsed.line}).",)
+    note = _NOTES.get(command)
+    methods = [
+        Method(
+            name=method_name,
+            template=_COMMAND_TEMPLATES[command],
+            arguments=arguments,
+            returns=returns,
+            async_returns=async_returns,
+            generator=False,
+            doc=(*doc, "", *note) if note else doc,
+        )
+    ]
+    if command == ":many":
+        methods.append(
+            Method(
+                name=_iter_name(method_name),
+                template="iter",
+                arguments=arguments,
+                returns=f"Generator[{row}, None, None]",
+                async_returns=f"AsyncGenerator[{row}, None]",
+                generator=True,
+                doc=(*doc, "", *_ITER_NOTE),
+            )
+        )
+    sql = _runtime_sql(parsed, analysis)
+    query = Query(
         name=parsed.name,
-        method=field_name(snake_case(parsed.name)),
-        command=parsed.command,
-        template=_COMMAND_TEMPLATES[parsed.command],
+        method=method_name,
+        command=command,
+        template=_COMMAND_TEMPLATES[command],
         file=parsed.source.display,
         line=parsed.line,
-        sql=_runtime_sql(parsed, analysis),
+        sql=sql,
         sql_constant=snake_case(parsed.name).upper(),
         doc=tuple(parsed.doc),
         params=params,
         columns=columns,
         row_class=row_class,
         return_annotation=returns,
-        bind_args=_bind_args(params),
+        bind_args=bind_args,
+        statement=copy_sql or sql,
+        row_factory=row_factory,
+        params_class=params_class,
+        copy_types=copy_types,
+        methods=tuple(methods),
     )
+    return query, row_fields, builder
 
 
-def _params(namer: _TypeNamer, parsed: ParsedQuery, analysis: Analysis) -> tuple[QueryParam, ...]:
+def _params(
+    namer: _TypeNamer, parsed: ParsedQuery, analysis: Analysis, problems: list[Diagnostic]
+) -> tuple[QueryParam, ...] | None:
     ordered = sorted(analysis.params.values(), key=lambda p: p.number)
     names = unique_names(
         [p.hint or f"p{p.number}" if p.name.startswith("$") else p.name for p in ordered]
     )
+    args = unique_names(
+        [n + "_" if n in _RESERVED_ARGS else n for n in (field_name(n) for n in names)]
+    )
     result = []
-    for param, name in zip(ordered, names, strict=True):
+    for param, name, arg in zip(ordered, names, args, strict=True):
         assert param.type is not None
-        python_type = namer.python(param.type)
-        arg = field_name(name)
-        bind = arg
-        if param.type.name in JSON_TYPES and not param.type.array_dims:
-            bind = f"None if {arg} is None else Jsonb({arg})" if param.nullable else f"Jsonb({arg})"
-        result.append(
-            QueryParam(
-                number=param.number,
-                name=name,
-                arg=arg,
-                pg_type=param.type.name,
-                array_dims=param.type.array_dims,
-                nullable=param.nullable,
-                python_type=python_type,
-                annotation=_annotation(python_type, param.nullable),
-                bind=bind,
+        if param.is_slice and not param.type.array_dims:
+            problems.append(
+                parsed.diagnostic(
+                    f"query {parsed.name}: sqlc.slice({name}) must be a list of values: use it "
+                    f"as col IN (sqlc.slice({name})) or col = ANY(sqlc.slice({name}))",
+                    param.node,
+                )
             )
+            return None
+        python_type = namer.python(param.type)
+        param_ = QueryParam(
+            number=param.number,
+            name=name,
+            arg=arg,
+            pg_type=param.type.name,
+            array_dims=param.type.array_dims,
+            nullable=param.nullable,
+            python_type=python_type,
+            annotation=_annotation(python_type, param.nullable),
+            bind="",
         )
+        result.append(dataclasses.replace(param_, bind=_bind(param_, "")))
     return tuple(result)
 
 
-def _bind_args(params: tuple[QueryParam, ...]) -> str:
-    """The parameter tuple passed to ``execute``, in placeholder order."""
-    binds = [p.bind for p in params]
-    return f"({binds[0]},)" if len(binds) == 1 else f"({', '.join(binds)})"
+def _bind(param: QueryParam, prefix: str) -> str:
+    """The value passed for ``param``, read from ``prefix + param.arg``."""
+    value = prefix + param.arg
+    if param.pg_type in JSON_TYPES and not param.array_dims:
+        return (
+            f"None if {value} is None else Jsonb({value})" if param.nullable else f"Jsonb({value})"
+        )
+    return value
+
+
+def _tuple(items: list[str]) -> str:
+    """A tuple display of ``items``, in placeholder order."""
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _copy_from(
+    namer: _TypeNamer,
+    parsed: ParsedQuery,
+    analysis: Analysis,
+    params: tuple[QueryParam, ...],
+    problems: list[Diagnostic],
+) -> tuple[str, list[int], tuple[str, ...]] | None:
+    """The COPY statement, the parameter numbers in column order, and the binary COPY types.
+
+    sqlc's rule: the query must be ``INSERT INTO t (cols) VALUES (...)`` with a
+    parameter, and nothing else, for each column. The COPY is binary when
+    psycopg knows every column type (built-in types and the schema's enums);
+    otherwise it is text, and psycopg picks each value's dumper.
+    """
+    statement = parsed.expression
+    shape = (
+        f"query {parsed.name} :copyfrom must be INSERT INTO table (columns) VALUES (...) "
+        "with one parameter per column"
+    )
+    values = statement.args.get("expression") if isinstance(statement, exp.Insert) else None
+    target = statement.this if isinstance(statement, exp.Insert) else None
+    extra = [
+        key
+        for key in ("returning", "conflict", "with_", "with", "where")
+        if statement.args.get(key) is not None
+    ]
+    if (
+        not isinstance(values, exp.Values)
+        or len(values.expressions) != 1
+        or not isinstance(target, exp.Schema)
+        or not target.expressions
+        or extra
+        or analysis.insert_table is None
+    ):
+        suffix = "; COPY has no RETURNING, ON CONFLICT or WITH" if extra else ""
+        problems.append(parsed.diagnostic(shape + suffix, None))
+        return None
+    row = values.expressions[0]
+    items = row.expressions if isinstance(row, exp.Tuple) else [row]
+    numbers = []
+    for item in items:
+        if not (isinstance(item, exp.Parameter) and item.this is not None and item.this.is_int):
+            problems.append(parsed.diagnostic(shape, item))
+            return None
+        numbers.append(int(item.this.name))
+    if len(set(numbers)) != len(numbers) or len(numbers) != len(target.expressions):
+        problems.append(parsed.diagnostic(shape, None))
+        return None
+    by_number = {p.number: p for p in params}
+    types = [namer.copy_type(by_number[n]) for n in numbers]
+    binary = all(t is not None for t in types)
+    table = ".".join(quote_ident(part) for part in analysis.insert_table.split("."))
+    columns = ", ".join(quote_ident(_identifier(c)) for c in target.expressions)
+    sql = f"COPY {table} ({columns}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    return sql, numbers, tuple(t for t in types if t is not None) if binary else ()
+
+
+def _identifier(node: exp.Expr) -> str:
+    if isinstance(node, exp.Column):
+        node = node.this
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    return node.name.lower()
 
 
 def _columns(
@@ -439,6 +871,70 @@ def _columns(
     )
 
 
+def _embedded_row(
+    namer: _TypeNamer,
+    table_models: dict[str, Model],
+    analysis: Analysis,
+    columns: tuple[Field, ...],
+) -> tuple[tuple[Field, ...], tuple[BuilderArg, ...]]:
+    """Row fields and constructor arguments: each ``sqlc.embed`` becomes one model field.
+
+    An embedded model is None when its table is outer-joined and the row has no
+    match, told by a NOT NULL column of the model being NULL (or, for a model
+    without one, by every column being NULL).
+    """
+    groups: list[tuple[int | None, int, int]] = []  # (embed marker, start, end)
+    for index, column in enumerate(analysis.columns):
+        if column.embed is not None and groups and groups[-1][0] == column.embed:
+            groups[-1] = (column.embed, groups[-1][1], index + 1)
+        else:
+            groups.append((column.embed, index, index + 1))
+    relations = [analysis.embeds[m].relation for m, _, _ in groups if m is not None]
+    names = []
+    for marker, start, _ in groups:
+        if marker is None:
+            names.append(columns[start].attr)
+            continue
+        embed = analysis.embeds[marker]
+        twice = relations.count(embed.relation) > 1
+        names.append(field_name(embed.alias if twice else singular(embed.relation)))
+    attrs = unique_names(names)
+    fields: list[Field] = []
+    args: list[BuilderArg] = []
+    for (marker, start, end), attr in zip(groups, attrs, strict=True):
+        if marker is None:
+            fields.append(dataclasses.replace(columns[start], attr=attr))
+            args.append(BuilderArg(attr, f"values[{start}]"))
+            continue
+        embed = analysis.embeds[marker]
+        model = table_models[embed.relation]
+        assert len(model.fields) == end - start
+        build = f"{model.class_name}(*values[{start}:{end}])"
+        if embed.nullable:
+            required = next((i for i, f in enumerate(model.fields) if not f.nullable), None)
+            absent = (
+                f"values[{start + required}] is None"
+                if required is not None
+                else f"all(v is None for v in values[{start}:{end}])"
+            )
+            build = f"None if {absent} else {build}"
+        fields.append(
+            Field(
+                name=embed.alias,
+                attr=attr,
+                pg_type=embed.relation,
+                array_dims=0,
+                nullable=embed.nullable,
+                python_type=model.class_name,
+                annotation=_annotation(model.class_name, embed.nullable),
+                table=embed.relation,
+                embed=True,
+            )
+        )
+        args.append(BuilderArg(attr, build))
+    return tuple(fields), tuple(args)
+
+
 def _matching_model(table_models: dict[str, Model], columns: tuple[Field, ...]) -> str | None:
     """The table or view model whose columns the query returns exactly, in order."""
     tables = {c.table for c in columns}
@@ -457,6 +953,8 @@ def _runtime_sql(parsed: ParsedQuery, analysis: Analysis) -> str:
     sql = parsed.source.text[parsed.sql_start : parsed.sql_end]
 
     def text_of(edit: Edit) -> str:
+        if edit.runtime is not None:
+            return edit.runtime
         if edit.param is not None:
             return f"${edit.param}"
         assert edit.star is not None

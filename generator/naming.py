@@ -7,7 +7,8 @@ import re
 
 
 def snake_case(name: str) -> str:
-    """``GetChatByID`` -> ``get_chat_by_id``."""
+    """``GetChatByID`` -> ``get_chat_by_id``; ``ListChatsByIDs`` -> ``list_chats_by_ids``."""
+    name = re.sub(r"([A-Z]{2,})s(?=[A-Z_]|$)", r"\1S", name)
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return name.lower()

@@ -8,8 +8,11 @@ compare with what PostgreSQL reports, and formats them the way
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
 Type = exp.DataType.Type
@@ -141,24 +144,71 @@ def from_sqlglot(data_type: exp.DataType) -> PgType:
         if isinstance(param, exp.DataTypeParam) and param.this.is_int
     )
     typname = _TYPNAME.get(data_type.this) if isinstance(data_type.this, Type) else None
+    if data_type.this == Type.DOUBLE and modifiers:
+        # float(p) is real up to 24 bits of precision, double precision above.
+        typname, modifiers = ("float4" if modifiers[0] <= 24 else "float8"), ()
+    elif isinstance(data_type.this, exp.Interval):
+        # interval DAY TO SECOND and the like: an interval restricted to fields.
+        typname = "interval"
     if typname is None:
         kind = data_type.args.get("kind")
         if isinstance(kind, exp.Expr):
-            typname = (
-                ".".join(part.name for part in kind.parts)
-                if isinstance(kind, exp.Dot)
-                else kind.name
-            )
+            parts = [_folded(part) for part in _name_parts(kind)]
         else:
-            typname = data_type.sql(dialect="postgres").split("(")[0].split("[")[0]
-        typname = typname.lower() if not _quoted(kind) else typname
-        if typname.startswith("public."):
-            typname = typname[len("public.") :]
+            parts = [data_type.sql(dialect="postgres").split("(")[0].split("[")[0].lower()]
+        # A type is named with its schema only outside the ones on the search path.
+        if len(parts) > 1 and parts[0] in ("public", "pg_catalog"):
+            parts = parts[1:]
+        typname = ".".join(parts)
     return PgType(typname, modifiers, dims)
 
 
-def _quoted(kind: object) -> bool:
-    return isinstance(kind, exp.Identifier) and bool(kind.quoted)
+def _name_parts(node: exp.Expr) -> list[exp.Expr]:
+    """The identifiers of a possibly qualified type name (``foo.status``), in order."""
+    if isinstance(node, exp.Dot):
+        return [*_name_parts(node.this), *_name_parts(node.expression)]
+    return [node]
+
+
+def _folded(part: exp.Expr) -> str:
+    """A name part as PostgreSQL stores it: folded to lower case unless quoted."""
+    quoted = isinstance(part, exp.Identifier) and bool(part.quoted)
+    return part.name if quoted else part.name.lower()
+
+
+# Type spellings sqlglot does not read, in the spelling it does.
+_UNREAD_SPELLINGS = ((re.compile(r"\bbit\s+varying\b", re.I), "varbit"),)
+_PART = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
+# One (possibly qualified) type name with array brackets: ``trigger``, ``s.t[]``.
+_PLAIN_NAME = re.compile(rf"^({_PART}(?:\s*\.\s*{_PART})?)\s*((?:\[\s*\d*\s*\]\s*)*)$")
+
+
+def parse_type(text: str) -> PgType | None:
+    """The type a written type name means, or None when ``text`` is not one.
+
+    sqlglot reads it as a column's type; the spellings it does not know are
+    rewritten first, and a plain name it takes for a keyword (``trigger``)
+    is read as the type of that name.
+    """
+    for pattern, spelling in _UNREAD_SPELLINGS:
+        text = pattern.sub(spelling, text)
+    try:
+        parsed = sqlglot.parse_one(f"CREATE TABLE probe (c {text})", dialect="postgres")
+    except sqlglot.errors.SqlglotError:
+        parsed = None
+    column = parsed.find(exp.ColumnDef) if parsed is not None else None
+    kind = column.args.get("kind") if column is not None else None
+    if column is not None and isinstance(kind, exp.DataType):
+        only_column = parsed is not None and len(parsed.this.expressions) == 1
+        return from_sqlglot(kind) if only_column and not column.args.get("constraints") else None
+    plain = _PLAIN_NAME.match(text.strip())
+    if plain is None:
+        return None
+    parts = re.findall(_PART, plain[1])
+    names = [p[1:-1].replace('""', '"') if p.startswith('"') else p.lower() for p in parts]
+    if len(names) > 1 and names[0] in ("public", "pg_catalog"):
+        names = names[1:]
+    return PgType(".".join(names), (), plain[2].count("["))
 
 
 def is_serial(data_type: exp.DataType) -> bool:

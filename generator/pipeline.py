@@ -14,7 +14,7 @@ from generator.catalog import Catalog
 from generator.config import Config
 from generator.ddl import build_catalog, check_command
 from generator.dump import render_dump
-from generator.errors import Diagnostic, DiagnosticSink
+from generator.errors import Diagnostic, DiagnosticSink, SqlgenError
 from generator.fmt import format_python
 from generator.ir import Ir, build_ir
 from generator.load import load_queries, load_schema
@@ -52,8 +52,10 @@ def load_catalog(config: Config) -> Catalog:
     return build_catalog(statements)
 
 
-def analyse_queries(config: Config, catalog: Catalog) -> list[tuple[ParsedQuery, Analysis]]:
-    """Parse and analyse every query; raises SqlgenError with all problems."""
+def analyse_queries_keep_going(
+    config: Config, catalog: Catalog
+) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic]]:
+    """Parse and analyse every query; the ones that fail become diagnostics."""
     sink = DiagnosticSink()
     analysed: list[tuple[ParsedQuery, Analysis]] = []
     seen: dict[str, ParsedQuery] = {}
@@ -78,7 +80,14 @@ def analyse_queries(config: Config, catalog: Catalog) -> list[tuple[ParsedQuery,
                 analysed.append((query, analyse_statement(catalog, query.expression, query.params)))
             except AnalysisError as error:
                 sink.add(query.diagnostic(f"query {query.name}: {error}", error.node))
-    sink.raise_if_any()
+    return analysed, sink.diagnostics
+
+
+def analyse_queries(config: Config, catalog: Catalog) -> list[tuple[ParsedQuery, Analysis]]:
+    """Parse and analyse every query; raises SqlgenError with all problems."""
+    analysed, problems = analyse_queries_keep_going(config, catalog)
+    if problems:
+        raise SqlgenError(problems)
     return analysed
 
 
@@ -86,7 +95,9 @@ def run(config: Config) -> Result:
     """Everything the generator would write, by path relative to the output directory."""
     catalog = load_catalog(config)
     analysed = analyse_queries(config, catalog)
-    ir = build_ir(catalog, analysed, config.package)
+    ir = build_ir(
+        catalog, analysed, config.package, query_parameter_limit=config.query_parameter_limit
+    )
     files = {path: format_python(text) for path, text in render(ir).items()}
     files["py.typed"] = ""
     files["dump.sql"] = render_dump(catalog)

@@ -1,9 +1,11 @@
 """Query files: split on ``-- name:`` headers, rewrite parameters, parse.
 
 sqlc's syntax is accepted as is. Each query's parameters (``@name``,
-``sqlc.arg(name)``, ``sqlc.narg(name)``, ``$N``) are rewritten to PostgreSQL's
-``$N`` placeholders, a name bound once however often it appears. A
-select-list ``*`` is replaced by a marker column for the analyser and, in the
+``sqlc.arg(name)``, ``sqlc.narg(name)``, ``sqlc.slice(name)``, ``$N``) are
+rewritten to PostgreSQL's ``$N`` placeholders, a name bound once however often
+it appears; ``col IN (sqlc.slice(name))`` becomes ``col = ANY($N)`` (and
+``NOT IN`` becomes ``<> ALL``), one array parameter. A select-list ``*`` or
+``sqlc.embed(t)`` is replaced by a marker column for the analyser and, in the
 SQL the generated code sends, by the explicit column list, so a column added
 to a table later cannot shift the rows the code reads.
 """
@@ -17,16 +19,22 @@ from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from generator.analyse import STAR_MARKER, Param
+from generator.analyse import EMBED_MARKER, STAR_MARKER, Param
 from generator.errors import Diagnostic
 from generator.parse import ParseFailure, node_offset, parse_chunk, split_tokens, tokenize
 from generator.source import SourceFile
 
-COMMANDS = (":one", ":many", ":exec", ":execrows")
+COMMANDS = (
+    ":one", ":many", ":exec", ":execrows", ":execresult",
+    ":copyfrom", ":batchexec", ":batchmany", ":batchone",
+)  # fmt: skip
+UNSUPPORTED_COMMANDS = {
+    ":execlastid": ":execlastid is not supported on PostgreSQL; use RETURNING id with :one",
+}
 
 _HEADER = re.compile(r"^--\s*name:\s*(?P<rest>.*)$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_MACROS = {"arg", "narg"}
+_MACROS = {"arg", "narg", "slice", "embed"}
 _STAR_PREV = {TokenType.SELECT, TokenType.DISTINCT, TokenType.COMMA, TokenType.RETURNING}
 _STAR_NEXT_WORDS = {
     "FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "INTERSECT",
@@ -43,6 +51,7 @@ class Edit:
     analysis: str
     star: int | None = None
     param: int | None = None
+    runtime: str | None = None
 
 
 @dataclass
@@ -141,6 +150,8 @@ def _parse_block(
     if not _NAME.match(name):
         return source.diagnostic(header_column, f'invalid query name "{name}"')
     command_offset = source.text.index(command, header_column + len(name))
+    if command in UNSUPPORTED_COMMANDS:
+        return source.diagnostic(command_offset, UNSUPPORTED_COMMANDS[command])
     if command not in COMMANDS:
         return source.diagnostic(
             command_offset, f'unknown annotation "{command}"; expected one of {", ".join(COMMANDS)}'
@@ -221,12 +232,20 @@ def _rewrite(
     index = 0
     stars = 0
 
-    def named_param(name: str, nullable: bool) -> Param:
+    def named_param(name: str, nullable: bool, is_slice: bool = False) -> Param | None:
         param = by_name.get(name)
         if param is None:
-            param = Param(len(by_name) + 1, name, nullable=nullable, forced_nullable=nullable)
+            param = Param(
+                len(by_name) + 1,
+                name,
+                nullable=nullable,
+                forced_nullable=nullable,
+                is_slice=is_slice,
+            )
             by_name[name] = param
             params[param.number] = param
+        elif param.is_slice != is_slice:
+            return None
         elif nullable:
             param.nullable = param.forced_nullable = True
         return param
@@ -242,24 +261,45 @@ def _rewrite(
             if token.text == "$" and following.token_type == TokenType.NUMBER:
                 positional = True
                 number = int(following.text)
-                param = params.setdefault(number, Param(number, f"${number}"))
+                params.setdefault(number, Param(number, f"${number}"))
                 edits.append(Edit(token.start, following.end + 1, f"${number}", param=number))
                 index += 2
                 continue
             if token.text == "@" and re.fullmatch(r"[A-Za-z_]\w*", following.text):
                 named = True
-                param = named_param(following.text.lower(), nullable=False)
-                edits.append(_param_edit(token.start, following.end + 1, param.number))
+                found = named_param(following.text.lower(), nullable=False)
+                if found is None:
+                    return [], {}, (token.start, _mixed_slice(following.text.lower()))
+                edits.append(_param_edit(token.start, following.end + 1, found.number))
                 index += 2
                 continue
         macro = _macro_at(tokens, index)
         if macro is not None:
             kind, name, end_index = macro
             if kind not in _MACROS:
-                return [], {}, (token.start, f"sqlc.{kind} is not supported yet")
+                return [], {}, (token.start, f"unknown macro sqlc.{kind}")
+            end = tokens[end_index].end + 1
+            if kind == "embed":
+                marker = f"{name}.{EMBED_MARKER}{stars}"
+                edits.append(Edit(token.start, end, marker, star=stars))
+                stars += 1
+                index = end_index + 1
+                continue
             named = True
-            param = named_param(name, nullable=kind == "narg")
-            edits.append(_param_edit(token.start, tokens[end_index].end + 1, param.number))
+            found = named_param(name, nullable=kind == "narg", is_slice=kind == "slice")
+            if found is None:
+                return [], {}, (token.start, _mixed_slice(name))
+            in_list = _in_list_around(tokens, index, end_index) if kind == "slice" else None
+            if in_list is not None:
+                start_index, stop_index, negated = in_list
+                start, stop = tokens[start_index].start, tokens[stop_index].end + 1
+                text = f"{'<> ALL' if negated else '= ANY'}(${found.number})"
+                edits.append(
+                    Edit(start, stop, text.ljust(stop - start), param=found.number, runtime=text)
+                )
+                index = stop_index + 1
+                continue
+            edits.append(_param_edit(token.start, end, found.number))
             index = end_index + 1
             continue
         if token.token_type == TokenType.STAR and _is_select_star(tokens, index):
@@ -281,6 +321,24 @@ def _rewrite(
             missing = min(expected - set(params))
             return [], {}, (0, f"parameter ${missing} is never used")
     return edits, params, None
+
+
+def _mixed_slice(name: str) -> str:
+    return f"parameter {name} is used both as sqlc.slice({name}) and as a single value"
+
+
+def _in_list_around(tokens: list[Token], start: int, end: int) -> tuple[int, int, bool] | None:
+    """``(first, last, negated)`` token indexes of ``[NOT] IN (sqlc.slice(x))`` around a macro."""
+    if start < 2 or end + 1 >= len(tokens):
+        return None
+    if tokens[start - 1].token_type != TokenType.L_PAREN or tokens[end + 1].token_type != (
+        TokenType.R_PAREN
+    ):
+        return None
+    if tokens[start - 2].token_type != TokenType.IN:
+        return None
+    negated = start >= 3 and tokens[start - 3].token_type == TokenType.NOT
+    return (start - 3 if negated else start - 2), end + 1, negated
 
 
 def _param_edit(start: int, end: int, number: int) -> Edit:

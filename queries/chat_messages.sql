@@ -38,3 +38,12 @@ SELECT id, content, created_at FROM chat_queued_messages WHERE chat_id = @chat_i
 
 -- name: DeleteQueuedChatMessage :exec
 DELETE FROM chat_queued_messages WHERE id = @id AND chat_id = @chat_id;
+
+-- name: CopyChatMessages :copyfrom
+-- Bulk import of a chat transcript (for example when forking a chat).
+INSERT INTO chat_messages (chat_id, role, content, input_tokens, output_tokens)
+VALUES (@chat_id, @role, @content, @input_tokens, @output_tokens);
+
+-- name: ListChatMessagesForChats :batchmany
+-- The transcripts of several chats in one round trip.
+SELECT * FROM chat_messages WHERE chat_id = @chat_id ORDER BY id;

@@ -60,3 +60,59 @@ ON CONFLICT (chat_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, heartbeat_at
 -- Deletes chats last updated before the cutoff.
 -- All chat-scoped child tables are removed via ON DELETE CASCADE.
 DELETE FROM chats WHERE updated_at < @before;
+
+-- name: UpsertChatHeartbeats :batchexec
+-- A worker's heartbeats for all the chats it runs, in one round trip.
+INSERT INTO chat_heartbeats (chat_id, worker_id, heartbeat_at)
+VALUES (@chat_id, @worker_id, now())
+ON CONFLICT (chat_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, heartbeat_at = EXCLUDED.heartbeat_at;
+
+-- name: GetChatHeartbeats :batchone
+SELECT chat_id, worker_id, heartbeat_at FROM chat_heartbeats WHERE chat_id = @chat_id;
+
+-- name: ListChatsByIDs :many
+SELECT * FROM chats WHERE id IN (sqlc.slice(ids)) ORDER BY created_at, id;
+
+-- name: CountOwnerChatsInStatuses :one
+SELECT count(*) AS chat_count
+FROM chats
+WHERE owner_id = @owner_id AND status IN (sqlc.slice(statuses)) AND id NOT IN (sqlc.slice(excluded_ids));
+
+-- name: GetChatWithOwner :one
+SELECT sqlc.embed(chats), sqlc.embed(users)
+FROM chats
+JOIN users ON users.id = chats.owner_id
+WHERE chats.id = @id;
+
+-- name: ListChatsWithWorkspace :many
+-- The workspace is None for a chat without one.
+SELECT sqlc.embed(c), sqlc.embed(w), a.name AS agent_name
+FROM chats c
+LEFT JOIN workspaces w ON w.id = c.workspace_id
+LEFT JOIN workspace_agents a ON a.id = c.agent_id
+WHERE c.owner_id = @owner_id
+ORDER BY c.created_at, c.id;
+
+-- name: ListBusyChats :many
+-- Chats of an owner with messages of a role since a time, busiest first.
+WITH recent AS (
+    SELECT chat_id, count(*) AS recent_count
+    FROM chat_messages
+    WHERE created_at >= @since
+    GROUP BY chat_id
+)
+SELECT c.id, c.title, r.recent_count
+FROM chats c
+JOIN recent r ON r.chat_id = c.id
+WHERE c.owner_id = @owner_id
+    AND EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = c.id AND m.role = @role)
+ORDER BY r.recent_count DESC, c.id;
+
+-- name: ArchiveChatsOfOwner :execresult
+-- Archives an owner's chats; the cursor holds the archived ids and titles.
+UPDATE chats SET archived = true
+WHERE owner_id = $1 AND archived = false
+RETURNING id, title;
+
+-- name: UnarchiveChats :execresult
+UPDATE chats SET archived = false WHERE owner_id = $1 AND archived;

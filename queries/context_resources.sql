@@ -41,3 +41,9 @@ SELECT source, body_kind, status, error, size_bytes
 FROM chat_context_resources
 WHERE chat_id = @chat_id AND (status <> 'ok' OR error <> '')
 ORDER BY source;
+
+-- name: CopyChatContextResources :copyfrom
+-- Pins resources the server already holds (rather than the agent's current
+-- rows) into a chat, with their original timestamps.
+INSERT INTO chat_context_resources (chat_id, source, body_kind, body, content_hash, size_bytes, status, error, source_path, created_at, updated_at)
+VALUES (@chat_id, @source, @body_kind, @body, @content_hash, @size_bytes, @status, @error, @source_path, @created_at, @updated_at);

@@ -8,6 +8,7 @@ import pytest
 
 from generator.analyse import Analysis
 from generator.errors import SqlgenError
+from generator.pgtypes import PgType
 
 from sqlgen_helpers import analyse
 
@@ -130,7 +131,7 @@ def test_positional_parameters_take_names_from_context(tmp_path: Path) -> None:
     ] == [
         (1, "owner_id", "uuid"),
         (2, "title", "text"),
-        (3, None, "int8"),
+        (3, "limit", "int8"),  # as sqlc names it
     ]
 
 
@@ -182,3 +183,26 @@ def test_cast_parameter(tmp_path: Path) -> None:
     result = one(tmp_path, "SELECT @x::int AS x;")
     assert params(result) == [(1, "x", "int4", False)]
     assert shapes(result) == [("x", "int4", 0, False)]
+
+
+def test_varchar_compares_as_text_but_assigns_as_varchar(tmp_path: Path) -> None:
+    """As PostgreSQL infers them: varchar has no operators of its own."""
+    result = analyse(
+        tmp_path,
+        "CREATE TABLE u (name varchar(64) NOT NULL, tags varchar[] NOT NULL);",
+        "-- name: Q :many\n"
+        "SELECT name FROM u WHERE name = @a OR name IN (@b) OR name = ANY(@c) OR name BETWEEN @d AND @e;\n"
+        "-- name: W :exec\n"
+        "UPDATE u SET name = @name, tags = @tags;\n",
+    )
+    assert [p.type for p in sorted(result["Q"].params.values(), key=lambda p: p.number)] == [
+        PgType("text"),
+        PgType("text"),
+        PgType("text", (), 1),
+        PgType("text"),
+        PgType("text"),
+    ]
+    assert [(p.name, p.type) for p in result["W"].params.values()] == [
+        ("name", PgType("varchar", (64,))),
+        ("tags", PgType("varchar", (), 1)),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -171,3 +172,20 @@ def test_missing_config_is_a_clean_error(tmp_path: Path) -> None:
     result = sqlgen(tmp_path, "generate")
     assert result.returncode == 1
     assert "pyproject.toml:1:1: error: configuration file not found" in result.stderr
+
+
+def test_inspect_lists_every_error_and_keeps_the_good_queries(project: Path) -> None:
+    (project / "queries" / "broken.sql").write_text(
+        "-- name: A :many\nSELECT nope FROM users;\n\n-- name: B :many\nSELECT id FROM nowhere;\n"
+    )
+    result = sqlgen(project, "inspect")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert [(e["file"], e["line"], e["col"]) for e in document["errors"]] == [
+        ("queries/broken.sql", 2, 8),
+        ("queries/broken.sql", 5, 16),
+    ]
+    names = [q["name"] for m in document["ir"]["modules"] for q in m["queries"]]
+    assert names == ["DeleteNote", "GetUser", "ListNotes"]
+    assert [t["name"] for t in document["catalog"]["tables"]] == ["users", "notes"]
+    assert "queries/broken.sql:2:8: error:" in result.stderr

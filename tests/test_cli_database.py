@@ -84,11 +84,12 @@ def test_dump_from_db_equals_the_committed_static_dump(empty_db: str) -> None:
     assert result.stdout == (REPO_ROOT / "generated" / "chatdb" / "dump.sql").read_text()
 
 
-def test_verify_schema_passes_on_the_example(pg_server_url: str) -> None:
-    result = sqlgen(REPO_ROOT, "verify", "--schema", "--database-url", pg_server_url)
-    assert (result.returncode, result.stdout) == (
-        0,
-        "schema: the static catalog matches PostgreSQL's\n",
+def test_verify_passes_on_the_example(pg_server_url: str) -> None:
+    result = sqlgen(REPO_ROOT, "verify", "--db", pg_server_url)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "schema: the static catalog matches PostgreSQL's\n"
+        "queries: PostgreSQL infers the same types for every query\n"
     )
 
 
@@ -107,3 +108,24 @@ def test_verify_schema_reports_what_the_static_catalog_cannot_see(
     result = sqlgen(tmp_path, "verify", "--schema", database_url=pg_server_url)
     assert result.returncode == 1
     assert "+    hidden integer" in result.stderr
+
+
+def test_verify_queries_reports_what_postgresql_rejects(pg_server_url: str, tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {"000001_init.up.sql": "CREATE TABLE a (id int PRIMARY KEY, name text NOT NULL);"},
+        {
+            "a.sql": """
+                -- name: GetA :one
+                SELECT id, name FROM a WHERE id = @id;
+
+                -- name: Mismatch :many
+                SELECT id FROM a WHERE name = 1;
+            """
+        },
+    )
+    result = sqlgen(tmp_path, "verify", "--queries", "--db", pg_server_url)
+    assert result.returncode == 1
+    assert "queries/a.sql:4: Mismatch: PostgreSQL rejects the query:" in result.stderr
+    assert "operator does not exist: text = integer" in result.stderr
+    assert "GetA" not in result.stderr

@@ -18,11 +18,13 @@ is called by the suite", whatever order or subset of tests pytest runs:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
 import hashlib
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Final, TypedDict, TypeVar
 
 import psycopg
@@ -31,15 +33,24 @@ import pytest
 from psycopg.rows import TupleRow
 
 import chatdb
+from chatdb.chat_debug_sql import CopyChatDebugStepsParams
 from chatdb.chat_messages_sql import (
+    CopyChatMessagesParams,
     CountChatMessagesRow,
     GetChatTokenUsageRow,
+    ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
 )
 from chatdb.chats_sql import (
+    ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
+    GetChatHeartbeatsParams,
+    GetChatWithOwnerRow,
     GetChatWithWorkspaceRow,
     ListActiveChatsRow,
+    ListBusyChatsRow,
+    ListChatsWithWorkspaceRow,
+    UpsertChatHeartbeatsParams,
 )
 from chatdb.constraints import (
     CheckConstraint,
@@ -50,10 +61,16 @@ from chatdb.constraints import (
     is_foreign_key_violation,
     is_unique_violation,
 )
-from chatdb.context_resources_sql import GetChatContextResourceStatusesRow
+from chatdb.context_resources_sql import (
+    CopyChatContextResourcesParams,
+    GetChatContextResourceStatusesRow,
+)
 from chatdb.models import (
     Chat,
     ChatContextResource,
+    ChatDebugRun,
+    ChatDebugStep,
+    ChatHeartbeat,
     ChatMessage,
     ChatMessageRole,
     ChatOverview,
@@ -197,6 +214,18 @@ async def ascalar(conn: AConn, query: str, *params: object) -> object:
     row = await cur.fetchone()
     assert row is not None
     return row[0]
+
+
+def same_rows(rows: Iterator[T], expected: list[T]) -> None:
+    """An ``iter_*`` method is a lazy iterator yielding what its list twin returns."""
+    assert isinstance(rows, Iterator) and not isinstance(rows, list)
+    assert list(rows) == expected
+
+
+async def asame_rows(rows: AsyncIterator[T], expected: list[T]) -> None:
+    """An async ``iter_*`` method is an async iterator yielding what its list twin returns."""
+    assert isinstance(rows, AsyncIterator)
+    assert [row async for row in rows] == expected
 
 
 def sha256(data: bytes) -> bytes:
@@ -530,6 +559,7 @@ def users_scenario(q: chatdb.Queries, conn: Conn) -> None:
     everyone = q.list_users(status=None, limit_count=10, offset_count=0)  # sqlc.narg: None
     assert type(everyone) is list
     assert everyone == [alice, bob]
+    same_rows(q.iter_users(status=None, limit_count=10, offset_count=0), everyone)
     assert q.list_users(status=None, limit_count=1, offset_count=1) == [bob]
     assert q.list_users(status=None, limit_count=10, offset_count=2) == []
     conn.execute("UPDATE users SET status = 'dormant' WHERE id = %s", (bob.id,))
@@ -579,6 +609,7 @@ async def ausers_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     everyone = await q.list_users(status=None, limit_count=10, offset_count=0)
     assert type(everyone) is list
     assert everyone == [alice, bob]
+    await asame_rows(q.iter_users(status=None, limit_count=1, offset_count=1), [bob])
     assert await q.list_users(status=None, limit_count=1, offset_count=0) == [alice]
     await conn.execute("UPDATE users SET status = 'suspended' WHERE id = %s", (alice.id,))
     suspended = await q.list_users(status=UserStatus.SUSPENDED, limit_count=10, offset_count=0)
@@ -646,6 +677,7 @@ def workspaces_scenario(q: chatdb.Queries, conn: Conn) -> None:
 
     assert q.list_workspaces(owner_id=None) == [alpha, build, dev]  # ordered by name
     assert q.list_workspaces(owner_id=alice.id) == [build, dev]
+    same_rows(q.iter_workspaces(owner_id=None), [alpha, build, dev])
     assert q.list_workspaces(owner_id=uuid.uuid4()) == []
     conn.execute("UPDATE workspaces SET deleted = true WHERE id = %s", (build.id,))
     assert [w.id for w in q.list_workspaces(owner_id=None)] == [alpha.id, dev.id]
@@ -695,6 +727,7 @@ async def aworkspaces_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     assert await q.get_workspace_by_id(id=uuid.uuid4()) is None
     assert await q.list_workspaces(owner_id=None) == [other, dev]
     assert await q.list_workspaces(owner_id=bob.id) == [other]
+    await asame_rows(q.iter_workspaces(owner_id=None), [other, dev])
 
     with_owner = await q.get_workspace_with_owner(id=other.id)
     assert with_owner == GetWorkspaceWithOwnerRow(
@@ -757,6 +790,7 @@ def workspace_agents_scenario(q: chatdb.Queries, conn: Conn) -> None:
 
     agents = q.list_workspace_agents_by_workspace_id(workspace_id=ws.id)
     assert agents == [main, sidecar]
+    same_rows(q.iter_workspace_agents_by_workspace_id(workspace_id=ws.id), agents)
     assert q.list_workspace_agents_by_workspace_id(workspace_id=empty_ws.id) == []
 
     returns_none(
@@ -807,6 +841,7 @@ async def aworkspace_agents_scenario(q: chatdb.AsyncQueries, conn: AConn) -> Non
     assert await q.get_workspace_agent_by_id(id=main.id) == main
     assert await q.get_workspace_agent_by_id(id=uuid.uuid4()) is None
     assert await q.list_workspace_agents_by_workspace_id(workspace_id=ws.id) == [main]
+    await asame_rows(q.iter_workspace_agents_by_workspace_id(workspace_id=ws.id), [main])
     assert await q.list_workspace_agents_by_workspace_id(workspace_id=uuid.uuid4()) == []
 
     await returns_none_async(
@@ -898,6 +933,7 @@ def chats_scenario(q: chatdb.Queries, conn: Conn) -> None:
         ),
     ]
     assert all(isinstance(row.status, ChatStatus) for row in active)
+    same_rows(q.iter_active_chats(), active)
 
     with_ws = q.get_chat_with_workspace(id=fix.id)
     assert with_ws == GetChatWithWorkspaceRow(
@@ -925,8 +961,10 @@ def chats_scenario(q: chatdb.Queries, conn: Conn) -> None:
         CountChatsByStatusRow(status=ChatStatus.REQUIRES_ACTION, chat_count=1),
     ]
     assert q.count_chats_by_status(owner_id=bob.id) == []
+    same_rows(q.iter_count_chats_by_status(owner_id=bob.id), [])
 
     by_owner = q.list_chats_by_owner(owner_id=alice.id, limit_count=10)
+    same_rows(q.iter_chats_by_owner(owner_id=alice.id, limit_count=2), by_owner[:2])
     assert [c.id for c in by_owner] == [scratch.id, fix.id, review.id]  # updated_at DESC
     assert all(type(c) is Chat for c in by_owner)
     assert q.list_chats_by_owner(owner_id=alice.id, limit_count=1) == [needs_user]
@@ -971,6 +1009,10 @@ def chats_scenario(q: chatdb.Queries, conn: Conn) -> None:
     assert type(fix_overview.message_count) is int
     assert_aware(fix_overview.last_message_at)
     assert (overviews[2].message_count, overviews[2].last_message_at) == (0, None)
+    same_rows(
+        q.iter_chat_overviews_by_owner(owner_id=alice.id, archived=False, limit_count=10),
+        overviews,
+    )
     assert q.list_chat_overviews_by_owner(owner_id=alice.id, archived=True, limit_count=10) == []
     assert q.list_chat_overviews_by_owner(owner_id=alice.id, archived=False, limit_count=1) == [
         overviews[0]
@@ -1005,6 +1047,8 @@ def chats_scenario(q: chatdb.Queries, conn: Conn) -> None:
     newest = max(chats, key=lambda c: c.updated_at)
     assert_rowcount(q.delete_old_chats(before=newest.updated_at), 2)
     assert [c.id for c in chats if q.get_chat_by_id(id=c.id) is not None] == [newest.id]
+
+    chats_commands_and_macros(q, conn)
 
 
 async def achats_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
@@ -1060,9 +1104,14 @@ async def achats_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
         CountChatsByStatusRow(status=ChatStatus.PENDING, chat_count=1),
     ]
     assert await q.count_chats_by_status(owner_id=bob.id) == []
+    await asame_rows(
+        q.iter_count_chats_by_status(owner_id=alice.id),
+        await q.count_chats_by_status(owner_id=alice.id),
+    )
 
     by_owner = await q.list_chats_by_owner(owner_id=alice.id, limit_count=10)
     assert by_owner == [pending, scratch]
+    await asame_rows(q.iter_chats_by_owner(owner_id=alice.id, limit_count=10), by_owner)
     assert await q.list_chats_by_owner(owner_id=alice.id, limit_count=1) == [pending]
 
     overviews = await q.list_chat_overviews_by_owner(
@@ -1074,12 +1123,17 @@ async def achats_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     ]
     assert all(type(o) is ChatOverview for o in overviews)  # the view's model
     assert overviews[0].status is ChatStatus.PENDING
+    await asame_rows(
+        q.iter_chat_overviews_by_owner(owner_id=alice.id, archived=False, limit_count=1),
+        overviews[:1],
+    )
 
     assert_rowcount(await q.update_chat_title(title="T", id=fix.id, owner_id=alice.id), 1)
     assert_rowcount(await q.update_chat_title(title="T", id=fix.id, owner_id=bob.id), 0)
     await returns_none_async(q.archive_chat(id=fix.id))
     assert must(await q.get_chat_by_id(id=fix.id)).archived is True
     assert await q.list_active_chats() == []
+    await asame_rows(q.iter_active_chats(), [])
     archived = await q.list_chat_overviews_by_owner(owner_id=alice.id, archived=True, limit_count=5)
     assert [(o.id, o.title, o.archived) for o in archived] == [(fix.id, "T", True)]
 
@@ -1094,6 +1148,277 @@ async def achats_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     assert_rowcount(await q.delete_old_chats(before=newest.updated_at), 1)
     assert await q.get_chat_by_id(id=scratch.id) is None
     assert await q.get_chat_by_id(id=fix.id) == newest
+
+    await achats_commands_and_macros(q, conn)
+
+
+def chats_commands_and_macros(q: chatdb.Queries, conn: Conn) -> None:
+    """sqlc.slice, sqlc.embed, parameters in CTEs and subqueries, batches, :execresult."""
+    carol = new_user(q, "carol")
+    dave = new_user(q, "dave")
+    ws = new_workspace(q, carol, "carol-ws")
+    agent = new_agent(q, ws)
+    a = new_chat(q, carol, ws, agent, "A")
+    b = new_chat(q, carol, None, None, "B")
+    c = new_chat(q, carol, ws, None, "C")
+    d = new_chat(q, dave, title="D")
+
+    # sqlc.slice: a list bound as one array (IN (...) is sent as = ANY($1)).
+    assert q.list_chats_by_ids(ids=[c.id, uuid.uuid4(), a.id]) == [a, c]
+    assert q.list_chats_by_ids(ids=[]) == []  # an empty list is fine: no rows
+    same_rows(q.iter_chats_by_ids(ids=[d.id, b.id]), [b, d])
+    a = must(q.update_chat_status(status=ChatStatus.RUNNING, id=a.id))
+
+    def count(statuses: list[ChatStatus], excluded: list[uuid.UUID]) -> int:
+        row = q.count_owner_chats_in_statuses(
+            owner_id=carol.id, statuses=statuses, excluded_ids=excluded
+        )
+        return must(row).chat_count
+
+    assert count([ChatStatus.WAITING], []) == 2  # a list of enums
+    assert count([ChatStatus.WAITING, ChatStatus.RUNNING], []) == 3
+    assert count([ChatStatus.WAITING, ChatStatus.RUNNING], [b.id, d.id]) == 2  # NOT IN
+    assert count([], []) == 0
+
+    # sqlc.embed: the row holds each table's model; an outer-joined one may be None.
+    owned = must(q.get_chat_with_owner(id=a.id))
+    assert type(owned) is GetChatWithOwnerRow
+    assert (type(owned.chat), type(owned.user)) == (Chat, User)
+    assert (owned.chat, owned.user) == (a, carol)
+    assert q.get_chat_with_owner(id=uuid.uuid4()) is None
+    with_ws = q.list_chats_with_workspace(owner_id=carol.id)
+    assert with_ws == [
+        ListChatsWithWorkspaceRow(chat=a, workspace=ws, agent_name="main"),
+        ListChatsWithWorkspaceRow(chat=b, workspace=None, agent_name=None),
+        ListChatsWithWorkspaceRow(chat=c, workspace=ws, agent_name=None),
+    ]
+    assert type(with_ws[0].workspace) is Workspace
+    same_rows(q.iter_chats_with_workspace(owner_id=carol.id), with_ws)
+
+    # Parameters inside a CTE and an EXISTS subquery.
+    for chat, role in (
+        (a, ChatMessageRole.USER),
+        (a, ChatMessageRole.USER),
+        (b, ChatMessageRole.USER),
+        (c, ChatMessageRole.TOOL),
+    ):
+        q.insert_chat_message(
+            chat_id=chat.id, role=role, content={}, input_tokens=None, output_tokens=None
+        )
+    busy = q.list_busy_chats(since=LONG_AGO, owner_id=carol.id, role=ChatMessageRole.USER)
+    assert busy == [
+        ListBusyChatsRow(id=a.id, title="A", recent_count=2),
+        ListBusyChatsRow(id=b.id, title="B", recent_count=1),
+    ]
+    tomorrow = datetime.datetime.now(UTC) + datetime.timedelta(days=1)
+    assert q.list_busy_chats(since=tomorrow, owner_id=carol.id, role=ChatMessageRole.USER) == []
+    same_rows(
+        q.iter_busy_chats(since=LONG_AGO, owner_id=carol.id, role=ChatMessageRole.TOOL),
+        [ListBusyChatsRow(id=c.id, title="C", recent_count=1)],
+    )
+
+    # :batchexec and :batchone: many parameter sets, one round trip.
+    w1, w2 = uuid.uuid4(), uuid.uuid4()
+    returns_none(
+        lambda: q.upsert_chat_heartbeats(
+            [
+                UpsertChatHeartbeatsParams(chat_id=a.id, worker_id=w1),
+                UpsertChatHeartbeatsParams(chat_id=b.id, worker_id=w1),
+            ]
+        )
+    )
+    returns_none(
+        lambda: q.upsert_chat_heartbeats(
+            UpsertChatHeartbeatsParams(chat_id=i, worker_id=w2) for i in (b.id, c.id)
+        )
+    )
+    returns_none(lambda: q.upsert_chat_heartbeats([]))
+    beats = q.get_chat_heartbeats([GetChatHeartbeatsParams(chat_id=i) for i in (a.id, d.id, c.id)])
+    assert [(h.chat_id, h.worker_id) if h else None for h in beats] == [
+        (a.id, w1),
+        None,
+        (c.id, w2),
+    ]
+    assert all(type(h) is ChatHeartbeat for h in beats if h is not None)
+    assert_aware(must(beats[0]).heartbeat_at)
+    assert q.get_chat_heartbeats([]) == []
+    # A batch is atomic: a failing parameter set rolls back the whole batch.
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        q.upsert_chat_heartbeats(
+            [
+                UpsertChatHeartbeatsParams(chat_id=d.id, worker_id=w1),
+                UpsertChatHeartbeatsParams(chat_id=uuid.uuid4(), worker_id=w1),
+            ]
+        )
+    assert q.get_chat_heartbeats([GetChatHeartbeatsParams(chat_id=d.id)]) == [None]
+
+    # :execresult: the cursor, typed by its RETURNING row when there is one.
+    with q.archive_chats_of_owner(owner_id=carol.id) as cur:
+        assert isinstance(cur, psycopg.RawCursor)
+        assert (cur.rowcount, cur.statusmessage) == (3, "UPDATE 3")
+        archived = cur.fetchall()
+    assert sorted(archived, key=lambda r: r.title) == [
+        ArchiveChatsOfOwnerRow(id=a.id, title="A"),
+        ArchiveChatsOfOwnerRow(id=b.id, title="B"),
+        ArchiveChatsOfOwnerRow(id=c.id, title="C"),
+    ]
+    with q.archive_chats_of_owner(owner_id=carol.id) as cur:
+        assert (cur.rowcount, cur.fetchall()) == (0, [])
+    with q.unarchive_chats(owner_id=carol.id) as plain:
+        assert (plain.rowcount, plain.statusmessage) == (3, "UPDATE 3")
+        assert plain.description is None  # no RETURNING: nothing to fetch
+    assert not must(q.get_chat_by_id(id=a.id)).archived
+
+
+async def achats_commands_and_macros(q: chatdb.AsyncQueries, conn: AConn) -> None:
+    carol = await anew_user(q, "carol")
+    ws = await anew_workspace(q, carol, "carol-ws")
+    a = await anew_chat(q, carol, ws, None, "A")
+    b = await anew_chat(q, carol, None, None, "B")
+
+    assert await q.list_chats_by_ids(ids=[b.id, a.id]) == [a, b]
+    assert await q.list_chats_by_ids(ids=[]) == []
+    await asame_rows(q.iter_chats_by_ids(ids=[b.id]), [b])
+    counted = await q.count_owner_chats_in_statuses(
+        owner_id=carol.id, statuses=[ChatStatus.WAITING], excluded_ids=[a.id]
+    )
+    assert must(counted).chat_count == 1
+
+    owned = must(await q.get_chat_with_owner(id=b.id))
+    assert (owned.chat, owned.user) == (b, carol)
+    assert await q.get_chat_with_owner(id=uuid.uuid4()) is None
+    with_ws = await q.list_chats_with_workspace(owner_id=carol.id)
+    assert with_ws == [
+        ListChatsWithWorkspaceRow(chat=a, workspace=ws, agent_name=None),
+        ListChatsWithWorkspaceRow(chat=b, workspace=None, agent_name=None),
+    ]
+    await asame_rows(q.iter_chats_with_workspace(owner_id=carol.id), with_ws)
+
+    await q.insert_chat_message(
+        chat_id=b.id, role=ChatMessageRole.USER, content=[], input_tokens=None, output_tokens=None
+    )
+    busy = await q.list_busy_chats(since=LONG_AGO, owner_id=carol.id, role=ChatMessageRole.USER)
+    assert busy == [ListBusyChatsRow(id=b.id, title="B", recent_count=1)]
+    await asame_rows(
+        q.iter_busy_chats(since=LONG_AGO, owner_id=carol.id, role=ChatMessageRole.SYSTEM), []
+    )
+
+    worker = uuid.uuid4()
+    await returns_none_async(
+        q.upsert_chat_heartbeats(
+            UpsertChatHeartbeatsParams(chat_id=i, worker_id=worker) for i in (a.id, b.id)
+        )
+    )
+    beats = await q.get_chat_heartbeats(
+        [GetChatHeartbeatsParams(chat_id=i) for i in (b.id, uuid.uuid4(), a.id)]
+    )
+    assert [h.worker_id if h else None for h in beats] == [worker, None, worker]
+    assert await q.get_chat_heartbeats([]) == []
+
+    async with await q.archive_chats_of_owner(owner_id=carol.id) as cur:
+        assert isinstance(cur, psycopg.AsyncRawCursor)
+        assert cur.rowcount == 2
+        assert sorted(r.title for r in await cur.fetchall()) == ["A", "B"]
+    async with await q.unarchive_chats(owner_id=carol.id) as plain:
+        assert (plain.rowcount, plain.statusmessage) == (2, "UPDATE 2")
+
+
+# --------------------------------------------------------------------------
+# chat_debug.sql
+# --------------------------------------------------------------------------
+
+
+def debug_steps(run: ChatDebugRun) -> list[CopyChatDebugStepsParams]:
+    """Steps covering arrays, nullable jsonb and bigint, and an offset timestamptz."""
+    return [
+        CopyChatDebugStepsParams(
+            run_id=run.id,
+            chat_id=run.chat_id,
+            step_number=1,
+            request={"messages": [{"role": "user", "content": "hi"}], "temperature": 0.5},
+            response={"content": [{"type": "text", "text": "hello"}], "stop": None},
+            tool_names=["bash", "edit", 'quo"te', "comma,brace}", ""],
+            duration_ms=2**40,
+            created_at=SEEN_AT,
+        ),
+        CopyChatDebugStepsParams(
+            run_id=run.id,
+            chat_id=run.chat_id,
+            step_number=2,
+            request=[1, "two", None, True],
+            response=None,
+            tool_names=[],
+            duration_ms=None,
+            created_at=LONG_AGO,
+        ),
+    ]
+
+
+def check_debug_steps(listed: list[ChatDebugStep], sent: list[CopyChatDebugStepsParams]) -> None:
+    assert len(listed) == len(sent)
+    for got, want in zip(listed, sent, strict=True):
+        assert type(got) is ChatDebugStep
+        assert type(got.id) is int
+        assert (got.run_id, got.chat_id, got.step_number) == (
+            want.run_id,
+            want.chat_id,
+            want.step_number,
+        )
+        assert (got.request, got.response) == (want.request, want.response)
+        assert type(got.tool_names) is list
+        assert got.tool_names == want.tool_names
+        assert got.duration_ms == want.duration_ms
+        assert_aware(got.created_at)
+        assert got.created_at == want.created_at
+
+
+def chat_debug_scenario(q: chatdb.Queries, conn: Conn) -> None:
+    alice = new_user(q, "alice")
+    chat = new_chat(q, alice)
+    run = must(
+        q.insert_chat_debug_run(chat_id=chat.id, model="claude-sonnet", provider="anthropic")
+    )
+    assert type(run) is ChatDebugRun
+    assert (run.chat_id, run.model, run.provider, run.finished_at) == (
+        chat.id,
+        "claude-sonnet",
+        "anthropic",
+        None,
+    )
+    assert_aware(run.started_at)
+
+    steps = debug_steps(run)
+    assert_rowcount(q.copy_chat_debug_steps(steps), 2)
+    listed = q.list_chat_debug_steps(run_id=run.id)
+    check_debug_steps(listed, steps)
+    same_rows(q.iter_chat_debug_steps(run_id=run.id), listed)
+    assert q.list_chat_debug_steps(run_id=uuid.uuid4()) == []
+
+    # A failing row aborts the whole COPY.
+    with pytest.raises(psycopg.errors.CheckViolation) as bad_step:
+        q.copy_chat_debug_steps([dataclasses.replace(steps[0], step_number=n) for n in (3, 0)])
+    assert is_check_violation(bad_step.value, CheckConstraint.CHAT_DEBUG_STEPS_STEP_NUMBER_CHECK)
+    with pytest.raises(psycopg.errors.UniqueViolation) as again:
+        q.copy_chat_debug_steps(steps[1:])
+    assert is_unique_violation(
+        again.value, UniqueConstraint.CHAT_DEBUG_STEPS_RUN_ID_STEP_NUMBER_KEY
+    )
+    assert q.list_chat_debug_steps(run_id=run.id) == listed
+
+
+async def achat_debug_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
+    alice = await anew_user(q, "alice")
+    chat = await anew_chat(q, alice)
+    run = must(await q.insert_chat_debug_run(chat_id=chat.id, model="m", provider="p"))
+    assert type(run) is ChatDebugRun
+    steps = debug_steps(run)
+    assert_rowcount(await q.copy_chat_debug_steps(reversed(steps)), 2)
+    listed = await q.list_chat_debug_steps(run_id=run.id)
+    check_debug_steps(listed, steps)
+    await asame_rows(q.iter_chat_debug_steps(run_id=run.id), listed)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        await q.copy_chat_debug_steps([dataclasses.replace(steps[0], run_id=uuid.uuid4())])
+    assert await ascalar(conn, "SELECT count(*) FROM chat_debug_steps") == 2
 
 
 # --------------------------------------------------------------------------
@@ -1164,6 +1489,7 @@ def chat_messages_scenario(q: chatdb.Queries, conn: Conn) -> None:
 
     assert q.list_chat_messages(chat_id=chat.id, after_id=0) == [system, user, assistant, tool]
     assert q.list_chat_messages(chat_id=chat.id, after_id=user.id) == [assistant, tool]
+    same_rows(q.iter_chat_messages(chat_id=chat.id, after_id=0), [system, user, assistant, tool])
     assert q.list_chat_messages(chat_id=chat.id, after_id=tool.id) == []
     assert q.list_chat_messages(chat_id=empty.id, after_id=0) == []
 
@@ -1203,11 +1529,54 @@ def chat_messages_scenario(q: chatdb.Queries, conn: Conn) -> None:
         ),
     ]
     assert q.list_queued_chat_messages(chat_id=empty.id) == []
+    same_rows(q.iter_queued_chat_messages(chat_id=chat.id), queued)
 
     returns_none(lambda: q.delete_queued_chat_message(id=first.id, chat_id=empty.id))
     assert len(q.list_queued_chat_messages(chat_id=chat.id)) == 2  # wrong chat: kept
     returns_none(lambda: q.delete_queued_chat_message(id=first.id, chat_id=chat.id))
     assert [m.id for m in q.list_queued_chat_messages(chat_id=chat.id)] == [second.id]
+
+    # :copyfrom: one binary COPY; enums, every shape of jsonb, bigint and NULLs round-trip.
+    fork = new_chat(q, alice, title="Fork")
+    originals = (system, user, assistant, tool)
+    transcript = [
+        CopyChatMessagesParams(
+            chat_id=fork.id,
+            role=m.role,
+            content=m.content,
+            input_tokens=m.input_tokens,
+            output_tokens=m.output_tokens,
+        )
+        for m in originals
+    ]
+    assert_rowcount(q.copy_chat_messages(transcript), 4)
+    copied = q.list_chat_messages(chat_id=fork.id, after_id=0)
+    for message, original in zip(copied, originals, strict=True):
+        check_message(
+            message,
+            fork,
+            original.role,
+            original.content,
+            (original.input_tokens, original.output_tokens),
+        )
+    assert_rowcount(q.copy_chat_messages([]), 0)
+    assert_rowcount(q.copy_chat_messages(m for m in transcript[:1]), 1)  # any iterable
+    bad = dataclasses.replace(transcript[0], chat_id=uuid.uuid4())
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        q.copy_chat_messages([transcript[0], bad])
+    assert len(q.list_chat_messages(chat_id=fork.id, after_id=0)) == 5  # nothing of it stayed
+
+    # :batchmany: the rows of each parameter set, in order, in one round trip.
+    per_chat = q.list_chat_messages_for_chats(
+        [ListChatMessagesForChatsParams(chat_id=i) for i in (fork.id, empty.id, chat.id)]
+    )
+    assert per_chat == [
+        q.list_chat_messages(chat_id=fork.id, after_id=0),
+        [],
+        [system, user],
+    ]
+    assert all(type(m) is ChatMessage for rows in per_chat for m in rows)
+    assert q.list_chat_messages_for_chats([]) == []
 
 
 async def achat_messages_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
@@ -1240,6 +1609,7 @@ async def achat_messages_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     assert await q.get_chat_message_by_id(id=reply.id + 1) is None
     assert await q.list_chat_messages(chat_id=chat.id, after_id=0) == [user, reply]
     assert await q.list_chat_messages(chat_id=chat.id, after_id=user.id) == [reply]
+    await asame_rows(q.iter_chat_messages(chat_id=chat.id, after_id=0), [user, reply])
     assert await q.get_last_chat_message(chat_id=chat.id) == reply
     assert await q.get_last_chat_message(chat_id=empty.id) is None
     assert await q.count_chat_messages(chat_id=chat.id) == CountChatMessagesRow(2)
@@ -1255,9 +1625,41 @@ async def achat_messages_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     assert await q.list_queued_chat_messages(chat_id=chat.id) == [
         ListQueuedChatMessagesRow(queued.id, queued.content, queued.created_at)
     ]
+    await asame_rows(
+        q.iter_queued_chat_messages(chat_id=chat.id),
+        await q.list_queued_chat_messages(chat_id=chat.id),
+    )
     await returns_none_async(q.delete_queued_chat_message(id=queued.id, chat_id=chat.id))
     assert await q.list_queued_chat_messages(chat_id=chat.id) == []
     assert await ascalar(conn, "SELECT count(*) FROM chat_queued_messages") == 0
+
+    fork = await anew_chat(q, alice, title="Fork")
+    transcript = [
+        CopyChatMessagesParams(
+            chat_id=fork.id,
+            role=m.role,
+            content=m.content,
+            input_tokens=m.input_tokens,
+            output_tokens=m.output_tokens,
+        )
+        for m in (user, reply)
+    ]
+    assert_rowcount(await q.copy_chat_messages(transcript), 2)
+    copied = await q.list_chat_messages(chat_id=fork.id, after_id=0)
+    for message, original in zip(copied, (user, reply), strict=True):
+        check_message(
+            message,
+            fork,
+            original.role,
+            original.content,
+            (original.input_tokens, original.output_tokens),
+        )
+    assert_rowcount(await q.copy_chat_messages(iter([])), 0)
+    per_chat = await q.list_chat_messages_for_chats(
+        ListChatMessagesForChatsParams(chat_id=i) for i in (chat.id, fork.id, empty.id)
+    )
+    assert per_chat == [[user], copied, []]
+    assert await q.list_chat_messages_for_chats([]) == []
 
 
 # --------------------------------------------------------------------------
@@ -1290,6 +1692,7 @@ def context_resources_scenario(q: chatdb.Queries, conn: Conn) -> None:
     assert [r.source for r in listed] == [INSTRUCTIONS["source"], SKILL["source"], "postgres"]
     assert listed[0] == repushed
     assert q.list_workspace_agent_context_resources(agent_id=uuid.uuid4()) == []
+    same_rows(q.iter_workspace_agent_context_resources(agent_id=agent.id), listed)
 
     assert_rowcount(q.delete_chat_context_resources(chat_id=chat.id), 0)
     assert_rowcount(q.pin_chat_context_resources_from_agent(chat_id=chat.id, agent_id=agent.id), 3)
@@ -1299,8 +1702,10 @@ def context_resources_scenario(q: chatdb.Queries, conn: Conn) -> None:
     for row, args in zip(pinned, (INSTRUCTIONS_V2, SKILL, MCP_SERVER), strict=True):
         check_resource(row, args)
     assert q.list_chat_context_resources(chat_id=uuid.uuid4()) == []
+    same_rows(q.iter_chat_context_resources(chat_id=chat.id), pinned)
 
     assert q.get_chat_context_resource_statuses(chat_id=chat.id) == EXPECTED_STATUSES
+    same_rows(q.iter_get_chat_context_resource_statuses(chat_id=chat.id), EXPECTED_STATUSES)
     assert q.get_chat_context_resource_statuses(chat_id=uuid.uuid4()) == []
 
     returns_none(
@@ -1319,6 +1724,24 @@ def context_resources_scenario(q: chatdb.Queries, conn: Conn) -> None:
     assert q.list_chat_context_resources(chat_id=chat.id) == []
     assert q.get_chat_context_resource_statuses(chat_id=chat.id) == []
     assert scalar(conn, "SELECT count(*) FROM chat_context_resources") == 0
+
+    # :copyfrom with enums, jsonb, bytea, bigint and timestamptz, binary COPY.
+    created = datetime.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    rows = [
+        CopyChatContextResourcesParams(
+            chat_id=chat.id, **args, created_at=created, updated_at=SEEN_AT
+        )
+        for args in (INSTRUCTIONS, SKILL, MCP_SERVER)
+    ]
+    assert_rowcount(q.copy_chat_context_resources(rows), 3)
+    copied = q.list_chat_context_resources(chat_id=chat.id)
+    for row, args in zip(copied, (INSTRUCTIONS, SKILL, MCP_SERVER), strict=True):
+        assert type(row) is ChatContextResource
+        check_resource(row, args)
+        assert (row.created_at, row.updated_at) == (created, SEEN_AT)
+    with pytest.raises(psycopg.errors.UniqueViolation) as twice:
+        q.copy_chat_context_resources(rows[:1])
+    assert is_unique_violation(twice.value, UniqueConstraint.CHAT_CONTEXT_RESOURCES_PKEY)
 
 
 async def acontext_resources_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
@@ -1349,15 +1772,34 @@ async def acontext_resources_scenario(q: chatdb.AsyncQueries, conn: AConn) -> No
     for row, args in zip(pinned, (INSTRUCTIONS_V2, SKILL, MCP_SERVER), strict=True):
         check_resource(row, args)
     assert await q.get_chat_context_resource_statuses(chat_id=chat.id) == EXPECTED_STATUSES
+    await asame_rows(q.iter_get_chat_context_resource_statuses(chat_id=chat.id), EXPECTED_STATUSES)
+    await asame_rows(q.iter_chat_context_resources(chat_id=chat.id), pinned)
 
     await returns_none_async(
         q.delete_workspace_agent_context_resource(agent_id=agent.id, source="postgres")
+    )
+    await asame_rows(
+        q.iter_workspace_agent_context_resources(agent_id=agent.id),
+        await q.list_workspace_agent_context_resources(agent_id=agent.id),
     )
     assert len(await q.list_workspace_agent_context_resources(agent_id=agent.id)) == 2
     assert len(await q.list_chat_context_resources(chat_id=chat.id)) == 3
     assert_rowcount(await q.delete_chat_context_resources(chat_id=chat.id), 3)
     assert await q.list_chat_context_resources(chat_id=chat.id) == []
     assert await ascalar(conn, "SELECT count(*) FROM chat_context_resources") == 0
+
+    created = datetime.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    copied_count = await q.copy_chat_context_resources(
+        CopyChatContextResourcesParams(
+            chat_id=chat.id, **args, created_at=created, updated_at=SEEN_AT
+        )
+        for args in (MCP_SERVER, SKILL)
+    )
+    assert_rowcount(copied_count, 2)
+    copied = await q.list_chat_context_resources(chat_id=chat.id)
+    for row, args in zip(copied, (SKILL, MCP_SERVER), strict=True):  # ordered by source
+        check_resource(row, args)
+        assert (row.created_at, row.updated_at) == (created, SEEN_AT)
 
 
 # --------------------------------------------------------------------------
@@ -1374,6 +1816,7 @@ SYNC_SCENARIOS: Final[dict[str, SyncScenario]] = {
     "chats_sql": chats_scenario,
     "chat_messages_sql": chat_messages_scenario,
     "context_resources_sql": context_resources_scenario,
+    "chat_debug_sql": chat_debug_scenario,
 }
 ASYNC_SCENARIOS: Final[dict[str, AsyncScenario]] = {
     "users_sql": ausers_scenario,
@@ -1382,6 +1825,7 @@ ASYNC_SCENARIOS: Final[dict[str, AsyncScenario]] = {
     "chats_sql": achats_scenario,
     "chat_messages_sql": achat_messages_scenario,
     "context_resources_sql": acontext_resources_scenario,
+    "chat_debug_sql": achat_debug_scenario,
 }
 
 
@@ -1429,11 +1873,94 @@ def test_queries_satisfy_the_querier_protocols(conn: Conn) -> None:
     for name in SYNC_METHODS:
         assert hasattr(chatdb.Querier, name), f"Querier lacks {name}"
         assert hasattr(chatdb.AsyncQuerier, name), f"AsyncQuerier lacks {name}"
-        assert inspect.iscoroutinefunction(getattr(chatdb.AsyncQueries, name))
+        method = getattr(chatdb.AsyncQueries, name)
+        if name.startswith("iter_"):
+            assert inspect.isasyncgenfunction(method)
+            assert inspect.isgeneratorfunction(getattr(chatdb.Queries, name))
+        else:
+            assert inspect.iscoroutinefunction(method)
         params = inspect.signature(getattr(chatdb.Queries, name)).parameters
-        assert all(
-            p.kind is inspect.Parameter.KEYWORD_ONLY for n, p in params.items() if n != "self"
+        kinds = [(n, p.kind) for n, p in params.items() if n != "self"]
+        # Keyword arguments, or (batches and COPY) one positional-only iterable.
+        assert all(kind is inspect.Parameter.KEYWORD_ONLY for _, kind in kinds) or kinds in (
+            [("rows", inspect.Parameter.POSITIONAL_ONLY)],
+            [("batch", inspect.Parameter.POSITIONAL_ONLY)],
         ), f"{name} takes positional parameters"
+
+
+# --------------------------------------------------------------------------
+# iter_* methods: server-side cursors
+# --------------------------------------------------------------------------
+
+
+def open_cursors(conn: Conn) -> int:
+    return int(str(scalar(conn, "SELECT count(*) FROM pg_cursors")))
+
+
+async def aopen_cursors(conn: AConn) -> int:
+    return int(str(await ascalar(conn, "SELECT count(*) FROM pg_cursors")))
+
+
+def message_rows(chat: Chat, count: int) -> list[CopyChatMessagesParams]:
+    return [
+        CopyChatMessagesParams(
+            chat_id=chat.id,
+            role=ChatMessageRole.USER,
+            content={"n": n},
+            input_tokens=n,
+            output_tokens=None,
+        )
+        for n in range(count)
+    ]
+
+
+def test_iterators_fetch_in_chunks_and_let_other_queries_run(conn: Conn) -> None:
+    q = chatdb.Queries(conn, iter_size=7)
+    chat = new_chat(q, new_user(q, "alice"))
+    q.copy_chat_messages(message_rows(chat, 30))
+    expected = q.list_chat_messages(chat_id=chat.id, after_id=0)
+    seen = []
+    for message in q.iter_chat_messages(chat_id=chat.id, after_id=0):
+        # The connection is free between chunks: another query may run mid-iteration.
+        assert q.get_chat_message_by_id(id=message.id) == message
+        seen.append(message)
+        if len(seen) == 1:
+            assert open_cursors(conn) == 1
+    assert seen == expected
+    assert open_cursors(conn) == 0  # closed once exhausted
+
+    # Leaving early: closing the iterator closes the server-side cursor.
+    with contextlib.closing(q.iter_chat_messages(chat_id=chat.id, after_id=0)) as rows:
+        assert next(rows) == expected[0]
+        assert open_cursors(conn) == 1
+    assert open_cursors(conn) == 0
+
+    # Inside a transaction (the cursor streams), and on a connection without autocommit.
+    with conn.transaction():
+        assert list(q.iter_chat_messages(chat_id=chat.id, after_id=expected[9].id)) == expected[10:]
+    conn.autocommit = False
+    assert list(q.iter_chat_messages(chat_id=chat.id, after_id=0)) == expected
+    conn.rollback()
+    conn.autocommit = True
+
+
+async def test_async_iterators_fetch_in_chunks_and_let_other_queries_run(aconn: AConn) -> None:
+    q = chatdb.AsyncQueries(aconn, iter_size=4)
+    chat = await anew_chat(q, await anew_user(q, "alice"))
+    await q.copy_chat_messages(message_rows(chat, 10))
+    expected = await q.list_chat_messages(chat_id=chat.id, after_id=0)
+    seen = []
+    async for message in q.iter_chat_messages(chat_id=chat.id, after_id=0):
+        assert await q.get_chat_message_by_id(id=message.id) == message
+        seen.append(message)
+    assert seen == expected
+    assert await aopen_cursors(aconn) == 0
+    async with contextlib.aclosing(q.iter_chat_messages(chat_id=chat.id, after_id=0)) as rows:
+        assert await anext(rows) == expected[0]
+        assert await aopen_cursors(aconn) == 1
+    assert await aopen_cursors(aconn) == 0
+    async with aconn.transaction():
+        await asame_rows(q.iter_chat_messages(chat_id=chat.id, after_id=0), expected)
 
 
 # --------------------------------------------------------------------------

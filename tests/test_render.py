@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from generator.config import load_config
+from generator.errors import SqlgenError
 from generator.naming import constant_name, escape_identifier, pascal_case, singular, snake_case
 from generator.pipeline import run
 from generator.write import compare
@@ -118,3 +121,18 @@ def test_repository_output_is_current() -> None:
     config = load_config(REPO_ROOT / "pyproject.toml")
     drift = compare(config.out, run(config).files)
     assert drift.clean, f"generated/ is stale; run `make gen`\n{drift.diff}"
+
+
+def test_query_parameter_limit_from_config(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {"000001_init.up.sql": "CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);"},
+        {"t.sql": "-- name: RenameT :exec\nUPDATE t SET name = @name WHERE id = @id;\n"},
+    )
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "query_parameter_limit = 1\n")
+    module = run(load_config(pyproject)).files["t_sql.py"]
+    assert "def rename_t(self, params: RenameTParams, /) -> None:" in module
+    pyproject.write_text(pyproject.read_text().replace("= 1", "= -1"))
+    with pytest.raises(SqlgenError, match="query_parameter_limit must be a whole number >= 0"):
+        load_config(pyproject)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from typing import Any, TypeVar
 
 import psycopg
@@ -64,31 +65,76 @@ async def register_types_async(conn: psycopg.AsyncConnection[Any]) -> None:
         _register(conn, name, await EnumInfo.fetch(conn, name), python_enum)
 
 
-class QueriesBase:
-    """Wraps a psycopg connection; the enum adapters are registered on first use."""
+ITER_SIZE = 1000
+"""Rows an ``iter_*`` method fetches per round trip, unless the Queries class is given another."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+_cursor_numbers = itertools.count(1)
+
+
+def _cursor_name() -> str:
+    """A server-side cursor name no other cursor of this process uses."""
+    return f"sqlgen_{next(_cursor_numbers)}"
+
+
+class QueriesBase:
+    """Wraps a psycopg connection; the enum adapters are registered on first use.
+
+    ``iter_size`` is how many rows the ``iter_*`` methods fetch per round trip.
+    """
+
+    def __init__(
+        self, conn: psycopg.Connection[Any], *, iter_size: int = ITER_SIZE
+    ) -> None:
         self._conn = conn
+        self._iter_size = iter_size
         self._types_ready = not _enum_adapters_missing(conn)
 
-    def _cursor(self, row_factory: BaseRowFactory[Row]) -> psycopg.RawCursor[Row]:
+    def _prepare(self) -> None:
         if not self._types_ready:
             register_types(self._conn)
             self._types_ready = True
+
+    def _cursor(self, row_factory: BaseRowFactory[Row]) -> psycopg.RawCursor[Row]:
+        self._prepare()
         return psycopg.RawCursor(self._conn, row_factory=row_factory)
+
+    def _server_cursor(
+        self, row_factory: BaseRowFactory[Row]
+    ) -> psycopg.RawServerCursor[Row]:
+        self._prepare()
+        return psycopg.RawServerCursor(
+            self._conn, _cursor_name(), row_factory=row_factory, withhold=True
+        )
 
 
 class AsyncQueriesBase:
-    """Wraps a psycopg async connection; the enum adapters are registered on first use."""
+    """Wraps a psycopg async connection; the enum adapters are registered on first use.
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    ``iter_size`` is how many rows the ``iter_*`` methods fetch per round trip.
+    """
+
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], *, iter_size: int = ITER_SIZE
+    ) -> None:
         self._conn = conn
+        self._iter_size = iter_size
         self._types_ready = not _enum_adapters_missing(conn)
+
+    async def _prepare(self) -> None:
+        if not self._types_ready:
+            await register_types_async(self._conn)
+            self._types_ready = True
 
     async def _cursor(
         self, row_factory: BaseRowFactory[Row]
     ) -> psycopg.AsyncRawCursor[Row]:
-        if not self._types_ready:
-            await register_types_async(self._conn)
-            self._types_ready = True
+        await self._prepare()
         return psycopg.AsyncRawCursor(self._conn, row_factory=row_factory)
+
+    async def _server_cursor(
+        self, row_factory: BaseRowFactory[Row]
+    ) -> psycopg.AsyncRawServerCursor[Row]:
+        await self._prepare()
+        return psycopg.AsyncRawServerCursor(
+            self._conn, _cursor_name(), row_factory=row_factory, withhold=True
+        )

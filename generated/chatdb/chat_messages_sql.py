@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncGenerator, Generator, Iterable
 from dataclasses import dataclass
 
 from psycopg.rows import args_row, tuple_row
@@ -62,6 +63,14 @@ DELETE_QUEUED_CHAT_MESSAGE = """\
 DELETE FROM chat_queued_messages WHERE id = $1 AND chat_id = $2
 """
 
+COPY_CHAT_MESSAGES = """\
+COPY chat_messages (chat_id, role, content, input_tokens, output_tokens) FROM STDIN (FORMAT BINARY)
+"""
+
+LIST_CHAT_MESSAGES_FOR_CHATS = """\
+SELECT id, chat_id, role, content, input_tokens, output_tokens, created_at FROM chat_messages WHERE chat_id = $1 ORDER BY id
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class CountChatMessagesRow:
@@ -85,6 +94,24 @@ class ListQueuedChatMessagesRow:
     id: int
     content: JsonValue
     created_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CopyChatMessagesParams:
+    """The parameters of CopyChatMessages."""
+
+    chat_id: uuid.UUID
+    role: ChatMessageRole
+    content: JsonValue
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListChatMessagesForChatsParams:
+    """The parameters of ListChatMessagesForChats."""
+
+    chat_id: uuid.UUID
 
 
 class ChatMessagesQueries(QueriesBase):
@@ -120,6 +147,21 @@ class ChatMessagesQueries(QueriesBase):
         with self._cursor(args_row(ChatMessage)) as cur:
             cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             return cur.fetchall()
+
+    def iter_chat_messages(
+        self, *, chat_id: uuid.UUID, after_id: int
+    ) -> Generator[ChatMessage, None, None]:
+        """Messages after a cursor; pass 0 to start from the beginning.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(ChatMessage)) as cur:
+            cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None:
         """GetLastChatMessage (queries/chat_messages.sql:16)."""
@@ -163,10 +205,65 @@ class ChatMessagesQueries(QueriesBase):
             cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             return cur.fetchall()
 
+    def iter_queued_chat_messages(
+        self, *, chat_id: uuid.UUID
+    ) -> Generator[ListQueuedChatMessagesRow, None, None]:
+        """ListQueuedChatMessages (queries/chat_messages.sql:36).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(ListQueuedChatMessagesRow)) as cur:
+            cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None:
         """DeleteQueuedChatMessage (queries/chat_messages.sql:39)."""
         with self._cursor(tuple_row) as cur:
             cur.execute(DELETE_QUEUED_CHAT_MESSAGE, (id, chat_id))
+
+    def copy_chat_messages(self, rows: Iterable[CopyChatMessagesParams], /) -> int:
+        """Bulk import of a chat transcript (for example when forking a chat).
+
+        Inserts every row with one COPY ... FROM STDIN and returns how many were
+        copied. COPY fires the table's triggers and checks its constraints like
+        INSERT does, but has no ON CONFLICT and no RETURNING."""
+        with self._cursor(tuple_row) as cur:
+            with cur.copy(COPY_CHAT_MESSAGES) as copy:
+                copy.set_types(["uuid", "chat_message_role", "jsonb", "int8", "int8"])
+                for values in (
+                    (
+                        row.chat_id,
+                        row.role,
+                        Jsonb(row.content),
+                        row.input_tokens,
+                        row.output_tokens,
+                    )
+                    for row in rows
+                ):
+                    copy.write_row(values)
+            return cur.rowcount
+
+    def list_chat_messages_for_chats(
+        self, batch: Iterable[ListChatMessagesForChatsParams], /
+    ) -> list[list[ChatMessage]]:
+        """The transcripts of several chats in one round trip.
+
+        Runs the statement once per parameter set with psycopg's
+        executemany(returning=True), pipelined: one round trip for the whole
+        batch. Returns the rows of each parameter set, in order."""
+        values = [(row.chat_id,) for row in batch]
+        if not values:
+            return []
+        with self._cursor(args_row(ChatMessage)) as cur:
+            cur.executemany(LIST_CHAT_MESSAGES_FOR_CHATS, values, returning=True)
+            results = [cur.fetchall()]
+            while cur.nextset():
+                results.append(cur.fetchall())
+            return results
 
 
 class AsyncChatMessagesQueries(AsyncQueriesBase):
@@ -202,6 +299,21 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         async with await self._cursor(args_row(ChatMessage)) as cur:
             await cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             return await cur.fetchall()
+
+    async def iter_chat_messages(
+        self, *, chat_id: uuid.UUID, after_id: int
+    ) -> AsyncGenerator[ChatMessage, None]:
+        """Messages after a cursor; pass 0 to start from the beginning.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(ChatMessage)) as cur:
+            await cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     async def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None:
         """GetLastChatMessage (queries/chat_messages.sql:16)."""
@@ -249,7 +361,66 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
             await cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             return await cur.fetchall()
 
+    async def iter_queued_chat_messages(
+        self, *, chat_id: uuid.UUID
+    ) -> AsyncGenerator[ListQueuedChatMessagesRow, None]:
+        """ListQueuedChatMessages (queries/chat_messages.sql:36).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(
+            args_row(ListQueuedChatMessagesRow)
+        ) as cur:
+            await cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     async def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None:
         """DeleteQueuedChatMessage (queries/chat_messages.sql:39)."""
         async with await self._cursor(tuple_row) as cur:
             await cur.execute(DELETE_QUEUED_CHAT_MESSAGE, (id, chat_id))
+
+    async def copy_chat_messages(
+        self, rows: Iterable[CopyChatMessagesParams], /
+    ) -> int:
+        """Bulk import of a chat transcript (for example when forking a chat).
+
+        Inserts every row with one COPY ... FROM STDIN and returns how many were
+        copied. COPY fires the table's triggers and checks its constraints like
+        INSERT does, but has no ON CONFLICT and no RETURNING."""
+        async with await self._cursor(tuple_row) as cur:
+            async with cur.copy(COPY_CHAT_MESSAGES) as copy:
+                copy.set_types(["uuid", "chat_message_role", "jsonb", "int8", "int8"])
+                for values in (
+                    (
+                        row.chat_id,
+                        row.role,
+                        Jsonb(row.content),
+                        row.input_tokens,
+                        row.output_tokens,
+                    )
+                    for row in rows
+                ):
+                    await copy.write_row(values)
+            return cur.rowcount
+
+    async def list_chat_messages_for_chats(
+        self, batch: Iterable[ListChatMessagesForChatsParams], /
+    ) -> list[list[ChatMessage]]:
+        """The transcripts of several chats in one round trip.
+
+        Runs the statement once per parameter set with psycopg's
+        executemany(returning=True), pipelined: one round trip for the whole
+        batch. Returns the rows of each parameter set, in order."""
+        values = [(row.chat_id,) for row in batch]
+        if not values:
+            return []
+        async with await self._cursor(args_row(ChatMessage)) as cur:
+            await cur.executemany(LIST_CHAT_MESSAGES_FOR_CHATS, values, returning=True)
+            results = [await cur.fetchall()]
+            while cur.nextset():
+                results.append(await cur.fetchall())
+            return results

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncGenerator, Generator, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from psycopg.rows import args_row, tuple_row
+import psycopg
+from psycopg.rows import TupleRow, args_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from ._runtime import AsyncQueriesBase, QueriesBase
 from .models import (
     Chat,
+    ChatHeartbeat,
+    ChatMessageRole,
     ChatOverview,
     ChatStatus,
     JsonValue,
+    User,
+    UserStatus,
+    Workspace,
     WorkspaceAgentLifecycleState,
 )
 
@@ -90,6 +98,67 @@ DELETE_OLD_CHATS = """\
 DELETE FROM chats WHERE updated_at < $1
 """
 
+UPSERT_CHAT_HEARTBEATS = """\
+INSERT INTO chat_heartbeats (chat_id, worker_id, heartbeat_at)
+VALUES ($1, $2, now())
+ON CONFLICT (chat_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, heartbeat_at = EXCLUDED.heartbeat_at
+"""
+
+GET_CHAT_HEARTBEATS = """\
+SELECT chat_id, worker_id, heartbeat_at FROM chat_heartbeats WHERE chat_id = $1
+"""
+
+LIST_CHATS_BY_IDS = """\
+SELECT id, owner_id, workspace_id, agent_id, title, status, model_config, last_injected_context, created_at, updated_at, archived FROM chats WHERE id = ANY($1) ORDER BY created_at, id
+"""
+
+COUNT_OWNER_CHATS_IN_STATUSES = """\
+SELECT count(*) AS chat_count
+FROM chats
+WHERE owner_id = $1 AND status = ANY($2) AND id <> ALL($3)
+"""
+
+GET_CHAT_WITH_OWNER = """\
+SELECT chats.id, chats.owner_id, chats.workspace_id, chats.agent_id, chats.title, chats.status, chats.model_config, chats.last_injected_context, chats.created_at, chats.updated_at, chats.archived, users.id, users.email, users.username, users.name, users.hashed_password, users.status, users.rbac_roles, users.deleted, users.created_at, users.updated_at, users.last_seen_at
+FROM chats
+JOIN users ON users.id = chats.owner_id
+WHERE chats.id = $1
+"""
+
+LIST_CHATS_WITH_WORKSPACE = """\
+SELECT c.id, c.owner_id, c.workspace_id, c.agent_id, c.title, c.status, c.model_config, c.last_injected_context, c.created_at, c.updated_at, c.archived, w.id, w.owner_id, w.name, w.autostart_schedule, w.ttl_ms, w.deleted, w.created_at, w.updated_at, w.last_used_at, a.name AS agent_name
+FROM chats c
+LEFT JOIN workspaces w ON w.id = c.workspace_id
+LEFT JOIN workspace_agents a ON a.id = c.agent_id
+WHERE c.owner_id = $1
+ORDER BY c.created_at, c.id
+"""
+
+LIST_BUSY_CHATS = """\
+WITH recent AS (
+    SELECT chat_id, count(*) AS recent_count
+    FROM chat_messages
+    WHERE created_at >= $1
+    GROUP BY chat_id
+)
+SELECT c.id, c.title, r.recent_count
+FROM chats c
+JOIN recent r ON r.chat_id = c.id
+WHERE c.owner_id = $2
+    AND EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = c.id AND m.role = $3)
+ORDER BY r.recent_count DESC, c.id
+"""
+
+ARCHIVE_CHATS_OF_OWNER = """\
+UPDATE chats SET archived = true
+WHERE owner_id = $1 AND archived = false
+RETURNING id, title
+"""
+
+UNARCHIVE_CHATS = """\
+UPDATE chats SET archived = false WHERE owner_id = $1 AND archived
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class ListActiveChatsRow:
@@ -120,6 +189,77 @@ class CountChatsByStatusRow:
 
     status: ChatStatus
     chat_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CountOwnerChatsInStatusesRow:
+    """A row of CountOwnerChatsInStatuses."""
+
+    chat_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class GetChatWithOwnerRow:
+    """A row of GetChatWithOwner."""
+
+    chat: Chat
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class ListChatsWithWorkspaceRow:
+    """A row of ListChatsWithWorkspace."""
+
+    chat: Chat
+    workspace: Workspace | None
+    agent_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListBusyChatsRow:
+    """A row of ListBusyChats."""
+
+    id: uuid.UUID
+    title: str
+    recent_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveChatsOfOwnerRow:
+    """A row of ArchiveChatsOfOwner."""
+
+    id: uuid.UUID
+    title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpsertChatHeartbeatsParams:
+    """The parameters of UpsertChatHeartbeats."""
+
+    chat_id: uuid.UUID
+    worker_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetChatHeartbeatsParams:
+    """The parameters of GetChatHeartbeats."""
+
+    chat_id: uuid.UUID
+
+
+def _get_chat_with_owner_row(*values: Any) -> GetChatWithOwnerRow:
+    return GetChatWithOwnerRow(
+        chat=Chat(*values[0:11]),
+        user=User(*values[11:22]),
+    )
+
+
+def _list_chats_with_workspace_row(*values: Any) -> ListChatsWithWorkspaceRow:
+    return ListChatsWithWorkspaceRow(
+        chat=Chat(*values[0:11]),
+        workspace=None if values[11] is None else Workspace(*values[11:20]),
+        agent_name=values[20],
+    )
 
 
 class ChatsQueries(QueriesBase):
@@ -156,11 +296,39 @@ class ChatsQueries(QueriesBase):
             cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             return cur.fetchall()
 
+    def iter_chats_by_owner(
+        self, *, owner_id: uuid.UUID, limit_count: int
+    ) -> Generator[Chat, None, None]:
+        """Most recently updated first, archived chats excluded.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(Chat)) as cur:
+            cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def list_active_chats(self) -> list[ListActiveChatsRow]:
         """ListActiveChats (queries/chats.sql:17)."""
         with self._cursor(args_row(ListActiveChatsRow)) as cur:
             cur.execute(LIST_ACTIVE_CHATS, ())
             return cur.fetchall()
+
+    def iter_active_chats(self) -> Generator[ListActiveChatsRow, None, None]:
+        """ListActiveChats (queries/chats.sql:17).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(ListActiveChatsRow)) as cur:
+            cur.execute(LIST_ACTIVE_CHATS, ())
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     def get_chat_with_workspace(
         self, *, id: uuid.UUID
@@ -178,6 +346,21 @@ class ChatsQueries(QueriesBase):
             cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             return cur.fetchall()
 
+    def iter_count_chats_by_status(
+        self, *, owner_id: uuid.UUID
+    ) -> Generator[CountChatsByStatusRow, None, None]:
+        """CountChatsByStatus (queries/chats.sql:31).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(CountChatsByStatusRow)) as cur:
+            cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
     ) -> list[ChatOverview]:
@@ -185,6 +368,21 @@ class ChatsQueries(QueriesBase):
         with self._cursor(args_row(ChatOverview)) as cur:
             cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
             return cur.fetchall()
+
+    def iter_chat_overviews_by_owner(
+        self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
+    ) -> Generator[ChatOverview, None, None]:
+        """ListChatOverviewsByOwner (queries/chats.sql:38).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(ChatOverview)) as cur:
+            cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     def update_chat_status(self, *, status: ChatStatus, id: uuid.UUID) -> Chat | None:
         """UpdateChatStatus (queries/chats.sql:45)."""
@@ -218,6 +416,140 @@ class ChatsQueries(QueriesBase):
         with self._cursor(tuple_row) as cur:
             cur.execute(DELETE_OLD_CHATS, (before,))
             return cur.rowcount
+
+    def upsert_chat_heartbeats(
+        self, batch: Iterable[UpsertChatHeartbeatsParams], /
+    ) -> None:
+        """A worker's heartbeats for all the chats it runs, in one round trip.
+
+        Runs the statement once per parameter set with psycopg's executemany(),
+        pipelined: one round trip for the whole batch."""
+        with self._cursor(tuple_row) as cur:
+            cur.executemany(
+                UPSERT_CHAT_HEARTBEATS, ((row.chat_id, row.worker_id) for row in batch)
+            )
+
+    def get_chat_heartbeats(
+        self, batch: Iterable[GetChatHeartbeatsParams], /
+    ) -> list[ChatHeartbeat | None]:
+        """GetChatHeartbeats (queries/chats.sql:70).
+
+        Runs the statement once per parameter set with psycopg's
+        executemany(returning=True), pipelined: one round trip for the whole
+        batch. Returns the first row of each parameter set (None when it has
+        none), in order."""
+        values = [(row.chat_id,) for row in batch]
+        if not values:
+            return []
+        with self._cursor(args_row(ChatHeartbeat)) as cur:
+            cur.executemany(GET_CHAT_HEARTBEATS, values, returning=True)
+            results = [cur.fetchone()]
+            while cur.nextset():
+                results.append(cur.fetchone())
+            return results
+
+    def list_chats_by_ids(self, *, ids: list[uuid.UUID]) -> list[Chat]:
+        """ListChatsByIDs (queries/chats.sql:73)."""
+        with self._cursor(args_row(Chat)) as cur:
+            cur.execute(LIST_CHATS_BY_IDS, (ids,))
+            return cur.fetchall()
+
+    def iter_chats_by_ids(self, *, ids: list[uuid.UUID]) -> Generator[Chat, None, None]:
+        """ListChatsByIDs (queries/chats.sql:73).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(Chat)) as cur:
+            cur.execute(LIST_CHATS_BY_IDS, (ids,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    def count_owner_chats_in_statuses(
+        self,
+        *,
+        owner_id: uuid.UUID,
+        statuses: list[ChatStatus],
+        excluded_ids: list[uuid.UUID],
+    ) -> CountOwnerChatsInStatusesRow | None:
+        """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
+        with self._cursor(args_row(CountOwnerChatsInStatusesRow)) as cur:
+            cur.execute(
+                COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
+            )
+            return cur.fetchone()
+
+    def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
+        """GetChatWithOwner (queries/chats.sql:81)."""
+        with self._cursor(args_row(_get_chat_with_owner_row)) as cur:
+            cur.execute(GET_CHAT_WITH_OWNER, (id,))
+            return cur.fetchone()
+
+    def list_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> list[ListChatsWithWorkspaceRow]:
+        """The workspace is None for a chat without one."""
+        with self._cursor(args_row(_list_chats_with_workspace_row)) as cur:
+            cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
+            return cur.fetchall()
+
+    def iter_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> Generator[ListChatsWithWorkspaceRow, None, None]:
+        """The workspace is None for a chat without one.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(_list_chats_with_workspace_row)) as cur:
+            cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    def list_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> list[ListBusyChatsRow]:
+        """Chats of an owner with messages of a role since a time, busiest first."""
+        with self._cursor(args_row(ListBusyChatsRow)) as cur:
+            cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
+            return cur.fetchall()
+
+    def iter_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> Generator[ListBusyChatsRow, None, None]:
+        """Chats of an owner with messages of a role since a time, busiest first.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(ListBusyChatsRow)) as cur:
+            cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    def archive_chats_of_owner(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.RawCursor[ArchiveChatsOfOwnerRow]:
+        """Archives an owner's chats; the cursor holds the archived ids and titles.
+
+        Returns the cursor the statement ran on (rowcount, statusmessage, and any
+        RETURNING rows); it stays open until closed or garbage-collected."""
+        cur = self._cursor(args_row(ArchiveChatsOfOwnerRow))
+        return cur.execute(ARCHIVE_CHATS_OF_OWNER, (owner_id,))
+
+    def unarchive_chats(self, *, owner_id: uuid.UUID) -> psycopg.RawCursor[TupleRow]:
+        """UnarchiveChats (queries/chats.sql:117).
+
+        Returns the cursor the statement ran on (rowcount, statusmessage, and any
+        RETURNING rows); it stays open until closed or garbage-collected."""
+        cur = self._cursor(tuple_row)
+        return cur.execute(UNARCHIVE_CHATS, (owner_id,))
 
 
 class AsyncChatsQueries(AsyncQueriesBase):
@@ -254,11 +586,39 @@ class AsyncChatsQueries(AsyncQueriesBase):
             await cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             return await cur.fetchall()
 
+    async def iter_chats_by_owner(
+        self, *, owner_id: uuid.UUID, limit_count: int
+    ) -> AsyncGenerator[Chat, None]:
+        """Most recently updated first, archived chats excluded.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(Chat)) as cur:
+            await cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     async def list_active_chats(self) -> list[ListActiveChatsRow]:
         """ListActiveChats (queries/chats.sql:17)."""
         async with await self._cursor(args_row(ListActiveChatsRow)) as cur:
             await cur.execute(LIST_ACTIVE_CHATS, ())
             return await cur.fetchall()
+
+    async def iter_active_chats(self) -> AsyncGenerator[ListActiveChatsRow, None]:
+        """ListActiveChats (queries/chats.sql:17).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(ListActiveChatsRow)) as cur:
+            await cur.execute(LIST_ACTIVE_CHATS, ())
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     async def get_chat_with_workspace(
         self, *, id: uuid.UUID
@@ -276,6 +636,21 @@ class AsyncChatsQueries(AsyncQueriesBase):
             await cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             return await cur.fetchall()
 
+    async def iter_count_chats_by_status(
+        self, *, owner_id: uuid.UUID
+    ) -> AsyncGenerator[CountChatsByStatusRow, None]:
+        """CountChatsByStatus (queries/chats.sql:31).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(CountChatsByStatusRow)) as cur:
+            await cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     async def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
     ) -> list[ChatOverview]:
@@ -285,6 +660,23 @@ class AsyncChatsQueries(AsyncQueriesBase):
                 LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count)
             )
             return await cur.fetchall()
+
+    async def iter_chat_overviews_by_owner(
+        self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
+    ) -> AsyncGenerator[ChatOverview, None]:
+        """ListChatOverviewsByOwner (queries/chats.sql:38).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(ChatOverview)) as cur:
+            await cur.execute(
+                LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count)
+            )
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     async def update_chat_status(
         self, *, status: ChatStatus, id: uuid.UUID
@@ -320,3 +712,143 @@ class AsyncChatsQueries(AsyncQueriesBase):
         async with await self._cursor(tuple_row) as cur:
             await cur.execute(DELETE_OLD_CHATS, (before,))
             return cur.rowcount
+
+    async def upsert_chat_heartbeats(
+        self, batch: Iterable[UpsertChatHeartbeatsParams], /
+    ) -> None:
+        """A worker's heartbeats for all the chats it runs, in one round trip.
+
+        Runs the statement once per parameter set with psycopg's executemany(),
+        pipelined: one round trip for the whole batch."""
+        async with await self._cursor(tuple_row) as cur:
+            await cur.executemany(
+                UPSERT_CHAT_HEARTBEATS, ((row.chat_id, row.worker_id) for row in batch)
+            )
+
+    async def get_chat_heartbeats(
+        self, batch: Iterable[GetChatHeartbeatsParams], /
+    ) -> list[ChatHeartbeat | None]:
+        """GetChatHeartbeats (queries/chats.sql:70).
+
+        Runs the statement once per parameter set with psycopg's
+        executemany(returning=True), pipelined: one round trip for the whole
+        batch. Returns the first row of each parameter set (None when it has
+        none), in order."""
+        values = [(row.chat_id,) for row in batch]
+        if not values:
+            return []
+        async with await self._cursor(args_row(ChatHeartbeat)) as cur:
+            await cur.executemany(GET_CHAT_HEARTBEATS, values, returning=True)
+            results = [await cur.fetchone()]
+            while cur.nextset():
+                results.append(await cur.fetchone())
+            return results
+
+    async def list_chats_by_ids(self, *, ids: list[uuid.UUID]) -> list[Chat]:
+        """ListChatsByIDs (queries/chats.sql:73)."""
+        async with await self._cursor(args_row(Chat)) as cur:
+            await cur.execute(LIST_CHATS_BY_IDS, (ids,))
+            return await cur.fetchall()
+
+    async def iter_chats_by_ids(
+        self, *, ids: list[uuid.UUID]
+    ) -> AsyncGenerator[Chat, None]:
+        """ListChatsByIDs (queries/chats.sql:73).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(Chat)) as cur:
+            await cur.execute(LIST_CHATS_BY_IDS, (ids,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    async def count_owner_chats_in_statuses(
+        self,
+        *,
+        owner_id: uuid.UUID,
+        statuses: list[ChatStatus],
+        excluded_ids: list[uuid.UUID],
+    ) -> CountOwnerChatsInStatusesRow | None:
+        """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
+        async with await self._cursor(args_row(CountOwnerChatsInStatusesRow)) as cur:
+            await cur.execute(
+                COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
+            )
+            return await cur.fetchone()
+
+    async def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
+        """GetChatWithOwner (queries/chats.sql:81)."""
+        async with await self._cursor(args_row(_get_chat_with_owner_row)) as cur:
+            await cur.execute(GET_CHAT_WITH_OWNER, (id,))
+            return await cur.fetchone()
+
+    async def list_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> list[ListChatsWithWorkspaceRow]:
+        """The workspace is None for a chat without one."""
+        async with await self._cursor(args_row(_list_chats_with_workspace_row)) as cur:
+            await cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
+            return await cur.fetchall()
+
+    async def iter_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> AsyncGenerator[ListChatsWithWorkspaceRow, None]:
+        """The workspace is None for a chat without one.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(
+            args_row(_list_chats_with_workspace_row)
+        ) as cur:
+            await cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    async def list_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> list[ListBusyChatsRow]:
+        """Chats of an owner with messages of a role since a time, busiest first."""
+        async with await self._cursor(args_row(ListBusyChatsRow)) as cur:
+            await cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
+            return await cur.fetchall()
+
+    async def iter_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> AsyncGenerator[ListBusyChatsRow, None]:
+        """Chats of an owner with messages of a role since a time, busiest first.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(ListBusyChatsRow)) as cur:
+            await cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    async def archive_chats_of_owner(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.AsyncRawCursor[ArchiveChatsOfOwnerRow]:
+        """Archives an owner's chats; the cursor holds the archived ids and titles.
+
+        Returns the cursor the statement ran on (rowcount, statusmessage, and any
+        RETURNING rows); it stays open until closed or garbage-collected."""
+        cur = await self._cursor(args_row(ArchiveChatsOfOwnerRow))
+        return await cur.execute(ARCHIVE_CHATS_OF_OWNER, (owner_id,))
+
+    async def unarchive_chats(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.AsyncRawCursor[TupleRow]:
+        """UnarchiveChats (queries/chats.sql:117).
+
+        Returns the cursor the statement ran on (rowcount, statusmessage, and any
+        RETURNING rows); it stays open until closed or garbage-collected."""
+        cur = await self._cursor(tuple_row)
+        return await cur.execute(UNARCHIVE_CHATS, (owner_id,))

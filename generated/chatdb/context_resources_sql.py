@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncGenerator, Generator, Iterable
 from dataclasses import dataclass
 
 from psycopg.rows import args_row, tuple_row
@@ -64,6 +65,10 @@ WHERE chat_id = $1 AND (status <> 'ok' OR error <> '')
 ORDER BY source
 """
 
+COPY_CHAT_CONTEXT_RESOURCES = """\
+COPY chat_context_resources (chat_id, source, body_kind, body, content_hash, size_bytes, status, error, source_path, created_at, updated_at) FROM STDIN (FORMAT BINARY)
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class GetChatContextResourceStatusesRow:
@@ -74,6 +79,23 @@ class GetChatContextResourceStatusesRow:
     status: WorkspaceAgentContextResourceStatus
     error: str
     size_bytes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CopyChatContextResourcesParams:
+    """The parameters of CopyChatContextResources."""
+
+    chat_id: uuid.UUID
+    source: str
+    body_kind: WorkspaceAgentContextBodyKind
+    body: JsonValue
+    content_hash: bytes
+    size_bytes: int
+    status: WorkspaceAgentContextResourceStatus
+    error: str
+    source_path: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
 
 
 class ContextResourcesQueries(QueriesBase):
@@ -118,6 +140,21 @@ class ContextResourcesQueries(QueriesBase):
             cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             return cur.fetchall()
 
+    def iter_workspace_agent_context_resources(
+        self, *, agent_id: uuid.UUID
+    ) -> Generator[WorkspaceAgentContextResource, None, None]:
+        """ListWorkspaceAgentContextResources (queries/context_resources.sql:16).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(WorkspaceAgentContextResource)) as cur:
+            cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def delete_workspace_agent_context_resource(
         self, *, agent_id: uuid.UUID, source: str
     ) -> None:
@@ -149,6 +186,21 @@ class ContextResourcesQueries(QueriesBase):
             cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             return cur.fetchall()
 
+    def iter_chat_context_resources(
+        self, *, chat_id: uuid.UUID
+    ) -> Generator[ChatContextResource, None, None]:
+        """ListChatContextResources (queries/context_resources.sql:35).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(ChatContextResource)) as cur:
+            cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def get_chat_context_resource_statuses(
         self, *, chat_id: uuid.UUID
     ) -> list[GetChatContextResourceStatusesRow]:
@@ -156,6 +208,66 @@ class ContextResourcesQueries(QueriesBase):
         with self._cursor(args_row(GetChatContextResourceStatusesRow)) as cur:
             cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             return cur.fetchall()
+
+    def iter_get_chat_context_resource_statuses(
+        self, *, chat_id: uuid.UUID
+    ) -> Generator[GetChatContextResourceStatusesRow, None, None]:
+        """Lightweight status listing without the (possibly large) bodies.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(GetChatContextResourceStatusesRow)) as cur:
+            cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    def copy_chat_context_resources(
+        self, rows: Iterable[CopyChatContextResourcesParams], /
+    ) -> int:
+        """Pins resources the server already holds (rather than the agent's current
+        rows) into a chat, with their original timestamps.
+
+        Inserts every row with one COPY ... FROM STDIN and returns how many were
+        copied. COPY fires the table's triggers and checks its constraints like
+        INSERT does, but has no ON CONFLICT and no RETURNING."""
+        with self._cursor(tuple_row) as cur:
+            with cur.copy(COPY_CHAT_CONTEXT_RESOURCES) as copy:
+                copy.set_types(
+                    [
+                        "uuid",
+                        "text",
+                        "workspace_agent_context_body_kind",
+                        "jsonb",
+                        "bytea",
+                        "int8",
+                        "workspace_agent_context_resource_status",
+                        "text",
+                        "text",
+                        "timestamptz",
+                        "timestamptz",
+                    ]
+                )
+                for values in (
+                    (
+                        row.chat_id,
+                        row.source,
+                        row.body_kind,
+                        Jsonb(row.body),
+                        row.content_hash,
+                        row.size_bytes,
+                        row.status,
+                        row.error,
+                        row.source_path,
+                        row.created_at,
+                        row.updated_at,
+                    )
+                    for row in rows
+                ):
+                    copy.write_row(values)
+            return cur.rowcount
 
 
 class AsyncContextResourcesQueries(AsyncQueriesBase):
@@ -200,6 +312,23 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
             await cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             return await cur.fetchall()
 
+    async def iter_workspace_agent_context_resources(
+        self, *, agent_id: uuid.UUID
+    ) -> AsyncGenerator[WorkspaceAgentContextResource, None]:
+        """ListWorkspaceAgentContextResources (queries/context_resources.sql:16).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(
+            args_row(WorkspaceAgentContextResource)
+        ) as cur:
+            await cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     async def delete_workspace_agent_context_resource(
         self, *, agent_id: uuid.UUID, source: str
     ) -> None:
@@ -235,6 +364,21 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
             await cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             return await cur.fetchall()
 
+    async def iter_chat_context_resources(
+        self, *, chat_id: uuid.UUID
+    ) -> AsyncGenerator[ChatContextResource, None]:
+        """ListChatContextResources (queries/context_resources.sql:35).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(ChatContextResource)) as cur:
+            await cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     async def get_chat_context_resource_statuses(
         self, *, chat_id: uuid.UUID
     ) -> list[GetChatContextResourceStatusesRow]:
@@ -244,3 +388,65 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         ) as cur:
             await cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             return await cur.fetchall()
+
+    async def iter_get_chat_context_resource_statuses(
+        self, *, chat_id: uuid.UUID
+    ) -> AsyncGenerator[GetChatContextResourceStatusesRow, None]:
+        """Lightweight status listing without the (possibly large) bodies.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(
+            args_row(GetChatContextResourceStatusesRow)
+        ) as cur:
+            await cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
+    async def copy_chat_context_resources(
+        self, rows: Iterable[CopyChatContextResourcesParams], /
+    ) -> int:
+        """Pins resources the server already holds (rather than the agent's current
+        rows) into a chat, with their original timestamps.
+
+        Inserts every row with one COPY ... FROM STDIN and returns how many were
+        copied. COPY fires the table's triggers and checks its constraints like
+        INSERT does, but has no ON CONFLICT and no RETURNING."""
+        async with await self._cursor(tuple_row) as cur:
+            async with cur.copy(COPY_CHAT_CONTEXT_RESOURCES) as copy:
+                copy.set_types(
+                    [
+                        "uuid",
+                        "text",
+                        "workspace_agent_context_body_kind",
+                        "jsonb",
+                        "bytea",
+                        "int8",
+                        "workspace_agent_context_resource_status",
+                        "text",
+                        "text",
+                        "timestamptz",
+                        "timestamptz",
+                    ]
+                )
+                for values in (
+                    (
+                        row.chat_id,
+                        row.source,
+                        row.body_kind,
+                        Jsonb(row.body),
+                        row.content_hash,
+                        row.size_bytes,
+                        row.status,
+                        row.error,
+                        row.source_path,
+                        row.created_at,
+                        row.updated_at,
+                    )
+                    for row in rows
+                ):
+                    await copy.write_row(values)
+            return cur.rowcount

@@ -5,25 +5,44 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncGenerator, Generator, Iterable
 from typing import Protocol
 
+import psycopg
+from psycopg.rows import TupleRow
+
+from .chat_debug_sql import (
+    AsyncChatDebugQueries,
+    ChatDebugQueries,
+    CopyChatDebugStepsParams,
+)
 from .chat_messages_sql import (
     AsyncChatMessagesQueries,
     ChatMessagesQueries,
+    CopyChatMessagesParams,
     CountChatMessagesRow,
     GetChatTokenUsageRow,
+    ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
 )
 from .chats_sql import (
     AsyncChatsQueries,
     ChatsQueries,
-    ListActiveChatsRow,
-    GetChatWithWorkspaceRow,
+    ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
+    CountOwnerChatsInStatusesRow,
+    GetChatHeartbeatsParams,
+    GetChatWithOwnerRow,
+    GetChatWithWorkspaceRow,
+    ListActiveChatsRow,
+    ListBusyChatsRow,
+    ListChatsWithWorkspaceRow,
+    UpsertChatHeartbeatsParams,
 )
 from .context_resources_sql import (
     AsyncContextResourcesQueries,
     ContextResourcesQueries,
+    CopyChatContextResourcesParams,
     GetChatContextResourceStatusesRow,
 )
 from .users_sql import AsyncUsersQueries, UsersQueries
@@ -36,6 +55,9 @@ from .workspaces_sql import (
 from .models import (
     Chat,
     ChatContextResource,
+    ChatDebugRun,
+    ChatDebugStep,
+    ChatHeartbeat,
     ChatMessage,
     ChatMessageRole,
     ChatOverview,
@@ -56,6 +78,20 @@ from .models import (
 class Querier(Protocol):
     """What the generated Queries class offers; wrappers can implement it too."""
 
+    def insert_chat_debug_run(
+        self, *, chat_id: uuid.UUID, model: str, provider: str | None
+    ) -> ChatDebugRun | None: ...
+
+    def copy_chat_debug_steps(
+        self, rows: Iterable[CopyChatDebugStepsParams], /
+    ) -> int: ...
+
+    def list_chat_debug_steps(self, *, run_id: uuid.UUID) -> list[ChatDebugStep]: ...
+
+    def iter_chat_debug_steps(
+        self, *, run_id: uuid.UUID
+    ) -> Generator[ChatDebugStep, None, None]: ...
+
     def insert_chat_message(
         self,
         *,
@@ -71,6 +107,10 @@ class Querier(Protocol):
     def list_chat_messages(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> list[ChatMessage]: ...
+
+    def iter_chat_messages(
+        self, *, chat_id: uuid.UUID, after_id: int
+    ) -> Generator[ChatMessage, None, None]: ...
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None: ...
 
@@ -94,7 +134,17 @@ class Querier(Protocol):
         self, *, chat_id: uuid.UUID
     ) -> list[ListQueuedChatMessagesRow]: ...
 
+    def iter_queued_chat_messages(
+        self, *, chat_id: uuid.UUID
+    ) -> Generator[ListQueuedChatMessagesRow, None, None]: ...
+
     def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None: ...
+
+    def copy_chat_messages(self, rows: Iterable[CopyChatMessagesParams], /) -> int: ...
+
+    def list_chat_messages_for_chats(
+        self, batch: Iterable[ListChatMessagesForChatsParams], /
+    ) -> list[list[ChatMessage]]: ...
 
     def insert_chat(
         self,
@@ -112,7 +162,13 @@ class Querier(Protocol):
         self, *, owner_id: uuid.UUID, limit_count: int
     ) -> list[Chat]: ...
 
+    def iter_chats_by_owner(
+        self, *, owner_id: uuid.UUID, limit_count: int
+    ) -> Generator[Chat, None, None]: ...
+
     def list_active_chats(self) -> list[ListActiveChatsRow]: ...
+
+    def iter_active_chats(self) -> Generator[ListActiveChatsRow, None, None]: ...
 
     def get_chat_with_workspace(
         self, *, id: uuid.UUID
@@ -122,9 +178,17 @@ class Querier(Protocol):
         self, *, owner_id: uuid.UUID
     ) -> list[CountChatsByStatusRow]: ...
 
+    def iter_count_chats_by_status(
+        self, *, owner_id: uuid.UUID
+    ) -> Generator[CountChatsByStatusRow, None, None]: ...
+
     def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
     ) -> list[ChatOverview]: ...
+
+    def iter_chat_overviews_by_owner(
+        self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
+    ) -> Generator[ChatOverview, None, None]: ...
 
     def update_chat_status(
         self, *, status: ChatStatus, id: uuid.UUID
@@ -141,6 +205,54 @@ class Querier(Protocol):
     ) -> None: ...
 
     def delete_old_chats(self, *, before: datetime.datetime) -> int: ...
+
+    def upsert_chat_heartbeats(
+        self, batch: Iterable[UpsertChatHeartbeatsParams], /
+    ) -> None: ...
+
+    def get_chat_heartbeats(
+        self, batch: Iterable[GetChatHeartbeatsParams], /
+    ) -> list[ChatHeartbeat | None]: ...
+
+    def list_chats_by_ids(self, *, ids: list[uuid.UUID]) -> list[Chat]: ...
+
+    def iter_chats_by_ids(
+        self, *, ids: list[uuid.UUID]
+    ) -> Generator[Chat, None, None]: ...
+
+    def count_owner_chats_in_statuses(
+        self,
+        *,
+        owner_id: uuid.UUID,
+        statuses: list[ChatStatus],
+        excluded_ids: list[uuid.UUID],
+    ) -> CountOwnerChatsInStatusesRow | None: ...
+
+    def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None: ...
+
+    def list_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> list[ListChatsWithWorkspaceRow]: ...
+
+    def iter_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> Generator[ListChatsWithWorkspaceRow, None, None]: ...
+
+    def list_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> list[ListBusyChatsRow]: ...
+
+    def iter_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> Generator[ListBusyChatsRow, None, None]: ...
+
+    def archive_chats_of_owner(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.RawCursor[ArchiveChatsOfOwnerRow]: ...
+
+    def unarchive_chats(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.RawCursor[TupleRow]: ...
 
     def upsert_workspace_agent_context_resource(
         self,
@@ -160,6 +272,10 @@ class Querier(Protocol):
         self, *, agent_id: uuid.UUID
     ) -> list[WorkspaceAgentContextResource]: ...
 
+    def iter_workspace_agent_context_resources(
+        self, *, agent_id: uuid.UUID
+    ) -> Generator[WorkspaceAgentContextResource, None, None]: ...
+
     def delete_workspace_agent_context_resource(
         self, *, agent_id: uuid.UUID, source: str
     ) -> None: ...
@@ -174,9 +290,21 @@ class Querier(Protocol):
         self, *, chat_id: uuid.UUID
     ) -> list[ChatContextResource]: ...
 
+    def iter_chat_context_resources(
+        self, *, chat_id: uuid.UUID
+    ) -> Generator[ChatContextResource, None, None]: ...
+
     def get_chat_context_resource_statuses(
         self, *, chat_id: uuid.UUID
     ) -> list[GetChatContextResourceStatusesRow]: ...
+
+    def iter_get_chat_context_resource_statuses(
+        self, *, chat_id: uuid.UUID
+    ) -> Generator[GetChatContextResourceStatusesRow, None, None]: ...
+
+    def copy_chat_context_resources(
+        self, rows: Iterable[CopyChatContextResourcesParams], /
+    ) -> int: ...
 
     def create_user(
         self,
@@ -197,6 +325,10 @@ class Querier(Protocol):
     def list_users(
         self, *, status: UserStatus | None, limit_count: int, offset_count: int
     ) -> list[User]: ...
+
+    def iter_users(
+        self, *, status: UserStatus | None, limit_count: int, offset_count: int
+    ) -> Generator[User, None, None]: ...
 
     def update_user_profile(
         self, *, name: str, username: str, id: uuid.UUID
@@ -226,6 +358,10 @@ class Querier(Protocol):
         self, *, workspace_id: uuid.UUID
     ) -> list[WorkspaceAgent]: ...
 
+    def iter_workspace_agents_by_workspace_id(
+        self, *, workspace_id: uuid.UUID
+    ) -> Generator[WorkspaceAgent, None, None]: ...
+
     def update_workspace_agent_lifecycle_state(
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID
     ) -> None: ...
@@ -247,6 +383,10 @@ class Querier(Protocol):
 
     def list_workspaces(self, *, owner_id: uuid.UUID | None) -> list[Workspace]: ...
 
+    def iter_workspaces(
+        self, *, owner_id: uuid.UUID | None
+    ) -> Generator[Workspace, None, None]: ...
+
     def get_workspace_with_owner(
         self, *, id: uuid.UUID
     ) -> GetWorkspaceWithOwnerRow | None: ...
@@ -258,6 +398,22 @@ class Querier(Protocol):
 
 class AsyncQuerier(Protocol):
     """What the generated AsyncQueries class offers; wrappers can implement it too."""
+
+    async def insert_chat_debug_run(
+        self, *, chat_id: uuid.UUID, model: str, provider: str | None
+    ) -> ChatDebugRun | None: ...
+
+    async def copy_chat_debug_steps(
+        self, rows: Iterable[CopyChatDebugStepsParams], /
+    ) -> int: ...
+
+    async def list_chat_debug_steps(
+        self, *, run_id: uuid.UUID
+    ) -> list[ChatDebugStep]: ...
+
+    def iter_chat_debug_steps(
+        self, *, run_id: uuid.UUID
+    ) -> AsyncGenerator[ChatDebugStep, None]: ...
 
     async def insert_chat_message(
         self,
@@ -274,6 +430,10 @@ class AsyncQuerier(Protocol):
     async def list_chat_messages(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> list[ChatMessage]: ...
+
+    def iter_chat_messages(
+        self, *, chat_id: uuid.UUID, after_id: int
+    ) -> AsyncGenerator[ChatMessage, None]: ...
 
     async def get_last_chat_message(
         self, *, chat_id: uuid.UUID
@@ -299,9 +459,21 @@ class AsyncQuerier(Protocol):
         self, *, chat_id: uuid.UUID
     ) -> list[ListQueuedChatMessagesRow]: ...
 
+    def iter_queued_chat_messages(
+        self, *, chat_id: uuid.UUID
+    ) -> AsyncGenerator[ListQueuedChatMessagesRow, None]: ...
+
     async def delete_queued_chat_message(
         self, *, id: int, chat_id: uuid.UUID
     ) -> None: ...
+
+    async def copy_chat_messages(
+        self, rows: Iterable[CopyChatMessagesParams], /
+    ) -> int: ...
+
+    async def list_chat_messages_for_chats(
+        self, batch: Iterable[ListChatMessagesForChatsParams], /
+    ) -> list[list[ChatMessage]]: ...
 
     async def insert_chat(
         self,
@@ -319,7 +491,13 @@ class AsyncQuerier(Protocol):
         self, *, owner_id: uuid.UUID, limit_count: int
     ) -> list[Chat]: ...
 
+    def iter_chats_by_owner(
+        self, *, owner_id: uuid.UUID, limit_count: int
+    ) -> AsyncGenerator[Chat, None]: ...
+
     async def list_active_chats(self) -> list[ListActiveChatsRow]: ...
+
+    def iter_active_chats(self) -> AsyncGenerator[ListActiveChatsRow, None]: ...
 
     async def get_chat_with_workspace(
         self, *, id: uuid.UUID
@@ -329,9 +507,17 @@ class AsyncQuerier(Protocol):
         self, *, owner_id: uuid.UUID
     ) -> list[CountChatsByStatusRow]: ...
 
+    def iter_count_chats_by_status(
+        self, *, owner_id: uuid.UUID
+    ) -> AsyncGenerator[CountChatsByStatusRow, None]: ...
+
     async def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
     ) -> list[ChatOverview]: ...
+
+    def iter_chat_overviews_by_owner(
+        self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
+    ) -> AsyncGenerator[ChatOverview, None]: ...
 
     async def update_chat_status(
         self, *, status: ChatStatus, id: uuid.UUID
@@ -348,6 +534,56 @@ class AsyncQuerier(Protocol):
     ) -> None: ...
 
     async def delete_old_chats(self, *, before: datetime.datetime) -> int: ...
+
+    async def upsert_chat_heartbeats(
+        self, batch: Iterable[UpsertChatHeartbeatsParams], /
+    ) -> None: ...
+
+    async def get_chat_heartbeats(
+        self, batch: Iterable[GetChatHeartbeatsParams], /
+    ) -> list[ChatHeartbeat | None]: ...
+
+    async def list_chats_by_ids(self, *, ids: list[uuid.UUID]) -> list[Chat]: ...
+
+    def iter_chats_by_ids(
+        self, *, ids: list[uuid.UUID]
+    ) -> AsyncGenerator[Chat, None]: ...
+
+    async def count_owner_chats_in_statuses(
+        self,
+        *,
+        owner_id: uuid.UUID,
+        statuses: list[ChatStatus],
+        excluded_ids: list[uuid.UUID],
+    ) -> CountOwnerChatsInStatusesRow | None: ...
+
+    async def get_chat_with_owner(
+        self, *, id: uuid.UUID
+    ) -> GetChatWithOwnerRow | None: ...
+
+    async def list_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> list[ListChatsWithWorkspaceRow]: ...
+
+    def iter_chats_with_workspace(
+        self, *, owner_id: uuid.UUID
+    ) -> AsyncGenerator[ListChatsWithWorkspaceRow, None]: ...
+
+    async def list_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> list[ListBusyChatsRow]: ...
+
+    def iter_busy_chats(
+        self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
+    ) -> AsyncGenerator[ListBusyChatsRow, None]: ...
+
+    async def archive_chats_of_owner(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.AsyncRawCursor[ArchiveChatsOfOwnerRow]: ...
+
+    async def unarchive_chats(
+        self, *, owner_id: uuid.UUID
+    ) -> psycopg.AsyncRawCursor[TupleRow]: ...
 
     async def upsert_workspace_agent_context_resource(
         self,
@@ -367,6 +603,10 @@ class AsyncQuerier(Protocol):
         self, *, agent_id: uuid.UUID
     ) -> list[WorkspaceAgentContextResource]: ...
 
+    def iter_workspace_agent_context_resources(
+        self, *, agent_id: uuid.UUID
+    ) -> AsyncGenerator[WorkspaceAgentContextResource, None]: ...
+
     async def delete_workspace_agent_context_resource(
         self, *, agent_id: uuid.UUID, source: str
     ) -> None: ...
@@ -381,9 +621,21 @@ class AsyncQuerier(Protocol):
         self, *, chat_id: uuid.UUID
     ) -> list[ChatContextResource]: ...
 
+    def iter_chat_context_resources(
+        self, *, chat_id: uuid.UUID
+    ) -> AsyncGenerator[ChatContextResource, None]: ...
+
     async def get_chat_context_resource_statuses(
         self, *, chat_id: uuid.UUID
     ) -> list[GetChatContextResourceStatusesRow]: ...
+
+    def iter_get_chat_context_resource_statuses(
+        self, *, chat_id: uuid.UUID
+    ) -> AsyncGenerator[GetChatContextResourceStatusesRow, None]: ...
+
+    async def copy_chat_context_resources(
+        self, rows: Iterable[CopyChatContextResourcesParams], /
+    ) -> int: ...
 
     async def create_user(
         self,
@@ -404,6 +656,10 @@ class AsyncQuerier(Protocol):
     async def list_users(
         self, *, status: UserStatus | None, limit_count: int, offset_count: int
     ) -> list[User]: ...
+
+    def iter_users(
+        self, *, status: UserStatus | None, limit_count: int, offset_count: int
+    ) -> AsyncGenerator[User, None]: ...
 
     async def update_user_profile(
         self, *, name: str, username: str, id: uuid.UUID
@@ -435,6 +691,10 @@ class AsyncQuerier(Protocol):
         self, *, workspace_id: uuid.UUID
     ) -> list[WorkspaceAgent]: ...
 
+    def iter_workspace_agents_by_workspace_id(
+        self, *, workspace_id: uuid.UUID
+    ) -> AsyncGenerator[WorkspaceAgent, None]: ...
+
     async def update_workspace_agent_lifecycle_state(
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID
     ) -> None: ...
@@ -458,6 +718,10 @@ class AsyncQuerier(Protocol):
         self, *, owner_id: uuid.UUID | None
     ) -> list[Workspace]: ...
 
+    def iter_workspaces(
+        self, *, owner_id: uuid.UUID | None
+    ) -> AsyncGenerator[Workspace, None]: ...
+
     async def get_workspace_with_owner(
         self, *, id: uuid.UUID
     ) -> GetWorkspaceWithOwnerRow | None: ...
@@ -470,6 +734,7 @@ class AsyncQuerier(Protocol):
 
 
 class Queries(
+    ChatDebugQueries,
     ChatMessagesQueries,
     ChatsQueries,
     ContextResourcesQueries,
@@ -481,6 +746,7 @@ class Queries(
 
 
 class AsyncQueries(
+    AsyncChatDebugQueries,
     AsyncChatMessagesQueries,
     AsyncChatsQueries,
     AsyncContextResourcesQueries,

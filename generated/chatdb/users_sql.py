@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Generator
 
 from psycopg.rows import args_row, tuple_row
 
@@ -96,6 +96,21 @@ class UsersQueries(QueriesBase):
             cur.execute(LIST_USERS, (status, limit_count, offset_count))
             return cur.fetchall()
 
+    def iter_users(
+        self, *, status: UserStatus | None, limit_count: int, offset_count: int
+    ) -> Generator[User, None, None]:
+        """An omitted status returns users in every status.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(User)) as cur:
+            cur.execute(LIST_USERS, (status, limit_count, offset_count))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def update_user_profile(
         self, *, name: str, username: str, id: uuid.UUID
     ) -> User | None:
@@ -158,6 +173,21 @@ class AsyncUsersQueries(AsyncQueriesBase):
         async with await self._cursor(args_row(User)) as cur:
             await cur.execute(LIST_USERS, (status, limit_count, offset_count))
             return await cur.fetchall()
+
+    async def iter_users(
+        self, *, status: UserStatus | None, limit_count: int, offset_count: int
+    ) -> AsyncGenerator[User, None]:
+        """An omitted status returns users in every status.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(User)) as cur:
+            await cur.execute(LIST_USERS, (status, limit_count, offset_count))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     async def update_user_profile(
         self, *, name: str, username: str, id: uuid.UUID

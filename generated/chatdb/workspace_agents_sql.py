@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Generator
 
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
@@ -83,6 +83,21 @@ class WorkspaceAgentsQueries(QueriesBase):
             cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             return cur.fetchall()
 
+    def iter_workspace_agents_by_workspace_id(
+        self, *, workspace_id: uuid.UUID
+    ) -> Generator[WorkspaceAgent, None, None]:
+        """ListWorkspaceAgentsByWorkspaceID (queries/workspace_agents.sql:9).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(WorkspaceAgent)) as cur:
+            cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def update_workspace_agent_lifecycle_state(
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID
     ) -> None:
@@ -143,6 +158,21 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         async with await self._cursor(args_row(WorkspaceAgent)) as cur:
             await cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             return await cur.fetchall()
+
+    async def iter_workspace_agents_by_workspace_id(
+        self, *, workspace_id: uuid.UUID
+    ) -> AsyncGenerator[WorkspaceAgent, None]:
+        """ListWorkspaceAgentsByWorkspaceID (queries/workspace_agents.sql:9).
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(WorkspaceAgent)) as cur:
+            await cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     async def update_workspace_agent_lifecycle_state(
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID

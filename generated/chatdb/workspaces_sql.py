@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
 
 from psycopg.rows import args_row, tuple_row
@@ -86,6 +87,21 @@ class WorkspacesQueries(QueriesBase):
             cur.execute(LIST_WORKSPACES, (owner_id,))
             return cur.fetchall()
 
+    def iter_workspaces(
+        self, *, owner_id: uuid.UUID | None
+    ) -> Generator[Workspace, None, None]:
+        """Live workspaces, optionally only those of one owner.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        with self._server_cursor(args_row(Workspace)) as cur:
+            cur.execute(LIST_WORKSPACES, (owner_id,))
+            while rows := cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
+
     def get_workspace_with_owner(
         self, *, id: uuid.UUID
     ) -> GetWorkspaceWithOwnerRow | None:
@@ -134,6 +150,21 @@ class AsyncWorkspacesQueries(AsyncQueriesBase):
         async with await self._cursor(args_row(Workspace)) as cur:
             await cur.execute(LIST_WORKSPACES, (owner_id,))
             return await cur.fetchall()
+
+    async def iter_workspaces(
+        self, *, owner_id: uuid.UUID | None
+    ) -> AsyncGenerator[Workspace, None]:
+        """Live workspaces, optionally only those of one owner.
+
+        Streams the rows through a server-side cursor (WITH HOLD), ``iter_size`` rows
+        per round trip; other queries may run on the connection meanwhile. In
+        autocommit mode PostgreSQL materialises the result server-side first. Close
+        an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
+        async with await self._server_cursor(args_row(Workspace)) as cur:
+            await cur.execute(LIST_WORKSPACES, (owner_id,))
+            while rows := await cur.fetchmany(self._iter_size):
+                for row in rows:
+                    yield row
 
     async def get_workspace_with_owner(
         self, *, id: uuid.UUID
