@@ -104,6 +104,9 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
     try:
         parsed = DIALECT.parser().parse(tokens, text)
     except ParseError as error:
+        gap = _sqlglot_gap(tokens, text)
+        if gap is not None:
+            return gap
         first = error.errors[0] if error.errors else {}
         line, col = first.get("line"), first.get("col")
         offset = tokens[0].start
@@ -117,6 +120,32 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
     if len(expressions) != 1:
         return ParseFailure(tokens[0].start, "expected exactly one statement")
     return expressions[0]
+
+
+def _sqlglot_gap(tokens: list[Token], text: str) -> exp.Expr | ParseFailure | None:
+    """PostgreSQL DDL that sqlglot's grammar lacks, read another way; None for a real error.
+
+    ``CREATE INDEX ... ON ONLY t`` parses without ``ONLY``, which then marks
+    the table; ``bit varying`` is sqlglot's ``varbit``; a function definition
+    or drop is kept as a command, which the catalog reads at token level.
+    """
+    words = [t.text.upper() for t in tokens]
+    if words[:1] == ["CREATE"] and "INDEX" in words[:3] and "ON" in words:
+        at = words.index("ON")
+        if words[at + 1 : at + 2] == ["ONLY"]:
+            parsed = parse_chunk(tokens[: at + 1] + tokens[at + 2 :], text)
+            if isinstance(parsed, exp.Create) and isinstance(parsed.this, exp.Index):
+                parsed.this.args["table"].set("only", True)
+            return parsed
+    for at in range(len(words) - 1):
+        if words[at : at + 2] == ["BIT", "VARYING"]:
+            first, second = tokens[at], tokens[at + 1]
+            varbit = Token(TokenType.VAR, "varbit", first.line, first.col, first.start, second.end)
+            return parse_chunk([*tokens[:at], varbit, *tokens[at + 2 :]], text)
+    if words[:1] in (["CREATE"], ["DROP"]) and {"FUNCTION", "PROCEDURE"} & set(words[:4]):
+        rest = text[tokens[1].start : tokens[-1].end + 1]
+        return exp.Command(this=tokens[0].text.upper(), expression=rest)
+    return None
 
 
 def _offset_in(text: str, line: int, col: int) -> int:
