@@ -50,7 +50,15 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import TokenType
 
-from generator.migration_set import FIXTURES, MIGRATION_NAME
+from generator.migration_set import (
+    DEFAULT_WIDTH,
+    FIXTURES,
+    MIGRATION_NAME,
+    migration_file,
+    migration_files,
+    version_width,
+)
+from generator.migration_set import next_free_version as next_version
 
 __all__ = [
     "MIGRATIONS_TABLE",
@@ -74,8 +82,6 @@ __all__ = [
 MIGRATIONS_TABLE: Final = "schema_migrations"
 
 #: Digits in a new migration number when the directory has none to copy.
-DEFAULT_WIDTH: Final = 6
-
 # golang-migrate's database.GenerateAdvisoryLockId salt (from Rails).
 _LOCK_SALT: Final = 1486364155
 
@@ -230,13 +236,8 @@ def find_migrations(directory: Path, *, allow_duplicates: bool = False) -> list[
 
 
 def next_free_version(migrations: list[Migration]) -> int:
-    """One more than the highest version (1 for an empty set).
-
-    Never fills gaps: a gap usually means a migration was deleted after
-    being applied somewhere, and reusing its number would make databases
-    that ran the old one skip the new one.
-    """
-    return max((m.version for m in migrations), default=0) + 1
+    """One more than the highest version (1 for an empty set); gaps are never filled."""
+    return next_version({m.version for m in migrations})
 
 
 def create_migration(directory: Path, name: str) -> tuple[Path, Path]:
@@ -369,32 +370,20 @@ def _resolve_stem(directory: Path, files: dict[int, list[Path]], item: int | str
 def _scan(directory: Path) -> dict[int, list[Path]]:
     """Migration-named files of ``directory`` grouped by version (no checks)."""
     files: dict[int, list[Path]] = {}
-    for path in sorted(directory.iterdir()):
-        if path.is_file() and MIGRATION_NAME.match(path.name):
-            files.setdefault(_version(path), []).append(path)
+    for file in migration_files(directory):
+        files.setdefault(file.version, []).append(file.path)
     return files
 
 
-def _version(path: Path) -> int:
-    match = MIGRATION_NAME.match(path.name)
-    assert match is not None
-    return int(match["version"])
-
-
 def _stem(path: Path) -> str:
-    match = MIGRATION_NAME.match(path.name)
-    assert match is not None
-    return f"{match['version']}_{match['name']}"
+    file = migration_file(path)
+    assert file is not None
+    return file.stem
 
 
 def _width_in_use(directory: Path) -> int:
     """Digits of the widest version number in ``directory`` (default 6)."""
-    widths = [
-        len(m["version"])
-        for p in (directory.iterdir() if directory.is_dir() else [])
-        if (m := MIGRATION_NAME.match(p.name))
-    ]
-    return max(widths, default=DEFAULT_WIDTH)
+    return version_width(migration_files(directory)) if directory.is_dir() else DEFAULT_WIDTH
 
 
 # -- statements ------------------------------------------------------------------

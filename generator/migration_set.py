@@ -19,12 +19,45 @@ MIGRATION_NAME = re.compile(
 FIXTURES = Path("testdata") / "fixtures"
 
 
+DEFAULT_WIDTH = 6
+
+
 @dataclass(frozen=True)
 class MigrationFile:
+    """One ``NNNNNN_snake_name.(up|down).sql`` file, its name taken apart."""
+
     path: Path
     version: int
     name: str
     direction: str
+
+    @property
+    def stem(self) -> str:
+        """``NNNNNN_snake_name``, with the digits as written."""
+        return self.path.name.rsplit(".", 2)[0]
+
+    @property
+    def width(self) -> int:
+        return len(self.stem.split("_", 1)[0])
+
+
+def migration_file(path: Path) -> MigrationFile | None:
+    """The parts of a migration file name, or None for any other file."""
+    match = MIGRATION_NAME.match(path.name)
+    if match is None:
+        return None
+    return MigrationFile(path, int(match["version"]), match["name"], match["direction"])
+
+
+def migration_files(directory: Path) -> list[MigrationFile]:
+    """Every file of ``directory`` named like a migration, in name order (no checks)."""
+    found = (migration_file(p) for p in sorted(directory.iterdir()) if p.is_file())
+    return [f for f in found if f is not None]
+
+
+def version_width(files: list[MigrationFile]) -> int:
+    """Digits of the widest version in use, so new numbers line up with the old."""
+    return max((f.width for f in files), default=DEFAULT_WIDTH)
 
 
 def _display(path: Path, root: Path) -> str:
@@ -35,6 +68,8 @@ def _display(path: Path, root: Path) -> str:
 
 
 def next_free_version(versions: set[int]) -> int:
+    """One more than the highest version; gaps are never reused (a deleted
+    migration may have run somewhere, and reusing its number would skip the new one)."""
     return max(versions, default=0) + 1
 
 
@@ -47,16 +82,16 @@ def scan(directory: Path, root: Path) -> tuple[list[MigrationFile], list[Diagnos
         problems.append(Diagnostic(_display(path, root), 1, 1, message))
 
     for path in sorted(directory.glob("*.sql")):
-        match = MIGRATION_NAME.match(path.name)
-        if match is None:
+        file = migration_file(path)
+        if file is None:
             problem(path, "migration file name must match NNNNNN_snake_name.(up|down).sql")
             continue
-        files.append(MigrationFile(path, int(match["version"]), match["name"], match["direction"]))
+        files.append(file)
     by_version: dict[int, dict[str, list[MigrationFile]]] = {}
     for file in files:
         by_version.setdefault(file.version, {}).setdefault(file.direction, []).append(file)
     versions = set(by_version)
-    width = max((len(f.path.name.split("_", 1)[0]) for f in files), default=6)
+    width = version_width(files)
     for version, directions in sorted(by_version.items()):
         names = {f.name for group in directions.values() for f in group}
         ups, downs = directions.get("up", []), directions.get("down", [])
