@@ -11,11 +11,12 @@ scalar subquery may be).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from generator.catalog import Catalog, Column
+from generator.catalog import Catalog, Column, Function
 from generator.pgtypes import PgType, from_sqlglot
 
 STAR_MARKER = "__sqlgen_star_"
@@ -191,23 +192,33 @@ class _Analyser:
             return self._delete(node, scope)
         if isinstance(node, exp.Values):
             return self._values(node, scope)
+        if isinstance(node, exp.Command):
+            return self._utility(node, scope)
         raise AnalysisError(f"unsupported statement: {node.key.upper()}", node)
+
+    def _utility(self, node: exp.Command, scope: Scope) -> list[ResultColumn]:
+        """A utility statement (see queryfile._UTILITY): no result columns.
+
+        Only CALL takes parameters, typed from the procedure's signature.
+        """
+        call = node.expression
+        if str(node.this).upper() == "CALL" and isinstance(call, exp.Expr):
+            self.type_of(call, scope)
+        return []
 
     def _ctes(self, node: exp.Expr, scope: Scope) -> None:
         with_ = node.args.get("with_") or node.args.get("with")
         if not isinstance(with_, exp.With):
             return
         for cte in with_.expressions:
-            columns = self.statement(cte.this, scope)
             alias = cte.args.get("alias")
             names = [_ident(c) for c in alias.columns] if alias is not None else []
-            columns = [
-                ResultColumn(
-                    names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column
-                )
-                for i, c in enumerate(columns)
-            ]
-            scope.ctes[_ident(alias)] = columns
+            body = _unparen(cte.this)
+            if with_.args.get("recursive") and isinstance(body, exp.Union):
+                # The recursive term reads the CTE itself: PostgreSQL types the
+                # CTE from the non-recursive term first, and so do we.
+                scope.ctes[_ident(alias)] = _renamed(self.statement(body.this, scope), names)
+            scope.ctes[_ident(alias)] = _renamed(self.statement(cte.this, scope), names)
 
     def _select(self, node: exp.Select, scope: Scope) -> list[ResultColumn]:
         from_ = node.args.get("from_") or node.args.get("from")
@@ -239,6 +250,11 @@ class _Analyser:
             raise AnalysisError(
                 "each side of a set operation must have the same number of columns", node
             )
+        for key in ("limit", "offset"):
+            clause = node.args.get(key)
+            if clause is not None:
+                self._bind_param(clause.args.get("expression"), INT8, scope, hint=key)
+                self._infer(clause, scope)
         merged = []
         for a, b in zip(left, right, strict=True):
             chosen = a.type if a.type != UNKNOWN else b.type
@@ -323,12 +339,24 @@ class _Analyser:
     def _assignment(self, node: exp.Expr, columns: dict[str, ResultColumn], scope: Scope) -> None:
         if not isinstance(node, exp.EQ):
             raise AnalysisError("expected column = value", node)
-        target = node.this
+        targets, values = _unparen(node.this), _unparen(node.expression)
+        if isinstance(targets, exp.Tuple) and isinstance(values, exp.Tuple):
+            # SET (a, b) = (x, y) assigns element by element.
+            if len(targets.expressions) != len(values.expressions):
+                raise AnalysisError("SET (...) = (...) needs as many values as columns", node)
+            for target, value in zip(targets.expressions, values.expressions, strict=True):
+                self._assign(target, value, columns, scope)
+            return
+        self._assign(node.this, node.expression, columns, scope)
+
+    def _assign(
+        self, target: exp.Expr, value: exp.Expr, columns: dict[str, ResultColumn], scope: Scope
+    ) -> None:
         column = columns.get(_ident(target))
         if column is None:
             raise AnalysisError(f'column "{_ident(target)}" does not exist', target)
-        self._bind_target(node.expression, column, scope)
-        self._infer(node.expression, scope)
+        self._bind_target(value, column, scope)
+        self._infer(value, scope)
 
     def _update(self, node: exp.Update, scope: Scope) -> list[ResultColumn]:
         _, columns = self._target(node.this, scope)
@@ -364,7 +392,12 @@ class _Analyser:
         alias_node = node.args.get("alias")
         alias = _ident(alias_node) if alias_node is not None else ""
         relation_name: str | None = None
-        if isinstance(node, exp.Table) and not isinstance(node.this, exp.Anonymous):
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
+            columns = self._function_columns(node.this, alias, scope)
+            alias = alias or _function_name(node.this)
+            if node.args.get("ordinality"):
+                columns.append(ResultColumn("ordinality", INT8, False))
+        elif isinstance(node, exp.Table):
             name = _table_name(node)
             ctes = scope.all_ctes()
             if name in ctes:
@@ -398,9 +431,14 @@ class _Analyser:
         elif isinstance(node, exp.Unnest):
             columns = []
             for index, value in enumerate(node.expressions):
+                self._infer(value, scope)
                 typed = self.type_of(value, scope)
                 element = typed.type.element() if typed.type is not None else TEXT
                 columns.append(ResultColumn(f"unnest{index}" if index else "unnest", element, True))
+            ordinality = node.args.get("offset")
+            if ordinality:
+                name = _ident(ordinality) if isinstance(ordinality, exp.Expr) else "ordinality"
+                columns.append(ResultColumn(name, INT8, False))
         else:
             raise AnalysisError(f"unsupported FROM item: {node.sql(dialect='postgres')}", node)
         if alias_node is not None and getattr(alias_node, "columns", None):
@@ -416,6 +454,32 @@ class _Analyser:
         for join in node.args.get("joins") or []:
             self._join(join, scope)
         return source
+
+    def _function_columns(self, call: exp.Func, alias: str, scope: Scope) -> list[ResultColumn]:
+        """The columns of a function call in FROM.
+
+        A user function returning a table or OUT parameters gives those
+        columns; one returning a table's row type, that table's columns;
+        any other gives one column, named by the alias as in PostgreSQL.
+        Function results may be NULL.
+        """
+        self._infer(call, scope)
+        typed = self.type_of(call, scope)
+        name = _function_name(call)
+        args = [a for a in call.iter_expressions() if not isinstance(a, exp.Star)]
+        types = [self.type_of(a, scope).type for a in args]
+        builtin = _TABLE_FUNCTIONS.get(name)
+        if builtin is not None:
+            return [ResultColumn(column, pg_type, True) for column, pg_type in builtin]
+        function = self._user_function(name, args, types, scope)
+        if function is not None and function.returns_table is not None:
+            return [ResultColumn(c.name, c.type, True) for c in function.returns_table]
+        if typed.type is not None:
+            relation = self.catalog.relation_columns(typed.type.name)
+            if relation is not None and not typed.type.array_dims:
+                return [ResultColumn(c.name, c.type, True) for c in relation]
+            return [ResultColumn(alias or name, typed.type, True)]
+        raise AnalysisError(f"cannot determine the columns of {call.sql(dialect='postgres')}", call)
 
     def _join(self, join: exp.Join, scope: Scope) -> None:
         side = str(join.args.get("side") or "").upper()
@@ -621,11 +685,41 @@ class _Analyser:
             this_type = self._operand_type(node.this, scope)
             self._bind_param(node.args.get("low"), this_type, scope, _hint(node.this))
             self._bind_param(node.args.get("high"), this_type, scope, _hint(node.this))
-        elif isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
+        elif isinstance(node, exp.Coalesce | exp.Greatest | exp.Least | exp.Nullif):
             args = [node.this, *node.expressions]
+            if isinstance(node, exp.Nullif):
+                args = [node.this, node.expression]
             known = next((t for t in (self.type_of(a, scope).type for a in args) if t), None)
             for arg in args:
                 self._bind_param(arg, known, scope)
+
+        elif isinstance(node, exp.Func):
+            self._bind_arguments(node, scope)
+
+    def _bind_arguments(self, node: exp.Func, scope: Scope) -> None:
+        """Type parameters passed to a built-in function from its signature.
+
+        A parameter gets the argument type of the one signature with as many
+        arguments as the call has (PostgreSQL would report a call matching
+        none); with several candidates of that arity it stays untyped.
+        """
+        name = _function_name(node)
+        signatures = _SIGNATURES.get(name)
+        if signatures is None:
+            return
+        args = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
+        named = [a for a in args if isinstance(a, exp.Kwarg)]
+        if named:
+            keywords = _KEYWORD_ARGUMENTS.get(name, {})
+            for keyword in named:
+                self._bind_param(keyword.expression, keywords.get(keyword.name.lower()), scope)
+            return
+        candidates = [s for s in signatures if len(s) == len(args)]
+        if not candidates:
+            raise AnalysisError(f"function {name} does not take {len(args)} arguments", node)
+        if len(candidates) == 1:
+            for arg, pg_type in zip(args, candidates[0], strict=True):
+                self._bind_param(arg, pg_type, scope)
 
     def _operand_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
         """The type an operator gives a parameter compared with ``node``.
@@ -703,6 +797,14 @@ class _Analyser:
             right = self.type_of(node.expression, scope)
             result = left.type if left.type is not None and left.type.array_dims else TEXT
             return Typed(result, left.nullable or right.nullable)
+        if isinstance(node, exp.Var):
+            # A keyword in argument position, such as extract's field: never null.
+            return Typed(None, False)
+        if isinstance(node, exp.Kwarg):
+            return self.type_of(node.expression, scope)
+        if isinstance(node, exp.Pow):
+            # power() and ``^`` are defined for float8 and numeric only, not per input type.
+            return self._function(node, scope)
         if isinstance(node, exp.Binary):
             return self._arithmetic(node, scope)
         if isinstance(node, exp.Neg | exp.BitwiseNot):
@@ -788,10 +890,68 @@ class _Analyser:
         known = _FUNCTIONS.get(name)
         if known is not None:
             result, nullable = known
-            if isinstance(result, str):
-                return Typed(first, strict_nullable)
-            return Typed(result, nullable if nullable is not None else strict_nullable)
+            if nullable is None:
+                nullable = strict_nullable
+            if result == _ARG:
+                return Typed(first, nullable)
+            if result == _ELEMENT:
+                return Typed(self._element(first), True)
+            if result == _FLOAT_OR_NUMERIC:
+                return Typed(_float_or_numeric([t.type for t in typed]), nullable)
+            assert isinstance(result, PgType)
+            return Typed(result, nullable)
+        function = self._user_function(name, args, [t.type for t in typed], scope)
+        if function is not None:
+            # The body may return NULL whatever the arguments, STRICT or not.
+            return Typed(function.returns, True)
         return Typed(None, True)
+
+    def _user_function(
+        self, name: str, args: Sequence[exp.Expr], types: list[PgType | None], scope: Scope
+    ) -> Function | None:
+        """The overload of a user-defined function a call resolves to; binds its parameters.
+
+        Candidates are the overloads the call's arity (or argument names)
+        fits, narrowed by the argument types already known; a call that
+        still fits several stays unresolved, as PostgreSQL would need casts
+        to choose.
+        """
+        overloads = self.catalog.functions.get(name, [])
+        keywords = [a for a in args if isinstance(a, exp.Kwarg)]
+
+        def fits(function: Function) -> bool:
+            inputs = [a for a in function.arguments if a.is_input]
+            if not function.required_args <= len(args) <= len(inputs):
+                return False
+            names = {a.name for a in inputs[len(args) - len(keywords) :]}
+            return all(k.name.lower() in names for k in keywords)
+
+        candidates = [f for f in overloads if fits(f)]
+        if len(candidates) > 1:
+            candidates = [
+                f
+                for f in candidates
+                if all(t is None or t == a for t, a in zip(types, f.arg_types, strict=False))
+            ]
+        if len(candidates) != 1:
+            return None
+        function = candidates[0]
+        inputs = [a for a in function.arguments if a.is_input]
+        by_name = {a.name: a.type for a in inputs}
+        for position, arg in enumerate(args):
+            if isinstance(arg, exp.Kwarg):
+                self._bind_param(arg.expression, by_name.get(arg.name.lower()), scope)
+            else:
+                self._bind_param(arg, inputs[position].type, scope, inputs[position].name)
+        return function
+
+
+def _renamed(columns: list[ResultColumn], names: list[str]) -> list[ResultColumn]:
+    """Columns renamed by an alias's column list, which may name only the first few."""
+    return [
+        ResultColumn(names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column)
+        for i, c in enumerate(columns)
+    ]
 
 
 def _is_join_tree(node: exp.Expr) -> bool:
@@ -849,11 +1009,29 @@ _SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
     exp.ArrayToString: "array_to_string",
     exp.StringToArray: "string_to_array",
     exp.GroupConcat: "string_agg",
+    exp.TimeToStr: "to_char",
+    exp.JSONArrayAgg: "json_agg",
+    exp.Rand: "random",
+    exp.ExplodingGenerateSeries: "generate_series",
+    exp.GenerateSeries: "generate_series",
+    exp.Explode: "unnest",
 }
 
 _BYTEA = PgType("bytea")
+_JSON = PgType("json")
 _JSONB = PgType("jsonb")
+_INTERVAL = PgType("interval")
+_VOID = PgType("void")
+_UUID = PgType("uuid")
+_FLOAT4 = PgType("float4")
+# The result is the first argument's type.
 _ARG = "arg"
+# The result is the first argument's element type (unnest of a set-returning call).
+_ELEMENT = "element"
+# Math functions defined for float8 and numeric (ceil, round, sqrt, ...): PostgreSQL
+# picks numeric for a numeric argument and float8 otherwise, integers included,
+# because float8 is the preferred type of the numeric category.
+_FLOAT_OR_NUMERIC = "float_or_numeric"
 
 # name -> (result type, nullability: None means null exactly when an argument is)
 _FUNCTIONS: dict[str, tuple[PgType | str, bool | None]] = {
@@ -893,10 +1071,151 @@ _FUNCTIONS: dict[str, tuple[PgType | str, bool | None]] = {
     "jsonb_object_agg": (_JSONB, True),
     "jsonb_typeof": (TEXT, None),
     "date_trunc": (_ARG, None),
-    "round": (_ARG, None),
     "abs": (_ARG, None),
+    "generate_series": (_ARG, None),
+    "unnest": (_ELEMENT, True),
     "bool_and": (BOOL, True),
     "bool_or": (BOOL, True),
+    "every": (BOOL, True),
+    # Math (checked with pg_typeof on PostgreSQL 15).
+    "round": (_FLOAT_OR_NUMERIC, None),
+    "ceil": (_FLOAT_OR_NUMERIC, None),
+    "ceiling": (_FLOAT_OR_NUMERIC, None),
+    "floor": (_FLOAT_OR_NUMERIC, None),
+    "trunc": (_FLOAT_OR_NUMERIC, None),
+    "sign": (_FLOAT_OR_NUMERIC, None),
+    "sqrt": (_FLOAT_OR_NUMERIC, None),
+    "exp": (_FLOAT_OR_NUMERIC, None),
+    "ln": (_FLOAT_OR_NUMERIC, None),
+    "log": (_FLOAT_OR_NUMERIC, None),
+    "power": (_FLOAT_OR_NUMERIC, None),
+    "cbrt": (FLOAT8, None),
+    "degrees": (FLOAT8, None),
+    "radians": (FLOAT8, None),
+    "pi": (FLOAT8, False),
+    "random": (FLOAT8, False),
+    "scale": (INT4, None),
+    "width_bucket": (INT4, None),
+    "div": (NUMERIC, None),
+    "factorial": (NUMERIC, None),
+    "stddev": (NUMERIC, True),
+    "variance": (NUMERIC, True),
+    # Dates and times. extract() is numeric since PostgreSQL 14.
+    "extract": (NUMERIC, None),
+    "age": (_INTERVAL, None),
+    "make_interval": (_INTERVAL, None),
+    "justify_interval": (_INTERVAL, None),
+    "to_char": (TEXT, None),
+    "to_date": (PgType("date"), None),
+    "to_timestamp": (TIMESTAMPTZ, None),
+    "to_number": (NUMERIC, None),
+    "date_bin": (TIMESTAMPTZ, None),
+    # Strings.
+    "initcap": (TEXT, None),
+    "left": (TEXT, None),
+    "right": (TEXT, None),
+    "repeat": (TEXT, None),
+    "reverse": (TEXT, None),
+    "split_part": (TEXT, None),
+    "lpad": (TEXT, None),
+    "rpad": (TEXT, None),
+    "regexp_replace": (TEXT, None),
+    "translate": (TEXT, None),
+    "format": (TEXT, False),
+    "chr": (TEXT, None),
+    "ascii": (INT4, None),
+    "strpos": (INT4, None),
+    "starts_with": (BOOL, None),
+    "quote_ident": (TEXT, None),
+    "quote_literal": (TEXT, None),
+    "version": (TEXT, False),
+    # JSON.
+    "to_json": (_JSON, None),
+    "row_to_json": (_JSON, None),
+    "json_build_object": (_JSON, False),
+    "json_build_array": (_JSON, False),
+    "json_agg": (_JSON, True),
+    "json_object_agg": (_JSON, True),
+    "json_array_length": (INT4, None),
+    "jsonb_array_length": (INT4, None),
+    "jsonb_set": (_JSONB, None),
+    "jsonb_extract_path": (_JSONB, True),
+    "json_extract_path": (_JSON, True),
+    "jsonb_extract_path_text": (TEXT, True),
+    "json_extract_path_text": (TEXT, True),
+    "jsonb_strip_nulls": (_JSONB, None),
+    # Arrays.
+    "array_append": (_ARG, False),
+    "array_cat": (_ARG, False),
+    "array_remove": (_ARG, None),
+    "array_position": (INT4, True),
+    # Window functions.
+    "ntile": (INT4, True),
+    "percent_rank": (FLOAT8, False),
+    "cume_dist": (FLOAT8, False),
+    # Sequences, locks and extensions.
+    "nextval": (INT8, False),
+    "currval": (INT8, False),
+    "txid_current": (INT8, False),
+    "pg_sleep": (_VOID, False),
+    "pg_advisory_lock": (_VOID, False),
+    "pg_advisory_xact_lock": (_VOID, False),
+    "pg_advisory_lock_shared": (_VOID, False),
+    "pg_advisory_xact_lock_shared": (_VOID, False),
+    "pg_advisory_unlock_all": (_VOID, False),
+    "pg_advisory_unlock": (BOOL, False),
+    "pg_advisory_unlock_shared": (BOOL, False),
+    "pg_try_advisory_lock": (BOOL, False),
+    "pg_try_advisory_xact_lock": (BOOL, False),
+    "uuid_generate_v4": (_UUID, False),
+    "uuid_generate_v1": (_UUID, False),
+    "uuid_generate_v5": (_UUID, None),
+    "word_similarity": (_FLOAT4, None),
+    "similarity": (_FLOAT4, None),
+    "digest": (_BYTEA, None),
+}
+
+# Built-in functions returning rows of several columns, by the columns' names and types.
+_TABLE_FUNCTIONS: dict[str, list[tuple[str, PgType]]] = {
+    "jsonb_each": [("key", TEXT), ("value", _JSONB)],
+    "json_each": [("key", TEXT), ("value", _JSON)],
+    "jsonb_each_text": [("key", TEXT), ("value", TEXT)],
+    "json_each_text": [("key", TEXT), ("value", TEXT)],
+}
+
+# name -> every signature (argument types) of a built-in whose parameters we type
+# from its arguments. digest(text, text) stands for its text and bytea overloads:
+# PostgreSQL resolves an untyped argument to the string category's text.
+_SIGNATURES: dict[str, list[tuple[PgType, ...]]] = {
+    "random": [()],
+    "pi": [()],
+    "now": [()],
+    "lower": [(TEXT,)],
+    "upper": [(TEXT,)],
+    "md5": [(TEXT,)],
+    "initcap": [(TEXT,)],
+    "digest": [(TEXT, TEXT)],
+    "uuid_generate_v5": [(_UUID, TEXT)],
+    "pg_advisory_lock": [(INT8,), (INT4, INT4)],
+    "pg_advisory_xact_lock": [(INT8,), (INT4, INT4)],
+    "pg_advisory_unlock": [(INT8,), (INT4, INT4)],
+    "pg_try_advisory_lock": [(INT8,), (INT4, INT4)],
+    "pg_try_advisory_xact_lock": [(INT8,), (INT4, INT4)],
+    # Every argument has a default, so each prefix of the full list is a signature.
+    "make_interval": [(*(INT4,) * 6, FLOAT8)[:n] for n in range(8)],
+}
+
+# name -> argument name -> type, for calls with ``name => value`` arguments.
+_KEYWORD_ARGUMENTS: dict[str, dict[str, PgType]] = {
+    "make_interval": {
+        "years": INT4,
+        "months": INT4,
+        "weeks": INT4,
+        "days": INT4,
+        "hours": INT4,
+        "mins": INT4,
+        "secs": FLOAT8,
+    },
 }
 
 _NUMERIC_RANK = ["int2", "int4", "int8", "numeric", "float4", "float8"]
@@ -906,6 +1225,12 @@ def _wider_numeric(a: PgType, b: PgType) -> PgType:
     if a.name in _NUMERIC_RANK and b.name in _NUMERIC_RANK:
         return a if _NUMERIC_RANK.index(a.name) >= _NUMERIC_RANK.index(b.name) else b
     return a
+
+
+def _float_or_numeric(args: list[PgType | None]) -> PgType:
+    """float8 unless an argument is numeric and none is a float (see _FLOAT_OR_NUMERIC)."""
+    names = {a.name for a in args if a is not None}
+    return NUMERIC if "numeric" in names and not names & {"float4", "float8"} else FLOAT8
 
 
 def _sum_type(arg: PgType | None) -> PgType | None:

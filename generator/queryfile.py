@@ -12,6 +12,7 @@ to a table later cannot shift the rows the code reads.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -32,7 +33,13 @@ UNSUPPORTED_COMMANDS = {
     ":execlastid": ":execlastid is not supported on PostgreSQL; use RETURNING id with :one",
 }
 
-_HEADER = re.compile(r"^--\s*name:\s*(?P<rest>.*)$")
+# sqlc reads a header from a ``--`` line comment or a one-line ``/* ... */`` block comment.
+_HEADER = re.compile(r"^(?:--|/\*)\s*name:\s*(?P<rest>.*?)(?P<close>\s*\*/)?$")
+# Statements sqlc skips in a query file: schema changes, which a file holding
+# both schema and queries has between its queries.
+_DDL = {"CREATE", "ALTER", "DROP", "COMMENT"}
+# Utility statements run as they are: no result, no planning by sqlglot.
+_UTILITY = {"CALL", "TRUNCATE", "REFRESH", "NOTIFY", "LISTEN", "UNLISTEN", "DO"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _MACROS = {"arg", "narg", "slice", "embed"}
 _STAR_PREV = {TokenType.SELECT, TokenType.DISTINCT, TokenType.COMMA, TokenType.RETURNING}
@@ -113,7 +120,7 @@ def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, s
     offset = 0
     for line in source.text.splitlines(keepends=True):
         match = _HEADER.match(line.strip())
-        if match:
+        if match and (match["close"] is not None) == line.lstrip().startswith("/*"):
             if blocks:
                 blocks[-1] = (*blocks[-1][:3], offset)
             blocks.append((offset, match["rest"].strip(), offset + len(line), len(source.text)))
@@ -123,6 +130,7 @@ def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, s
         stray = split_tokens(tokenize(source.text[:first]))
     except TokenError:
         stray = []
+    stray = [statement for statement in stray if not _is_ddl(statement)]
     if stray:
         problems.append(
             source.diagnostic(
@@ -132,6 +140,10 @@ def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, s
     if not blocks and not stray and source.text.strip() and not _only_comments(source.text):
         problems.append(source.diagnostic(0, "no '-- name:' header in query file"))
     return blocks
+
+
+def _is_ddl(statement: list[Token]) -> bool:
+    return bool(statement) and statement[0].text.upper() in _DDL
 
 
 def _only_comments(text: str) -> bool:
@@ -168,6 +180,7 @@ def _parse_block(
     except TokenError as error:
         return source.diagnostic(body_start, f"syntax error: {error}")
     statements = split_tokens(tokens)
+    statements = statements[:1] + [s for s in statements[1:] if not _is_ddl(s)]
     if not statements:
         return source.diagnostic(header_offset, f"query {name} has no SQL")
     if len(statements) > 1:
@@ -178,7 +191,7 @@ def _parse_block(
     sql_start = body_start + chunk[0].start
     sql_end = body_start + chunk[-1].end + 1
     sql = source.text[sql_start:sql_end]
-    local = tokenize(sql)
+    local = _statement_tokens(sql)
     edits, params, problem = _rewrite(local, sql)
     if problem is not None:
         return source.diagnostic(sql_start + problem[0], problem[1])
@@ -188,18 +201,55 @@ def _parse_block(
     )
     query.positional = any(p.name.startswith("$") for p in params.values())
     try:
-        analysis_tokens = tokenize(analysis_text)
+        analysis_tokens = _statement_tokens(analysis_text)
     except TokenError as error:
         return source.diagnostic(sql_start, f"syntax error: {error}")
-    parsed = parse_chunk(analysis_tokens, analysis_text)
+    keyword = analysis_tokens[0].text.upper()
+    if keyword in _UTILITY:
+        parsed = _utility(keyword, analysis_tokens, analysis_text)
+    else:
+        parsed = parse_chunk(analysis_tokens, analysis_text)
     if isinstance(parsed, ParseFailure):
         return source.diagnostic(query.offset_in_file(parsed.offset), parsed.message)
-    if isinstance(parsed, exp.Command):
+    if isinstance(parsed, exp.Command) and keyword not in _UTILITY:
         return source.diagnostic(sql_start, f"query {name}: unsupported statement")
     query.expression = parsed
     for param in params.values():
         param.node = _parameter_node(parsed, param.number)
     return query
+
+
+def _statement_tokens(sql: str) -> list[Token]:
+    """The tokens of one statement, a CALL's arguments included.
+
+    sqlglot's tokenizer reads everything after CALL as one string; the
+    keyword is blanked out so the call is tokenized as an expression (its
+    parameters must be found and rewritten), then put back as a token.
+    """
+    if not re.match(r"(?i)call\b", sql):
+        return tokenize(sql)
+    keyword = Token(TokenType.VAR, sql[:4], 1, 1, 0, 3)
+    return [keyword, *tokenize(" " * 4 + sql[4:])]
+
+
+def _utility(keyword: str, tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
+    """A utility statement as an ``exp.Command`` of its keyword.
+
+    sqlglot cannot parse most of them (NOTIFY and LISTEN even read as a
+    column alias). The analyser needs only a CALL's procedure call, parsed
+    as a select-list item: the tokens keep their offsets for diagnostics.
+    """
+    if keyword != "CALL":
+        rest = text[tokens[1].start :] if len(tokens) > 1 else ""
+        return exp.Command(this=keyword, expression=exp.Literal.string(rest))
+    first = tokens[0]
+    select = Token(TokenType.SELECT, "SELECT", first.line, first.col, first.start, first.end)
+    parsed = parse_chunk([select, *tokens[1:]], text)
+    if isinstance(parsed, ParseFailure):
+        return parsed
+    if not isinstance(parsed, exp.Select) or len(parsed.expressions) != 1:
+        return ParseFailure(first.start, "CALL must name one procedure call")
+    return exp.Command(this=keyword, expression=parsed.expressions[0])
 
 
 def _parameter_node(tree: exp.Expr, number: int) -> exp.Expr | None:
@@ -228,15 +278,17 @@ def _rewrite(
     edits: list[Edit] = []
     params: dict[int, Param] = {}
     by_name: dict[str, Param] = {}
-    named = positional = False
+    positional = False
     index = 0
     stars = 0
+    # As in sqlc, named parameters mixed with $N are numbered after the highest $N.
+    first_named = max(_positional_numbers(tokens), default=0) + 1
 
     def named_param(name: str, nullable: bool, is_slice: bool = False) -> Param | None:
         param = by_name.get(name)
         if param is None:
             param = Param(
-                len(by_name) + 1,
+                first_named + len(by_name),
                 name,
                 nullable=nullable,
                 forced_nullable=nullable,
@@ -266,7 +318,6 @@ def _rewrite(
                 index += 2
                 continue
             if token.text == "@" and re.fullmatch(r"[A-Za-z_]\w*", following.text):
-                named = True
                 found = named_param(following.text.lower(), nullable=False)
                 if found is None:
                     return [], {}, (token.start, _mixed_slice(following.text.lower()))
@@ -285,7 +336,6 @@ def _rewrite(
                 stars += 1
                 index = end_index + 1
                 continue
-            named = True
             found = named_param(name, nullable=kind == "narg", is_slice=kind == "slice")
             if found is None:
                 return [], {}, (token.start, _mixed_slice(name))
@@ -313,14 +363,23 @@ def _rewrite(
             edits.append(Edit(start, token.end + 1, marker, star=stars))
             stars += 1
         index += 1
-    if named and positional:
-        return [], {}, (0, "use either named parameters (@name, sqlc.arg) or $N, not both")
     if positional:
-        expected = set(range(1, max(params) + 1)) if params else set()
-        if set(params) != expected:
+        expected = set(range(1, first_named))
+        if not expected <= set(params):
             missing = min(expected - set(params))
             return [], {}, (0, f"parameter ${missing} is never used")
     return edits, params, None
+
+
+def _positional_numbers(tokens: list[Token]) -> list[int]:
+    return [
+        int(following.text)
+        for token, following in itertools.pairwise(tokens)
+        if token.token_type == TokenType.PARAMETER
+        and token.text == "$"
+        and following.token_type == TokenType.NUMBER
+        and following.start == token.end + 1
+    ]
 
 
 def _mixed_slice(name: str) -> str:

@@ -206,3 +206,166 @@ def test_varchar_compares_as_text_but_assigns_as_varchar(tmp_path: Path) -> None
         ("name", PgType("varchar", (64,))),
         ("tags", PgType("varchar", (), 1)),
     ]
+
+
+def test_block_comment_headers_are_accepted(tmp_path: Path) -> None:
+    result = analyse(
+        tmp_path,
+        SCHEMA,
+        "/* name: A :one */\nSELECT email FROM users;\n\n"
+        "--  name:  B   :many\nSELECT id FROM users;\n",
+    )
+    assert shapes(result["A"]) == [("email", "text", 0, False)]
+    assert shapes(result["B"]) == [("id", "uuid", 0, False)]
+
+
+def test_builtin_function_results_follow_postgres(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT ceil(id), ceil(id::numeric), round(1.5), sqrt(2), power(id, 2),"
+        " make_interval(days => 1), json_build_object('a', id), to_char(created_at, 'YYYY'),"
+        " extract(year FROM created_at), age(created_at), json_agg(title), random()"
+        " FROM chats;",
+    )
+    assert shapes(result) == [
+        ("ceil", "float8", 0, False),
+        ("ceil", "numeric", 0, False),
+        ("round", "numeric", 0, False),
+        ("sqrt", "float8", 0, False),
+        ("power", "float8", 0, False),
+        ("make_interval", "interval", 0, False),
+        ("json_build_object", "json", 0, False),
+        ("to_char", "text", 0, False),
+        ("extract", "numeric", 0, False),
+        ("age", "interval", 0, False),
+        ("json_agg", "json", 0, True),
+        ("random", "float8", 0, False),
+    ]
+
+
+def test_parameters_take_builtin_argument_types(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT pg_advisory_lock(@key), lower(@name), make_interval(secs => @secs),"
+        " nullif(id, @skip) FROM chats;",
+    )
+    assert shapes(result)[0] == ("pg_advisory_lock", "void", 0, False)
+    assert params(result) == [
+        (1, "key", "int8", False),
+        (2, "name", "text", False),
+        (3, "secs", "float8", False),
+        (4, "skip", "int8", False),
+    ]
+
+
+def test_builtin_called_with_the_wrong_arity_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(SqlgenError, match="random does not take 1 arguments"):
+        one(tmp_path, "SELECT random(1);")
+
+
+def test_user_defined_function_gives_result_and_parameter_types(tmp_path: Path) -> None:
+    schema = SCHEMA + (
+        "CREATE FUNCTION plus(a integer, b integer DEFAULT 1) RETURNS integer"
+        " LANGUAGE sql STRICT AS $$ SELECT a + b $$;\n"
+    )
+    result = analyse(
+        tmp_path,
+        schema,
+        "-- name: Q :one\nSELECT plus(@x), plus(b => @y, a => 2);\n",
+    )["Q"]
+    # A user function's body may return NULL whatever its arguments.
+    assert shapes(result) == [("plus", "int4", 0, True), ("plus", "int4", 0, True)]
+    assert params(result) == [(1, "x", "int4", False), (2, "y", "int4", False)]
+
+
+def test_utility_statements_and_call_run_without_results(tmp_path: Path) -> None:
+    schema = SCHEMA + (
+        "CREATE PROCEDURE archive(chat bigint, reason text)"
+        " LANGUAGE sql AS $$ DELETE FROM chats WHERE id = chat $$;\n"
+    )
+    result = analyse(
+        tmp_path,
+        schema,
+        "-- name: Truncate :exec\nTRUNCATE chats;\n\n"
+        "-- name: Notify :exec\nNOTIFY chats, 'changed';\n\n"
+        "-- name: Listen :exec\nLISTEN chats;\n\n"
+        "-- name: Archive :exec\nCALL archive(@chat, reason => @reason);\n",
+    )
+    assert all(shapes(analysis) == [] for analysis in result.values())
+    assert params(result["Archive"]) == [(1, "chat", "int8", False), (2, "reason", "text", False)]
+
+
+def test_ddl_between_queries_is_skipped_as_sqlc_does(tmp_path: Path) -> None:
+    result = analyse(
+        tmp_path,
+        SCHEMA,
+        "CREATE TABLE scratch (a int);\n\n"
+        "-- name: A :one\nSELECT 1 AS one;\nCREATE TABLE other (b int);\nDROP TABLE other;\n",
+    )
+    assert shapes(result["A"]) == [("one", "int4", 0, False)]
+
+
+def test_recursive_cte_and_limit_on_a_set_operation(tmp_path: Path) -> None:
+    result = analyse(
+        tmp_path,
+        SCHEMA,
+        "-- name: Tree :many\n"
+        "WITH RECURSIVE t AS (SELECT id FROM chats WHERE id = @root"
+        " UNION ALL SELECT c.id FROM chats c, t WHERE c.id = t.id + 1) SELECT * FROM t;\n\n"
+        "-- name: Both :many\n"
+        "SELECT title FROM chats UNION SELECT email FROM users LIMIT @n OFFSET @skip;\n",
+    )
+    assert shapes(result["Tree"]) == [("id", "int8", 0, False)]
+    assert params(result["Tree"]) == [(1, "root", "int8", False)]
+    assert params(result["Both"]) == [(1, "n", "int8", False), (2, "skip", "int8", False)]
+
+
+def test_function_calls_in_from(tmp_path: Path) -> None:
+    schema = SCHEMA + (
+        "CREATE FUNCTION owned(owner uuid) RETURNS TABLE (chat bigint, title text)"
+        " LANGUAGE sql AS $$ SELECT id, title FROM chats WHERE owner_id = owner $$;\n"
+    )
+    result = analyse(
+        tmp_path,
+        schema,
+        "-- name: Owned :many\nSELECT * FROM owned(@owner);\n\n"
+        "-- name: Series :many\nSELECT * FROM generate_series(1, 3) WITH ORDINALITY AS g;\n\n"
+        "-- name: Tags :many\n"
+        "SELECT tag, n FROM chats, unnest(tags) WITH ORDINALITY AS x (tag, n);\n",
+    )
+    assert shapes(result["Owned"]) == [("chat", "int8", 0, True), ("title", "text", 0, True)]
+    assert params(result["Owned"]) == [(1, "owner", "uuid", False)]
+    assert shapes(result["Series"]) == [("g", "int4", 0, True), ("ordinality", "int8", 0, False)]
+    assert shapes(result["Tags"]) == [("tag", "text", 0, True), ("n", "int8", 0, False)]
+
+
+def test_named_parameters_mixed_with_positional_follow_the_highest(tmp_path: Path) -> None:
+    result = one(tmp_path, "SELECT id FROM chats WHERE id > $2 AND title <> @title AND mood = $1;")
+    assert {p.number: p.type.name if p.type else "?" for p in result.params.values()} == {
+        1: "mood",
+        2: "int8",
+        3: "text",
+    }
+
+
+def test_unnest_and_json_table_functions(tmp_path: Path) -> None:
+    result = analyse(
+        tmp_path,
+        SCHEMA,
+        "-- name: Ids :many\nSELECT u.id FROM unnest(@ids::uuid[]) AS u (id);\n\n"
+        "-- name: Spread :many\nSELECT unnest(@ids::uuid[]);\n\n"
+        "-- name: Meta :many\nSELECT m.key, m.value FROM chats, jsonb_each(chats.meta) AS m;\n",
+    )
+    assert shapes(result["Ids"]) == [("id", "uuid", 0, True)]
+    assert params(result["Ids"]) == [(1, "ids", "uuid", False)]
+    assert shapes(result["Spread"]) == [("unnest", "uuid", 0, True)]
+    assert shapes(result["Meta"]) == [("key", "text", 0, True), ("value", "jsonb", 0, True)]
+
+
+def test_update_set_of_a_column_list(tmp_path: Path) -> None:
+    result = one(tmp_path, "UPDATE chats SET (title, mood) = (@title, @mood) WHERE id = @id;")
+    assert params(result) == [
+        (1, "title", "text", False),
+        (2, "mood", "mood", True),
+        (3, "id", "int8", False),
+    ]
