@@ -235,6 +235,11 @@ class _Analyser:
                 self._bind_param(clause.args.get("expression"), INT8, scope, hint=key)
                 self._infer(clause, scope)
         columns = self._projection(node.expressions, scope)
+        outputs = {column.name for column in columns}
+        for key in ("group", "order"):
+            if node.args.get(key) is not None:
+                self._check_references(node.args[key], scope, outputs)
+        self._check_grouping(node, scope)
         order = node.args.get("order")
         if order is not None:
             self._infer(order, scope)
@@ -242,6 +247,102 @@ class _Analyser:
         if distinct is not None:
             self._infer(distinct, scope)
         return columns
+
+    def _check_references(self, clause: exp.Expr, scope: Scope, outputs: set[str]) -> None:
+        """Every column GROUP BY or ORDER BY names must exist, as PostgreSQL requires.
+
+        Both clauses may also name an output column of the select list.
+        """
+        for column in _own_columns(clause):
+            if column.args.get("table") is None and _ident(column) in outputs:
+                continue
+            self._resolve_column(column, scope)
+
+    def _check_grouping(self, node: exp.Select, scope: Scope) -> None:
+        """With GROUP BY, a select-list column must be grouped or inside an aggregate.
+
+        As PostgreSQL: a GROUP BY item may be a position or an output name, an
+        expression equal to a grouped one is allowed, and grouping by a table's
+        primary key allows its other columns. Anything this does not model
+        (grouping sets, functions it cannot tell from aggregates, subqueries)
+        is accepted.
+        """
+        group = node.args.get("group")
+        if group is None or not group.expressions:
+            return
+        items = [_unalias(item) for item in node.expressions]
+        aliases = {
+            _ident(item.args.get("alias")): item.this
+            for item in node.expressions
+            if isinstance(item, exp.Alias)
+        }
+        grouped: list[exp.Expr] = []
+        for item in group.expressions:
+            if isinstance(item, exp.Rollup | exp.Cube | exp.GroupingSets) or len(group.args) > 1:
+                return
+            if isinstance(item, exp.Literal) and item.is_int:
+                position = int(item.name)
+                if not 1 <= position <= len(items):
+                    return
+                item = items[position - 1]
+            elif (
+                isinstance(item, exp.Column)
+                and item.args.get("table") is None
+                and _ident(item) in aliases
+                and self._local_source(item, scope) is None
+            ):
+                item = aliases[_ident(item)]
+            grouped.append(item)
+        keys = {_grouping_key(item) for item in grouped}
+        columns: set[tuple[int, str]] = set()
+        for item in grouped:
+            if isinstance(item, exp.Column):
+                source = self._local_source(item, scope)
+                if source is not None:
+                    columns.add((id(source), _ident(item)))
+
+        def allowed(column: exp.Column, source: Source) -> bool:
+            if (id(source), _ident(column)) in columns:
+                return True
+            table = self.catalog.tables.get(source.relation) if source.relation else None
+            key = table.primary_key() if table is not None else None
+            return key is not None and all((id(source), c) in columns for c in key.columns)
+
+        def check(expr: exp.Expr) -> None:
+            if isinstance(expr, _GROUP_EXEMPT) or _grouping_key(expr) in keys:
+                return
+            if isinstance(expr, exp.Column):
+                name = _ident(expr)
+                if not isinstance(expr.this, exp.Identifier) or name.startswith(
+                    (EMBED_MARKER, STAR_MARKER)
+                ):
+                    return
+                source = self._local_source(expr, scope)
+                if source is None or allowed(expr, source):
+                    return
+                shown = f"{source.alias}.{name}" if source.alias else name
+                raise AnalysisError(
+                    f'column "{shown}" must appear in the GROUP BY clause'
+                    " or be used in an aggregate function",
+                    expr,
+                )
+            for child in expr.iter_expressions():
+                check(child)
+
+        for item in items:
+            check(item)
+
+    @staticmethod
+    def _local_source(column: exp.Column, scope: Scope) -> Source | None:
+        """The FROM item of this query level a column belongs to, if any."""
+        name = _ident(column)
+        table = _ident(column.args.get("table")) if column.args.get("table") else None
+        for source in scope.sources:
+            if table is not None and source.alias != table:
+                continue
+            if any(c.name == name for c in source.columns):
+                return source
+        return None
 
     def _set_operation(self, node: exp.SetOperation, scope: Scope) -> list[ResultColumn]:
         left = self.statement(node.this, scope)
@@ -292,7 +393,8 @@ class _Analyser:
         name, columns = self._target(node.this, scope)
         self.insert_table = name
         by_name = {c.name: c for c in columns}
-        if isinstance(node.this, exp.Schema) and node.this.expressions:
+        explicit = isinstance(node.this, exp.Schema) and bool(node.this.expressions)
+        if explicit:
             targets = []
             for ident in node.this.expressions:
                 column = by_name.get(_ident(ident))
@@ -309,6 +411,8 @@ class _Analyser:
                 values = row.expressions if isinstance(row, exp.Tuple) else [row]
                 if len(values) > len(targets):
                     raise AnalysisError("INSERT has more expressions than target columns", row)
+                if explicit and len(values) < len(targets):
+                    raise AnalysisError("INSERT has more target columns than expressions", row)
                 for value, target in zip(values, targets, strict=False):
                     self._bind_target(value, target, scope)
                     self._infer(value, scope)
@@ -320,6 +424,8 @@ class _Analyser:
             produced = self.statement(source, scope)
             if len(produced) > len(targets):
                 raise AnalysisError("INSERT has more expressions than target columns", source)
+            if explicit and len(produced) < len(targets):
+                raise AnalysisError("INSERT has more target columns than expressions", source)
         conflict = node.args.get("conflict")
         if conflict is not None:
             excluded = Source(
@@ -327,8 +433,25 @@ class _Analyser:
                 [ResultColumn(c.name, c.type, c.nullable, name, c.name) for c in columns],
             )
             conflict_scope = Scope([*scope.sources, excluded], scope.outer, scope.ctes)
+            action = conflict.args.get("action")
+            if (
+                isinstance(action, exp.Expr)
+                and action.name.upper() == "DO UPDATE"
+                and not conflict.args.get("conflict_keys")
+                and conflict.args.get("constraint") is None
+            ):
+                raise AnalysisError(
+                    "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                    conflict,
+                )
+            for part in conflict.args.get("conflict_keys") or []:
+                for reference in _own_columns(part):
+                    self._resolve_column(reference, Scope(list(scope.sources)))
             for assignment in conflict.expressions or []:
                 self._assignment(assignment, by_name, conflict_scope)
+                if isinstance(assignment, exp.EQ):
+                    for reference in _own_columns(assignment.expression):
+                        self._resolve_column(reference, conflict_scope)
             for key in ("where", "conflict_keys"):
                 value = conflict.args.get(key)
                 for part in value if isinstance(value, list) else [value]:
@@ -944,6 +1067,35 @@ class _Analyser:
             else:
                 self._bind_param(arg, inputs[position].type, scope, inputs[position].name)
         return function
+
+
+_GROUP_EXEMPT = (
+    exp.AggFunc, exp.Window, exp.WithinGroup, exp.Filter, exp.Anonymous, exp.Subquery, exp.Query,
+)  # fmt: skip
+
+
+def _unalias(node: exp.Expr) -> exp.Expr:
+    return node.this if isinstance(node, exp.Alias) else node
+
+
+def _grouping_key(node: exp.Expr) -> str:
+    """An expression's text with column qualifiers dropped, to compare with GROUP BY items."""
+
+    def unqualify(part: exp.Expr) -> exp.Expr:
+        if isinstance(part, exp.Column) and isinstance(part.this, exp.Identifier):
+            return exp.column(part.this.copy())
+        return part
+
+    return node.copy().transform(unqualify).sql(dialect="postgres").lower()
+
+
+def _own_columns(node: exp.Expr) -> list[exp.Column]:
+    """The column references of an expression, those inside subqueries excluded."""
+    if isinstance(node, exp.Subquery | exp.Query):
+        return []
+    if isinstance(node, exp.Column):
+        return [node] if isinstance(node.this, exp.Identifier) else []
+    return [column for child in node.iter_expressions() for column in _own_columns(child)]
 
 
 def _renamed(columns: list[ResultColumn], names: list[str]) -> list[ResultColumn]:

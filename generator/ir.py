@@ -62,6 +62,16 @@ class EnumDef:
 
 
 @dataclass(frozen=True)
+class CompositeDef:
+    """A PostgreSQL composite type and the frozen dataclass that stands for it."""
+
+    pg_name: str
+    class_name: str
+    fields: tuple[Field, ...]
+    comment: str | None
+
+
+@dataclass(frozen=True)
 class Model:
     pg_name: str
     class_name: str
@@ -186,6 +196,7 @@ class Ir:
     package: str
     generator_version: str
     enums: tuple[EnumDef, ...]
+    composites: tuple[CompositeDef, ...]
     models: tuple[Model, ...]
     model_stdlib_imports: tuple[str, ...]
     unique_constraints: tuple[ConstraintDef, ...]
@@ -201,16 +212,24 @@ class Ir:
 
 
 class _TypeNamer:
-    """Python types for PostgreSQL types, knowing the catalog's enums and domains."""
+    """Python types for PostgreSQL types, knowing the catalog's enums, composites and domains."""
 
-    def __init__(self, catalog: Catalog, enums: dict[str, str]) -> None:
+    def __init__(self, catalog: Catalog, enums: dict[str, str], composites: dict[str, str]) -> None:
         self.catalog = catalog
         self.enums = enums
+        self.composites = composites
+
+    @property
+    def classes(self) -> set[str]:
+        """The Python classes of models.py that stand for enums and composite types."""
+        return set(self.enums.values()) | set(self.composites.values())
 
     def base(self, pg_type: PgType) -> str:
         name = pg_type.name
         if name in self.enums:
             return self.enums[name]
+        if name in self.composites:
+            return self.composites[name]
         if name in self.catalog.domains:
             return self.base(self.catalog.domains[name].base.element())
         known = python_base_type(name)
@@ -291,7 +310,13 @@ def build_ir(
     problems: list[Diagnostic] = []
     enum_names = unique_names([pascal_case(name) for name in catalog.enums])
     enum_classes = dict(zip(catalog.enums, enum_names, strict=True))
-    namer = _TypeNamer(catalog, enum_classes)
+    composite_classes: dict[str, str] = {}
+    for name in catalog.composites:
+        class_name = pascal_case(name)
+        while class_name in set(enum_names) | set(composite_classes.values()):
+            class_name += "Type"
+        composite_classes[name] = class_name
+    namer = _TypeNamer(catalog, enum_classes, composite_classes)
     enums = tuple(
         EnumDef(
             pg_name=enum.name,
@@ -306,7 +331,16 @@ def build_ir(
         )
         for enum in catalog.enums.values()
     )
-    taken = set(enum_names)
+    composites = tuple(
+        CompositeDef(
+            pg_name=composite.name,
+            class_name=composite_classes[composite.name],
+            fields=_model_fields(namer, composite.columns, None),
+            comment=composite.comment,
+        )
+        for composite in catalog.composites.values()
+    )
+    taken = namer.classes
     models: list[Model] = []
     relations: list[tuple[str, str, list[Column], str | None]] = [
         (t.name, "table", t.columns, t.comment) for t in catalog.tables.values()
@@ -347,11 +381,13 @@ def build_ir(
     _check_names(modules, problems)
     if problems:
         raise SqlgenError(problems)
-    model_annotations = [f.annotation for m in models for f in m.fields]
+    model_annotations = [f.annotation for c in composites for f in c.fields]
+    model_annotations += [f.annotation for m in models for f in m.fields]
     return Ir(
         package=package,
         generator_version=__version__,
         enums=enums,
+        composites=composites,
         models=tuple(models),
         model_stdlib_imports=tuple(sorted({"enum", *_imports(model_annotations)})),
         unique_constraints=tuple(constraints["unique"]),
@@ -361,7 +397,7 @@ def build_ir(
         querier_stdlib_imports=tuple(sorted({i for m in modules for i in m.stdlib_imports})),
         querier_model_imports=tuple(sorted({i for m in modules for i in m.model_imports})),
         querier_import_blocks=_querier_imports(
-            modules, {m.class_name for m in models} | set(enum_classes.values())
+            modules, {m.class_name for m in models} | namer.classes
         ),
     )
 
@@ -434,7 +470,7 @@ def _modules(
     for parsed, analysis in queries:
         by_file.setdefault(parsed.source.display, []).append((parsed, analysis))
     table_models = {m.pg_name: m for m in models}
-    model_classes = {m.class_name for m in models} | set(namer.enums.values())
+    model_classes = {m.class_name for m in models} | namer.classes
     modules = []
     for display, items in by_file.items():
         stem = re.sub(r"\W", "_", display.rsplit("/", 1)[-1].removesuffix(".sql"))
@@ -661,7 +697,7 @@ def _query(
         )
         bind_args = _tuple([p.bind for p in params])
 
-    taken = {m.class_name for m in table_models.values()} | set(namer.enums.values())
+    taken = {m.class_name for m in table_models.values()} | namer.classes
     own_classes = [params_class, row_class if own_row else None]
     clash = next((c for c in own_classes if c is not None and c in taken), None)
     if clash is not None:

@@ -190,6 +190,9 @@ def _parse_block(
     chunk = statements[0]
     sql_start = body_start + chunk[0].start
     sql_end = body_start + chunk[-1].end + 1
+    if not _terminated(tokens, chunk[-1]):
+        where = "file" if body_end == len(source.text) else f"query {name}"
+        return source.diagnostic(sql_end, f"missing semicolon at end of {where}")
     sql = source.text[sql_start:sql_end]
     local = _statement_tokens(sql)
     edits, params, problem = _rewrite(local, sql)
@@ -217,6 +220,12 @@ def _parse_block(
     for param in params.values():
         param.node = _parameter_node(parsed, param.number)
     return query
+
+
+def _terminated(tokens: list[Token], last: Token) -> bool:
+    """Whether the statement ending with ``last`` is followed by its ``;``."""
+    index = next(i for i, token in enumerate(tokens) if token is last)
+    return index + 1 < len(tokens) and tokens[index + 1].token_type == TokenType.SEMICOLON
 
 
 def _statement_tokens(sql: str) -> list[Token]:

@@ -369,3 +369,113 @@ def test_update_set_of_a_column_list(tmp_path: Path) -> None:
         (2, "mood", "mood", True),
         (3, "id", "int8", False),
     ]
+
+
+def test_missing_semicolon_is_reported_where_it_belongs(tmp_path: Path) -> None:
+    with pytest.raises(SqlgenError) as caught:
+        analyse(tmp_path, SCHEMA, "-- name: A :many\nSELECT id FROM users\n")
+    assert "queries/q.sql:2:21: error: missing semicolon at end of file" in str(caught.value)
+    with pytest.raises(SqlgenError) as caught:
+        analyse(
+            tmp_path,
+            SCHEMA,
+            "-- name: A :many\nSELECT id FROM users\n\n-- name: B :many\nSELECT 1 AS one;\n",
+        )
+    assert "queries/q.sql:2:21: error: missing semicolon at end of query A" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT * FROM users GROUP BY nope;", 'column "nope" does not exist'),
+        ("SELECT id FROM users ORDER BY nope;", 'column "nope" does not exist'),
+        ("SELECT id FROM users u ORDER BY u.nope;", "column u.nope does not exist"),
+        ("SELECT id FROM users ORDER BY lower(nope);", 'column "nope" does not exist'),
+    ],
+)
+def test_group_and_order_by_unknown_columns_are_rejected(
+    tmp_path: Path, sql: str, message: str
+) -> None:
+    with pytest.raises(SqlgenError, match=message):
+        one(tmp_path, sql)
+
+
+def test_group_and_order_by_may_name_outputs_and_positions(tmp_path: Path) -> None:
+    result = one(
+        tmp_path,
+        "SELECT owner_id AS o, count(*) AS n FROM chats GROUP BY o ORDER BY n DESC, 1, o;",
+    )
+    assert [c[0] for c in shapes(result)] == ["o", "n"]
+    one(tmp_path, "SELECT c.title FROM chats c ORDER BY c.created_at, (SELECT 1);")
+
+
+def test_ungrouped_select_list_column_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(SqlgenError) as caught:
+        one(tmp_path, "SELECT owner_id, title FROM chats GROUP BY owner_id;")
+    assert (
+        'queries/q.sql:2:18: error: query Q: column "chats.title" must appear in the GROUP BY'
+        " clause or be used in an aggregate function"
+    ) in str(caught.value)
+    with pytest.raises(SqlgenError, match=r'column "c\.title" must appear in the GROUP BY'):
+        one(tmp_path, "SELECT lower(c.title) FROM chats c GROUP BY c.owner_id;")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # grouping by the primary key allows the table's other columns
+        "SELECT c.id, c.title, count(*) AS n FROM chats c GROUP BY c.id;",
+        "SELECT u.email, count(c.id) AS n FROM users u JOIN chats c ON c.owner_id = u.id"
+        " GROUP BY u.id;",
+        # by position and by output name
+        "SELECT owner_id, count(*) AS n FROM chats GROUP BY 1;",
+        "SELECT lower(title) AS t, count(*) AS n FROM chats GROUP BY t;",
+        # an expression equal to a grouped one, qualified or not
+        "SELECT lower(c.title) AS t, max(created_at) AS m FROM chats c GROUP BY lower(title);",
+        # aggregates and window functions
+        "SELECT owner_id, max(title) AS t, sum(count(*)) OVER () AS total"
+        " FROM chats GROUP BY owner_id;",
+    ],
+)
+def test_grouped_select_lists_postgres_accepts(tmp_path: Path, sql: str) -> None:
+    one(tmp_path, sql)
+
+
+def test_insert_with_fewer_values_than_listed_columns_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(SqlgenError, match="INSERT has more target columns than expressions"):
+        one(tmp_path, "INSERT INTO users (id, email) VALUES (@id);", ":exec")
+    with pytest.raises(SqlgenError, match="INSERT has more target columns than expressions"):
+        one(tmp_path, "INSERT INTO users (id, email) SELECT id FROM users;", ":exec")
+    # without a column list the remaining columns take their defaults
+    one(tmp_path, "INSERT INTO users VALUES (@id::uuid, @email::text);", ":exec")
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "INSERT INTO users (id, email) VALUES (@id, @email)"
+            " ON CONFLICT (id_typo) DO UPDATE SET email = EXCLUDED.email;",
+            'column "id_typo" does not exist',
+        ),
+        (
+            "INSERT INTO users (id, email) VALUES (@id, @email)"
+            " ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email_typo;",
+            "column excluded.email_typo does not exist",
+        ),
+        (
+            "INSERT INTO users (id, email) VALUES (@id, @email)"
+            " ON CONFLICT DO UPDATE SET email = EXCLUDED.email;",
+            "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+        ),
+    ],
+)
+def test_on_conflict_errors_postgres_raises(tmp_path: Path, sql: str, message: str) -> None:
+    with pytest.raises(SqlgenError, match=message):
+        one(tmp_path, sql, ":exec")
+    one(
+        tmp_path,
+        "INSERT INTO users (id, email) VALUES (@id, @email)"
+        " ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email || users.email;",
+        ":exec",
+    )

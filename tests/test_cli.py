@@ -189,3 +189,35 @@ def test_inspect_lists_every_error_and_keeps_the_good_queries(project: Path) -> 
     assert names == ["DeleteNote", "GetUser", "ListNotes"]
     assert [t["name"] for t in document["catalog"]["tables"]] == ["users", "notes"]
     assert "queries/broken.sql:2:8: error:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "-- name: A :many\nSELECT id FROM users\n",
+            "queries/broken.sql:2:21: error: missing semicolon at end of file",
+        ),
+        (
+            "-- name: A :many\nSELECT id FROM users\nORDER BY shoe_size;\n",
+            'queries/broken.sql:3:10: error: query A: column "shoe_size" does not exist',
+        ),
+        (
+            "-- name: A :many\nSELECT *\nFROM users\nGROUP BY shoe_size;\n",
+            'queries/broken.sql:4:10: error: query A: column "shoe_size" does not exist',
+        ),
+        (
+            "-- name: A :many\nSELECT user_id, body\nFROM notes\nGROUP BY user_id;\n",
+            'queries/broken.sql:2:17: error: query A: column "notes.body" must appear in the'
+            " GROUP BY clause or be used in an aggregate function",
+        ),
+    ],
+)
+def test_query_errors_postgres_would_raise_are_located(
+    project: Path, text: str, expected: str
+) -> None:
+    (project / "queries" / "broken.sql").write_text(text)
+    result = sqlgen(project, "check")
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr

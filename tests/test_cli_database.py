@@ -25,7 +25,7 @@ def test_migrate_up_version_down_goto(empty_db: str) -> None:
     down = sqlgen(REPO_ROOT, "migrate", "down", "2", database_url=empty_db)
     assert down.stdout == "reverted 5\nreverted 4\n"
     assert sqlgen(REPO_ROOT, "migrate", "version", database_url=empty_db).stdout == "3\n"
-    assert sqlgen(REPO_ROOT, "migrate", "up", database_url=empty_db).stdout.endswith("applied 20\n")
+    assert sqlgen(REPO_ROOT, "migrate", "up", database_url=empty_db).stdout.endswith("applied 21\n")
     assert sqlgen(REPO_ROOT, "migrate", "up", database_url=empty_db).stdout == "no change\n"
 
 

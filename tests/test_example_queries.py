@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import decimal
 import hashlib
 import inspect
 import uuid
@@ -41,6 +42,7 @@ from chatdb.chat_messages_sql import (
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
 )
+from chatdb.chat_usage_sql import ListChatsOverBudgetRow
 from chatdb.chats_sql import (
     ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
@@ -76,6 +78,8 @@ from chatdb.models import (
     ChatOverview,
     ChatQueuedMessage,
     ChatStatus,
+    ChatUsage,
+    ChatUsageReport,
     JsonValue,
     User,
     UserStatus,
@@ -1803,6 +1807,71 @@ async def acontext_resources_scenario(q: chatdb.AsyncQueries, conn: AConn) -> No
 
 
 # --------------------------------------------------------------------------
+# chat_usage.sql: a composite type (chat_usage) in a column, an array and a param
+# --------------------------------------------------------------------------
+
+TURNS: Final = [
+    ChatUsage(1000, 100, decimal.Decimal("0.006000")),
+    ChatUsage(500, None, None),  # a turn whose output was cut off: NULL attributes
+]
+TOTAL: Final = ChatUsage(1500, 100, decimal.Decimal("0.006000"))
+BUDGET: Final = ChatUsage(None, None, decimal.Decimal("0.005000"))
+
+
+def check_usage_report(report: ChatUsageReport, chat: Chat, budget: ChatUsage | None) -> None:
+    assert (report.chat_id, report.total, report.turns, report.budget) == (
+        chat.id,
+        TOTAL,
+        TURNS,
+        budget,
+    )
+    assert type(report.total) is ChatUsage and type(report.turns[0]) is ChatUsage
+    assert type(report.total.cost) is decimal.Decimal and type(report.total.input_tokens) is int
+
+
+def chat_usage_scenario(q: chatdb.Queries, conn: Conn) -> None:
+    owner = new_user(q, "usage")
+    chat = new_chat(q, owner)
+    assert q.get_chat_usage_report(chat_id=chat.id) is None
+    report = must(
+        q.upsert_chat_usage_report(chat_id=chat.id, total=TOTAL, turns=TURNS, budget=None)
+    )
+    check_usage_report(report, chat, None)
+    assert q.list_chats_over_budget() == []
+    report = must(
+        q.upsert_chat_usage_report(chat_id=chat.id, total=TOTAL, turns=TURNS, budget=BUDGET)
+    )
+    check_usage_report(report, chat, BUDGET)
+    assert q.get_chat_usage_report(chat_id=chat.id) == report
+    assert q.list_chats_over_budget() == [
+        ListChatsOverBudgetRow(chat.id, TOTAL, BUDGET, decimal.Decimal("0.001000"))
+    ]
+    assert list(q.iter_chats_over_budget()) == q.list_chats_over_budget()
+    # The composite is stored as PostgreSQL's row value, attribute by attribute.
+    assert scalar(conn, "SELECT (budget).cost::text FROM chat_usage_reports") == "0.005000"
+
+
+async def achat_usage_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
+    owner = await anew_user(q, "usage")
+    chat = await anew_chat(q, owner)
+    assert await q.get_chat_usage_report(chat_id=chat.id) is None
+    report = must(
+        await q.upsert_chat_usage_report(chat_id=chat.id, total=TOTAL, turns=TURNS, budget=None)
+    )
+    check_usage_report(report, chat, None)
+    assert await q.list_chats_over_budget() == []
+    report = must(
+        await q.upsert_chat_usage_report(chat_id=chat.id, total=TOTAL, turns=TURNS, budget=BUDGET)
+    )
+    check_usage_report(report, chat, BUDGET)
+    assert await q.get_chat_usage_report(chat_id=chat.id) == report
+    expected = [ListChatsOverBudgetRow(chat.id, TOTAL, BUDGET, decimal.Decimal("0.001000"))]
+    assert await q.list_chats_over_budget() == expected
+    await asame_rows(q.iter_chats_over_budget(), expected)
+    assert await ascalar(conn, "SELECT (budget).cost::text FROM chat_usage_reports") == "0.005000"
+
+
+# --------------------------------------------------------------------------
 # The tests: one per query file, sync and async
 # --------------------------------------------------------------------------
 
@@ -1817,6 +1886,7 @@ SYNC_SCENARIOS: Final[dict[str, SyncScenario]] = {
     "chat_messages_sql": chat_messages_scenario,
     "context_resources_sql": context_resources_scenario,
     "chat_debug_sql": chat_debug_scenario,
+    "chat_usage_sql": chat_usage_scenario,
 }
 ASYNC_SCENARIOS: Final[dict[str, AsyncScenario]] = {
     "users_sql": ausers_scenario,
@@ -1826,6 +1896,7 @@ ASYNC_SCENARIOS: Final[dict[str, AsyncScenario]] = {
     "chat_messages_sql": achat_messages_scenario,
     "context_resources_sql": acontext_resources_scenario,
     "chat_debug_sql": achat_debug_scenario,
+    "chat_usage_sql": achat_usage_scenario,
 }
 
 

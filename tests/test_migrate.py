@@ -34,7 +34,7 @@ from generator.migrate import (
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_MIGRATIONS = REPO_ROOT / "schema" / "migrations"
-ALL_REAL = list(range(1, 21))
+ALL_REAL = list(range(1, 22))
 
 
 def write_set(directory: Path, migrations: dict[int, tuple[str, str, str | None]]) -> Path:
@@ -92,9 +92,9 @@ def test_up_applies_every_real_migration_and_a_second_up_is_a_no_op(empty_db: st
     migrator = Migrator(empty_db, REAL_MIGRATIONS)
     assert migrator.version() == (None, False)
     assert migrator.up() == ALL_REAL
-    assert migrator.version() == (20, False)
+    assert migrator.version() == (21, False)
     assert migrator.up() == []
-    assert query(empty_db, "SELECT version, dirty FROM schema_migrations") == [(20, False)]
+    assert query(empty_db, "SELECT version, dirty FROM schema_migrations") == [(21, False)]
 
 
 def test_two_concurrent_ups_serialise(empty_db: str) -> None:
@@ -118,7 +118,7 @@ def test_two_concurrent_ups_serialise(empty_db: str) -> None:
     # One runner applied everything, the other waited and found nothing to do
     # (applying any migration twice would have failed with "already exists").
     assert sorted(results, key=len) == [[], ALL_REAL]
-    assert Migrator(empty_db, REAL_MIGRATIONS).version() == (20, False)
+    assert Migrator(empty_db, REAL_MIGRATIONS).version() == (21, False)
 
 
 def test_a_waiting_runner_does_not_deadlock_create_index_concurrently(
@@ -162,7 +162,7 @@ def test_down_all_leaves_only_the_bookkeeping_table_and_up_works_again(empty_db:
     assert our_objects(empty_db) == []
     # 000013's down cannot drop the enum value, so its up must be re-runnable.
     assert migrator.up() == ALL_REAL
-    assert migrator.version() == (20, False)
+    assert migrator.version() == (21, False)
 
 
 def test_down_n_up_n_and_goto(empty_db: str) -> None:
@@ -170,16 +170,16 @@ def test_down_n_up_n_and_goto(empty_db: str) -> None:
     assert migrator.up(3) == [1, 2, 3]
     assert migrator.version() == (3, False)
     assert migrator.up() == ALL_REAL[3:]
-    assert migrator.down(3) == [20, 19, 18]
-    assert migrator.version() == (17, False)
-    assert migrator.up(2) == [18, 19]
-    assert migrator.goto(15) == [19, 18, 17, 16]
+    assert migrator.down(3) == [21, 20, 19]
+    assert migrator.version() == (18, False)
+    assert migrator.up(2) == [19, 20]
+    assert migrator.goto(15) == [20, 19, 18, 17, 16]
     assert migrator.version() == (15, False)
     assert migrator.goto(15) == []
-    assert migrator.goto(20) == [16, 17, 18, 19, 20]
+    assert migrator.goto(21) == [16, 17, 18, 19, 20, 21]
     with pytest.raises(MigrationSetError, match="no migration with version 99"):
         migrator.goto(99)
-    assert migrator.version() == (20, False)
+    assert migrator.version() == (21, False)
 
 
 def test_step_up_with_loads_each_fixture_after_its_migration(empty_db: str) -> None:

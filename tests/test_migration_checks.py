@@ -45,7 +45,7 @@ def test_latest_version_fails_behind_and_ahead(pg_server_url: str) -> None:
     with scratch_database(pg_server_url) as url:
         migrator = Migrator(url, MIGRATIONS_DIR)
         migrator.up(3)
-        with pytest.raises(AssertionError, match="is at version 3, the newest migration is 20"):
+        with pytest.raises(AssertionError, match="is at version 3, the newest migration is 21"):
             check_latest_version(url, MIGRATIONS_DIR)
         migrator.force(99)
         with pytest.raises(AssertionError, match="is at version 99"):

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import BaseRowFactory
+from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
 
 from . import models
@@ -28,11 +31,35 @@ ENUMS: tuple[tuple[str, type[enum.StrEnum]], ...] = (
 )
 """Each PostgreSQL enum and the Python enum that stands for it."""
 
+COMPOSITES: tuple[tuple[str, type[Any]], ...] = (("chat_usage", models.ChatUsage),)
+"""Each PostgreSQL composite type and the dataclass that stands for it."""
+
 
 def _enum_adapters_missing(
     conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
 ) -> bool:
-    return any(conn.adapters.types.get(name) is None for name, _ in ENUMS)
+    """Whether an enum or composite type of the schema has no adapter on ``conn`` yet."""
+    return any(
+        conn.adapters.types.get(name) is None for name, _ in (*ENUMS, *COMPOSITES)
+    )
+
+
+def _attributes(value: Any, info: CompositeInfo) -> Sequence[Any]:
+    """A composite dataclass's values, in the type's attribute order, for dumping."""
+    return tuple(getattr(value, f.name) for f in dataclasses.fields(value))
+
+
+def _register_composite(
+    conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
+    name: str,
+    info: CompositeInfo | None,
+    factory: type[Any],
+) -> None:
+    if info is None:
+        raise LookupError(
+            f"composite type {name!r} is not in the database: are the migrations applied?"
+        )
+    register_composite(info, conn, factory, make_sequence=_attributes)
 
 
 def _register(
@@ -54,15 +81,21 @@ def _register(
 
 
 def register_types(conn: psycopg.Connection[Any]) -> None:
-    """Make the schema's enums load as, and dump from, their Python enums on ``conn``."""
+    """Make the schema's enums and composite types load as, and dump from, their
+    Python enums and dataclasses on ``conn``."""
     for name, python_enum in ENUMS:
         _register(conn, name, EnumInfo.fetch(conn, name), python_enum)
+    for name, factory in COMPOSITES:
+        _register_composite(conn, name, CompositeInfo.fetch(conn, name), factory)
 
 
 async def register_types_async(conn: psycopg.AsyncConnection[Any]) -> None:
-    """Make the schema's enums load as, and dump from, their Python enums on ``conn``."""
+    """Make the schema's enums and composite types load as, and dump from, their
+    Python enums and dataclasses on ``conn``."""
     for name, python_enum in ENUMS:
         _register(conn, name, await EnumInfo.fetch(conn, name), python_enum)
+    for name, factory in COMPOSITES:
+        _register_composite(conn, name, await CompositeInfo.fetch(conn, name), factory)
 
 
 ITER_SIZE = 1000
@@ -77,7 +110,7 @@ def _cursor_name() -> str:
 
 
 class QueriesBase:
-    """Wraps a psycopg connection; the enum adapters are registered on first use.
+    """Wraps a psycopg connection; the enum and composite adapters are registered on first use.
 
     ``iter_size`` is how many rows the ``iter_*`` methods fetch per round trip.
     """
@@ -108,7 +141,7 @@ class QueriesBase:
 
 
 class AsyncQueriesBase:
-    """Wraps a psycopg async connection; the enum adapters are registered on first use.
+    """Wraps a psycopg async connection; the enum and composite adapters are registered on first use.
 
     ``iter_size`` is how many rows the ``iter_*`` methods fetch per round trip.
     """

@@ -21,6 +21,7 @@ class UniqueConstraint(enum.StrEnum):
     CHAT_HEARTBEATS_PKEY = "chat_heartbeats_pkey"  # ALTER TABLE ONLY chat_heartbeats ADD CONSTRAINT chat_heartbeats_pkey PRIMARY KEY (chat_id);
     CHAT_MESSAGES_PKEY = "chat_messages_pkey"  # ALTER TABLE ONLY chat_messages ADD CONSTRAINT chat_messages_pkey PRIMARY KEY (id);
     CHAT_QUEUED_MESSAGES_PKEY = "chat_queued_messages_pkey"  # ALTER TABLE ONLY chat_queued_messages ADD CONSTRAINT chat_queued_messages_pkey PRIMARY KEY (id);
+    CHAT_USAGE_REPORTS_PKEY = "chat_usage_reports_pkey"  # ALTER TABLE ONLY chat_usage_reports ADD CONSTRAINT chat_usage_reports_pkey PRIMARY KEY (chat_id);
     CHATS_PKEY = "chats_pkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_pkey PRIMARY KEY (id);
     USERS_EMAIL_ACTIVE_IDX = "users_email_active_idx"  # CREATE UNIQUE INDEX users_email_active_idx ON users USING btree (email) WHERE (deleted = FALSE);
     USERS_PKEY = "users_pkey"  # ALTER TABLE ONLY users ADD CONSTRAINT users_pkey PRIMARY KEY (id);
@@ -43,6 +44,7 @@ class ForeignKeyConstraint(enum.StrEnum):
     CHAT_HEARTBEATS_CHAT_ID_FKEY = "chat_heartbeats_chat_id_fkey"  # ALTER TABLE ONLY chat_heartbeats ADD CONSTRAINT chat_heartbeats_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
     CHAT_MESSAGES_CHAT_ID_FKEY = "chat_messages_chat_id_fkey"  # ALTER TABLE ONLY chat_messages ADD CONSTRAINT chat_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
     CHAT_QUEUED_MESSAGES_CHAT_ID_FKEY = "chat_queued_messages_chat_id_fkey"  # ALTER TABLE ONLY chat_queued_messages ADD CONSTRAINT chat_queued_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
+    CHAT_USAGE_REPORTS_CHAT_ID_FKEY = "chat_usage_reports_chat_id_fkey"  # ALTER TABLE ONLY chat_usage_reports ADD CONSTRAINT chat_usage_reports_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
     CHATS_AGENT_ID_FKEY = "chats_agent_id_fkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents(id) ON DELETE SET NULL;
     CHATS_OWNER_ID_FKEY = "chats_owner_id_fkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE CASCADE;
     CHATS_WORKSPACE_ID_FKEY = "chats_workspace_id_fkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE SET NULL;

@@ -50,6 +50,14 @@ CREATE TYPE workspace_agent_lifecycle_state AS ENUM (
     'off'
 );
 
+CREATE TYPE chat_usage AS (
+    input_tokens bigint,
+    output_tokens bigint,
+    cost numeric(12,6)
+);
+
+COMMENT ON TYPE chat_usage IS 'Tokens in and out of a model, and what they cost in USD.';
+
 CREATE FUNCTION set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -160,6 +168,16 @@ CREATE TABLE chat_queued_messages (
     content jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
+
+CREATE TABLE chat_usage_reports (
+    chat_id uuid NOT NULL,
+    total chat_usage NOT NULL,
+    turns chat_usage[] DEFAULT '{}' NOT NULL,
+    budget chat_usage,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE chat_usage_reports IS 'Usage accounting of a chat: the latest report replaces the previous one.';
+COMMENT ON COLUMN chat_usage_reports.budget IS 'Spending limit of the chat; NULL when it has none.';
 
 CREATE TABLE chats (
     id uuid DEFAULT GEN_RANDOM_UUID() NOT NULL,
@@ -313,6 +331,9 @@ ALTER TABLE ONLY chat_messages
 ALTER TABLE ONLY chat_queued_messages
     ADD CONSTRAINT chat_queued_messages_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY chat_usage_reports
+    ADD CONSTRAINT chat_usage_reports_pkey PRIMARY KEY (chat_id);
+
 ALTER TABLE ONLY chats
     ADD CONSTRAINT chats_pkey PRIMARY KEY (id);
 
@@ -385,6 +406,9 @@ ALTER TABLE ONLY chat_messages
 
 ALTER TABLE ONLY chat_queued_messages
     ADD CONSTRAINT chat_queued_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY chat_usage_reports
+    ADD CONSTRAINT chat_usage_reports_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY chats
     ADD CONSTRAINT chats_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents(id) ON DELETE SET NULL;

@@ -25,6 +25,11 @@ from .chat_messages_sql import (
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
 )
+from .chat_usage_sql import (
+    AsyncChatUsageQueries,
+    ChatUsageQueries,
+    ListChatsOverBudgetRow,
+)
 from .chats_sql import (
     AsyncChatsQueries,
     ChatsQueries,
@@ -63,6 +68,8 @@ from .models import (
     ChatOverview,
     ChatQueuedMessage,
     ChatStatus,
+    ChatUsage,
+    ChatUsageReport,
     JsonValue,
     User,
     UserStatus,
@@ -145,6 +152,25 @@ class Querier(Protocol):
     def list_chat_messages_for_chats(
         self, batch: Iterable[ListChatMessagesForChatsParams], /
     ) -> list[list[ChatMessage]]: ...
+
+    def upsert_chat_usage_report(
+        self,
+        *,
+        chat_id: uuid.UUID,
+        total: ChatUsage,
+        turns: list[ChatUsage],
+        budget: ChatUsage | None,
+    ) -> ChatUsageReport | None: ...
+
+    def get_chat_usage_report(
+        self, *, chat_id: uuid.UUID
+    ) -> ChatUsageReport | None: ...
+
+    def list_chats_over_budget(self) -> list[ListChatsOverBudgetRow]: ...
+
+    def iter_chats_over_budget(
+        self,
+    ) -> Generator[ListChatsOverBudgetRow, None, None]: ...
 
     def insert_chat(
         self,
@@ -475,6 +501,25 @@ class AsyncQuerier(Protocol):
         self, batch: Iterable[ListChatMessagesForChatsParams], /
     ) -> list[list[ChatMessage]]: ...
 
+    async def upsert_chat_usage_report(
+        self,
+        *,
+        chat_id: uuid.UUID,
+        total: ChatUsage,
+        turns: list[ChatUsage],
+        budget: ChatUsage | None,
+    ) -> ChatUsageReport | None: ...
+
+    async def get_chat_usage_report(
+        self, *, chat_id: uuid.UUID
+    ) -> ChatUsageReport | None: ...
+
+    async def list_chats_over_budget(self) -> list[ListChatsOverBudgetRow]: ...
+
+    def iter_chats_over_budget(
+        self,
+    ) -> AsyncGenerator[ListChatsOverBudgetRow, None]: ...
+
     async def insert_chat(
         self,
         *,
@@ -736,6 +781,7 @@ class AsyncQuerier(Protocol):
 class Queries(
     ChatDebugQueries,
     ChatMessagesQueries,
+    ChatUsageQueries,
     ChatsQueries,
     ContextResourcesQueries,
     UsersQueries,
@@ -748,6 +794,7 @@ class Queries(
 class AsyncQueries(
     AsyncChatDebugQueries,
     AsyncChatMessagesQueries,
+    AsyncChatUsageQueries,
     AsyncChatsQueries,
     AsyncContextResourcesQueries,
     AsyncUsersQueries,

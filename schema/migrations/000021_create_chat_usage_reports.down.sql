@@ -1,0 +1,3 @@
+DROP TABLE chat_usage_reports;
+
+DROP TYPE chat_usage;
