@@ -91,13 +91,19 @@ def analyse_queries(config: Config, catalog: Catalog) -> list[tuple[ParsedQuery,
     return analysed
 
 
-def run(config: Config) -> Result:
-    """Everything the generator would write, by path relative to the output directory."""
+def analyse(config: Config) -> tuple[Catalog, Ir]:
+    """The catalog and the IR, without rendering (what checks against PostgreSQL need)."""
     catalog = load_catalog(config)
     analysed = analyse_queries(config, catalog)
     ir = build_ir(
         catalog, analysed, config.package, query_parameter_limit=config.query_parameter_limit
     )
+    return catalog, ir
+
+
+def run(config: Config) -> Result:
+    """Everything the generator would write, by path relative to the output directory."""
+    catalog, ir = analyse(config)
     files = {path: format_python(text) for path, text in render(ir).items()}
     files["py.typed"] = ""
     files["dump.sql"] = render_dump(catalog)

@@ -22,7 +22,7 @@ from generator.introspect import catalog_from_database
 from generator.migrate import Migrator
 from generator.pgcluster import scratch_database
 from generator.pgtypes import PgType
-from generator.pipeline import load_catalog, run
+from generator.pipeline import analyse, load_catalog
 
 
 def live_dump(url: str) -> str:
@@ -80,14 +80,14 @@ def _described(conn: psycopg.Connection[Any], text: str) -> tuple[list[int], lis
 
 def verify_queries(config: Config, server_url: str) -> list[str]:
     """Each query PostgreSQL rejects, and each type it infers differently from us."""
-    result = run(config)
-    domains = {name: domain.base for name, domain in result.catalog.domains.items()}
+    catalog, ir = analyse(config)
+    domains = {name: domain.base for name, domain in catalog.domains.items()}
     problems: list[str] = []
     with scratch_database(server_url, "sqlgen_verify") as url:
         apply_schema(url, config)
         with psycopg.connect(url, autocommit=True) as conn:
             types = {oid: (name, dims) for oid, name, dims in conn.execute(_TYPES)}
-            for module in result.ir.modules:
+            for module in ir.modules:
                 for query in module.queries:
                     where = f"{query.file}:{query.line}: {query.name}"
                     described = _described(conn, query.sql)

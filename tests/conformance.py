@@ -1218,89 +1218,93 @@ class Report:
             "do not edit by hand. Types are compared with PostgreSQL 15's describe (`pg.json`),",
             "nullability with sqlc v1.31.1 (`expected.json`, a reference, not the truth).",
             "See the docstring of `tests/conformance.py` for what is compared and how.",
-            "",
-            "## Queries we fail on",
-            "",
-            "| case | query | cause | message |",
-            "|---|---|---|---|",
         ]
-        for query in self.queries():
-            if query.analysable and query.failure is not None:
-                out.append(
-                    f"| {query.case} | {query.name} | {_md(query.failure.key)} "
-                    f"| {_md(query.failure.message)} |"
-                )
-        out += [
-            "",
-            "## Type deviations (ours vs PostgreSQL)",
-            "",
-            "| case | query | element | ours | PG |",
-            "|---|---|---|---|---|",
-        ]
-        for query in self.queries():
-            for d in query.types:
-                out.append(
-                    f"| {query.case} | {query.name} | {_md(d.element)} | {d.ours or '—'} "
-                    f"| {d.pg or '—'} |"
-                )
-        out += [
-            "",
-            "## Schema statements we reject",
-            "",
-            "PostgreSQL loaded these cases with `ON_ERROR_STOP=0`; we leave a failing",
-            "statement out and go on, as it does.",
-            "",
-            "| case | message |",
-            "|---|---|",
-        ]
-        for case in self.cases:
-            out += [f"| {case.case} | {_md(f.message)} |" for f in case.schema_failures]
-        out += [
-            "",
-            "## Column names (ours vs PostgreSQL)",
-            "",
-            "| case | query | column | ours | PG |",
-            "|---|---|---|---|---|",
-        ]
-        for query in self.queries():
-            for name in query.names:
-                out.append(
-                    f"| {query.case} | {query.name} | {name.index} | {_md(name.ours)} "
-                    f"| {_md(name.pg)} |"
-                )
-        out += [
-            "",
-            "## Nullability differences from sqlc",
-            "",
-            "| case | query | element | expression | ours | sqlc | reason |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for query in self.queries():
-            for n in query.nullability:
-                out.append(
-                    f"| {query.case} | {query.name} | {_md(n.element)} | `{_md(_clip(n.expression, 60))}` "
-                    f"| {'nullable' if n.ours_nullable else 'not null'} "
-                    f"| {'not null' if n.sqlc_not_null else 'nullable'} | {_md(n.reason)} |"
-                )
-        out += [
-            "",
-            "## Expected-error cases",
-            "",
-            "| case | kind | detected | located | sqlc | ours (first) |",
-            "|---|---|---|---|---|---|",
-        ]
-        for r in self.error_cases:
-            out.append(
-                f"| {r.case} | {r.error_kind} | {'yes' if r.detected else 'no'} "
-                f"| {r.located}/{len(r.expected)} | {_md(r.expected[0] if r.expected else '')} "
-                f"| {_md(r.crashed or (r.ours[0] if r.ours else ''))} |"
-            )
+        queries = list(self.queries())
+        out += _section(
+            "Queries we fail on",
+            ["case", "query", "cause", "message"],
+            [
+                [q.case, q.name, _md(q.failure.key), _md(q.failure.message)]
+                for q in queries
+                if q.analysable and q.failure is not None
+            ],
+        )
+        out += _section(
+            "Type deviations (ours vs PostgreSQL)",
+            ["case", "query", "element", "ours", "PG"],
+            [
+                [q.case, q.name, _md(d.element), d.ours or "—", d.pg or "—"]
+                for q in queries
+                for d in q.types
+            ],
+        )
+        out += _section(
+            "Schema statements we reject",
+            ["case", "message"],
+            [[c.case, _md(f.message)] for c in self.cases for f in c.schema_failures],
+            intro=[
+                "PostgreSQL loaded these cases with `ON_ERROR_STOP=0`; we leave a failing",
+                "statement out and go on, as it does.",
+            ],
+        )
+        out += _section(
+            "Column names (ours vs PostgreSQL)",
+            ["case", "query", "column", "ours", "PG"],
+            [
+                [q.case, q.name, str(n.index), _md(n.ours), _md(n.pg)]
+                for q in queries
+                for n in q.names
+            ],
+        )
+        out += _section(
+            "Nullability differences from sqlc",
+            ["case", "query", "element", "expression", "ours", "sqlc", "reason"],
+            [
+                [
+                    q.case,
+                    q.name,
+                    _md(n.element),
+                    f"`{_md(_clip(n.expression, 60))}`",
+                    "nullable" if n.ours_nullable else "not null",
+                    "not null" if n.sqlc_not_null else "nullable",
+                    _md(n.reason),
+                ]
+                for q in queries
+                for n in q.nullability
+            ],
+        )
+        out += _section(
+            "Expected-error cases",
+            ["case", "kind", "detected", "located", "sqlc", "ours (first)"],
+            [
+                [
+                    r.case,
+                    r.error_kind,
+                    "yes" if r.detected else "no",
+                    f"{r.located}/{len(r.expected)}",
+                    _md(r.expected[0] if r.expected else ""),
+                    _md(r.crashed or (r.ours[0] if r.ours else "")),
+                ]
+                for r in self.error_cases
+            ],
+        )
         return "\n".join(out) + "\n"
 
 
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _section(
+    title: str, header: list[str], rows: list[list[str]], intro: list[str] | None = None
+) -> list[str]:
+    """One Markdown section of DEVIATIONS.md: a heading, optional prose, a table."""
+    lines = ["", f"## {title}", "", *([*intro, ""] if intro else [])]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
 
 
 def _md(text: str) -> str:
