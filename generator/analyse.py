@@ -1086,7 +1086,9 @@ def _grouping_key(node: exp.Expr) -> str:
             return exp.column(part.this.copy())
         return part
 
-    return node.copy().transform(unqualify).sql(dialect="postgres").lower()
+    if all(column.args.get("table") is None for column in node.find_all(exp.Column)):
+        return node.sql(dialect="postgres", copy=False).lower()
+    return node.copy().transform(unqualify, copy=False).sql(dialect="postgres", copy=False).lower()
 
 
 def _own_columns(node: exp.Expr) -> list[exp.Column]:

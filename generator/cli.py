@@ -7,16 +7,17 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
-
-from generator import __version__
+from generator import __version__, cache
 from generator.config import Config, load_config
 from generator.errors import Diagnostic, SqlgenError
-from generator.pipeline import run
-from generator.write import compare, write_all
+
+if TYPE_CHECKING:
+    from generator.pipeline import Stage
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -30,18 +31,35 @@ def _relative(config: Config, path: Path) -> Path:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from generator.pipeline import run
+    from generator.write import write_all
+
     config = _config(args)
-    result = run(config)
+    started = time.perf_counter()
+    result = run(config, _print_stage if args.verbose else None)
     for path in write_all(config.out, result.files):
         verb = "wrote" if (config.out / path).exists() else "removed"
         print(f"{verb} {_relative(config, config.out / path)}")
+    cache.remember_clean(config)
+    if args.verbose:
+        print(f"{'total':<16}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
     return 0
+
+
+def _print_stage(stage: Stage) -> None:
+    print(f"{stage.name:<16}{stage.seconds:8.3f} s  {stage.detail}", file=sys.stderr)
 
 
 def _check(args: argparse.Namespace) -> int:
     config = _config(args)
+    if not args.no_cache and cache.known_clean(config):
+        return 0
+    from generator.pipeline import run
+    from generator.write import compare
+
     drift = compare(config.out, run(config).files)
     if drift.clean:
+        cache.remember_clean(config)
         return 0
     out = _relative(config, config.out)
     print(
@@ -218,12 +236,22 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    command("generate", _generate, "write the generated package", "sqlgen generate")
-    command(
+    generate = command("generate", _generate, "write the generated package", "sqlgen generate -v")
+    generate.add_argument(
+        "-v", "--verbose", action="store_true", help="print each stage's time and counts"
+    )
+    check = command(
         "check",
         _check,
         "fail with a diff when generated files are stale, missing or extra",
-        "sqlgen check",
+        "sqlgen check --no-cache",
+    )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="always regenerate and compare; by default a state already checked clean "
+        f"(every input, the output on disk and the generator hashed into {cache.CACHE_DIR}/) "
+        "passes at once",
     )
     inspect = command(
         "inspect",
@@ -324,8 +352,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from generator.migrate import MigrateError
-
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -333,8 +359,16 @@ def main(argv: list[str] | None = None) -> int:
     except SqlgenError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic, file=sys.stderr)
-    except MigrateError as error:
-        print(f"error: {error}", file=sys.stderr)
-    except psycopg.OperationalError as error:
-        print(f"error: cannot reach the database: {error}", file=sys.stderr)
+    except Exception as error:
+        # Imported only now: the drift check's fast path must not pay for psycopg.
+        import psycopg
+
+        from generator.migrate import MigrateError
+
+        if isinstance(error, MigrateError):
+            print(f"error: {error}", file=sys.stderr)
+        elif isinstance(error, psycopg.OperationalError):
+            print(f"error: cannot reach the database: {error}", file=sys.stderr)
+        else:
+            raise
     return 1

@@ -718,6 +718,8 @@ def _without_domain_casts(
             base = catalog.domains[base.name].base
         return inner if base.name == from_sqlglot(cast.to).name else cast
 
+    if node.find(exp.Cast) is None:
+        return node  # nothing to strip, and copying the tree is most of the cost
     return node.transform(strip)
 
 

@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass
 
-import psycopg.postgres
 from sqlglot import exp
 
 from generator import __version__
@@ -247,6 +246,8 @@ class _TypeNamer:
         while name in self.catalog.domains:
             base = self.catalog.domains[name].base
             name, dims = base.name, dims + base.array_dims
+        import psycopg.postgres  # only layers with COPY pay for importing psycopg
+
         if name not in self.enums and psycopg.postgres.types.get(name) is None:
             return None
         return name + "[]" * dims
@@ -287,8 +288,12 @@ def _model_fields(namer: _TypeNamer, columns: list[Column], table: str | None) -
     )
 
 
+_MODULE_PREFIX = re.compile(r"\b([a-z_]+)\.[A-Za-z_]")
+_NAME = re.compile(r"\b[A-Za-z_]\w*")
+
+
 def _imports(annotations: list[str]) -> tuple[str, ...]:
-    modules = {m for a in annotations for m in re.findall(r"\b([a-z_]+)\.[A-Za-z_]", a)}
+    modules = {m for a in annotations for m in _MODULE_PREFIX.findall(a)}
     return tuple(sorted(modules))
 
 
@@ -495,7 +500,8 @@ def _modules(
         row_factories = tuple(
             sorted({f for q in built for f in ("args_row", "tuple_row") if f in q.row_factory})
         )
-        uses_jsonb = any("Jsonb(" in q.bind_args for q in built)
+        binds = " ".join(q.bind_args for q in built)
+        uses_jsonb = "Jsonb(" in binds
         stdlib = tuple(m for m in _imports(annotations) if m != "psycopg")
         modules.append(
             QueryModule(
@@ -517,7 +523,11 @@ def _modules(
                     row_factories=row_factories,
                     jsonb=uses_jsonb,
                     local={
-                        "._runtime": ("AsyncQueriesBase", "QueriesBase"),
+                        "._runtime": (
+                            "AsyncQueriesBase",
+                            "QueriesBase",
+                            *(("jsonb_or_none",) if "jsonb_or_none(" in binds else ()),
+                        ),
                         ".models": model_imports,
                     },
                 ),
@@ -538,7 +548,7 @@ def _module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]
 
 
 def _names_in(annotations: list[str], names: set[str]) -> tuple[str, ...]:
-    return tuple(sorted({n for a in annotations for n in re.findall(r"\b[A-Za-z_]\w*", a)} & names))
+    return tuple(sorted({n for a in annotations for n in _NAME.findall(a)} & names))
 
 
 _ABC = {"AsyncGenerator", "Generator", "Iterable"}
@@ -813,9 +823,7 @@ def _bind(param: QueryParam, prefix: str) -> str:
     """The value passed for ``param``, read from ``prefix + param.arg``."""
     value = prefix + param.arg
     if param.pg_type in JSON_TYPES and not param.array_dims:
-        return (
-            f"None if {value} is None else Jsonb({value})" if param.nullable else f"Jsonb({value})"
-        )
+        return f"jsonb_or_none({value})" if param.nullable else f"Jsonb({value})"
     return value
 
 

@@ -7,6 +7,9 @@ nothing here touches the output directory: writing is the caller's choice
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from generator.analyse import Analysis, AnalysisError, analyse_statement
@@ -30,8 +33,34 @@ class Result:
     files: dict[str, str]
 
 
-def load_catalog(config: Config) -> Catalog:
-    """Parse the schema files and build the catalog; raises SqlgenError."""
+@dataclass(frozen=True)
+class Stage:
+    """How long one stage of a run took, and what it handled (``generate -v``)."""
+
+    name: str
+    seconds: float
+    detail: str
+
+
+StageReport = Callable[[Stage], None]
+
+
+class _Stopwatch:
+    def __init__(self, report: StageReport | None) -> None:
+        self._report = report
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Time the block; what it appends to the yielded list becomes the detail."""
+        detail: list[str] = []
+        start = time.perf_counter()
+        yield detail
+        if self._report is not None:
+            self._report(Stage(name, time.perf_counter() - start, ", ".join(detail)))
+
+
+def parse_schema(config: Config) -> list[Statement]:
+    """Parse the schema files (downs too, to report their errors); raises SqlgenError."""
     sources = load_schema(config.schema, config.root)
     sink = DiagnosticSink()
     statements: list[Statement] = []
@@ -49,7 +78,12 @@ def load_catalog(config: Config) -> Catalog:
             if unsupported is not None:
                 sink.add(unsupported)
     sink.raise_if_any()
-    return build_catalog(statements)
+    return statements
+
+
+def load_catalog(config: Config) -> Catalog:
+    """Parse the schema files and build the catalog; raises SqlgenError."""
+    return build_catalog(parse_schema(config))
 
 
 def analyse_queries_keep_going(
@@ -101,10 +135,33 @@ def analyse(config: Config) -> tuple[Catalog, Ir]:
     return catalog, ir
 
 
-def run(config: Config) -> Result:
-    """Everything the generator would write, by path relative to the output directory."""
-    catalog, ir = analyse(config)
-    files = {path: format_python(text) for path, text in render(ir).items()}
-    files["py.typed"] = ""
-    files["dump.sql"] = render_dump(catalog)
+def run(config: Config, report: StageReport | None = None) -> Result:
+    """Everything the generator would write, by path relative to the output
+    directory; ``report`` hears how long each stage took."""
+    clock = _Stopwatch(report)
+    with clock.stage("parse schema") as detail:
+        statements = parse_schema(config)
+        detail.append(f"{len(statements)} statements")
+    with clock.stage("catalog") as detail:
+        catalog = build_catalog(statements)
+        detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
+        detail.append(f"{len(catalog.enums)} enums")
+    with clock.stage("analyse queries") as detail:
+        analysed = analyse_queries(config, catalog)
+        detail.append(f"{len(analysed)} queries")
+    with clock.stage("build IR") as detail:
+        ir = build_ir(
+            catalog, analysed, config.package, query_parameter_limit=config.query_parameter_limit
+        )
+        detail.append(f"{len(ir.modules)} query modules, {len(ir.models)} models")
+    with clock.stage("render") as detail:
+        rendered = render(ir)
+        detail.append(f"{sum(text.count(chr(10)) for text in rendered.values())} lines")
+    with clock.stage("format") as detail:
+        files = {path: format_python(text) for path, text in rendered.items()}
+        detail.append(f"{len(files)} modules")
+    with clock.stage("dump") as detail:
+        files["py.typed"] = ""
+        files["dump.sql"] = render_dump(catalog)
+        detail.append(f"{files['dump.sql'].count(chr(10))} lines")
     return Result(catalog, ir, files)

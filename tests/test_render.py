@@ -86,7 +86,7 @@ def test_generated_code_shape(tmp_path: Path) -> None:
     assert "def get_thing(self, *, id: int) -> Thing | None:" in things
     assert '"""Fetch a thing."""' in things
     assert "def thing_classes(self, *, states: list[State]) -> list[ThingClassesRow]:" in things
-    assert "cur.execute(SET_DOC, (None if doc is None else Jsonb(doc), id))" in things
+    assert "cur.execute(SET_DOC, (jsonb_or_none(doc), id))" in things
     assert 'SELECT id, class, "order", state, doc, data FROM things WHERE id = $1' in things
     for name, text in files.items():
         if name.endswith(".py"):

@@ -13,6 +13,7 @@ import psycopg
 from psycopg.rows import BaseRowFactory
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
+from psycopg.types.json import Jsonb
 
 from . import models
 
@@ -102,6 +103,11 @@ ITER_SIZE = 1000
 """Rows an ``iter_*`` method fetches per round trip, unless the Queries class is given another."""
 
 _cursor_numbers = itertools.count(1)
+
+
+def jsonb_or_none(value: Any) -> Jsonb | None:
+    """``value`` sent as jsonb, and None as SQL NULL (``Jsonb(None)`` would send JSON ``null``)."""
+    return None if value is None else Jsonb(value)
 
 
 def _cursor_name() -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, jsonb_or_none
 from .models import ChatDebugRun, ChatDebugStep, JsonValue
 
 INSERT_CHAT_DEBUG_RUN = """\
@@ -79,7 +79,7 @@ class ChatDebugQueries(QueriesBase):
                         row.chat_id,
                         row.step_number,
                         Jsonb(row.request),
-                        None if row.response is None else Jsonb(row.response),
+                        jsonb_or_none(row.response),
                         row.tool_names,
                         row.duration_ms,
                         row.created_at,
@@ -150,7 +150,7 @@ class AsyncChatDebugQueries(AsyncQueriesBase):
                         row.chat_id,
                         row.step_number,
                         Jsonb(row.request),
-                        None if row.response is None else Jsonb(row.response),
+                        jsonb_or_none(row.response),
                         row.tool_names,
                         row.duration_ms,
                         row.created_at,

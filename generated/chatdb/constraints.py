@@ -12,54 +12,96 @@ import psycopg.errors
 class UniqueConstraint(enum.StrEnum):
     """Primary keys, unique constraints and unique indexes."""
 
-    CHAT_CONTEXT_RESOURCES_PKEY = "chat_context_resources_pkey"  # ALTER TABLE ONLY chat_context_resources ADD CONSTRAINT chat_context_resources_pkey PRIMARY KEY (chat_id, source);
-    CHAT_DEBUG_RUNS_PKEY = "chat_debug_runs_pkey"  # ALTER TABLE ONLY chat_debug_runs ADD CONSTRAINT chat_debug_runs_pkey PRIMARY KEY (id);
-    CHAT_DEBUG_STEPS_PKEY = "chat_debug_steps_pkey"  # ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_pkey PRIMARY KEY (id);
-    CHAT_DEBUG_STEPS_RUN_ID_STEP_NUMBER_KEY = "chat_debug_steps_run_id_step_number_key"  # ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_run_id_step_number_key UNIQUE (run_id, step_number);
-    CHAT_DIFF_STATUSES_PKEY = "chat_diff_statuses_pkey"  # ALTER TABLE ONLY chat_diff_statuses ADD CONSTRAINT chat_diff_statuses_pkey PRIMARY KEY (chat_id);
-    CHAT_FILE_LINKS_PKEY = "chat_file_links_pkey"  # ALTER TABLE ONLY chat_file_links ADD CONSTRAINT chat_file_links_pkey PRIMARY KEY (chat_id, file_id);
-    CHAT_HEARTBEATS_PKEY = "chat_heartbeats_pkey"  # ALTER TABLE ONLY chat_heartbeats ADD CONSTRAINT chat_heartbeats_pkey PRIMARY KEY (chat_id);
-    CHAT_MESSAGES_PKEY = "chat_messages_pkey"  # ALTER TABLE ONLY chat_messages ADD CONSTRAINT chat_messages_pkey PRIMARY KEY (id);
-    CHAT_QUEUED_MESSAGES_PKEY = "chat_queued_messages_pkey"  # ALTER TABLE ONLY chat_queued_messages ADD CONSTRAINT chat_queued_messages_pkey PRIMARY KEY (id);
-    CHAT_USAGE_REPORTS_PKEY = "chat_usage_reports_pkey"  # ALTER TABLE ONLY chat_usage_reports ADD CONSTRAINT chat_usage_reports_pkey PRIMARY KEY (chat_id);
-    CHATS_PKEY = "chats_pkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_pkey PRIMARY KEY (id);
-    USERS_EMAIL_ACTIVE_IDX = "users_email_active_idx"  # CREATE UNIQUE INDEX users_email_active_idx ON users USING btree (email) WHERE (deleted = FALSE);
-    USERS_PKEY = "users_pkey"  # ALTER TABLE ONLY users ADD CONSTRAINT users_pkey PRIMARY KEY (id);
-    WORKSPACE_AGENT_CONTEXT_RESOURCES_PKEY = "workspace_agent_context_resources_pkey"  # ALTER TABLE ONLY workspace_agent_context_resources ADD CONSTRAINT workspace_agent_context_resources_pkey PRIMARY KEY (agent_id, source);
-    WORKSPACE_AGENTS_PKEY = "workspace_agents_pkey"  # ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_pkey PRIMARY KEY (id);
-    WORKSPACE_AGENTS_WORKSPACE_ID_NAME_KEY = "workspace_agents_workspace_id_name_key"  # ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_workspace_id_name_key UNIQUE (workspace_id, name);
-    WORKSPACES_OWNER_ID_NAME_ACTIVE_IDX = "workspaces_owner_id_name_active_idx"  # CREATE UNIQUE INDEX workspaces_owner_id_name_active_idx ON workspaces USING btree (owner_id, name) WHERE (deleted = FALSE);
-    WORKSPACES_PKEY = "workspaces_pkey"  # ALTER TABLE ONLY workspaces ADD CONSTRAINT workspaces_pkey PRIMARY KEY (id);
+    CHAT_CONTEXT_RESOURCES_PKEY = "chat_context_resources_pkey"
+    """ALTER TABLE ONLY chat_context_resources ADD CONSTRAINT chat_context_resources_pkey PRIMARY KEY (chat_id, source);"""
+    CHAT_DEBUG_RUNS_PKEY = "chat_debug_runs_pkey"
+    """ALTER TABLE ONLY chat_debug_runs ADD CONSTRAINT chat_debug_runs_pkey PRIMARY KEY (id);"""
+    CHAT_DEBUG_STEPS_PKEY = "chat_debug_steps_pkey"
+    """ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_pkey PRIMARY KEY (id);"""
+    CHAT_DEBUG_STEPS_RUN_ID_STEP_NUMBER_KEY = "chat_debug_steps_run_id_step_number_key"
+    """ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_run_id_step_number_key UNIQUE (run_id, step_number);"""
+    CHAT_DIFF_STATUSES_PKEY = "chat_diff_statuses_pkey"
+    """ALTER TABLE ONLY chat_diff_statuses ADD CONSTRAINT chat_diff_statuses_pkey PRIMARY KEY (chat_id);"""
+    CHAT_FILE_LINKS_PKEY = "chat_file_links_pkey"
+    """ALTER TABLE ONLY chat_file_links ADD CONSTRAINT chat_file_links_pkey PRIMARY KEY (chat_id, file_id);"""
+    CHAT_HEARTBEATS_PKEY = "chat_heartbeats_pkey"
+    """ALTER TABLE ONLY chat_heartbeats ADD CONSTRAINT chat_heartbeats_pkey PRIMARY KEY (chat_id);"""
+    CHAT_MESSAGES_PKEY = "chat_messages_pkey"
+    """ALTER TABLE ONLY chat_messages ADD CONSTRAINT chat_messages_pkey PRIMARY KEY (id);"""
+    CHAT_QUEUED_MESSAGES_PKEY = "chat_queued_messages_pkey"
+    """ALTER TABLE ONLY chat_queued_messages ADD CONSTRAINT chat_queued_messages_pkey PRIMARY KEY (id);"""
+    CHAT_USAGE_REPORTS_PKEY = "chat_usage_reports_pkey"
+    """ALTER TABLE ONLY chat_usage_reports ADD CONSTRAINT chat_usage_reports_pkey PRIMARY KEY (chat_id);"""
+    CHATS_PKEY = "chats_pkey"
+    """ALTER TABLE ONLY chats ADD CONSTRAINT chats_pkey PRIMARY KEY (id);"""
+    USERS_EMAIL_ACTIVE_IDX = "users_email_active_idx"
+    """CREATE UNIQUE INDEX users_email_active_idx ON users USING btree (email) WHERE (deleted = FALSE);"""
+    USERS_PKEY = "users_pkey"
+    """ALTER TABLE ONLY users ADD CONSTRAINT users_pkey PRIMARY KEY (id);"""
+    WORKSPACE_AGENT_CONTEXT_RESOURCES_PKEY = "workspace_agent_context_resources_pkey"
+    """ALTER TABLE ONLY workspace_agent_context_resources ADD CONSTRAINT workspace_agent_context_resources_pkey PRIMARY KEY (agent_id, source);"""
+    WORKSPACE_AGENTS_PKEY = "workspace_agents_pkey"
+    """ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_pkey PRIMARY KEY (id);"""
+    WORKSPACE_AGENTS_WORKSPACE_ID_NAME_KEY = "workspace_agents_workspace_id_name_key"
+    """ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_workspace_id_name_key UNIQUE (workspace_id, name);"""
+    WORKSPACES_OWNER_ID_NAME_ACTIVE_IDX = "workspaces_owner_id_name_active_idx"
+    """CREATE UNIQUE INDEX workspaces_owner_id_name_active_idx ON workspaces USING btree (owner_id, name) WHERE (deleted = FALSE);"""
+    WORKSPACES_PKEY = "workspaces_pkey"
+    """ALTER TABLE ONLY workspaces ADD CONSTRAINT workspaces_pkey PRIMARY KEY (id);"""
 
 
 class ForeignKeyConstraint(enum.StrEnum):
     """Foreign key constraints."""
 
-    CHAT_CONTEXT_RESOURCES_CHAT_ID_FKEY = "chat_context_resources_chat_id_fkey"  # ALTER TABLE ONLY chat_context_resources ADD CONSTRAINT chat_context_resources_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_DEBUG_RUNS_CHAT_ID_FKEY = "chat_debug_runs_chat_id_fkey"  # ALTER TABLE ONLY chat_debug_runs ADD CONSTRAINT chat_debug_runs_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_DEBUG_STEPS_CHAT_ID_FKEY = "chat_debug_steps_chat_id_fkey"  # ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_DEBUG_STEPS_RUN_ID_FKEY = "chat_debug_steps_run_id_fkey"  # ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_run_id_fkey FOREIGN KEY (run_id) REFERENCES chat_debug_runs(id) ON DELETE CASCADE;
-    CHAT_DIFF_STATUSES_CHAT_ID_FKEY = "chat_diff_statuses_chat_id_fkey"  # ALTER TABLE ONLY chat_diff_statuses ADD CONSTRAINT chat_diff_statuses_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_FILE_LINKS_CHAT_ID_FKEY = "chat_file_links_chat_id_fkey"  # ALTER TABLE ONLY chat_file_links ADD CONSTRAINT chat_file_links_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_HEARTBEATS_CHAT_ID_FKEY = "chat_heartbeats_chat_id_fkey"  # ALTER TABLE ONLY chat_heartbeats ADD CONSTRAINT chat_heartbeats_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_MESSAGES_CHAT_ID_FKEY = "chat_messages_chat_id_fkey"  # ALTER TABLE ONLY chat_messages ADD CONSTRAINT chat_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_QUEUED_MESSAGES_CHAT_ID_FKEY = "chat_queued_messages_chat_id_fkey"  # ALTER TABLE ONLY chat_queued_messages ADD CONSTRAINT chat_queued_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHAT_USAGE_REPORTS_CHAT_ID_FKEY = "chat_usage_reports_chat_id_fkey"  # ALTER TABLE ONLY chat_usage_reports ADD CONSTRAINT chat_usage_reports_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;
-    CHATS_AGENT_ID_FKEY = "chats_agent_id_fkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents(id) ON DELETE SET NULL;
-    CHATS_OWNER_ID_FKEY = "chats_owner_id_fkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE CASCADE;
-    CHATS_WORKSPACE_ID_FKEY = "chats_workspace_id_fkey"  # ALTER TABLE ONLY chats ADD CONSTRAINT chats_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE SET NULL;
-    WORKSPACE_AGENT_CONTEXT_RESOURCES_AGENT_ID_FKEY = "workspace_agent_context_resources_agent_id_fkey"  # ALTER TABLE ONLY workspace_agent_context_resources ADD CONSTRAINT workspace_agent_context_resources_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents(id) ON DELETE CASCADE;
-    WORKSPACE_AGENTS_WORKSPACE_ID_FKEY = "workspace_agents_workspace_id_fkey"  # ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE CASCADE;
-    WORKSPACES_OWNER_ID_FKEY = "workspaces_owner_id_fkey"  # ALTER TABLE ONLY workspaces ADD CONSTRAINT workspaces_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE RESTRICT;
+    CHAT_CONTEXT_RESOURCES_CHAT_ID_FKEY = "chat_context_resources_chat_id_fkey"
+    """ALTER TABLE ONLY chat_context_resources ADD CONSTRAINT chat_context_resources_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_DEBUG_RUNS_CHAT_ID_FKEY = "chat_debug_runs_chat_id_fkey"
+    """ALTER TABLE ONLY chat_debug_runs ADD CONSTRAINT chat_debug_runs_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_DEBUG_STEPS_CHAT_ID_FKEY = "chat_debug_steps_chat_id_fkey"
+    """ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_DEBUG_STEPS_RUN_ID_FKEY = "chat_debug_steps_run_id_fkey"
+    """ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_run_id_fkey FOREIGN KEY (run_id) REFERENCES chat_debug_runs(id) ON DELETE CASCADE;"""
+    CHAT_DIFF_STATUSES_CHAT_ID_FKEY = "chat_diff_statuses_chat_id_fkey"
+    """ALTER TABLE ONLY chat_diff_statuses ADD CONSTRAINT chat_diff_statuses_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_FILE_LINKS_CHAT_ID_FKEY = "chat_file_links_chat_id_fkey"
+    """ALTER TABLE ONLY chat_file_links ADD CONSTRAINT chat_file_links_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_HEARTBEATS_CHAT_ID_FKEY = "chat_heartbeats_chat_id_fkey"
+    """ALTER TABLE ONLY chat_heartbeats ADD CONSTRAINT chat_heartbeats_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_MESSAGES_CHAT_ID_FKEY = "chat_messages_chat_id_fkey"
+    """ALTER TABLE ONLY chat_messages ADD CONSTRAINT chat_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_QUEUED_MESSAGES_CHAT_ID_FKEY = "chat_queued_messages_chat_id_fkey"
+    """ALTER TABLE ONLY chat_queued_messages ADD CONSTRAINT chat_queued_messages_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHAT_USAGE_REPORTS_CHAT_ID_FKEY = "chat_usage_reports_chat_id_fkey"
+    """ALTER TABLE ONLY chat_usage_reports ADD CONSTRAINT chat_usage_reports_chat_id_fkey FOREIGN KEY (chat_id) REFERENCES chats(id) ON DELETE CASCADE;"""
+    CHATS_AGENT_ID_FKEY = "chats_agent_id_fkey"
+    """ALTER TABLE ONLY chats ADD CONSTRAINT chats_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents(id) ON DELETE SET NULL;"""
+    CHATS_OWNER_ID_FKEY = "chats_owner_id_fkey"
+    """ALTER TABLE ONLY chats ADD CONSTRAINT chats_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE CASCADE;"""
+    CHATS_WORKSPACE_ID_FKEY = "chats_workspace_id_fkey"
+    """ALTER TABLE ONLY chats ADD CONSTRAINT chats_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE SET NULL;"""
+    WORKSPACE_AGENT_CONTEXT_RESOURCES_AGENT_ID_FKEY = (
+        "workspace_agent_context_resources_agent_id_fkey"
+    )
+    """ALTER TABLE ONLY workspace_agent_context_resources ADD CONSTRAINT workspace_agent_context_resources_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents(id) ON DELETE CASCADE;"""
+    WORKSPACE_AGENTS_WORKSPACE_ID_FKEY = "workspace_agents_workspace_id_fkey"
+    """ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_workspace_id_fkey FOREIGN KEY (workspace_id) REFERENCES workspaces(id) ON DELETE CASCADE;"""
+    WORKSPACES_OWNER_ID_FKEY = "workspaces_owner_id_fkey"
+    """ALTER TABLE ONLY workspaces ADD CONSTRAINT workspaces_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES users(id) ON DELETE RESTRICT;"""
 
 
 class CheckConstraint(enum.StrEnum):
     """Check constraints."""
 
-    CHAT_DEBUG_STEPS_STEP_NUMBER_CHECK = "chat_debug_steps_step_number_check"  # ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_step_number_check CHECK (step_number > 0);
-    CHAT_DIFF_STATUSES_COUNTS_NON_NEGATIVE = "chat_diff_statuses_counts_non_negative"  # ALTER TABLE ONLY chat_diff_statuses ADD CONSTRAINT chat_diff_statuses_counts_non_negative CHECK (additions >= 0 AND deletions >= 0 AND changed_files >= 0);
-    WORKSPACE_AGENTS_CONNECTION_TIMEOUT_NON_NEGATIVE = "workspace_agents_connection_timeout_non_negative"  # ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_connection_timeout_non_negative CHECK (connection_timeout_seconds >= 0);
-    WORKSPACES_NAME_NOT_EMPTY = "workspaces_name_not_empty"  # ALTER TABLE ONLY workspaces ADD CONSTRAINT workspaces_name_not_empty CHECK (name <> '');
+    CHAT_DEBUG_STEPS_STEP_NUMBER_CHECK = "chat_debug_steps_step_number_check"
+    """ALTER TABLE ONLY chat_debug_steps ADD CONSTRAINT chat_debug_steps_step_number_check CHECK (step_number > 0);"""
+    CHAT_DIFF_STATUSES_COUNTS_NON_NEGATIVE = "chat_diff_statuses_counts_non_negative"
+    """ALTER TABLE ONLY chat_diff_statuses ADD CONSTRAINT chat_diff_statuses_counts_non_negative CHECK (additions >= 0 AND deletions >= 0 AND changed_files >= 0);"""
+    WORKSPACE_AGENTS_CONNECTION_TIMEOUT_NON_NEGATIVE = (
+        "workspace_agents_connection_timeout_non_negative"
+    )
+    """ALTER TABLE ONLY workspace_agents ADD CONSTRAINT workspace_agents_connection_timeout_non_negative CHECK (connection_timeout_seconds >= 0);"""
+    WORKSPACES_NAME_NOT_EMPTY = "workspaces_name_not_empty"
+    """ALTER TABLE ONLY workspaces ADD CONSTRAINT workspaces_name_not_empty CHECK (name <> '');"""
 
 
 def constraint_name(exc: BaseException) -> str | None:

@@ -1,0 +1,107 @@
+"""The drift check's shortcut: a state already checked clean passes at once,
+and any change to what decides the verdict gets the full check."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import cache
+from generator.config import load_config
+
+from sqlgen_helpers import run_sqlgen, write_project
+
+SCHEMA = {"000001_init.up.sql": "CREATE TABLE notes (id bigserial PRIMARY KEY, body text);\n"}
+QUERIES = {"notes.sql": "-- name: GetNote :one\nSELECT * FROM notes WHERE id = @id;\n"}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_project(tmp_path, SCHEMA, QUERIES)
+    assert run_sqlgen(tmp_path, "generate").returncode == 0
+    return tmp_path
+
+
+def _check_in_process(root: Path, *flags: str) -> tuple[int, bool]:
+    """Exit code of ``sqlgen check`` and whether it had to load the pipeline."""
+    script = (
+        "import sys; from generator.cli import main; code = main(sys.argv[1:]); "
+        "print(code, 'generator.pipeline' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "check", *flags],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    code, loaded = result.stdout.split()
+    return int(code), loaded == "True"
+
+
+def test_a_clean_state_passes_without_loading_the_generator(project: Path) -> None:
+    assert (project / cache.CACHE_DIR / ".gitignore").read_text() == "*\n"
+    assert _check_in_process(project) == (0, False)
+    assert _check_in_process(project, "--no-cache") == (0, True)
+
+
+def _add_migration(root: Path) -> None:
+    (root / "schema" / "000002_tag.up.sql").write_text("ALTER TABLE notes ADD COLUMN tag text;\n")
+    (root / "schema" / "000002_tag.down.sql").write_text("ALTER TABLE notes DROP COLUMN tag;\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "reported"),
+    [
+        (lambda out: (out / "models.py").write_text("# hand edit\n"), "stale: gen/demo/models.py"),
+        (lambda out: (out / "querier.py").unlink(), "missing: gen/demo/querier.py"),
+        (lambda out: (out / "stray.py").write_text(""), "extra: gen/demo/stray.py"),
+        (
+            lambda out: (out.parents[1] / "queries" / "notes.sql").write_text(
+                "-- name: GetNoteBody :one\nSELECT body FROM notes WHERE id = @id;\n"
+            ),
+            "stale: gen/demo/notes_sql.py",
+        ),
+        (lambda out: _add_migration(out.parents[1]), "stale: gen/demo/models.py"),
+    ],
+    ids=["hand-edit", "deleted-output", "extra-output", "query-change", "new-migration"],
+)
+def test_any_change_gets_the_full_check(project: Path, change: object, reported: str) -> None:
+    assert _check_in_process(project) == (0, False)
+    change(project / "gen" / "demo")  # type: ignore[operator]
+    result = run_sqlgen(project, "check")
+    assert result.returncode == 1
+    assert reported in result.stderr
+
+
+def test_config_change_gets_the_full_check(project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "query_parameter_limit = 0\n")
+    assert _check_in_process(project) == (1, True)
+
+
+def test_no_cache_ignores_a_remembered_verdict(project: Path) -> None:
+    """CI runs the full check: even a (forged) record of a clean state is not trusted."""
+    config = load_config(project / "pyproject.toml")
+    (config.out / "models.py").write_text("# hand edit\n")
+    cache.remember_clean(config)
+    assert _check_in_process(project) == (0, False)
+    assert _check_in_process(project, "--no-cache") == (1, True)
+
+
+def test_the_generator_itself_is_part_of_the_key(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new template or generator version must not pass on an old verdict."""
+    config = load_config(project / "pyproject.toml")
+    package = tmp_path_factory.mktemp("generator")
+    template = package / "templates" / "models.py.j2"
+    template.parent.mkdir()
+    template.write_text("{{ header }}\n")
+    monkeypatch.setattr(cache, "_PACKAGE", package)
+    before = cache.state_key(config)
+    template.write_text("{{ header }}\n# changed\n")
+    assert cache.state_key(config) != before
