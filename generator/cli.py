@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__, cache
-from generator.config import Config, load_config
+from generator.config import Config, load_configs
 from generator.errors import Diagnostic, SqlgenError
 
 if TYPE_CHECKING:
@@ -22,8 +22,25 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _configs(args: argparse.Namespace) -> list[Config]:
+    """Every package the configuration declares (a sqlc.yaml may declare several)."""
+    configs = load_configs(args.config)
+    for config in configs:
+        for warning in config.warnings:
+            print(warning, file=sys.stderr)
+    return configs
+
+
 def _config(args: argparse.Namespace) -> Config:
-    return load_config(args.config)
+    """The one package a command works on: the first, or the one ``--package`` names."""
+    configs = _configs(args)
+    chosen = [c for c in configs if args.package in (None, c.package)]
+    if not chosen:
+        names = ", ".join(c.package for c in configs)
+        raise SqlgenError(
+            [Diagnostic("<command line>", 1, 1, f"no package {args.package!r}; there are: {names}")]
+        )
+    return chosen[0]
 
 
 def _relative(config: Config, path: Path) -> Path:
@@ -34,13 +51,15 @@ def _generate(args: argparse.Namespace) -> int:
     from generator.pipeline import run
     from generator.write import write_all
 
-    config = _config(args)
     started = time.perf_counter()
-    result = run(config, _print_stage if args.verbose else None)
-    for path in write_all(config.out, result.files):
-        verb = "wrote" if (config.out / path).exists() else "removed"
-        print(f"{verb} {_relative(config, config.out / path)}")
-    cache.remember_clean(config)
+    report = _print_stage if args.verbose else None
+    # Every package is generated before any is written: an error anywhere writes nothing.
+    results = [(config, run(config, report)) for config in _configs(args)]
+    for config, result in results:
+        for path in write_all(config.out, result.files):
+            verb = "wrote" if (config.out / path).exists() else "removed"
+            print(f"{verb} {_relative(config, config.out / path)}")
+        cache.remember_clean(config)
     if args.verbose:
         print(f"{'total':<16}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
     return 0
@@ -51,8 +70,11 @@ def _print_stage(stage: Stage) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if not args.no_cache and cache.known_clean(config):
+    return max(_check_package(config, args.no_cache) for config in _configs(args))
+
+
+def _check_package(config: Config, no_cache: bool) -> int:
+    if not no_cache and cache.known_clean(config):
         return 0
     from generator.pipeline import run
     from generator.write import compare
@@ -221,8 +243,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         type=Path,
-        default=Path("pyproject.toml"),
-        help="pyproject.toml holding [tool.sqlgen] (default: ./pyproject.toml)",
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
+        "(default: the first of these in the current directory)",
+    )
+    parser.add_argument(
+        "--package",
+        help="with several packages configured: the one inspect, verify and migrate work on "
+        "(default: the first)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 

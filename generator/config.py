@@ -1,23 +1,47 @@
-"""Configuration from ``[tool.sqlgen]`` in ``pyproject.toml``.
+"""Configuration: ``sqlgen.toml``, ``[tool.sqlgen]`` in ``pyproject.toml``, or
+an existing sqlc ``sqlc.yaml``/``sqlc.json`` (version 2).
 
 Paths are relative to the directory of the file that declares them, so the
-tool behaves the same from any working directory.
+tool behaves the same from any working directory. Keys this tool does not
+know are reported by name: a misspelt option must never be silently ignored.
+sqlc's own Go options are not errors in a sqlc file (the same file may still
+drive sqlc), but each one is named in a warning.
 """
 
 from __future__ import annotations
 
+import json
+import keyword
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from generator.errors import Diagnostic, SqlgenError
 
-_KNOWN_KEYS = {"schema", "queries", "out", "package", "query_parameter_limit"}
+CONFIG_FILES = ("sqlgen.toml", "pyproject.toml", "sqlc.yaml", "sqlc.yml", "sqlc.json")
+
+ModelKind = Literal["dataclass", "pydantic"]
+_PYTHON_TYPE = re.compile(r"^(?:[A-Za-z_][\w.]*:)?[A-Za-z_][\w.]*$")
+
+
+@dataclass(frozen=True)
+class TypeOverride:
+    """A PostgreSQL type, or one ``table.column``, generated as a Python type of
+    the user's (``module:Name``), with the psycopg adapters it needs."""
+
+    python_type: str
+    db_type: str | None = None
+    column: str | None = None
+    loader: str | None = None
+    dumper: str | None = None
 
 
 @dataclass(frozen=True)
 class Config:
-    """Where the inputs are and where the output goes."""
+    """Where the inputs are, where the output goes, and how it is shaped."""
 
     root: Path
     schema: tuple[Path, ...]
@@ -25,50 +49,261 @@ class Config:
     out: Path
     package: str
     query_parameter_limit: int | None = None
+    overrides: tuple[TypeOverride, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+    emit_sync: bool = True
+    emit_async: bool = True
+    models: ModelKind = "dataclass"
+    omit_unused_models: bool = False
+    exact_table_names: bool = False
+    templates: Path | None = None
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+
+    @property
+    def rename_map(self) -> dict[str, str]:
+        return dict(self.renames)
 
 
-def _error(path: Path, message: str) -> SqlgenError:
-    return SqlgenError([Diagnostic(str(path), 1, 1, message)])
+def _error(path: Path, message: str, line: int = 1) -> SqlgenError:
+    return SqlgenError([Diagnostic(str(path), line, 1, message)])
 
 
-def _paths(path: Path, table: dict[str, object], key: str) -> tuple[Path, ...]:
-    value = table.get(key)
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise _error(path, f"[tool.sqlgen] {key} must be a path or a non-empty list of paths")
-    return tuple(path.parent / str(v) for v in value)
+class _Reader:
+    """Typed access to one table of options, reporting problems against ``path``."""
+
+    def __init__(self, path: Path, table: Mapping[str, Any], where: str) -> None:
+        self.path = path
+        self.table = table
+        self.where = where
+
+    def fail(self, message: str) -> SqlgenError:
+        return _error(self.path, f"{self.where}: {message}")
+
+    def paths(self, key: str, base: Path) -> tuple[Path, ...]:
+        value = self.table.get(key)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{key} must be a path or a non-empty list of paths")
+        return tuple(base / str(v) for v in value)
+
+    def string(self, key: str, default: str | None = None) -> str | None:
+        value = self.table.get(key, default)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(f"{key} must be a string")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"{key} must be true or false")
+        return value
+
+    def limit(self, key: str) -> int | None:
+        value = self.table.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise self.fail(f"{key} must be a whole number >= 0")
+        return value
+
+    def unknown(self, known: set[str]) -> list[str]:
+        return sorted(set(self.table) - known)
 
 
-def load_config(path: Path) -> Config:
-    """Read ``[tool.sqlgen]`` from a ``pyproject.toml``."""
-    path = path.resolve()
+_OPTIONS = {
+    "query_parameter_limit",
+    "emit_sync",
+    "emit_async",
+    "models",
+    "omit_unused_models",
+    "exact_table_names",
+    "templates",
+    "rename",
+    "overrides",
+}
+_TOML_KEYS = {"schema", "queries", "out", "package", *_OPTIONS}
+
+
+def _renames(reader: _Reader, value: object) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise reader.fail("rename must map names to names")
+    return tuple(sorted(value.items()))
+
+
+def _python_type(reader: _Reader, entry: Mapping[str, Any]) -> str:
+    """``module:Name`` from ``python_type``: a string, or sqlc's ``{import, type}`` form."""
+    value = entry.get("python_type")
+    if isinstance(value, dict):
+        module, name = value.get("import"), value.get("type")
+        if not isinstance(name, str) or not (module is None or isinstance(module, str)):
+            raise reader.fail("python_type needs a string type (and optionally an import)")
+        value = f"{module}:{name}" if module else name
+    if not isinstance(value, str) or not _PYTHON_TYPE.match(value):
+        raise reader.fail(
+            f"python_type must look like module:Name (e.g. decimal:Decimal), not {value!r}"
+        )
+    return value
+
+
+_OVERRIDE_KEYS = {"db_type", "column", "python_type", "loader", "dumper", "nullable"}
+
+
+def _overrides(reader: _Reader, value: object) -> tuple[list[TypeOverride], list[str]]:
+    """The overrides that name a Python type; the keys of the others, to report."""
+    if value is None:
+        return [], []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise reader.fail("overrides must be a list of tables")
+    found: list[TypeOverride] = []
+    skipped: list[str] = []
+    for index, entry in enumerate(value):
+        where = f"{reader.where} overrides[{index}]"
+        item = _Reader(reader.path, entry, where)
+        if "python_type" not in entry:
+            skipped.append(f"{where} ({', '.join(sorted(entry))}: no python_type)")
+            continue
+        unknown = item.unknown(_OVERRIDE_KEYS)
+        if unknown:
+            raise item.fail(f"unknown keys: {', '.join(unknown)}")
+        db_type, column = item.string("db_type"), item.string("column")
+        if (db_type is None) == (column is None):
+            raise item.fail("give exactly one of db_type and column")
+        if column is not None and column.count(".") not in (1, 2):
+            raise item.fail(f"column must be table.column (or schema.table.column), not {column!r}")
+        adapters = {key: item.string(key) for key in ("loader", "dumper")}
+        for key, adapter in adapters.items():
+            if adapter is not None and not _PYTHON_TYPE.match(adapter):
+                raise item.fail(f"{key} must look like module:Name")
+        if column is not None and adapters["loader"] is not None:
+            raise item.fail("a loader adapts a type, not one column: override the db_type instead")
+        found.append(
+            TypeOverride(
+                _python_type(item, entry),
+                db_type=db_type.lower() if db_type else None,
+                column=column,
+                loader=adapters["loader"],
+                dumper=adapters["dumper"],
+            )
+        )
+    return found, skipped
+
+
+def _options(reader: _Reader, base: Path) -> dict[str, Any]:
+    """The shaping options shared by every configuration format."""
+    models = reader.string("models", "dataclass")
+    if models not in ("dataclass", "pydantic"):
+        raise reader.fail('models must be "dataclass" or "pydantic"')
+    emit_sync, emit_async = reader.flag("emit_sync", True), reader.flag("emit_async", True)
+    if not (emit_sync or emit_async):
+        raise reader.fail("emit_sync and emit_async cannot both be false")
+    templates = reader.string("templates")
+    overrides, skipped = _overrides(reader, reader.table.get("overrides"))
+    if skipped:
+        raise reader.fail(f"overrides without a python_type: {'; '.join(skipped)}")
+    return {
+        "query_parameter_limit": reader.limit("query_parameter_limit"),
+        "emit_sync": emit_sync,
+        "emit_async": emit_async,
+        "models": models,
+        "omit_unused_models": reader.flag("omit_unused_models", False),
+        "exact_table_names": reader.flag("exact_table_names", False),
+        "templates": base / templates if templates else None,
+        "renames": _renames(reader, reader.table.get("rename")),
+        "overrides": tuple(overrides),
+    }
+
+
+def _package(reader: _Reader, out: str, package: str | None) -> str:
+    name = package if package is not None else Path(out).name
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise reader.fail(f"package must be a Python identifier, not {name!r}")
+    return name
+
+
+def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
+    reader = _Reader(path, table, where)
+    unknown = reader.unknown(_TOML_KEYS)
+    if unknown:
+        raise reader.fail(f"unknown keys: {', '.join(unknown)}")
+    out = reader.string("out")
+    if out is None:
+        raise reader.fail("out must be a directory path")
+    return Config(
+        root=path.parent,
+        schema=reader.paths("schema", path.parent),
+        queries=reader.paths("queries", path.parent),
+        out=path.parent / out,
+        package=_package(reader, out, reader.string("package")),
+        **_options(reader, path.parent),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise _error(path, "configuration file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise _error(path, f"invalid TOML: {exc}") from None
-    table = document.get("tool", {}).get("sqlgen")
-    if not isinstance(table, dict):
-        raise _error(path, "no [tool.sqlgen] table")
-    unknown = sorted(set(table) - _KNOWN_KEYS)
-    if unknown:
-        raise _error(path, f"unknown [tool.sqlgen] keys: {', '.join(unknown)}")
-    out = table.get("out")
-    if not isinstance(out, str):
-        raise _error(path, "[tool.sqlgen] out must be a directory path")
-    package = table.get("package", Path(out).name)
-    if not isinstance(package, str) or not package.isidentifier():
-        raise _error(path, "[tool.sqlgen] package must be a Python identifier")
-    limit = table.get("query_parameter_limit")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise _error(path, "[tool.sqlgen] query_parameter_limit must be a whole number >= 0")
-    return Config(
-        root=path.parent,
-        schema=_paths(path, table, "schema"),
-        queries=_paths(path, table, "queries"),
-        out=path.parent / out,
-        package=package,
-        query_parameter_limit=limit,
+
+
+def load_config(path: Path) -> Config:
+    """The one package of a ``pyproject.toml`` or ``sqlgen.toml``."""
+    configs = load_configs(path)
+    if len(configs) != 1:
+        raise _error(path, f"{len(configs)} packages configured where one was expected")
+    return configs[0]
+
+
+def find_config(directory: Path) -> Path:
+    """The configuration in ``directory``: the first of :data:`CONFIG_FILES` that
+    configures sqlgen (a pyproject.toml without [tool.sqlgen] does not)."""
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if not candidate.is_file():
+            continue
+        if name == "pyproject.toml" and "sqlgen" not in _read_toml(candidate).get("tool", {}):
+            continue
+        return candidate
+    raise _error(
+        directory / "sqlgen.toml",
+        f"no configuration: none of {', '.join(CONFIG_FILES)} configures sqlgen here "
+        "(sqlgen init writes one)",
     )
+
+
+def load_configs(path: Path | None) -> list[Config]:
+    """Every package ``path`` configures (found in the current directory when None)."""
+    path = (path if path is not None else find_config(Path.cwd())).resolve()
+    if path.suffix in (".yaml", ".yml", ".json"):
+        from generator.sqlc_config import load_sqlc_config
+
+        return load_sqlc_config(path)
+    document = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("sqlgen")
+        if not isinstance(table, dict):
+            raise _error(path, "no [tool.sqlgen] table")
+        return [_from_toml(path, table, "[tool.sqlgen]")]
+    return [_from_toml(path, document, path.name)]
+
+
+def load_json_or_yaml(path: Path) -> Any:
+    """A sqlc configuration document; a syntax error is reported at its line."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _error(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise _error(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line) from None

@@ -51,9 +51,16 @@ def _sql_literal(sql: str) -> str:
     return '"""\\\n' + sql + '\n"""'
 
 
-def _environment() -> jinja2.Environment:
+def _environment(overrides: Path | None) -> jinja2.Environment:
+    """Our templates, each replaceable by a file of the same name in ``overrides``
+    (a user's ``templates`` directory). Ours stay reachable as ``sqlgen/NAME``,
+    so an override can ``{% extends "sqlgen/models.py.j2" %}`` and fill a block."""
+    ours = jinja2.FileSystemLoader(TEMPLATES)
+    loaders: list[jinja2.BaseLoader] = [ours, jinja2.PrefixLoader({"sqlgen": ours})]
+    if overrides is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(overrides))
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.ChoiceLoader(loaders),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -66,9 +73,10 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def render(ir: Ir) -> dict[str, str]:
-    """Python sources of the package, by path relative to the output directory."""
-    environment = _environment()
+def render(ir: Ir, templates: Path | None = None) -> dict[str, str]:
+    """Python sources of the package, by path relative to the output directory;
+    templates in ``templates`` replace ours of the same name."""
+    environment = _environment(templates)
 
     def page(template: str, **context: object) -> str:
         return environment.get_template(template).render(ir=ir, header=HEADER, **context)

@@ -171,7 +171,10 @@ def test_inspect_prints_the_ir(project: Path) -> None:
 def test_missing_config_is_a_clean_error(tmp_path: Path) -> None:
     result = sqlgen(tmp_path, "generate")
     assert result.returncode == 1
-    assert "pyproject.toml:1:1: error: configuration file not found" in result.stderr
+    assert "error: no configuration: none of sqlgen.toml, pyproject.toml" in result.stderr
+    result = sqlgen(tmp_path, "--config", "elsewhere.toml", "generate")
+    assert result.returncode == 1
+    assert "elsewhere.toml:1:1: error: configuration file not found" in result.stderr
 
 
 def test_inspect_lists_every_error_and_keeps_the_good_queries(project: Path) -> None:
