@@ -83,6 +83,8 @@ class Param:
     forced_nullable: bool = False
     hint: str | None = None
     is_slice: bool = False
+    origin: tuple[str, str] | None = None
+    """The (table, column) the parameter is compared with or stored into, when one is."""
 
 
 @dataclass
@@ -757,11 +759,22 @@ class _Analyser:
         if param.hint is None and hint is not None:
             param.hint = hint
 
+    def _note_origin(self, node: exp.Expr, other: exp.Expr, scope: Scope) -> None:
+        """A parameter compared for equality with a column takes that column's origin."""
+        param = self._param_of(node)
+        if param is None or param.origin is not None:
+            return
+        typed = self.type_of(other, scope)
+        if typed.table is not None and typed.column is not None:
+            param.origin = (typed.table, typed.column)
+
     def _bind_target(self, value: exp.Expr, target: ResultColumn, scope: Scope) -> None:
         param = self._param_of(value)
         if param is None:
             return
         self._bind_param(value, target.type, scope, hint=target.name)
+        if param.origin is None and target.table is not None and target.column is not None:
+            param.origin = (target.table, target.column)
         if target.nullable and not param.forced_nullable:
             param.nullable = True
 
@@ -793,6 +806,9 @@ class _Analyser:
                 return
             self._bind_param(left, self._operand_type(right, scope), scope, _hint(right))
             self._bind_param(right, self._operand_type(left, scope), scope, _hint(left))
+            if isinstance(node, exp.EQ | exp.NEQ):
+                self._note_origin(left, right, scope)
+                self._note_origin(right, left, scope)
         elif isinstance(node, exp.In):
             this_type = self._operand_type(node.this, scope)
             for value in node.expressions:

@@ -7,7 +7,8 @@ covers everything that decides whether the check passes:
 
 * the generator itself (every source file and template of this package) and
   the versions of the libraries whose behaviour reaches the output;
-* the resolved configuration, and every file under its input paths;
+* the resolved configuration, and every file under its input paths and its
+  custom templates directory;
 * every file in the output directory, so a hand edit of a generated file,
   a deleted file or a stray extra file changes the key and gets the full
   check.
@@ -75,7 +76,8 @@ def state_key(config: Config) -> str:
     for library in _LIBRARIES:
         digest.update(f"{library}={_installed_version(library)}\0".encode())
     digest.update(repr(config).encode())
-    for path in (*config.schema, *config.queries):
+    templates = (config.templates,) if config.templates is not None else ()
+    for path in (*config.schema, *config.queries, *templates):
         _add_tree(digest, path, "input")
     digest.update(b"output\0")
     for relative in sorted(existing_files(config.out)):

@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
+import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from generator import __version__, cache
 from generator.config import Config, load_configs
-from generator.errors import Diagnostic, SqlgenError
+from generator.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
 
 if TYPE_CHECKING:
-    from generator.pipeline import Stage
+    from generator.pipeline import Result, Stage, StageReport
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    sys.stderr.write(format_diagnostics(diagnostics, colour=use_colour(sys.stderr)))
 
 
 def _configs(args: argparse.Namespace) -> list[Config]:
     """Every package the configuration declares (a sqlc.yaml may declare several)."""
     configs = load_configs(args.config)
     for config in configs:
-        for warning in config.warnings:
-            print(warning, file=sys.stderr)
+        _print_diagnostics(config.warnings)
     return configs
 
 
@@ -47,14 +52,63 @@ def _relative(config: Config, path: Path) -> Path:
     return path.relative_to(config.root) if path.is_relative_to(config.root) else path
 
 
-def _generate(args: argparse.Namespace) -> int:
+class _StatusLine:
+    """One line on a terminal, rewritten in place after each stage of a run."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self._stream = stream
+        self._label = label
+        self._done = 0
+
+    def show(self, stage: Stage) -> None:
+        self._done += 1
+        text = f"{self._label} [{self._done}] {stage.name} done ({stage.detail})..."
+        # A line wider than the terminal wraps, and \r would then rewrite only its tail.
+        width = shutil.get_terminal_size().columns - 1
+        self._stream.write(f"\r\x1b[K{text[:width]}")
+        self._stream.flush()
+
+    def clear(self) -> None:
+        if self._done:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+
+
+def _print_stage(stream: TextIO, stage: Stage) -> None:
+    print(f"{stage.name:<16}{stage.seconds:8.3f} s  {stage.detail}", file=stream)
+
+
+@contextlib.contextmanager
+def stage_report(stream: TextIO, *, verbose: bool, label: str) -> Iterator[StageReport | None]:
+    """Where a run's stage reports go: a timing table with ``-v``; else, on a
+    terminal, a status line so a long run visibly progresses, erased when the
+    run ends (by an error too, so diagnostics start on a clean line); else
+    nowhere, so logs, CI and pre-commit hooks stay quiet."""
+    if verbose:
+        yield functools.partial(_print_stage, stream)
+    elif stream.isatty():
+        status = _StatusLine(stream, label)
+        try:
+            yield status.show
+        finally:
+            status.clear()
+    else:
+        yield None
+
+
+def _run(config: Config, verbose: bool = False) -> Result:
     from generator.pipeline import run
+
+    with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
+        return run(config, report)
+
+
+def _generate(args: argparse.Namespace) -> int:
     from generator.write import write_all
 
     started = time.perf_counter()
-    report = _print_stage if args.verbose else None
     # Every package is generated before any is written: an error anywhere writes nothing.
-    results = [(config, run(config, report)) for config in _configs(args)]
+    results = [(config, _run(config, args.verbose)) for config in _configs(args)]
     for config, result in results:
         for path in write_all(config.out, result.files):
             verb = "wrote" if (config.out / path).exists() else "removed"
@@ -65,10 +119,6 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_stage(stage: Stage) -> None:
-    print(f"{stage.name:<16}{stage.seconds:8.3f} s  {stage.detail}", file=sys.stderr)
-
-
 def _check(args: argparse.Namespace) -> int:
     return max(_check_package(config, args.no_cache) for config in _configs(args))
 
@@ -76,10 +126,9 @@ def _check(args: argparse.Namespace) -> int:
 def _check_package(config: Config, no_cache: bool) -> int:
     if not no_cache and cache.known_clean(config):
         return 0
-    from generator.pipeline import run
     from generator.write import compare
 
-    drift = compare(config.out, run(config).files)
+    drift = compare(config.out, _run(config).files)
     if drift.clean:
         cache.remember_clean(config)
         return 0
@@ -112,8 +161,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
     document = inspect_document(_config(args))
     _emit(json.dumps(document, indent=2) + "\n", args.output)
-    for error in document["errors"]:
-        print(Diagnostic(**error), file=sys.stderr)
+    _print_diagnostics(Diagnostic(**error) for error in document["errors"])
     return 1 if document["errors"] else 0
 
 
@@ -190,11 +238,35 @@ def _migrations_dir(args: argparse.Namespace) -> Path:
     return directory
 
 
+def _migrate_check(args: argparse.Namespace) -> int:
+    """The database-free rules of the migrations directories (``--dir``, else
+    every directory of the schema of every package, or of ``--package``'s):
+    the checks ``generate`` runs first, on their own for a pre-commit hook."""
+    from generator.migration_set import scan
+
+    if args.dir is not None:
+        directories = [args.dir]
+    else:
+        configs = _configs(args) if args.package is None else [_config(args)]
+        directories = list(dict.fromkeys(p for c in configs for p in c.schema if p.is_dir()))
+    problems: list[Diagnostic] = []
+    for directory in directories:
+        if directory.is_dir():
+            problems.extend(scan(directory, Path.cwd())[1])
+        else:
+            problems.append(Diagnostic(str(directory), 1, 1, "migrations directory does not exist"))
+    if problems:
+        raise SqlgenError(problems)
+    return 0
+
+
 def _migrate(args: argparse.Namespace) -> int:
+    action = args.migrate_command
+    if action == "check":  # before importing psycopg: the pre-commit hook should be quick
+        return _migrate_check(args)
     from generator import migrate
 
     directory = _migrations_dir(args)
-    action = args.migrate_command
     if action == "create":
         for path in migrate.create_migration(directory, args.name):
             print(f"created {path}")
@@ -234,10 +306,21 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from generator.scaffold import scaffold
+
+    for path in scaffold(args.dir):
+        print(f"created {path}")
+    move = "" if args.dir == Path() else f"cd {args.dir} && "
+    print(f"next: {move}sqlgen generate")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sqlgen",
         description="Generate typed psycopg 3 code from PostgreSQL migrations and annotated queries.",
+        epilog="example: sqlgen init && sqlgen generate",
     )
     parser.add_argument("--version", action="version", version=f"sqlgen {__version__}")
     parser.add_argument(
@@ -263,9 +346,21 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    init = command(
+        "init",
+        _init,
+        "start a project: sqlgen.toml, a first migration and a query file (never overwrites)",
+        "sqlgen init --dir myapp && cd myapp && sqlgen generate",
+    )
+    init.add_argument(
+        "--dir", type=Path, default=Path(), help="where to write (default: the current directory)"
+    )
     generate = command("generate", _generate, "write the generated package", "sqlgen generate -v")
     generate.add_argument(
-        "-v", "--verbose", action="store_true", help="print each stage's time and counts"
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print each stage's time and counts (without it, a terminal shows a status line)",
     )
     check = command(
         "check",
@@ -321,53 +416,46 @@ def _parser() -> argparse.ArgumentParser:
     migrate = command(
         "migrate",
         _migrate,
-        "run golang-migrate compatible migrations against a database",
+        "check migrations, or run them (golang-migrate compatible) against a database",
         "sqlgen migrate --database-url postgresql://localhost/app up",
     )
     migrate.add_argument(
         "--database-url", metavar="URL", help="database to migrate (default: DATABASE_URL)"
     )
     migrate.add_argument(
-        "--dir", type=Path, help="migrations directory (default: the first in [tool.sqlgen] schema)"
+        "--dir",
+        type=Path,
+        help="migrations directory (default: the first in [tool.sqlgen] schema; for check, every one)",
     )
     actions = migrate.add_subparsers(dest="migrate_command", required=True, metavar="ACTION")
-    up = actions.add_parser(
-        "up",
-        help="apply all pending migrations, or the next N",
-        epilog="example: sqlgen migrate up 1",
+
+    def action(name: str, summary: str, example: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, help=summary, epilog=f"example: sqlgen migrate {example}")
+
+    action(
+        "check",
+        "check the migration file names, up/down pairs, numbers and fixtures (no database)",
+        "check",
     )
+    up = action("up", "apply all pending migrations, or the next N", "up 1")
     up.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
-    down = actions.add_parser(
-        "down", help="revert all migrations, or the last N", epilog="example: sqlgen migrate down 1"
-    )
+    down = action("down", "revert all migrations, or the last N", "down 1")
     down.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
-    goto = actions.add_parser(
-        "goto",
-        help="migrate up or down to exactly VERSION",
-        epilog="example: sqlgen migrate goto 12",
-    )
+    goto = action("goto", "migrate up or down to exactly VERSION", "goto 12")
     goto.add_argument("version", type=int)
-    actions.add_parser(
-        "version",
-        help="print the current version (and whether it is dirty)",
-        epilog="example: sqlgen migrate version",
-    )
-    create = actions.add_parser(
-        "create",
-        help="write the next numbered up/down pair",
-        epilog="example: sqlgen migrate create add_chat_labels",
-    )
+    action("version", "print the current version (and whether it is dirty)", "version")
+    create = action("create", "write the next numbered up/down pair", "create add_chat_labels")
     create.add_argument("name", help="snake_case name")
-    force = actions.add_parser(
+    force = action(
         "force",
-        help="set the version and clear the dirty flag without running anything (-1: no version)",
-        epilog="example: sqlgen migrate force 11",
+        "set the version and clear the dirty flag without running anything (-1: no version)",
+        "force 11",
     )
     force.add_argument("version", type=int)
-    renumber = actions.add_parser(
+    renumber = action(
         "renumber",
-        help="move these migrations (and their fixtures) after all the others",
-        epilog="example: sqlgen migrate renumber 000524_chat_context_resources",
+        "move these migrations (and their fixtures) after all the others",
+        "renumber 000524_chat_context_resources",
     )
     renumber.add_argument(
         "migrations",
@@ -384,8 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except SqlgenError as error:
-        for diagnostic in error.diagnostics:
-            print(diagnostic, file=sys.stderr)
+        _print_diagnostics(error.diagnostics)
     except Exception as error:
         # Imported only now: the drift check's fast path must not pay for psycopg.
         import psycopg

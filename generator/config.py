@@ -101,7 +101,9 @@ class _Reader:
 
     def limit(self, key: str) -> int | None:
         value = self.table.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
             raise self.fail(f"{key} must be a whole number >= 0")
         return value
 
@@ -160,10 +162,9 @@ def _overrides(reader: _Reader, value: object) -> tuple[list[TypeOverride], list
     found: list[TypeOverride] = []
     skipped: list[str] = []
     for index, entry in enumerate(value):
-        where = f"{reader.where} overrides[{index}]"
-        item = _Reader(reader.path, entry, where)
+        item = _Reader(reader.path, entry, f"{reader.where} overrides[{index}]")
         if "python_type" not in entry:
-            skipped.append(f"{where} ({', '.join(sorted(entry))}: no python_type)")
+            skipped.append(f"overrides[{index}] ({', '.join(sorted(entry))}: no python_type)")
             continue
         unknown = item.unknown(_OVERRIDE_KEYS)
         if unknown:

@@ -16,7 +16,7 @@ from generator import __version__
 from generator.catalog import Catalog, Column, render_sql
 from generator.config import Config
 from generator.errors import Diagnostic, SqlgenError
-from generator.ir import build_ir
+from generator.ir import Shape, build_ir
 from generator.pipeline import analyse_queries_keep_going, load_catalog
 
 FORMAT_VERSION = 1
@@ -110,9 +110,7 @@ def inspect_document(config: Config) -> dict[str, Any]:
     document["catalog"] = catalog_document(catalog)
     analysed, problems = analyse_queries_keep_going(config, catalog)
     try:
-        ir = build_ir(
-            catalog, analysed, config.package, query_parameter_limit=config.query_parameter_limit
-        )
+        ir = build_ir(catalog, analysed, config.package, shape=Shape.of(config))
     except SqlgenError as error:
         problems = problems + error.diagnostics
     else:

@@ -17,16 +17,18 @@ from sqlglot import exp
 from generator import __version__
 from generator.analyse import Analysis, ResultColumn
 from generator.catalog import Catalog, Column, quote_ident
+from generator.config import Config, TypeOverride
 from generator.errors import Diagnostic, SqlgenError
 from generator.naming import (
     constant_name,
+    escape_identifier,
     field_name,
     pascal_case,
     singular,
     snake_case,
     unique_names,
 )
-from generator.pgtypes import PgType, python_base_type
+from generator.pgtypes import PgType, parse_type, python_base_type
 from generator.queryfile import Edit, ParsedQuery, apply_edits
 
 JSON_TYPES = ("json", "jsonb")
@@ -99,6 +101,8 @@ class QueryParam:
     python_type: str
     annotation: str
     bind: str
+    wrap_jsonb: bool = False
+    """Sent wrapped in ``Jsonb``: json/jsonb without an override that has its own dumper."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,8 @@ class Query:
     bind_args: str
     statement: str
     row_factory: str
+    """The name of the module-level row factory (``tuple_row`` or a ``_ROW_...`` constant)."""
+    row_factory_expression: str
     params_class: str | None
     copy_types: tuple[str, ...]
     methods: tuple[Method, ...]
@@ -184,6 +190,9 @@ class QueryModule:
     model_imports: tuple[str, ...]
     stdlib_imports: tuple[str, ...]
     row_factories: tuple[str, ...]
+    row_factory_constants: tuple[tuple[str, str], ...]
+    """``(name, expression)`` of each row factory built once per module: a cursor
+    is reused per row factory, so the factory must be one object, not one per call."""
     uses_jsonb: bool
     params_classes: tuple[ParamsClass, ...]
     row_builders: tuple[RowBuilder, ...]
@@ -205,18 +214,92 @@ class Ir:
     querier_stdlib_imports: tuple[str, ...]
     querier_model_imports: tuple[str, ...]
     querier_import_blocks: tuple[tuple[str, ...], ...]
+    flavours: tuple[bool, ...] = (False, True)
+    """Which query classes to emit: ``False`` is sync, ``True`` async (emit_sync, emit_async)."""
+    exports: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``__init__``'s imports: (module, names), in the order written."""
+    loaders: tuple[tuple[str, str], ...] = ()
+    """(PostgreSQL type, loader class) each Queries registers on its connection (overrides)."""
+    dumpers: tuple[tuple[str, str], ...] = ()
+    """(Python type, dumper class) each Queries registers on its connection (overrides)."""
+    runtime_imports: tuple[str, ...] = ()
+    """Modules ``_runtime`` imports for the override adapters."""
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
 
 
-class _TypeNamer:
-    """Python types for PostgreSQL types, knowing the catalog's enums, composites and domains."""
+@dataclass(frozen=True)
+class Shape:
+    """The configuration's say in the output: sqlc's per-package options."""
 
-    def __init__(self, catalog: Catalog, enums: dict[str, str], composites: dict[str, str]) -> None:
+    query_parameter_limit: int | None = None
+    overrides: tuple[TypeOverride, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+    exact_table_names: bool = False
+    omit_unused_models: bool = False
+    models: str = "dataclass"
+    emit_sync: bool = True
+    emit_async: bool = True
+
+    @classmethod
+    def of(cls, config: Config) -> Shape:
+        return cls(
+            query_parameter_limit=config.query_parameter_limit,
+            overrides=config.overrides,
+            renames=config.renames,
+            exact_table_names=config.exact_table_names,
+            omit_unused_models=config.omit_unused_models,
+            models=config.models,
+            emit_sync=config.emit_sync,
+            emit_async=config.emit_async,
+        )
+
+
+def _dotted(python_type: str) -> str:
+    """``myapp.money:Money`` -> ``myapp.money.Money``: what annotations spell."""
+    return python_type.replace(":", ".")
+
+
+class _TypeNamer:
+    """Python types and names for the catalog's types, columns and labels, with
+    the configured overrides and renames applied."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        enums: dict[str, str],
+        composites: dict[str, str],
+        shape: Shape,
+    ) -> None:
         self.catalog = catalog
         self.enums = enums
         self.composites = composites
+        self.renames = dict(shape.renames)
+        self.by_type: dict[str, TypeOverride] = {}
+        self.by_column: dict[tuple[str, str], TypeOverride] = {}
+        for override in shape.overrides:
+            if override.column is not None:
+                table, column = override.column.rsplit(".", 1)
+                self.by_column[(table.removeprefix("public."), column)] = override
+            elif override.db_type is not None:
+                parsed = parse_type(override.db_type)
+                self.by_type[parsed.name if parsed else override.db_type] = override
+        # Modules the override types live in, longest first: ``a.b.C`` imports ``a.b``.
+        self.override_modules = sorted(
+            {o.python_type.split(":")[0] for o in shape.overrides if ":" in o.python_type},
+            key=len,
+            reverse=True,
+        )
+
+    def rename(self, name: str) -> str:
+        return self.renames.get(name, name)
+
+    def column_override(self, origin: tuple[str | None, str | None]) -> TypeOverride | None:
+        table, column = origin
+        if table is None or column is None:
+            return None
+        return self.by_column.get((table, column))
 
     @property
     def classes(self) -> set[str]:
@@ -225,6 +308,9 @@ class _TypeNamer:
 
     def base(self, pg_type: PgType) -> str:
         name = pg_type.name
+        override = self.by_type.get(name)
+        if override is not None:
+            return _dotted(override.python_type)
         if name in self.enums:
             return self.enums[name]
         if name in self.composites:
@@ -234,11 +320,28 @@ class _TypeNamer:
         known = python_base_type(name)
         return known if known is not None else "typing.Any"
 
-    def python(self, pg_type: PgType) -> str:
+    def python(self, pg_type: PgType, origin: tuple[str | None, str | None] = (None, None)) -> str:
+        """The Python type of a value of ``pg_type``; a column override of
+        ``origin`` (table, column) replaces the whole type, arrays included."""
+        override = self.column_override(origin)
+        if override is not None:
+            return _dotted(override.python_type)
         text = self.base(pg_type)
         for _ in range(pg_type.array_dims):
             text = f"list[{text}]"
         return text
+
+    def imports(self, annotations: list[str]) -> tuple[str, ...]:
+        """The modules ``annotations`` need: an override's module whole, else the first part."""
+        modules: set[str] = set()
+        for annotation in annotations:
+            for dotted in _DOTTED.findall(annotation):
+                module = next(
+                    (m for m in self.override_modules if dotted.startswith(m + ".")),
+                    dotted.split(".")[0],
+                )
+                modules.add(module)
+        return tuple(sorted(modules))
 
     def copy_type(self, param: QueryParam) -> str | None:
         """The name binary COPY's ``set_types`` needs for ``param``; None if psycopg lacks it."""
@@ -265,8 +368,9 @@ def _field(
     nullable: bool,
     table: str | None = None,
     comment: str | None = None,
+    column: str | None = None,
 ) -> Field:
-    python_type = namer.python(pg_type)
+    python_type = namer.python(pg_type, (table, column or name))
     return Field(
         name=name,
         attr=attr,
@@ -281,20 +385,15 @@ def _field(
 
 
 def _model_fields(namer: _TypeNamer, columns: list[Column], table: str | None) -> tuple[Field, ...]:
-    attrs = unique_names([field_name(c.name) for c in columns])
+    attrs = unique_names([field_name(namer.rename(c.name)) for c in columns])
     return tuple(
         _field(namer, c.name, attr, c.type, not c.not_null, table, c.comment)
         for c, attr in zip(columns, attrs, strict=True)
     )
 
 
-_MODULE_PREFIX = re.compile(r"\b([a-z_]+)\.[A-Za-z_]")
+_DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _NAME = re.compile(r"\b[A-Za-z_]\w*")
-
-
-def _imports(annotations: list[str]) -> tuple[str, ...]:
-    modules = {m for a in annotations for m in _MODULE_PREFIX.findall(a)}
-    return tuple(sorted(modules))
 
 
 def build_ir(
@@ -302,26 +401,33 @@ def build_ir(
     queries: list[tuple[ParsedQuery, Analysis]],
     package: str,
     *,
-    query_parameter_limit: int | None = None,
+    shape: Shape | None = None,
 ) -> Ir:
     """Build the IR; raises SqlgenError for names that cannot become Python.
 
-    A query with more than ``query_parameter_limit`` parameters takes them as
-    one ``<Query>Params`` dataclass instead of keyword arguments (sqlc's
-    setting of the same name; 0 means always, None never).
+    A query with more than ``shape.query_parameter_limit`` parameters takes
+    them as one ``<Query>Params`` dataclass instead of keyword arguments
+    (sqlc's setting of the same name; 0 means always, None never).
     """
-    if query_parameter_limit is not None and query_parameter_limit < 0:
+    shape = shape or Shape()
+    if shape.query_parameter_limit is not None and shape.query_parameter_limit < 0:
         raise ValueError("query_parameter_limit must be None or at least 0")
+    renames = dict(shape.renames)
+
+    def class_name_of(name: str) -> str:
+        """A type's class: renamed, else PascalCase (keywords and digits escaped)."""
+        return escape_identifier(renames[name]) if name in renames else pascal_case(name)
+
     problems: list[Diagnostic] = []
-    enum_names = unique_names([pascal_case(name) for name in catalog.enums])
+    enum_names = unique_names([class_name_of(name) for name in catalog.enums])
     enum_classes = dict(zip(catalog.enums, enum_names, strict=True))
     composite_classes: dict[str, str] = {}
     for name in catalog.composites:
-        class_name = pascal_case(name)
+        class_name = class_name_of(name)
         while class_name in set(enum_names) | set(composite_classes.values()):
             class_name += "Type"
         composite_classes[name] = class_name
-    namer = _TypeNamer(catalog, enum_classes, composite_classes)
+    namer = _TypeNamer(catalog, enum_classes, composite_classes, shape)
     enums = tuple(
         EnumDef(
             pg_name=enum.name,
@@ -329,7 +435,9 @@ def build_ir(
             members=tuple(
                 EnumMember(member, value)
                 for member, value in zip(
-                    unique_names([constant_name(v) for v in enum.values]), enum.values, strict=True
+                    unique_names([_member_name(renames, v) for v in enum.values]),
+                    enum.values,
+                    strict=True,
                 )
             ),
             comment=enum.comment,
@@ -351,7 +459,7 @@ def build_ir(
         (t.name, "table", t.columns, t.comment) for t in catalog.tables.values()
     ] + [(v.name, "view", v.columns, v.comment) for v in catalog.views.values()]
     for pg_name, kind, columns, comment in relations:
-        class_name = pascal_case(singular(pg_name))
+        class_name = _model_class_name(renames, pg_name, shape.exact_table_names)
         while class_name in taken:
             class_name += "Row" if kind == "view" else "Model"
         taken.add(class_name)
@@ -382,10 +490,15 @@ def build_ir(
     for kind in constraints:
         constraints[kind].sort(key=lambda c: c.name)
 
-    modules = _modules(namer, models, queries, problems, query_parameter_limit)
+    flavours = tuple(
+        flag for flag, wanted in ((False, shape.emit_sync), (True, shape.emit_async)) if wanted
+    )
+    modules = _modules(namer, models, queries, problems, shape.query_parameter_limit, flavours)
     _check_names(modules, problems)
     if problems:
         raise SqlgenError(problems)
+    if shape.omit_unused_models:
+        models, enums, composites = _reached(modules, models, enums, composites)
     model_annotations = [f.annotation for c in composites for f in c.fields]
     model_annotations += [f.annotation for m in models for f in m.fields]
     return Ir(
@@ -394,7 +507,7 @@ def build_ir(
         enums=enums,
         composites=composites,
         models=tuple(models),
-        model_stdlib_imports=tuple(sorted({"enum", *_imports(model_annotations)})),
+        model_stdlib_imports=tuple(sorted({"enum", *namer.imports(model_annotations)})),
         unique_constraints=tuple(constraints["unique"]),
         foreign_key_constraints=tuple(constraints["foreign_key"]),
         check_constraints=tuple(constraints["check"]),
@@ -402,7 +515,25 @@ def build_ir(
         querier_stdlib_imports=tuple(sorted({i for m in modules for i in m.stdlib_imports})),
         querier_model_imports=tuple(sorted({i for m in modules for i in m.model_imports})),
         querier_import_blocks=_querier_imports(
-            modules, {m.class_name for m in models} | namer.classes
+            namer, modules, {m.class_name for m in models} | namer.classes, flavours
+        ),
+        flavours=flavours,
+        exports=_exports(flavours),
+        loaders=tuple(
+            (o.db_type, _dotted(o.loader)) for o in shape.overrides if o.db_type and o.loader
+        ),
+        dumpers=tuple(
+            (_dotted(o.python_type), _dotted(o.dumper)) for o in shape.overrides if o.dumper
+        ),
+        runtime_imports=tuple(
+            sorted(
+                {
+                    adapter.split(":")[0]
+                    for o in shape.overrides
+                    for adapter in (o.loader, o.dumper, o.python_type if o.dumper else None)
+                    if adapter and ":" in adapter
+                }
+            )
         ),
     )
 
@@ -470,6 +601,7 @@ def _modules(
     queries: list[tuple[ParsedQuery, Analysis]],
     problems: list[Diagnostic],
     limit: int | None,
+    flavours: tuple[bool, ...],
 ) -> tuple[QueryModule, ...]:
     by_file: dict[str, list[tuple[ParsedQuery, Analysis]]] = {}
     for parsed, analysis in queries:
@@ -497,12 +629,21 @@ def _modules(
                 builders.append(builder)
         annotations = _module_annotations(built, rows)
         model_imports = _names_in(annotations, model_classes | {"JsonValue"})
+        constants = {q.row_factory: q.row_factory_expression for q in built}
+        constants.pop("tuple_row", None)
         row_factories = tuple(
-            sorted({f for q in built for f in ("args_row", "tuple_row") if f in q.row_factory})
+            sorted(
+                {
+                    f
+                    for q in built
+                    for f in ("args_row", "tuple_row")
+                    if f in q.row_factory_expression
+                }
+            )
         )
         binds = " ".join(q.bind_args for q in built)
         uses_jsonb = "Jsonb(" in binds
-        stdlib = tuple(m for m in _imports(annotations) if m != "psycopg")
+        stdlib = tuple(m for m in namer.imports(annotations) if m != "psycopg")
         modules.append(
             QueryModule(
                 module=f"{stem}_sql",
@@ -513,10 +654,12 @@ def _modules(
                 model_imports=model_imports,
                 stdlib_imports=stdlib,
                 row_factories=row_factories,
+                row_factory_constants=tuple(sorted(constants.items())),
                 uses_jsonb=uses_jsonb,
                 params_classes=tuple(params_classes),
                 row_builders=tuple(builders),
                 import_blocks=_import_blocks(
+                    namer,
                     annotations,
                     dataclass=bool(rows or params_classes),
                     typing_names=("Any",) if builders else (),
@@ -524,8 +667,7 @@ def _modules(
                     jsonb=uses_jsonb,
                     local={
                         "._runtime": (
-                            "AsyncQueriesBase",
-                            "QueriesBase",
+                            *sorted(("QueriesBase", "AsyncQueriesBase")[flag] for flag in flavours),
                             *(("jsonb_or_none",) if "jsonb_or_none(" in binds else ()),
                         ),
                         ".models": model_imports,
@@ -555,6 +697,7 @@ _ABC = {"AsyncGenerator", "Generator", "Iterable"}
 
 
 def _import_blocks(
+    namer: _TypeNamer,
     annotations: list[str],
     *,
     dataclass: bool = False,
@@ -564,7 +707,7 @@ def _import_blocks(
     local: dict[str, tuple[str, ...]],
 ) -> tuple[tuple[str, ...], ...]:
     """Import lines in isort's order: standard library, psycopg, then the package."""
-    modules = _imports(annotations)
+    modules = namer.imports(annotations)
     stdlib = [f"import {m}" for m in modules if m != "psycopg"]
     abc = _names_in(annotations, _ABC)
     if abc:
@@ -584,7 +727,10 @@ def _import_blocks(
 
 
 def _querier_imports(
-    modules: tuple[QueryModule, ...], model_classes: set[str]
+    namer: _TypeNamer,
+    modules: tuple[QueryModule, ...],
+    model_classes: set[str],
+    flavours: tuple[bool, ...],
 ) -> tuple[tuple[str, ...], ...]:
     annotations = [
         text
@@ -595,8 +741,7 @@ def _querier_imports(
     ]
     local = {
         f".{module.module}": (
-            "Async" + module.mixin,
-            module.mixin,
+            *sorted(("", "Async")[flag] + module.mixin for flag in flavours),
             *sorted(
                 {r.class_name for r in module.row_classes}
                 | {p.class_name for p in module.params_classes}
@@ -605,7 +750,7 @@ def _querier_imports(
         for module in modules
     }
     local[".models"] = _names_in(annotations, model_classes | {"JsonValue"})
-    return _import_blocks(annotations, typing_names=("Protocol",), local=local)
+    return _import_blocks(namer, annotations, typing_names=("Protocol",), local=local)
 
 
 def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -> None:
@@ -625,6 +770,75 @@ def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -
                             f"query {first.name} ({first.file}:{first.line}); rename one",
                         )
                     )
+
+
+def _reached(
+    modules: tuple[QueryModule, ...],
+    models: list[Model],
+    enums: tuple[EnumDef, ...],
+    composites: tuple[CompositeDef, ...],
+) -> tuple[list[Model], tuple[EnumDef, ...], tuple[CompositeDef, ...]]:
+    """sqlc's ``omit_unused_structs``: only the models, enums and composite types
+    some query reaches, directly or through a model or composite it returns."""
+    texts: list[str] = []
+    for module in modules:
+        for query in module.queries:
+            texts.append(query.row_factory_expression)
+            texts += [p.annotation for p in query.params] + [f.annotation for f in query.columns]
+        texts += [f.annotation for row in module.row_classes for f in row.fields]
+        texts += [arg.expr for builder in module.row_builders for arg in builder.args]
+    used = set(_NAME.findall(" ".join(texts)))
+    kept = [m for m in models if m.class_name in used]
+    used |= set(_NAME.findall(" ".join(f.annotation for m in kept for f in m.fields)))
+    while True:  # a composite's fields can reach further enums and composites
+        reached = {
+            name
+            for c in composites
+            if c.class_name in used
+            for f in c.fields
+            for name in _NAME.findall(f.annotation)
+        }
+        if reached <= used:
+            break
+        used |= reached
+    return (
+        kept,
+        tuple(e for e in enums if e.class_name in used),
+        tuple(c for c in composites if c.class_name in used),
+    )
+
+
+def _exports(flavours: tuple[bool, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """What the package's ``__init__`` re-exports: the querier and registration of each flavour."""
+    runtime = ("register_types", "register_types_async")
+    querier = (("Querier", "Queries"), ("AsyncQuerier", "AsyncQueries"))
+    return (
+        ("._runtime", tuple(runtime[flag] for flag in flavours)),
+        (".querier", tuple(sorted(name for flag in flavours for name in querier[flag]))),
+    )
+
+
+def _member_name(renames: dict[str, str], label: str) -> str:
+    """An enum label's member: renamed (escaped), else UPPER_SNAKE."""
+    return escape_identifier(renames[label]) if label in renames else constant_name(label)
+
+
+def _model_class_name(renames: dict[str, str], relation: str, exact: bool) -> str:
+    """A table's or view's class: renamed by its name or its singular (sqlc looks
+    up the singular), else the PascalCase singular, or the exact name."""
+    stem = relation if exact else singular(relation)
+    for key in (relation, stem):
+        if key in renames:
+            return escape_identifier(renames[key])
+    return pascal_case(stem)
+
+
+def _row_factory_name(expression: str) -> str:
+    """``args_row(ChatOverview)`` -> ``_ROW_CHAT_OVERVIEW``; ``tuple_row`` stays."""
+    if expression == "tuple_row":
+        return expression
+    inner = expression.removeprefix("args_row(").removesuffix(")").strip("_")
+    return "_ROW_" + snake_case(inner).upper()
 
 
 def _iter_name(method: str) -> str:
@@ -692,11 +906,19 @@ def _query(
         params_class = f"{parsed.name}Params"
         arguments = f", {input_name}: Iterable[{params_class}], /"
         ordered = [next(p for p in params if p.number == n) for n in copy_order] or list(params)
-        values = _tuple([_bind(p, "row.") for p in ordered])
-        comprehension = (
-            "[{} for row in {}]" if command in (":batchone", ":batchmany") else "({} for row in {})"
-        )
-        bind_args = comprehension.format(values, input_name)
+        if command == ":copyfrom":
+            # Binary COPY with set_types dumps each value by its column's type
+            # (a dict as jsonb): no wrapping, nothing to build per value.
+            binds = [f"row.{p.arg}" if copy_types else _bind(p, "row.") for p in ordered]
+            bind_args = _tuple(binds)
+        else:
+            values = _tuple([_bind(p, "row.") for p in ordered])
+            comprehension = (
+                "[{} for row in {}]"
+                if command in (":batchone", ":batchmany")
+                else "({} for row in {})"
+            )
+            bind_args = comprehension.format(values, input_name)
     elif limit is not None and len(params) > limit:
         params_class = f"{parsed.name}Params"
         arguments = f", params: {params_class}, /"
@@ -773,7 +995,8 @@ def _query(
         return_annotation=returns,
         bind_args=bind_args,
         statement=copy_sql or sql,
-        row_factory=row_factory,
+        row_factory=_row_factory_name(row_factory),
+        row_factory_expression=row_factory,
         params_class=params_class,
         copy_types=copy_types,
         methods=tuple(methods),
@@ -789,7 +1012,10 @@ def _params(
         [p.hint or f"p{p.number}" if p.name.startswith("$") else p.name for p in ordered]
     )
     args = unique_names(
-        [n + "_" if n in _RESERVED_ARGS else n for n in (field_name(n) for n in names)]
+        [
+            n + "_" if n in _RESERVED_ARGS else n
+            for n in (field_name(namer.rename(n)) for n in names)
+        ]
     )
     result = []
     for param, name, arg in zip(ordered, names, args, strict=True):
@@ -803,7 +1029,9 @@ def _params(
                 )
             )
             return None
-        python_type = namer.python(param.type)
+        origin = param.origin or (None, None)
+        python_type = namer.python(param.type, origin)
+        override = namer.column_override(origin) or namer.by_type.get(param.type.name)
         param_ = QueryParam(
             number=param.number,
             name=name,
@@ -815,6 +1043,11 @@ def _params(
             annotation=_annotation(python_type, param.nullable),
             bind="",
         )
+        # A type with a dumper of its own is sent as it is; psycopg finds the dumper.
+        wrap = param.type.name in JSON_TYPES and not param.type.array_dims
+        param_ = dataclasses.replace(
+            param_, wrap_jsonb=wrap and not (override is not None and override.dumper)
+        )
         result.append(dataclasses.replace(param_, bind=_bind(param_, "")))
     return tuple(result)
 
@@ -822,7 +1055,7 @@ def _params(
 def _bind(param: QueryParam, prefix: str) -> str:
     """The value passed for ``param``, read from ``prefix + param.arg``."""
     value = prefix + param.arg
-    if param.pg_type in JSON_TYPES and not param.array_dims:
+    if param.wrap_jsonb:
         return f"jsonb_or_none({value})" if param.nullable else f"Jsonb({value})"
     return value
 
@@ -908,9 +1141,9 @@ def _columns(
             )
         )
         return None
-    attrs = unique_names([field_name(c.name) for c in columns])
+    attrs = unique_names([field_name(namer.rename(c.name)) for c in columns])
     return tuple(
-        _field(namer, c.name, attr, c.type, c.nullable, c.table)
+        _field(namer, c.name, attr, c.type, c.nullable, c.table, column=c.column)
         for c, attr in zip(columns, attrs, strict=True)
     )
 

@@ -19,7 +19,7 @@ from generator.ddl import build_catalog, check_command
 from generator.dump import render_dump
 from generator.errors import Diagnostic, DiagnosticSink, SqlgenError
 from generator.fmt import format_python
-from generator.ir import Ir, build_ir
+from generator.ir import Ir, Shape, build_ir
 from generator.load import load_queries, load_schema
 from generator.parse import Statement, parse_file
 from generator.queryfile import ParsedQuery, parse_query_file
@@ -129,9 +129,7 @@ def analyse(config: Config) -> tuple[Catalog, Ir]:
     """The catalog and the IR, without rendering (what checks against PostgreSQL need)."""
     catalog = load_catalog(config)
     analysed = analyse_queries(config, catalog)
-    ir = build_ir(
-        catalog, analysed, config.package, query_parameter_limit=config.query_parameter_limit
-    )
+    ir = build_ir(catalog, analysed, config.package, shape=Shape.of(config))
     return catalog, ir
 
 
@@ -150,12 +148,10 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         analysed = analyse_queries(config, catalog)
         detail.append(f"{len(analysed)} queries")
     with clock.stage("build IR") as detail:
-        ir = build_ir(
-            catalog, analysed, config.package, query_parameter_limit=config.query_parameter_limit
-        )
+        ir = build_ir(catalog, analysed, config.package, shape=Shape.of(config))
         detail.append(f"{len(ir.modules)} query modules, {len(ir.models)} models")
     with clock.stage("render") as detail:
-        rendered = render(ir)
+        rendered = render(ir, config.templates)
         detail.append(f"{sum(text.count(chr(10)) for text in rendered.values())} lines")
     with clock.stage("format") as detail:
         files = {path: format_python(text) for path, text in rendered.items()}

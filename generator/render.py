@@ -87,6 +87,7 @@ def render(ir: Ir, templates: Path | None = None) -> dict[str, str]:
         "models.py": page("models.py.j2"),
         "constraints.py": page("constraints.py.j2"),
         "querier.py": page("querier.py.j2"),
+        "wrappers.py": page("wrappers.py.j2"),
     }
     for module in ir.modules:
         files[f"{module.module}.py"] = page("query_module.py.j2", module=module)

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import (
+    _OPTIONS,
     Config,
     _error,
     _options,
-    _OPTIONS,
     _overrides,
     _package,
     _Reader,
@@ -103,7 +103,9 @@ def load_sqlc_config(path: Path) -> list[Config]:
     shared = document.get("overrides") or {}
     if not isinstance(shared, dict):
         raise top.fail("overrides must be a table (overrides.python, overrides.go)")
-    warnings = [f"{key} (sqlc only)" for key in ("plugins", "rules", "cloud", "options") if key in document]
+    warnings = [
+        f"{key} (sqlc only)" for key in ("plugins", "rules", "cloud", "options") if key in document
+    ]
     shared_python = shared.get("python") or {}
     go_shared = shared.get("go") or {}
     warnings += [f"overrides.{key}" for key in sorted(set(shared) - {"python", "go"})]
@@ -130,13 +132,21 @@ def load_sqlc_config(path: Path) -> list[Config]:
             continue
         warnings += [
             f"sql[{index}].{key} (sqlc only)"
-            for key in ("strict_function_checks", "strict_order_by", "database", "analyzer", "rules")
+            for key in (
+                "strict_function_checks",
+                "strict_order_by",
+                "database",
+                "analyzer",
+                "rules",
+            )
             if key in entry
         ]
         gen = entry.get("gen") or {}
         go = gen.get("go") or {}
         warnings += _ignored(f"sql[{index}].gen.", {k: 1 for k in gen if k not in ("python", "go")})
-        warnings += [f"sql[{index}].gen.go.{k}" for k in sorted(go) if k not in ("rename", "overrides")]
+        warnings += [
+            f"sql[{index}].gen.go.{k}" for k in sorted(go) if k not in ("rename", "overrides")
+        ]
         entry_go_overrides, skipped = _overrides(reader, go.get("overrides"))
         warnings += [f"sql[{index}].gen.go {s}" for s in skipped]
         options, where = _python_block(reader, entry)

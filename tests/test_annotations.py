@@ -28,7 +28,7 @@ from psycopg.rows import TupleRow
 
 from generator.errors import SqlgenError
 from generator.fmt import format_python
-from generator.ir import Ir, Query, build_ir
+from generator.ir import Ir, Query, Shape, build_ir
 from generator.pipeline import analyse_queries, load_catalog
 from generator.render import render
 
@@ -103,7 +103,9 @@ INSERT INTO places (name, origin) VALUES (@name, @origin);
 def project_ir(tmp_path: Path, queries: str, schema: str = SCHEMA, limit: int | None = None) -> Ir:
     config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
     catalog = load_catalog(config)
-    return build_ir(catalog, analyse_queries(config, catalog), "demo", query_parameter_limit=limit)
+    return build_ir(
+        catalog, analyse_queries(config, catalog), "demo", shape=Shape(query_parameter_limit=limit)
+    )
 
 
 def queries_of(ir: Ir) -> dict[str, Query]:
@@ -246,7 +248,7 @@ def test_copy_follows_the_column_order_of_positional_parameters(tmp_path: Path) 
         )
     )["C"]
     assert [(p.number, p.name) for p in query.params] == [(1, "name"), (2, "bio")]
-    assert query.bind_args == "((row.bio, row.name) for row in rows)"
+    assert query.bind_args == "(row.bio, row.name)"  # one COPY row, written per row in rows
 
 
 # --------------------------------------------------------------------------
@@ -308,7 +310,8 @@ def test_embed_nests_models_and_outer_joins_make_them_optional(tmp_path: Path) -
         ("author", "None if values[10] is None else Author(*values[10:13])"),
         ("heading", "values[13]"),
     ]
-    assert query.row_factory == "args_row(_books_with_authors_row)"
+    assert query.row_factory == "_ROW_BOOKS_WITH_AUTHORS_ROW"
+    assert query.row_factory_expression == "args_row(_books_with_authors_row)"
 
 
 def test_embed_of_one_table_twice_is_named_by_alias(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def test_generate_then_check_is_silent(project: Path) -> None:
         "py.typed",
         "querier.py",
         "users_sql.py",
+        "wrappers.py",
     ]
     result = sqlgen(project, "check")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")

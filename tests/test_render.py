@@ -112,6 +112,7 @@ def test_ir_is_json_with_params_and_columns(tmp_path: Path) -> None:
         "python_type": "int",
         "annotation": "int",
         "bind": None,
+        "wrap_jsonb": False,
     }
     assert query["columns"][0]["pg_type"] == "text" and query["columns"][0]["nullable"] is True
     assert query["columns"][0]["table"] == "t"

@@ -127,6 +127,26 @@ class QueriesBase:
         self._conn = conn
         self._iter_size = iter_size
         self._types_ready = not _enum_adapters_missing(conn)
+        self._idle: dict[object, list[Any]] = {}
+
+    def _take(self, row_factory: BaseRowFactory[Row]) -> psycopg.RawCursor[Row]:
+        """An idle cursor of ``row_factory``, or a new one.
+
+        Reusing a cursor keeps its loaders: a new cursor per call spent more
+        time building them than a primary-key lookup spends in PostgreSQL. A
+        cursor in use is never idle, so threads sharing this object never
+        share a cursor."""
+        try:
+            cursor: psycopg.RawCursor[Row] = self._idle[row_factory].pop()
+        except (KeyError, IndexError):
+            return self._cursor(row_factory)
+        return cursor
+
+    def _give(
+        self, row_factory: BaseRowFactory[Row], cursor: psycopg.RawCursor[Row]
+    ) -> None:
+        """Make ``cursor`` idle again, for the next call with the same row factory."""
+        self._idle.setdefault(row_factory, []).append(cursor)
 
     def _prepare(self) -> None:
         if not self._types_ready:
@@ -158,6 +178,26 @@ class AsyncQueriesBase:
         self._conn = conn
         self._iter_size = iter_size
         self._types_ready = not _enum_adapters_missing(conn)
+        self._idle: dict[object, list[Any]] = {}
+
+    def _take(
+        self, row_factory: BaseRowFactory[Row]
+    ) -> psycopg.AsyncRawCursor[Row] | None:
+        """An idle cursor of ``row_factory``, or None: then ``await self._cursor(...)``.
+
+        Not a coroutine, so that the common case costs no extra await (see the
+        sync ``_take`` for why cursors are reused)."""
+        try:
+            cursor: psycopg.AsyncRawCursor[Row] = self._idle[row_factory].pop()
+        except (KeyError, IndexError):
+            return None
+        return cursor
+
+    def _give(
+        self, row_factory: BaseRowFactory[Row], cursor: psycopg.AsyncRawCursor[Row]
+    ) -> None:
+        """Make ``cursor`` idle again, for the next call with the same row factory."""
+        self._idle.setdefault(row_factory, []).append(cursor)
 
     async def _prepare(self) -> None:
         if not self._types_ready:

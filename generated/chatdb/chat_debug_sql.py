@@ -9,9 +9,8 @@ from collections.abc import AsyncGenerator, Generator, Iterable
 from dataclasses import dataclass
 
 from psycopg.rows import args_row, tuple_row
-from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase, jsonb_or_none
+from ._runtime import AsyncQueriesBase, QueriesBase
 from .models import ChatDebugRun, ChatDebugStep, JsonValue
 
 INSERT_CHAT_DEBUG_RUN = """\
@@ -42,6 +41,10 @@ class CopyChatDebugStepsParams:
     created_at: datetime.datetime
 
 
+_ROW_CHAT_DEBUG_RUN = args_row(ChatDebugRun)
+_ROW_CHAT_DEBUG_STEP = args_row(ChatDebugStep)
+
+
 class ChatDebugQueries(QueriesBase):
     """The queries of ``queries/chat_debug.sql``."""
 
@@ -49,9 +52,12 @@ class ChatDebugQueries(QueriesBase):
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
     ) -> ChatDebugRun | None:
         """InsertChatDebugRun (queries/chat_debug.sql:1)."""
-        with self._cursor(args_row(ChatDebugRun)) as cur:
+        cur = self._take(_ROW_CHAT_DEBUG_RUN)
+        try:
             cur.execute(INSERT_CHAT_DEBUG_RUN, (chat_id, model, provider))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_DEBUG_RUN, cur)
 
     def copy_chat_debug_steps(self, rows: Iterable[CopyChatDebugStepsParams], /) -> int:
         """The steps of a run, written in bulk when the run ends.
@@ -73,25 +79,25 @@ class ChatDebugQueries(QueriesBase):
                         "timestamptz",
                     ]
                 )
-                for values in (
-                    (
-                        row.run_id,
-                        row.chat_id,
-                        row.step_number,
-                        Jsonb(row.request),
-                        jsonb_or_none(row.response),
-                        row.tool_names,
-                        row.duration_ms,
-                        row.created_at,
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(
+                        (
+                            row.run_id,
+                            row.chat_id,
+                            row.step_number,
+                            row.request,
+                            row.response,
+                            row.tool_names,
+                            row.duration_ms,
+                            row.created_at,
+                        )
                     )
-                    for row in rows
-                ):
-                    copy.write_row(values)
             return cur.rowcount
 
     def list_chat_debug_steps(self, *, run_id: uuid.UUID) -> list[ChatDebugStep]:
         """ListChatDebugSteps (queries/chat_debug.sql:10)."""
-        with self._cursor(args_row(ChatDebugStep)) as cur:
+        with self._cursor(_ROW_CHAT_DEBUG_STEP) as cur:
             cur.execute(LIST_CHAT_DEBUG_STEPS, (run_id,))
             return cur.fetchall()
 
@@ -104,7 +110,7 @@ class ChatDebugQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ChatDebugStep)) as cur:
+        with self._server_cursor(_ROW_CHAT_DEBUG_STEP) as cur:
             cur.execute(LIST_CHAT_DEBUG_STEPS, (run_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -118,9 +124,14 @@ class AsyncChatDebugQueries(AsyncQueriesBase):
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
     ) -> ChatDebugRun | None:
         """InsertChatDebugRun (queries/chat_debug.sql:1)."""
-        async with await self._cursor(args_row(ChatDebugRun)) as cur:
+        cur = self._take(_ROW_CHAT_DEBUG_RUN)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_DEBUG_RUN)
+        try:
             await cur.execute(INSERT_CHAT_DEBUG_RUN, (chat_id, model, provider))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_DEBUG_RUN, cur)
 
     async def copy_chat_debug_steps(
         self, rows: Iterable[CopyChatDebugStepsParams], /
@@ -144,25 +155,25 @@ class AsyncChatDebugQueries(AsyncQueriesBase):
                         "timestamptz",
                     ]
                 )
-                for values in (
-                    (
-                        row.run_id,
-                        row.chat_id,
-                        row.step_number,
-                        Jsonb(row.request),
-                        jsonb_or_none(row.response),
-                        row.tool_names,
-                        row.duration_ms,
-                        row.created_at,
+                write_row = copy.write_row
+                for row in rows:
+                    await write_row(
+                        (
+                            row.run_id,
+                            row.chat_id,
+                            row.step_number,
+                            row.request,
+                            row.response,
+                            row.tool_names,
+                            row.duration_ms,
+                            row.created_at,
+                        )
                     )
-                    for row in rows
-                ):
-                    await copy.write_row(values)
             return cur.rowcount
 
     async def list_chat_debug_steps(self, *, run_id: uuid.UUID) -> list[ChatDebugStep]:
         """ListChatDebugSteps (queries/chat_debug.sql:10)."""
-        async with await self._cursor(args_row(ChatDebugStep)) as cur:
+        async with await self._cursor(_ROW_CHAT_DEBUG_STEP) as cur:
             await cur.execute(LIST_CHAT_DEBUG_STEPS, (run_id,))
             return await cur.fetchall()
 
@@ -175,7 +186,7 @@ class AsyncChatDebugQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ChatDebugStep)) as cur:
+        async with await self._server_cursor(_ROW_CHAT_DEBUG_STEP) as cur:
             await cur.execute(LIST_CHAT_DEBUG_STEPS, (run_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:

@@ -114,6 +114,13 @@ class ListChatMessagesForChatsParams:
     chat_id: uuid.UUID
 
 
+_ROW_CHAT_MESSAGE = args_row(ChatMessage)
+_ROW_CHAT_QUEUED_MESSAGE = args_row(ChatQueuedMessage)
+_ROW_COUNT_CHAT_MESSAGES_ROW = args_row(CountChatMessagesRow)
+_ROW_GET_CHAT_TOKEN_USAGE_ROW = args_row(GetChatTokenUsageRow)
+_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW = args_row(ListQueuedChatMessagesRow)
+
+
 class ChatMessagesQueries(QueriesBase):
     """The queries of ``queries/chat_messages.sql``."""
 
@@ -127,24 +134,30 @@ class ChatMessagesQueries(QueriesBase):
         output_tokens: int | None,
     ) -> ChatMessage | None:
         """InsertChatMessage (queries/chat_messages.sql:1)."""
-        with self._cursor(args_row(ChatMessage)) as cur:
+        cur = self._take(_ROW_CHAT_MESSAGE)
+        try:
             cur.execute(
                 INSERT_CHAT_MESSAGE,
                 (chat_id, role, Jsonb(content), input_tokens, output_tokens),
             )
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_MESSAGE, cur)
 
     def get_chat_message_by_id(self, *, id: int) -> ChatMessage | None:
         """GetChatMessageByID (queries/chat_messages.sql:6)."""
-        with self._cursor(args_row(ChatMessage)) as cur:
+        cur = self._take(_ROW_CHAT_MESSAGE)
+        try:
             cur.execute(GET_CHAT_MESSAGE_BY_ID, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_MESSAGE, cur)
 
     def list_chat_messages(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> list[ChatMessage]:
         """Messages after a cursor; pass 0 to start from the beginning."""
-        with self._cursor(args_row(ChatMessage)) as cur:
+        with self._cursor(_ROW_CHAT_MESSAGE) as cur:
             cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             return cur.fetchall()
 
@@ -157,7 +170,7 @@ class ChatMessagesQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ChatMessage)) as cur:
+        with self._server_cursor(_ROW_CHAT_MESSAGE) as cur:
             cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -165,43 +178,58 @@ class ChatMessagesQueries(QueriesBase):
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None:
         """GetLastChatMessage (queries/chat_messages.sql:16)."""
-        with self._cursor(args_row(ChatMessage)) as cur:
+        cur = self._take(_ROW_CHAT_MESSAGE)
+        try:
             cur.execute(GET_LAST_CHAT_MESSAGE, (chat_id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_MESSAGE, cur)
 
     def count_chat_messages(self, *, chat_id: uuid.UUID) -> CountChatMessagesRow | None:
         """CountChatMessages (queries/chat_messages.sql:19)."""
-        with self._cursor(args_row(CountChatMessagesRow)) as cur:
+        cur = self._take(_ROW_COUNT_CHAT_MESSAGES_ROW)
+        try:
             cur.execute(COUNT_CHAT_MESSAGES, (chat_id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_COUNT_CHAT_MESSAGES_ROW, cur)
 
     def get_chat_token_usage(
         self, *, chat_id: uuid.UUID
     ) -> GetChatTokenUsageRow | None:
         """GetChatTokenUsage (queries/chat_messages.sql:22)."""
-        with self._cursor(args_row(GetChatTokenUsageRow)) as cur:
+        cur = self._take(_ROW_GET_CHAT_TOKEN_USAGE_ROW)
+        try:
             cur.execute(GET_CHAT_TOKEN_USAGE, (chat_id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_GET_CHAT_TOKEN_USAGE_ROW, cur)
 
     def delete_chat_messages_after(self, *, chat_id: uuid.UUID, after_id: int) -> int:
         """Used when the user edits a message: everything after it is regenerated."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(DELETE_CHAT_MESSAGES_AFTER, (chat_id, after_id))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
     ) -> ChatQueuedMessage | None:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
-        with self._cursor(args_row(ChatQueuedMessage)) as cur:
+        cur = self._take(_ROW_CHAT_QUEUED_MESSAGE)
+        try:
             cur.execute(ENQUEUE_CHAT_MESSAGE, (chat_id, Jsonb(content)))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_QUEUED_MESSAGE, cur)
 
     def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
     ) -> list[ListQueuedChatMessagesRow]:
         """ListQueuedChatMessages (queries/chat_messages.sql:36)."""
-        with self._cursor(args_row(ListQueuedChatMessagesRow)) as cur:
+        with self._cursor(_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW) as cur:
             cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             return cur.fetchall()
 
@@ -214,7 +242,7 @@ class ChatMessagesQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ListQueuedChatMessagesRow)) as cur:
+        with self._server_cursor(_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW) as cur:
             cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -222,8 +250,11 @@ class ChatMessagesQueries(QueriesBase):
 
     def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None:
         """DeleteQueuedChatMessage (queries/chat_messages.sql:39)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(DELETE_QUEUED_CHAT_MESSAGE, (id, chat_id))
+        finally:
+            self._give(tuple_row, cur)
 
     def copy_chat_messages(self, rows: Iterable[CopyChatMessagesParams], /) -> int:
         """Bulk import of a chat transcript (for example when forking a chat).
@@ -234,17 +265,17 @@ class ChatMessagesQueries(QueriesBase):
         with self._cursor(tuple_row) as cur:
             with cur.copy(COPY_CHAT_MESSAGES) as copy:
                 copy.set_types(["uuid", "chat_message_role", "jsonb", "int8", "int8"])
-                for values in (
-                    (
-                        row.chat_id,
-                        row.role,
-                        Jsonb(row.content),
-                        row.input_tokens,
-                        row.output_tokens,
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(
+                        (
+                            row.chat_id,
+                            row.role,
+                            row.content,
+                            row.input_tokens,
+                            row.output_tokens,
+                        )
                     )
-                    for row in rows
-                ):
-                    copy.write_row(values)
             return cur.rowcount
 
     def list_chat_messages_for_chats(
@@ -258,7 +289,7 @@ class ChatMessagesQueries(QueriesBase):
         values = [(row.chat_id,) for row in batch]
         if not values:
             return []
-        with self._cursor(args_row(ChatMessage)) as cur:
+        with self._cursor(_ROW_CHAT_MESSAGE) as cur:
             cur.executemany(LIST_CHAT_MESSAGES_FOR_CHATS, values, returning=True)
             results = [cur.fetchall()]
             while cur.nextset():
@@ -279,24 +310,34 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         output_tokens: int | None,
     ) -> ChatMessage | None:
         """InsertChatMessage (queries/chat_messages.sql:1)."""
-        async with await self._cursor(args_row(ChatMessage)) as cur:
+        cur = self._take(_ROW_CHAT_MESSAGE)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_MESSAGE)
+        try:
             await cur.execute(
                 INSERT_CHAT_MESSAGE,
                 (chat_id, role, Jsonb(content), input_tokens, output_tokens),
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_MESSAGE, cur)
 
     async def get_chat_message_by_id(self, *, id: int) -> ChatMessage | None:
         """GetChatMessageByID (queries/chat_messages.sql:6)."""
-        async with await self._cursor(args_row(ChatMessage)) as cur:
+        cur = self._take(_ROW_CHAT_MESSAGE)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_MESSAGE)
+        try:
             await cur.execute(GET_CHAT_MESSAGE_BY_ID, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_MESSAGE, cur)
 
     async def list_chat_messages(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> list[ChatMessage]:
         """Messages after a cursor; pass 0 to start from the beginning."""
-        async with await self._cursor(args_row(ChatMessage)) as cur:
+        async with await self._cursor(_ROW_CHAT_MESSAGE) as cur:
             await cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             return await cur.fetchall()
 
@@ -309,7 +350,7 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ChatMessage)) as cur:
+        async with await self._server_cursor(_ROW_CHAT_MESSAGE) as cur:
             await cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -317,47 +358,72 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
 
     async def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None:
         """GetLastChatMessage (queries/chat_messages.sql:16)."""
-        async with await self._cursor(args_row(ChatMessage)) as cur:
+        cur = self._take(_ROW_CHAT_MESSAGE)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_MESSAGE)
+        try:
             await cur.execute(GET_LAST_CHAT_MESSAGE, (chat_id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_MESSAGE, cur)
 
     async def count_chat_messages(
         self, *, chat_id: uuid.UUID
     ) -> CountChatMessagesRow | None:
         """CountChatMessages (queries/chat_messages.sql:19)."""
-        async with await self._cursor(args_row(CountChatMessagesRow)) as cur:
+        cur = self._take(_ROW_COUNT_CHAT_MESSAGES_ROW)
+        if cur is None:
+            cur = await self._cursor(_ROW_COUNT_CHAT_MESSAGES_ROW)
+        try:
             await cur.execute(COUNT_CHAT_MESSAGES, (chat_id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_COUNT_CHAT_MESSAGES_ROW, cur)
 
     async def get_chat_token_usage(
         self, *, chat_id: uuid.UUID
     ) -> GetChatTokenUsageRow | None:
         """GetChatTokenUsage (queries/chat_messages.sql:22)."""
-        async with await self._cursor(args_row(GetChatTokenUsageRow)) as cur:
+        cur = self._take(_ROW_GET_CHAT_TOKEN_USAGE_ROW)
+        if cur is None:
+            cur = await self._cursor(_ROW_GET_CHAT_TOKEN_USAGE_ROW)
+        try:
             await cur.execute(GET_CHAT_TOKEN_USAGE, (chat_id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_GET_CHAT_TOKEN_USAGE_ROW, cur)
 
     async def delete_chat_messages_after(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> int:
         """Used when the user edits a message: everything after it is regenerated."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(DELETE_CHAT_MESSAGES_AFTER, (chat_id, after_id))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     async def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
     ) -> ChatQueuedMessage | None:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
-        async with await self._cursor(args_row(ChatQueuedMessage)) as cur:
+        cur = self._take(_ROW_CHAT_QUEUED_MESSAGE)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_QUEUED_MESSAGE)
+        try:
             await cur.execute(ENQUEUE_CHAT_MESSAGE, (chat_id, Jsonb(content)))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_QUEUED_MESSAGE, cur)
 
     async def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
     ) -> list[ListQueuedChatMessagesRow]:
         """ListQueuedChatMessages (queries/chat_messages.sql:36)."""
-        async with await self._cursor(args_row(ListQueuedChatMessagesRow)) as cur:
+        async with await self._cursor(_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW) as cur:
             await cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             return await cur.fetchall()
 
@@ -370,9 +436,7 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(
-            args_row(ListQueuedChatMessagesRow)
-        ) as cur:
+        async with await self._server_cursor(_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW) as cur:
             await cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -380,8 +444,13 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
 
     async def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None:
         """DeleteQueuedChatMessage (queries/chat_messages.sql:39)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(DELETE_QUEUED_CHAT_MESSAGE, (id, chat_id))
+        finally:
+            self._give(tuple_row, cur)
 
     async def copy_chat_messages(
         self, rows: Iterable[CopyChatMessagesParams], /
@@ -394,17 +463,17 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         async with await self._cursor(tuple_row) as cur:
             async with cur.copy(COPY_CHAT_MESSAGES) as copy:
                 copy.set_types(["uuid", "chat_message_role", "jsonb", "int8", "int8"])
-                for values in (
-                    (
-                        row.chat_id,
-                        row.role,
-                        Jsonb(row.content),
-                        row.input_tokens,
-                        row.output_tokens,
+                write_row = copy.write_row
+                for row in rows:
+                    await write_row(
+                        (
+                            row.chat_id,
+                            row.role,
+                            row.content,
+                            row.input_tokens,
+                            row.output_tokens,
+                        )
                     )
-                    for row in rows
-                ):
-                    await copy.write_row(values)
             return cur.rowcount
 
     async def list_chat_messages_for_chats(
@@ -418,7 +487,7 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         values = [(row.chat_id,) for row in batch]
         if not values:
             return []
-        async with await self._cursor(args_row(ChatMessage)) as cur:
+        async with await self._cursor(_ROW_CHAT_MESSAGE) as cur:
             await cur.executemany(LIST_CHAT_MESSAGES_FOR_CHATS, values, returning=True)
             results = [await cur.fetchall()]
             while cur.nextset():

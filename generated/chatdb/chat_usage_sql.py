@@ -48,6 +48,10 @@ class ListChatsOverBudgetRow:
     overspend: decimal.Decimal | None
 
 
+_ROW_CHAT_USAGE_REPORT = args_row(ChatUsageReport)
+_ROW_LIST_CHATS_OVER_BUDGET_ROW = args_row(ListChatsOverBudgetRow)
+
+
 class ChatUsageQueries(QueriesBase):
     """The queries of ``queries/chat_usage.sql``."""
 
@@ -60,19 +64,25 @@ class ChatUsageQueries(QueriesBase):
         budget: ChatUsage | None,
     ) -> ChatUsageReport | None:
         """Records a chat's usage, replacing its previous report."""
-        with self._cursor(args_row(ChatUsageReport)) as cur:
+        cur = self._take(_ROW_CHAT_USAGE_REPORT)
+        try:
             cur.execute(UPSERT_CHAT_USAGE_REPORT, (chat_id, total, turns, budget))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_USAGE_REPORT, cur)
 
     def get_chat_usage_report(self, *, chat_id: uuid.UUID) -> ChatUsageReport | None:
         """GetChatUsageReport (queries/chat_usage.sql:12)."""
-        with self._cursor(args_row(ChatUsageReport)) as cur:
+        cur = self._take(_ROW_CHAT_USAGE_REPORT)
+        try:
             cur.execute(GET_CHAT_USAGE_REPORT, (chat_id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_USAGE_REPORT, cur)
 
     def list_chats_over_budget(self) -> list[ListChatsOverBudgetRow]:
         """Chats whose total cost exceeds their budget, most over first."""
-        with self._cursor(args_row(ListChatsOverBudgetRow)) as cur:
+        with self._cursor(_ROW_LIST_CHATS_OVER_BUDGET_ROW) as cur:
             cur.execute(LIST_CHATS_OVER_BUDGET, ())
             return cur.fetchall()
 
@@ -83,7 +93,7 @@ class ChatUsageQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ListChatsOverBudgetRow)) as cur:
+        with self._server_cursor(_ROW_LIST_CHATS_OVER_BUDGET_ROW) as cur:
             cur.execute(LIST_CHATS_OVER_BUDGET, ())
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -102,21 +112,31 @@ class AsyncChatUsageQueries(AsyncQueriesBase):
         budget: ChatUsage | None,
     ) -> ChatUsageReport | None:
         """Records a chat's usage, replacing its previous report."""
-        async with await self._cursor(args_row(ChatUsageReport)) as cur:
+        cur = self._take(_ROW_CHAT_USAGE_REPORT)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_USAGE_REPORT)
+        try:
             await cur.execute(UPSERT_CHAT_USAGE_REPORT, (chat_id, total, turns, budget))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_USAGE_REPORT, cur)
 
     async def get_chat_usage_report(
         self, *, chat_id: uuid.UUID
     ) -> ChatUsageReport | None:
         """GetChatUsageReport (queries/chat_usage.sql:12)."""
-        async with await self._cursor(args_row(ChatUsageReport)) as cur:
+        cur = self._take(_ROW_CHAT_USAGE_REPORT)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT_USAGE_REPORT)
+        try:
             await cur.execute(GET_CHAT_USAGE_REPORT, (chat_id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT_USAGE_REPORT, cur)
 
     async def list_chats_over_budget(self) -> list[ListChatsOverBudgetRow]:
         """Chats whose total cost exceeds their budget, most over first."""
-        async with await self._cursor(args_row(ListChatsOverBudgetRow)) as cur:
+        async with await self._cursor(_ROW_LIST_CHATS_OVER_BUDGET_ROW) as cur:
             await cur.execute(LIST_CHATS_OVER_BUDGET, ())
             return await cur.fetchall()
 
@@ -129,7 +149,7 @@ class AsyncChatUsageQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ListChatsOverBudgetRow)) as cur:
+        async with await self._server_cursor(_ROW_LIST_CHATS_OVER_BUDGET_ROW) as cur:
             await cur.execute(LIST_CHATS_OVER_BUDGET, ())
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:

@@ -262,6 +262,19 @@ def _list_chats_with_workspace_row(*values: Any) -> ListChatsWithWorkspaceRow:
     )
 
 
+_ROW_ARCHIVE_CHATS_OF_OWNER_ROW = args_row(ArchiveChatsOfOwnerRow)
+_ROW_CHAT = args_row(Chat)
+_ROW_CHAT_HEARTBEAT = args_row(ChatHeartbeat)
+_ROW_CHAT_OVERVIEW = args_row(ChatOverview)
+_ROW_COUNT_CHATS_BY_STATUS_ROW = args_row(CountChatsByStatusRow)
+_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW = args_row(CountOwnerChatsInStatusesRow)
+_ROW_GET_CHAT_WITH_OWNER_ROW = args_row(_get_chat_with_owner_row)
+_ROW_GET_CHAT_WITH_WORKSPACE_ROW = args_row(GetChatWithWorkspaceRow)
+_ROW_LIST_ACTIVE_CHATS_ROW = args_row(ListActiveChatsRow)
+_ROW_LIST_BUSY_CHATS_ROW = args_row(ListBusyChatsRow)
+_ROW_LIST_CHATS_WITH_WORKSPACE_ROW = args_row(_list_chats_with_workspace_row)
+
+
 class ChatsQueries(QueriesBase):
     """The queries of ``queries/chats.sql``."""
 
@@ -275,24 +288,30 @@ class ChatsQueries(QueriesBase):
         model_config: JsonValue,
     ) -> Chat | None:
         """InsertChat (queries/chats.sql:1)."""
-        with self._cursor(args_row(Chat)) as cur:
+        cur = self._take(_ROW_CHAT)
+        try:
             cur.execute(
                 INSERT_CHAT,
                 (owner_id, workspace_id, agent_id, title, Jsonb(model_config)),
             )
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT, cur)
 
     def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None:
         """GetChatByID (queries/chats.sql:6)."""
-        with self._cursor(args_row(Chat)) as cur:
+        cur = self._take(_ROW_CHAT)
+        try:
             cur.execute(GET_CHAT_BY_ID, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT, cur)
 
     def list_chats_by_owner(
         self, *, owner_id: uuid.UUID, limit_count: int
     ) -> list[Chat]:
         """Most recently updated first, archived chats excluded."""
-        with self._cursor(args_row(Chat)) as cur:
+        with self._cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             return cur.fetchall()
 
@@ -305,7 +324,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(Chat)) as cur:
+        with self._server_cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -313,7 +332,7 @@ class ChatsQueries(QueriesBase):
 
     def list_active_chats(self) -> list[ListActiveChatsRow]:
         """ListActiveChats (queries/chats.sql:17)."""
-        with self._cursor(args_row(ListActiveChatsRow)) as cur:
+        with self._cursor(_ROW_LIST_ACTIVE_CHATS_ROW) as cur:
             cur.execute(LIST_ACTIVE_CHATS, ())
             return cur.fetchall()
 
@@ -324,7 +343,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ListActiveChatsRow)) as cur:
+        with self._server_cursor(_ROW_LIST_ACTIVE_CHATS_ROW) as cur:
             cur.execute(LIST_ACTIVE_CHATS, ())
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -334,15 +353,18 @@ class ChatsQueries(QueriesBase):
         self, *, id: uuid.UUID
     ) -> GetChatWithWorkspaceRow | None:
         """Workspace and agent names are NULL when the chat has none (or they were deleted)."""
-        with self._cursor(args_row(GetChatWithWorkspaceRow)) as cur:
+        cur = self._take(_ROW_GET_CHAT_WITH_WORKSPACE_ROW)
+        try:
             cur.execute(GET_CHAT_WITH_WORKSPACE, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_GET_CHAT_WITH_WORKSPACE_ROW, cur)
 
     def count_chats_by_status(
         self, *, owner_id: uuid.UUID
     ) -> list[CountChatsByStatusRow]:
         """CountChatsByStatus (queries/chats.sql:31)."""
-        with self._cursor(args_row(CountChatsByStatusRow)) as cur:
+        with self._cursor(_ROW_COUNT_CHATS_BY_STATUS_ROW) as cur:
             cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             return cur.fetchall()
 
@@ -355,7 +377,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(CountChatsByStatusRow)) as cur:
+        with self._server_cursor(_ROW_COUNT_CHATS_BY_STATUS_ROW) as cur:
             cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -365,7 +387,7 @@ class ChatsQueries(QueriesBase):
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
     ) -> list[ChatOverview]:
         """ListChatOverviewsByOwner (queries/chats.sql:38)."""
-        with self._cursor(args_row(ChatOverview)) as cur:
+        with self._cursor(_ROW_CHAT_OVERVIEW) as cur:
             cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
             return cur.fetchall()
 
@@ -378,7 +400,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ChatOverview)) as cur:
+        with self._server_cursor(_ROW_CHAT_OVERVIEW) as cur:
             cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -386,36 +408,51 @@ class ChatsQueries(QueriesBase):
 
     def update_chat_status(self, *, status: ChatStatus, id: uuid.UUID) -> Chat | None:
         """UpdateChatStatus (queries/chats.sql:45)."""
-        with self._cursor(args_row(Chat)) as cur:
+        cur = self._take(_ROW_CHAT)
+        try:
             cur.execute(UPDATE_CHAT_STATUS, (status, id))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT, cur)
 
     def update_chat_title(
         self, *, title: str, id: uuid.UUID, owner_id: uuid.UUID
     ) -> int:
         """UpdateChatTitle (queries/chats.sql:48)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPDATE_CHAT_TITLE, (title, id, owner_id))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     def archive_chat(self, *, id: uuid.UUID) -> None:
         """ArchiveChat (queries/chats.sql:51)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(ARCHIVE_CHAT, (id,))
+        finally:
+            self._give(tuple_row, cur)
 
     def upsert_chat_heartbeat(
         self, *, chat_id: uuid.UUID, worker_id: uuid.UUID
     ) -> None:
         """UpsertChatHeartbeat (queries/chats.sql:54)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPSERT_CHAT_HEARTBEAT, (chat_id, worker_id))
+        finally:
+            self._give(tuple_row, cur)
 
     def delete_old_chats(self, *, before: datetime.datetime) -> int:
         """Deletes chats last updated before the cutoff.
         All chat-scoped child tables are removed via ON DELETE CASCADE."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(DELETE_OLD_CHATS, (before,))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     def upsert_chat_heartbeats(
         self, batch: Iterable[UpsertChatHeartbeatsParams], /
@@ -441,7 +478,7 @@ class ChatsQueries(QueriesBase):
         values = [(row.chat_id,) for row in batch]
         if not values:
             return []
-        with self._cursor(args_row(ChatHeartbeat)) as cur:
+        with self._cursor(_ROW_CHAT_HEARTBEAT) as cur:
             cur.executemany(GET_CHAT_HEARTBEATS, values, returning=True)
             results = [cur.fetchone()]
             while cur.nextset():
@@ -450,7 +487,7 @@ class ChatsQueries(QueriesBase):
 
     def list_chats_by_ids(self, *, ids: list[uuid.UUID]) -> list[Chat]:
         """ListChatsByIDs (queries/chats.sql:73)."""
-        with self._cursor(args_row(Chat)) as cur:
+        with self._cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_IDS, (ids,))
             return cur.fetchall()
 
@@ -461,7 +498,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(Chat)) as cur:
+        with self._server_cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_IDS, (ids,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -475,23 +512,29 @@ class ChatsQueries(QueriesBase):
         excluded_ids: list[uuid.UUID],
     ) -> CountOwnerChatsInStatusesRow | None:
         """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
-        with self._cursor(args_row(CountOwnerChatsInStatusesRow)) as cur:
+        cur = self._take(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        try:
             cur.execute(
                 COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
             )
             return cur.fetchone()
+        finally:
+            self._give(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW, cur)
 
     def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
         """GetChatWithOwner (queries/chats.sql:81)."""
-        with self._cursor(args_row(_get_chat_with_owner_row)) as cur:
+        cur = self._take(_ROW_GET_CHAT_WITH_OWNER_ROW)
+        try:
             cur.execute(GET_CHAT_WITH_OWNER, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_GET_CHAT_WITH_OWNER_ROW, cur)
 
     def list_chats_with_workspace(
         self, *, owner_id: uuid.UUID
     ) -> list[ListChatsWithWorkspaceRow]:
         """The workspace is None for a chat without one."""
-        with self._cursor(args_row(_list_chats_with_workspace_row)) as cur:
+        with self._cursor(_ROW_LIST_CHATS_WITH_WORKSPACE_ROW) as cur:
             cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
             return cur.fetchall()
 
@@ -504,7 +547,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(_list_chats_with_workspace_row)) as cur:
+        with self._server_cursor(_ROW_LIST_CHATS_WITH_WORKSPACE_ROW) as cur:
             cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -514,7 +557,7 @@ class ChatsQueries(QueriesBase):
         self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
     ) -> list[ListBusyChatsRow]:
         """Chats of an owner with messages of a role since a time, busiest first."""
-        with self._cursor(args_row(ListBusyChatsRow)) as cur:
+        with self._cursor(_ROW_LIST_BUSY_CHATS_ROW) as cur:
             cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
             return cur.fetchall()
 
@@ -527,7 +570,7 @@ class ChatsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ListBusyChatsRow)) as cur:
+        with self._server_cursor(_ROW_LIST_BUSY_CHATS_ROW) as cur:
             cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -540,7 +583,7 @@ class ChatsQueries(QueriesBase):
 
         Returns the cursor the statement ran on (rowcount, statusmessage, and any
         RETURNING rows); it stays open until closed or garbage-collected."""
-        cur = self._cursor(args_row(ArchiveChatsOfOwnerRow))
+        cur = self._cursor(_ROW_ARCHIVE_CHATS_OF_OWNER_ROW)
         return cur.execute(ARCHIVE_CHATS_OF_OWNER, (owner_id,))
 
     def unarchive_chats(self, *, owner_id: uuid.UUID) -> psycopg.RawCursor[TupleRow]:
@@ -565,24 +608,34 @@ class AsyncChatsQueries(AsyncQueriesBase):
         model_config: JsonValue,
     ) -> Chat | None:
         """InsertChat (queries/chats.sql:1)."""
-        async with await self._cursor(args_row(Chat)) as cur:
+        cur = self._take(_ROW_CHAT)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT)
+        try:
             await cur.execute(
                 INSERT_CHAT,
                 (owner_id, workspace_id, agent_id, title, Jsonb(model_config)),
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT, cur)
 
     async def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None:
         """GetChatByID (queries/chats.sql:6)."""
-        async with await self._cursor(args_row(Chat)) as cur:
+        cur = self._take(_ROW_CHAT)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT)
+        try:
             await cur.execute(GET_CHAT_BY_ID, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT, cur)
 
     async def list_chats_by_owner(
         self, *, owner_id: uuid.UUID, limit_count: int
     ) -> list[Chat]:
         """Most recently updated first, archived chats excluded."""
-        async with await self._cursor(args_row(Chat)) as cur:
+        async with await self._cursor(_ROW_CHAT) as cur:
             await cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             return await cur.fetchall()
 
@@ -595,7 +648,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(Chat)) as cur:
+        async with await self._server_cursor(_ROW_CHAT) as cur:
             await cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -603,7 +656,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
 
     async def list_active_chats(self) -> list[ListActiveChatsRow]:
         """ListActiveChats (queries/chats.sql:17)."""
-        async with await self._cursor(args_row(ListActiveChatsRow)) as cur:
+        async with await self._cursor(_ROW_LIST_ACTIVE_CHATS_ROW) as cur:
             await cur.execute(LIST_ACTIVE_CHATS, ())
             return await cur.fetchall()
 
@@ -614,7 +667,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ListActiveChatsRow)) as cur:
+        async with await self._server_cursor(_ROW_LIST_ACTIVE_CHATS_ROW) as cur:
             await cur.execute(LIST_ACTIVE_CHATS, ())
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -624,15 +677,20 @@ class AsyncChatsQueries(AsyncQueriesBase):
         self, *, id: uuid.UUID
     ) -> GetChatWithWorkspaceRow | None:
         """Workspace and agent names are NULL when the chat has none (or they were deleted)."""
-        async with await self._cursor(args_row(GetChatWithWorkspaceRow)) as cur:
+        cur = self._take(_ROW_GET_CHAT_WITH_WORKSPACE_ROW)
+        if cur is None:
+            cur = await self._cursor(_ROW_GET_CHAT_WITH_WORKSPACE_ROW)
+        try:
             await cur.execute(GET_CHAT_WITH_WORKSPACE, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_GET_CHAT_WITH_WORKSPACE_ROW, cur)
 
     async def count_chats_by_status(
         self, *, owner_id: uuid.UUID
     ) -> list[CountChatsByStatusRow]:
         """CountChatsByStatus (queries/chats.sql:31)."""
-        async with await self._cursor(args_row(CountChatsByStatusRow)) as cur:
+        async with await self._cursor(_ROW_COUNT_CHATS_BY_STATUS_ROW) as cur:
             await cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             return await cur.fetchall()
 
@@ -645,7 +703,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(CountChatsByStatusRow)) as cur:
+        async with await self._server_cursor(_ROW_COUNT_CHATS_BY_STATUS_ROW) as cur:
             await cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -655,7 +713,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
     ) -> list[ChatOverview]:
         """ListChatOverviewsByOwner (queries/chats.sql:38)."""
-        async with await self._cursor(args_row(ChatOverview)) as cur:
+        async with await self._cursor(_ROW_CHAT_OVERVIEW) as cur:
             await cur.execute(
                 LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count)
             )
@@ -670,7 +728,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ChatOverview)) as cur:
+        async with await self._server_cursor(_ROW_CHAT_OVERVIEW) as cur:
             await cur.execute(
                 LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count)
             )
@@ -682,36 +740,61 @@ class AsyncChatsQueries(AsyncQueriesBase):
         self, *, status: ChatStatus, id: uuid.UUID
     ) -> Chat | None:
         """UpdateChatStatus (queries/chats.sql:45)."""
-        async with await self._cursor(args_row(Chat)) as cur:
+        cur = self._take(_ROW_CHAT)
+        if cur is None:
+            cur = await self._cursor(_ROW_CHAT)
+        try:
             await cur.execute(UPDATE_CHAT_STATUS, (status, id))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_CHAT, cur)
 
     async def update_chat_title(
         self, *, title: str, id: uuid.UUID, owner_id: uuid.UUID
     ) -> int:
         """UpdateChatTitle (queries/chats.sql:48)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(UPDATE_CHAT_TITLE, (title, id, owner_id))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     async def archive_chat(self, *, id: uuid.UUID) -> None:
         """ArchiveChat (queries/chats.sql:51)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(ARCHIVE_CHAT, (id,))
+        finally:
+            self._give(tuple_row, cur)
 
     async def upsert_chat_heartbeat(
         self, *, chat_id: uuid.UUID, worker_id: uuid.UUID
     ) -> None:
         """UpsertChatHeartbeat (queries/chats.sql:54)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(UPSERT_CHAT_HEARTBEAT, (chat_id, worker_id))
+        finally:
+            self._give(tuple_row, cur)
 
     async def delete_old_chats(self, *, before: datetime.datetime) -> int:
         """Deletes chats last updated before the cutoff.
         All chat-scoped child tables are removed via ON DELETE CASCADE."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(DELETE_OLD_CHATS, (before,))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     async def upsert_chat_heartbeats(
         self, batch: Iterable[UpsertChatHeartbeatsParams], /
@@ -737,7 +820,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         values = [(row.chat_id,) for row in batch]
         if not values:
             return []
-        async with await self._cursor(args_row(ChatHeartbeat)) as cur:
+        async with await self._cursor(_ROW_CHAT_HEARTBEAT) as cur:
             await cur.executemany(GET_CHAT_HEARTBEATS, values, returning=True)
             results = [await cur.fetchone()]
             while cur.nextset():
@@ -746,7 +829,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
 
     async def list_chats_by_ids(self, *, ids: list[uuid.UUID]) -> list[Chat]:
         """ListChatsByIDs (queries/chats.sql:73)."""
-        async with await self._cursor(args_row(Chat)) as cur:
+        async with await self._cursor(_ROW_CHAT) as cur:
             await cur.execute(LIST_CHATS_BY_IDS, (ids,))
             return await cur.fetchall()
 
@@ -759,7 +842,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(Chat)) as cur:
+        async with await self._server_cursor(_ROW_CHAT) as cur:
             await cur.execute(LIST_CHATS_BY_IDS, (ids,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -773,23 +856,33 @@ class AsyncChatsQueries(AsyncQueriesBase):
         excluded_ids: list[uuid.UUID],
     ) -> CountOwnerChatsInStatusesRow | None:
         """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
-        async with await self._cursor(args_row(CountOwnerChatsInStatusesRow)) as cur:
+        cur = self._take(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        if cur is None:
+            cur = await self._cursor(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        try:
             await cur.execute(
                 COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW, cur)
 
     async def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
         """GetChatWithOwner (queries/chats.sql:81)."""
-        async with await self._cursor(args_row(_get_chat_with_owner_row)) as cur:
+        cur = self._take(_ROW_GET_CHAT_WITH_OWNER_ROW)
+        if cur is None:
+            cur = await self._cursor(_ROW_GET_CHAT_WITH_OWNER_ROW)
+        try:
             await cur.execute(GET_CHAT_WITH_OWNER, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_GET_CHAT_WITH_OWNER_ROW, cur)
 
     async def list_chats_with_workspace(
         self, *, owner_id: uuid.UUID
     ) -> list[ListChatsWithWorkspaceRow]:
         """The workspace is None for a chat without one."""
-        async with await self._cursor(args_row(_list_chats_with_workspace_row)) as cur:
+        async with await self._cursor(_ROW_LIST_CHATS_WITH_WORKSPACE_ROW) as cur:
             await cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
             return await cur.fetchall()
 
@@ -802,9 +895,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(
-            args_row(_list_chats_with_workspace_row)
-        ) as cur:
+        async with await self._server_cursor(_ROW_LIST_CHATS_WITH_WORKSPACE_ROW) as cur:
             await cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -814,7 +905,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
     ) -> list[ListBusyChatsRow]:
         """Chats of an owner with messages of a role since a time, busiest first."""
-        async with await self._cursor(args_row(ListBusyChatsRow)) as cur:
+        async with await self._cursor(_ROW_LIST_BUSY_CHATS_ROW) as cur:
             await cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
             return await cur.fetchall()
 
@@ -827,7 +918,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ListBusyChatsRow)) as cur:
+        async with await self._server_cursor(_ROW_LIST_BUSY_CHATS_ROW) as cur:
             await cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -840,7 +931,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
 
         Returns the cursor the statement ran on (rowcount, statusmessage, and any
         RETURNING rows); it stays open until closed or garbage-collected."""
-        cur = await self._cursor(args_row(ArchiveChatsOfOwnerRow))
+        cur = await self._cursor(_ROW_ARCHIVE_CHATS_OF_OWNER_ROW)
         return await cur.execute(ARCHIVE_CHATS_OF_OWNER, (owner_id,))
 
     async def unarchive_chats(

@@ -98,6 +98,13 @@ class CopyChatContextResourcesParams:
     updated_at: datetime.datetime
 
 
+_ROW_CHAT_CONTEXT_RESOURCE = args_row(ChatContextResource)
+_ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW = args_row(
+    GetChatContextResourceStatusesRow
+)
+_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE = args_row(WorkspaceAgentContextResource)
+
+
 class ContextResourcesQueries(QueriesBase):
     """The queries of ``queries/context_resources.sql``."""
 
@@ -115,7 +122,8 @@ class ContextResourcesQueries(QueriesBase):
         source_path: str,
     ) -> WorkspaceAgentContextResource | None:
         """Last-writer-wins: a push overwrites the agent's previous row for the source."""
-        with self._cursor(args_row(WorkspaceAgentContextResource)) as cur:
+        cur = self._take(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
+        try:
             cur.execute(
                 UPSERT_WORKSPACE_AGENT_CONTEXT_RESOURCE,
                 (
@@ -131,12 +139,14 @@ class ContextResourcesQueries(QueriesBase):
                 ),
             )
             return cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE, cur)
 
     def list_workspace_agent_context_resources(
         self, *, agent_id: uuid.UUID
     ) -> list[WorkspaceAgentContextResource]:
         """ListWorkspaceAgentContextResources (queries/context_resources.sql:16)."""
-        with self._cursor(args_row(WorkspaceAgentContextResource)) as cur:
+        with self._cursor(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             return cur.fetchall()
 
@@ -149,7 +159,7 @@ class ContextResourcesQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(WorkspaceAgentContextResource)) as cur:
+        with self._server_cursor(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -159,30 +169,39 @@ class ContextResourcesQueries(QueriesBase):
         self, *, agent_id: uuid.UUID, source: str
     ) -> None:
         """DeleteWorkspaceAgentContextResource (queries/context_resources.sql:19)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(DELETE_WORKSPACE_AGENT_CONTEXT_RESOURCE, (agent_id, source))
+        finally:
+            self._give(tuple_row, cur)
 
     def delete_chat_context_resources(self, *, chat_id: uuid.UUID) -> int:
         """Clears a chat's pinned resources. Run in the same transaction as
         PinChatContextResourcesFromAgent (clear, then copy)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(DELETE_CHAT_CONTEXT_RESOURCES, (chat_id,))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     def pin_chat_context_resources_from_agent(
         self, *, chat_id: uuid.UUID, agent_id: uuid.UUID
     ) -> int:
         """Copies the agent's current resources into the chat's pin. Run after
         DeleteChatContextResources in the same transaction."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(PIN_CHAT_CONTEXT_RESOURCES_FROM_AGENT, (chat_id, agent_id))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     def list_chat_context_resources(
         self, *, chat_id: uuid.UUID
     ) -> list[ChatContextResource]:
         """ListChatContextResources (queries/context_resources.sql:35)."""
-        with self._cursor(args_row(ChatContextResource)) as cur:
+        with self._cursor(_ROW_CHAT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             return cur.fetchall()
 
@@ -195,7 +214,7 @@ class ContextResourcesQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(ChatContextResource)) as cur:
+        with self._server_cursor(_ROW_CHAT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -205,7 +224,7 @@ class ContextResourcesQueries(QueriesBase):
         self, *, chat_id: uuid.UUID
     ) -> list[GetChatContextResourceStatusesRow]:
         """Lightweight status listing without the (possibly large) bodies."""
-        with self._cursor(args_row(GetChatContextResourceStatusesRow)) as cur:
+        with self._cursor(_ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW) as cur:
             cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             return cur.fetchall()
 
@@ -218,7 +237,7 @@ class ContextResourcesQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(GetChatContextResourceStatusesRow)) as cur:
+        with self._server_cursor(_ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW) as cur:
             cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -250,23 +269,23 @@ class ContextResourcesQueries(QueriesBase):
                         "timestamptz",
                     ]
                 )
-                for values in (
-                    (
-                        row.chat_id,
-                        row.source,
-                        row.body_kind,
-                        Jsonb(row.body),
-                        row.content_hash,
-                        row.size_bytes,
-                        row.status,
-                        row.error,
-                        row.source_path,
-                        row.created_at,
-                        row.updated_at,
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(
+                        (
+                            row.chat_id,
+                            row.source,
+                            row.body_kind,
+                            row.body,
+                            row.content_hash,
+                            row.size_bytes,
+                            row.status,
+                            row.error,
+                            row.source_path,
+                            row.created_at,
+                            row.updated_at,
+                        )
                     )
-                    for row in rows
-                ):
-                    copy.write_row(values)
             return cur.rowcount
 
 
@@ -287,7 +306,10 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         source_path: str,
     ) -> WorkspaceAgentContextResource | None:
         """Last-writer-wins: a push overwrites the agent's previous row for the source."""
-        async with await self._cursor(args_row(WorkspaceAgentContextResource)) as cur:
+        cur = self._take(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
+        if cur is None:
+            cur = await self._cursor(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
+        try:
             await cur.execute(
                 UPSERT_WORKSPACE_AGENT_CONTEXT_RESOURCE,
                 (
@@ -303,12 +325,14 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
                 ),
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE, cur)
 
     async def list_workspace_agent_context_resources(
         self, *, agent_id: uuid.UUID
     ) -> list[WorkspaceAgentContextResource]:
         """ListWorkspaceAgentContextResources (queries/context_resources.sql:16)."""
-        async with await self._cursor(args_row(WorkspaceAgentContextResource)) as cur:
+        async with await self._cursor(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE) as cur:
             await cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             return await cur.fetchall()
 
@@ -322,7 +346,7 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
         async with await self._server_cursor(
-            args_row(WorkspaceAgentContextResource)
+            _ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE
         ) as cur:
             await cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             while rows := await cur.fetchmany(self._iter_size):
@@ -333,34 +357,49 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         self, *, agent_id: uuid.UUID, source: str
     ) -> None:
         """DeleteWorkspaceAgentContextResource (queries/context_resources.sql:19)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(
                 DELETE_WORKSPACE_AGENT_CONTEXT_RESOURCE, (agent_id, source)
             )
+        finally:
+            self._give(tuple_row, cur)
 
     async def delete_chat_context_resources(self, *, chat_id: uuid.UUID) -> int:
         """Clears a chat's pinned resources. Run in the same transaction as
         PinChatContextResourcesFromAgent (clear, then copy)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(DELETE_CHAT_CONTEXT_RESOURCES, (chat_id,))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     async def pin_chat_context_resources_from_agent(
         self, *, chat_id: uuid.UUID, agent_id: uuid.UUID
     ) -> int:
         """Copies the agent's current resources into the chat's pin. Run after
         DeleteChatContextResources in the same transaction."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(
                 PIN_CHAT_CONTEXT_RESOURCES_FROM_AGENT, (chat_id, agent_id)
             )
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
     async def list_chat_context_resources(
         self, *, chat_id: uuid.UUID
     ) -> list[ChatContextResource]:
         """ListChatContextResources (queries/context_resources.sql:35)."""
-        async with await self._cursor(args_row(ChatContextResource)) as cur:
+        async with await self._cursor(_ROW_CHAT_CONTEXT_RESOURCE) as cur:
             await cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             return await cur.fetchall()
 
@@ -373,7 +412,7 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(ChatContextResource)) as cur:
+        async with await self._server_cursor(_ROW_CHAT_CONTEXT_RESOURCE) as cur:
             await cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -384,7 +423,7 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
     ) -> list[GetChatContextResourceStatusesRow]:
         """Lightweight status listing without the (possibly large) bodies."""
         async with await self._cursor(
-            args_row(GetChatContextResourceStatusesRow)
+            _ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW
         ) as cur:
             await cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             return await cur.fetchall()
@@ -399,7 +438,7 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
         async with await self._server_cursor(
-            args_row(GetChatContextResourceStatusesRow)
+            _ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW
         ) as cur:
             await cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             while rows := await cur.fetchmany(self._iter_size):
@@ -432,21 +471,21 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
                         "timestamptz",
                     ]
                 )
-                for values in (
-                    (
-                        row.chat_id,
-                        row.source,
-                        row.body_kind,
-                        Jsonb(row.body),
-                        row.content_hash,
-                        row.size_bytes,
-                        row.status,
-                        row.error,
-                        row.source_path,
-                        row.created_at,
-                        row.updated_at,
+                write_row = copy.write_row
+                for row in rows:
+                    await write_row(
+                        (
+                            row.chat_id,
+                            row.source,
+                            row.body_kind,
+                            row.body,
+                            row.content_hash,
+                            row.size_bytes,
+                            row.status,
+                            row.error,
+                            row.source_path,
+                            row.created_at,
+                            row.updated_at,
+                        )
                     )
-                    for row in rows
-                ):
-                    await copy.write_row(values)
             return cur.rowcount

@@ -55,6 +55,9 @@ UPDATE users SET deleted = true WHERE id = $1 AND deleted = false
 """
 
 
+_ROW_USER = args_row(User)
+
+
 class UsersQueries(QueriesBase):
     """The queries of ``queries/users.sql``."""
 
@@ -68,31 +71,40 @@ class UsersQueries(QueriesBase):
         rbac_roles: list[str],
     ) -> User | None:
         """CreateUser (queries/users.sql:1)."""
-        with self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        try:
             cur.execute(
                 CREATE_USER, (email, username, name, hashed_password, rbac_roles)
             )
             return cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     def get_user_by_id(self, *, id: uuid.UUID) -> User | None:
         """GetUserByID (queries/users.sql:6)."""
-        with self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        try:
             cur.execute(GET_USER_BY_ID, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     def get_active_user_by_email_or_username(
         self, *, email: str, username: str
     ) -> User | None:
         """Looks a user up by either login identifier, ignoring soft-deleted rows."""
-        with self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        try:
             cur.execute(GET_ACTIVE_USER_BY_EMAIL_OR_USERNAME, (email, username))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     def list_users(
         self, *, status: UserStatus | None, limit_count: int, offset_count: int
     ) -> list[User]:
         """An omitted status returns users in every status."""
-        with self._cursor(args_row(User)) as cur:
+        with self._cursor(_ROW_USER) as cur:
             cur.execute(LIST_USERS, (status, limit_count, offset_count))
             return cur.fetchall()
 
@@ -105,7 +117,7 @@ class UsersQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(User)) as cur:
+        with self._server_cursor(_ROW_USER) as cur:
             cur.execute(LIST_USERS, (status, limit_count, offset_count))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -115,22 +127,31 @@ class UsersQueries(QueriesBase):
         self, *, name: str, username: str, id: uuid.UUID
     ) -> User | None:
         """UpdateUserProfile (queries/users.sql:26)."""
-        with self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        try:
             cur.execute(UPDATE_USER_PROFILE, (name, username, id))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     def update_user_last_seen_at(
         self, *, id: uuid.UUID, last_seen_at: datetime.datetime | None
     ) -> None:
         """UpdateUserLastSeenAt (queries/users.sql:32)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPDATE_USER_LAST_SEEN_AT, (id, last_seen_at))
+        finally:
+            self._give(tuple_row, cur)
 
     def soft_delete_user(self, *, id: uuid.UUID) -> int:
         """SoftDeleteUser (queries/users.sql:35)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(SOFT_DELETE_USER, (id,))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)
 
 
 class AsyncUsersQueries(AsyncQueriesBase):
@@ -146,31 +167,46 @@ class AsyncUsersQueries(AsyncQueriesBase):
         rbac_roles: list[str],
     ) -> User | None:
         """CreateUser (queries/users.sql:1)."""
-        async with await self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        if cur is None:
+            cur = await self._cursor(_ROW_USER)
+        try:
             await cur.execute(
                 CREATE_USER, (email, username, name, hashed_password, rbac_roles)
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     async def get_user_by_id(self, *, id: uuid.UUID) -> User | None:
         """GetUserByID (queries/users.sql:6)."""
-        async with await self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        if cur is None:
+            cur = await self._cursor(_ROW_USER)
+        try:
             await cur.execute(GET_USER_BY_ID, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     async def get_active_user_by_email_or_username(
         self, *, email: str, username: str
     ) -> User | None:
         """Looks a user up by either login identifier, ignoring soft-deleted rows."""
-        async with await self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        if cur is None:
+            cur = await self._cursor(_ROW_USER)
+        try:
             await cur.execute(GET_ACTIVE_USER_BY_EMAIL_OR_USERNAME, (email, username))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     async def list_users(
         self, *, status: UserStatus | None, limit_count: int, offset_count: int
     ) -> list[User]:
         """An omitted status returns users in every status."""
-        async with await self._cursor(args_row(User)) as cur:
+        async with await self._cursor(_ROW_USER) as cur:
             await cur.execute(LIST_USERS, (status, limit_count, offset_count))
             return await cur.fetchall()
 
@@ -183,7 +219,7 @@ class AsyncUsersQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(User)) as cur:
+        async with await self._server_cursor(_ROW_USER) as cur:
             await cur.execute(LIST_USERS, (status, limit_count, offset_count))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -193,19 +229,34 @@ class AsyncUsersQueries(AsyncQueriesBase):
         self, *, name: str, username: str, id: uuid.UUID
     ) -> User | None:
         """UpdateUserProfile (queries/users.sql:26)."""
-        async with await self._cursor(args_row(User)) as cur:
+        cur = self._take(_ROW_USER)
+        if cur is None:
+            cur = await self._cursor(_ROW_USER)
+        try:
             await cur.execute(UPDATE_USER_PROFILE, (name, username, id))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_USER, cur)
 
     async def update_user_last_seen_at(
         self, *, id: uuid.UUID, last_seen_at: datetime.datetime | None
     ) -> None:
         """UpdateUserLastSeenAt (queries/users.sql:32)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(UPDATE_USER_LAST_SEEN_AT, (id, last_seen_at))
+        finally:
+            self._give(tuple_row, cur)
 
     async def soft_delete_user(self, *, id: uuid.UUID) -> int:
         """SoftDeleteUser (queries/users.sql:35)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(SOFT_DELETE_USER, (id,))
             return cur.rowcount
+        finally:
+            self._give(tuple_row, cur)

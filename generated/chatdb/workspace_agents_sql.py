@@ -39,6 +39,9 @@ WHERE id = $2
 """
 
 
+_ROW_WORKSPACE_AGENT = args_row(WorkspaceAgent)
+
+
 class WorkspaceAgentsQueries(QueriesBase):
     """The queries of ``queries/workspace_agents.sql``."""
 
@@ -54,7 +57,8 @@ class WorkspaceAgentsQueries(QueriesBase):
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent | None:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
-        with self._cursor(args_row(WorkspaceAgent)) as cur:
+        cur = self._take(_ROW_WORKSPACE_AGENT)
+        try:
             cur.execute(
                 INSERT_WORKSPACE_AGENT,
                 (
@@ -68,18 +72,23 @@ class WorkspaceAgentsQueries(QueriesBase):
                 ),
             )
             return cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE_AGENT, cur)
 
     def get_workspace_agent_by_id(self, *, id: uuid.UUID) -> WorkspaceAgent | None:
         """GetWorkspaceAgentByID (queries/workspace_agents.sql:6)."""
-        with self._cursor(args_row(WorkspaceAgent)) as cur:
+        cur = self._take(_ROW_WORKSPACE_AGENT)
+        try:
             cur.execute(GET_WORKSPACE_AGENT_BY_ID, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE_AGENT, cur)
 
     def list_workspace_agents_by_workspace_id(
         self, *, workspace_id: uuid.UUID
     ) -> list[WorkspaceAgent]:
         """ListWorkspaceAgentsByWorkspaceID (queries/workspace_agents.sql:9)."""
-        with self._cursor(args_row(WorkspaceAgent)) as cur:
+        with self._cursor(_ROW_WORKSPACE_AGENT) as cur:
             cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             return cur.fetchall()
 
@@ -92,7 +101,7 @@ class WorkspaceAgentsQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(WorkspaceAgent)) as cur:
+        with self._server_cursor(_ROW_WORKSPACE_AGENT) as cur:
             cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -102,15 +111,21 @@ class WorkspaceAgentsQueries(QueriesBase):
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID
     ) -> None:
         """UpdateWorkspaceAgentLifecycleState (queries/workspace_agents.sql:12)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPDATE_WORKSPACE_AGENT_LIFECYCLE_STATE, (lifecycle_state, id))
+        finally:
+            self._give(tuple_row, cur)
 
     def update_workspace_agent_connection(
         self, *, connected_at: datetime.datetime | None, id: uuid.UUID
     ) -> None:
         """Records a connection; first_connected_at is only set the first time."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPDATE_WORKSPACE_AGENT_CONNECTION, (connected_at, id))
+        finally:
+            self._give(tuple_row, cur)
 
 
 class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
@@ -128,7 +143,10 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent | None:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
-        async with await self._cursor(args_row(WorkspaceAgent)) as cur:
+        cur = self._take(_ROW_WORKSPACE_AGENT)
+        if cur is None:
+            cur = await self._cursor(_ROW_WORKSPACE_AGENT)
+        try:
             await cur.execute(
                 INSERT_WORKSPACE_AGENT,
                 (
@@ -142,20 +160,27 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
                 ),
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE_AGENT, cur)
 
     async def get_workspace_agent_by_id(
         self, *, id: uuid.UUID
     ) -> WorkspaceAgent | None:
         """GetWorkspaceAgentByID (queries/workspace_agents.sql:6)."""
-        async with await self._cursor(args_row(WorkspaceAgent)) as cur:
+        cur = self._take(_ROW_WORKSPACE_AGENT)
+        if cur is None:
+            cur = await self._cursor(_ROW_WORKSPACE_AGENT)
+        try:
             await cur.execute(GET_WORKSPACE_AGENT_BY_ID, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE_AGENT, cur)
 
     async def list_workspace_agents_by_workspace_id(
         self, *, workspace_id: uuid.UUID
     ) -> list[WorkspaceAgent]:
         """ListWorkspaceAgentsByWorkspaceID (queries/workspace_agents.sql:9)."""
-        async with await self._cursor(args_row(WorkspaceAgent)) as cur:
+        async with await self._cursor(_ROW_WORKSPACE_AGENT) as cur:
             await cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             return await cur.fetchall()
 
@@ -168,7 +193,7 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(WorkspaceAgent)) as cur:
+        async with await self._server_cursor(_ROW_WORKSPACE_AGENT) as cur:
             await cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -178,14 +203,24 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID
     ) -> None:
         """UpdateWorkspaceAgentLifecycleState (queries/workspace_agents.sql:12)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(
                 UPDATE_WORKSPACE_AGENT_LIFECYCLE_STATE, (lifecycle_state, id)
             )
+        finally:
+            self._give(tuple_row, cur)
 
     async def update_workspace_agent_connection(
         self, *, connected_at: datetime.datetime | None, id: uuid.UUID
     ) -> None:
         """Records a connection; first_connected_at is only set the first time."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(UPDATE_WORKSPACE_AGENT_CONNECTION, (connected_at, id))
+        finally:
+            self._give(tuple_row, cur)

@@ -59,6 +59,10 @@ class GetWorkspaceWithOwnerRow:
     owner_email: str
 
 
+_ROW_GET_WORKSPACE_WITH_OWNER_ROW = args_row(GetWorkspaceWithOwnerRow)
+_ROW_WORKSPACE = args_row(Workspace)
+
+
 class WorkspacesQueries(QueriesBase):
     """The queries of ``queries/workspaces.sql``."""
 
@@ -71,19 +75,25 @@ class WorkspacesQueries(QueriesBase):
         ttl_ms: int | None,
     ) -> Workspace | None:
         """CreateWorkspace (queries/workspaces.sql:1)."""
-        with self._cursor(args_row(Workspace)) as cur:
+        cur = self._take(_ROW_WORKSPACE)
+        try:
             cur.execute(CREATE_WORKSPACE, (owner_id, name, autostart_schedule, ttl_ms))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE, cur)
 
     def get_workspace_by_id(self, *, id: uuid.UUID) -> Workspace | None:
         """GetWorkspaceByID (queries/workspaces.sql:6)."""
-        with self._cursor(args_row(Workspace)) as cur:
+        cur = self._take(_ROW_WORKSPACE)
+        try:
             cur.execute(GET_WORKSPACE_BY_ID, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE, cur)
 
     def list_workspaces(self, *, owner_id: uuid.UUID | None) -> list[Workspace]:
         """Live workspaces, optionally only those of one owner."""
-        with self._cursor(args_row(Workspace)) as cur:
+        with self._cursor(_ROW_WORKSPACE) as cur:
             cur.execute(LIST_WORKSPACES, (owner_id,))
             return cur.fetchall()
 
@@ -96,7 +106,7 @@ class WorkspacesQueries(QueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        with self._server_cursor(args_row(Workspace)) as cur:
+        with self._server_cursor(_ROW_WORKSPACE) as cur:
             cur.execute(LIST_WORKSPACES, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -106,19 +116,28 @@ class WorkspacesQueries(QueriesBase):
         self, *, id: uuid.UUID
     ) -> GetWorkspaceWithOwnerRow | None:
         """GetWorkspaceWithOwner (queries/workspaces.sql:17)."""
-        with self._cursor(args_row(GetWorkspaceWithOwnerRow)) as cur:
+        cur = self._take(_ROW_GET_WORKSPACE_WITH_OWNER_ROW)
+        try:
             cur.execute(GET_WORKSPACE_WITH_OWNER, (id,))
             return cur.fetchone()
+        finally:
+            self._give(_ROW_GET_WORKSPACE_WITH_OWNER_ROW, cur)
 
     def update_workspace_ttl(self, *, ttl_ms: int | None, id: uuid.UUID) -> None:
         """UpdateWorkspaceTTL (queries/workspaces.sql:23)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPDATE_WORKSPACE_TTL, (ttl_ms, id))
+        finally:
+            self._give(tuple_row, cur)
 
     def update_workspace_last_used_at(self, *, id: uuid.UUID) -> None:
         """UpdateWorkspaceLastUsedAt (queries/workspaces.sql:26)."""
-        with self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        try:
             cur.execute(UPDATE_WORKSPACE_LAST_USED_AT, (id,))
+        finally:
+            self._give(tuple_row, cur)
 
 
 class AsyncWorkspacesQueries(AsyncQueriesBase):
@@ -133,21 +152,31 @@ class AsyncWorkspacesQueries(AsyncQueriesBase):
         ttl_ms: int | None,
     ) -> Workspace | None:
         """CreateWorkspace (queries/workspaces.sql:1)."""
-        async with await self._cursor(args_row(Workspace)) as cur:
+        cur = self._take(_ROW_WORKSPACE)
+        if cur is None:
+            cur = await self._cursor(_ROW_WORKSPACE)
+        try:
             await cur.execute(
                 CREATE_WORKSPACE, (owner_id, name, autostart_schedule, ttl_ms)
             )
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE, cur)
 
     async def get_workspace_by_id(self, *, id: uuid.UUID) -> Workspace | None:
         """GetWorkspaceByID (queries/workspaces.sql:6)."""
-        async with await self._cursor(args_row(Workspace)) as cur:
+        cur = self._take(_ROW_WORKSPACE)
+        if cur is None:
+            cur = await self._cursor(_ROW_WORKSPACE)
+        try:
             await cur.execute(GET_WORKSPACE_BY_ID, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_WORKSPACE, cur)
 
     async def list_workspaces(self, *, owner_id: uuid.UUID | None) -> list[Workspace]:
         """Live workspaces, optionally only those of one owner."""
-        async with await self._cursor(args_row(Workspace)) as cur:
+        async with await self._cursor(_ROW_WORKSPACE) as cur:
             await cur.execute(LIST_WORKSPACES, (owner_id,))
             return await cur.fetchall()
 
@@ -160,7 +189,7 @@ class AsyncWorkspacesQueries(AsyncQueriesBase):
         per round trip; other queries may run on the connection meanwhile. In
         autocommit mode PostgreSQL materialises the result server-side first. Close
         an iterator you leave early (contextlib.closing, contextlib.aclosing)."""
-        async with await self._server_cursor(args_row(Workspace)) as cur:
+        async with await self._server_cursor(_ROW_WORKSPACE) as cur:
             await cur.execute(LIST_WORKSPACES, (owner_id,))
             while rows := await cur.fetchmany(self._iter_size):
                 for row in rows:
@@ -170,16 +199,31 @@ class AsyncWorkspacesQueries(AsyncQueriesBase):
         self, *, id: uuid.UUID
     ) -> GetWorkspaceWithOwnerRow | None:
         """GetWorkspaceWithOwner (queries/workspaces.sql:17)."""
-        async with await self._cursor(args_row(GetWorkspaceWithOwnerRow)) as cur:
+        cur = self._take(_ROW_GET_WORKSPACE_WITH_OWNER_ROW)
+        if cur is None:
+            cur = await self._cursor(_ROW_GET_WORKSPACE_WITH_OWNER_ROW)
+        try:
             await cur.execute(GET_WORKSPACE_WITH_OWNER, (id,))
             return await cur.fetchone()
+        finally:
+            self._give(_ROW_GET_WORKSPACE_WITH_OWNER_ROW, cur)
 
     async def update_workspace_ttl(self, *, ttl_ms: int | None, id: uuid.UUID) -> None:
         """UpdateWorkspaceTTL (queries/workspaces.sql:23)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(UPDATE_WORKSPACE_TTL, (ttl_ms, id))
+        finally:
+            self._give(tuple_row, cur)
 
     async def update_workspace_last_used_at(self, *, id: uuid.UUID) -> None:
         """UpdateWorkspaceLastUsedAt (queries/workspaces.sql:26)."""
-        async with await self._cursor(tuple_row) as cur:
+        cur = self._take(tuple_row)
+        if cur is None:
+            cur = await self._cursor(tuple_row)
+        try:
             await cur.execute(UPDATE_WORKSPACE_LAST_USED_AT, (id,))
+        finally:
+            self._give(tuple_row, cur)
