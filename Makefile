@@ -38,7 +38,7 @@ lint: $(DEV_STAMP)
 
 typecheck: $(DEV_STAMP)
 	$(PY) -m mypy --strict generator
-	cd generated && ../$(PY) -m mypy --strict chatdb
+	cd generated && ../$(PY) -m mypy --strict chatdb chatdb_types.py
 
 ## The static schema and query types against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
 verify: $(RUNTIME_STAMP)

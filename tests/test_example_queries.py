@@ -76,11 +76,11 @@ from chatdb.models import (
     ChatMessage,
     ChatMessageRole,
     ChatOverview,
-    ChatQueuedMessage,
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
     JsonValue,
+    QueuedMessage,
     User,
     UserStatus,
     Workspace,
@@ -91,6 +91,7 @@ from chatdb.models import (
     WorkspaceAgentLifecycleState,
 )
 from chatdb.workspaces_sql import GetWorkspaceWithOwnerRow
+from chatdb_types import ModelConfig
 
 Conn = psycopg.Connection[TupleRow]
 AConn = psycopg.AsyncConnection[TupleRow]
@@ -318,7 +319,7 @@ def check_created_agent(agent: WorkspaceAgent, workspace: Workspace) -> None:
     assert_aware(agent.updated_at)
 
 
-MODEL_CONFIG: Final[JsonValue] = {
+MODEL_CONFIG: Final[ModelConfig] = {
     "provider": "anthropic",
     "model": "claude-sonnet",
     "temperature": 0.2,
@@ -1518,7 +1519,7 @@ def chat_messages_scenario(q: chatdb.Queries, conn: Conn) -> None:
     assert q.list_chat_messages(chat_id=chat.id, after_id=0) == [system, user]
 
     first = must(q.enqueue_chat_message(chat_id=chat.id, content={"text": "also this"}))
-    assert type(first) is ChatQueuedMessage
+    assert type(first) is QueuedMessage
     assert type(first.id) is int
     assert (first.chat_id, first.content) == (chat.id, {"text": "also this"})
     assert_aware(first.created_at)
@@ -1624,7 +1625,7 @@ async def achat_messages_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     assert await q.list_chat_messages(chat_id=chat.id, after_id=0) == [user]
 
     queued = must(await q.enqueue_chat_message(chat_id=chat.id, content={"text": "later"}))
-    assert type(queued) is ChatQueuedMessage
+    assert type(queued) is QueuedMessage
     assert (queued.chat_id, queued.content) == (chat.id, {"text": "later"})
     assert await q.list_queued_chat_messages(chat_id=chat.id) == [
         ListQueuedChatMessagesRow(queued.id, queued.content, queued.created_at)

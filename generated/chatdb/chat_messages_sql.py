@@ -12,7 +12,7 @@ from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from ._runtime import AsyncQueriesBase, QueriesBase
-from .models import ChatMessage, ChatMessageRole, ChatQueuedMessage, JsonValue
+from .models import ChatMessage, ChatMessageRole, JsonValue, QueuedMessage
 
 INSERT_CHAT_MESSAGE = """\
 INSERT INTO chat_messages (chat_id, role, content, input_tokens, output_tokens)
@@ -115,10 +115,10 @@ class ListChatMessagesForChatsParams:
 
 
 _ROW_CHAT_MESSAGE = args_row(ChatMessage)
-_ROW_CHAT_QUEUED_MESSAGE = args_row(ChatQueuedMessage)
 _ROW_COUNT_CHAT_MESSAGES_ROW = args_row(CountChatMessagesRow)
 _ROW_GET_CHAT_TOKEN_USAGE_ROW = args_row(GetChatTokenUsageRow)
 _ROW_LIST_QUEUED_CHAT_MESSAGES_ROW = args_row(ListQueuedChatMessagesRow)
+_ROW_QUEUED_MESSAGE = args_row(QueuedMessage)
 
 
 class ChatMessagesQueries(QueriesBase):
@@ -216,14 +216,14 @@ class ChatMessagesQueries(QueriesBase):
 
     def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> ChatQueuedMessage | None:
+    ) -> QueuedMessage | None:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
-        cur = self._take(_ROW_CHAT_QUEUED_MESSAGE)
+        cur = self._take(_ROW_QUEUED_MESSAGE)
         try:
             cur.execute(ENQUEUE_CHAT_MESSAGE, (chat_id, Jsonb(content)))
             return cur.fetchone()
         finally:
-            self._give(_ROW_CHAT_QUEUED_MESSAGE, cur)
+            self._give(_ROW_QUEUED_MESSAGE, cur)
 
     def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -408,16 +408,16 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
 
     async def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> ChatQueuedMessage | None:
+    ) -> QueuedMessage | None:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
-        cur = self._take(_ROW_CHAT_QUEUED_MESSAGE)
+        cur = self._take(_ROW_QUEUED_MESSAGE)
         if cur is None:
-            cur = await self._cursor(_ROW_CHAT_QUEUED_MESSAGE)
+            cur = await self._cursor(_ROW_QUEUED_MESSAGE)
         try:
             await cur.execute(ENQUEUE_CHAT_MESSAGE, (chat_id, Jsonb(content)))
             return await cur.fetchone()
         finally:
-            self._give(_ROW_CHAT_QUEUED_MESSAGE, cur)
+            self._give(_ROW_QUEUED_MESSAGE, cur)
 
     async def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID

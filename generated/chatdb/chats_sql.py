@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import chatdb_types
 import datetime
 import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
@@ -285,7 +286,7 @@ class ChatsQueries(QueriesBase):
         workspace_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         title: str,
-        model_config: JsonValue,
+        model_config: chatdb_types.ModelConfig,
     ) -> Chat | None:
         """InsertChat (queries/chats.sql:1)."""
         cur = self._take(_ROW_CHAT)
@@ -605,7 +606,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         workspace_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         title: str,
-        model_config: JsonValue,
+        model_config: chatdb_types.ModelConfig,
     ) -> Chat | None:
         """InsertChat (queries/chats.sql:1)."""
         cur = self._take(_ROW_CHAT)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import chatdb_types
 import datetime
 import decimal
 import enum
@@ -153,7 +154,7 @@ class Chat:
     agent_id: uuid.UUID | None
     title: str
     status: ChatStatus
-    model_config: JsonValue
+    model_config: chatdb_types.ModelConfig
     last_injected_context: JsonValue | None
     """Context most recently injected into the prompt; superseded by chat_context_resources."""
     created_at: datetime.datetime
@@ -176,7 +177,7 @@ class ChatMessage:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatQueuedMessage:
+class QueuedMessage:
     """Row of table ``chat_queued_messages``."""
 
     id: int

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import chatdb_types
 import datetime
 import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
@@ -66,11 +67,11 @@ from .models import (
     ChatMessage,
     ChatMessageRole,
     ChatOverview,
-    ChatQueuedMessage,
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
     JsonValue,
+    QueuedMessage,
     User,
     UserStatus,
     Workspace,
@@ -135,7 +136,7 @@ class Querier(Protocol):
 
     def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> ChatQueuedMessage | None: ...
+    ) -> QueuedMessage | None: ...
 
     def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -179,7 +180,7 @@ class Querier(Protocol):
         workspace_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         title: str,
-        model_config: JsonValue,
+        model_config: chatdb_types.ModelConfig,
     ) -> Chat | None: ...
 
     def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None: ...
@@ -479,7 +480,7 @@ class AsyncQuerier(Protocol):
 
     async def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> ChatQueuedMessage | None: ...
+    ) -> QueuedMessage | None: ...
 
     async def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -527,7 +528,7 @@ class AsyncQuerier(Protocol):
         workspace_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         title: str,
-        model_config: JsonValue,
+        model_config: chatdb_types.ModelConfig,
     ) -> Chat | None: ...
 
     async def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None: ...

@@ -9,6 +9,7 @@ query. The metrics queriers are ready ones: calls, errors and latency per query.
 
 from __future__ import annotations
 
+import chatdb_types
 import contextlib
 import datetime
 import functools
@@ -58,11 +59,11 @@ from .models import (
     ChatMessage,
     ChatMessageRole,
     ChatOverview,
-    ChatQueuedMessage,
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
     JsonValue,
+    QueuedMessage,
     User,
     UserStatus,
     Workspace,
@@ -227,7 +228,7 @@ class QuerierWrapper(Querier):
 
     def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> ChatQueuedMessage | None:
+    ) -> QueuedMessage | None:
         return self._around(
             "enqueue_chat_message",
             functools.partial(
@@ -315,7 +316,7 @@ class QuerierWrapper(Querier):
         workspace_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         title: str,
-        model_config: JsonValue,
+        model_config: chatdb_types.ModelConfig,
     ) -> Chat | None:
         return self._around(
             "insert_chat",
@@ -1067,7 +1068,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
 
     async def enqueue_chat_message(
         self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> ChatQueuedMessage | None:
+    ) -> QueuedMessage | None:
         return await self._around(
             "enqueue_chat_message",
             functools.partial(
@@ -1159,7 +1160,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         workspace_id: uuid.UUID | None,
         agent_id: uuid.UUID | None,
         title: str,
-        model_config: JsonValue,
+        model_config: chatdb_types.ModelConfig,
     ) -> Chat | None:
         return await self._around(
             "insert_chat",
