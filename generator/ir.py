@@ -214,6 +214,11 @@ class Ir:
     querier_stdlib_imports: tuple[str, ...]
     querier_model_imports: tuple[str, ...]
     querier_import_blocks: tuple[tuple[str, ...], ...]
+    record_decorator: str = "@dataclass(frozen=True, slots=True)"
+    """Above each model and row class; empty for pydantic models, which subclass ``RowModel``."""
+    params_decorator: str = "@dataclass(frozen=True, slots=True, kw_only=True)"
+    record_base: str = ""
+    """``(RowModel)`` for pydantic models: frozen, and built from a row by ``from_row``."""
     flavours: tuple[bool, ...] = (False, True)
     """Which query classes to emit: ``False`` is sync, ``True`` async (emit_sync, emit_async)."""
     exports: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -276,6 +281,7 @@ class _TypeNamer:
         self.enums = enums
         self.composites = composites
         self.renames = dict(shape.renames)
+        self.pydantic = shape.models == "pydantic"
         self.by_type: dict[str, TypeOverride] = {}
         self.by_column: dict[tuple[str, str], TypeOverride] = {}
         for override in shape.overrides:
@@ -291,6 +297,16 @@ class _TypeNamer:
             key=len,
             reverse=True,
         )
+
+    def attr(self, name: str) -> str:
+        """A column's or parameter's Python name: renamed, escaped, and clear of
+        pydantic's reserved ``model_`` names when models are pydantic."""
+        attr = field_name(self.rename(name))
+        return attr + "_" if self.pydantic and attr.startswith("model_") else attr
+
+    def construct(self, class_name: str) -> str:
+        """What builds a model or row class from a row's values, in column order."""
+        return f"{class_name}.from_row" if self.pydantic else class_name
 
     def rename(self, name: str) -> str:
         return self.renames.get(name, name)
@@ -385,7 +401,7 @@ def _field(
 
 
 def _model_fields(namer: _TypeNamer, columns: list[Column], table: str | None) -> tuple[Field, ...]:
-    attrs = unique_names([field_name(namer.rename(c.name)) for c in columns])
+    attrs = unique_names([namer.attr(c.name) for c in columns])
     return tuple(
         _field(namer, c.name, attr, c.type, not c.not_null, table, c.comment)
         for c, attr in zip(columns, attrs, strict=True)
@@ -519,6 +535,11 @@ def build_ir(
         ),
         flavours=flavours,
         exports=_exports(flavours),
+        **(
+            {"record_decorator": "", "params_decorator": "", "record_base": "(RowModel)"}
+            if namer.pydantic
+            else {}
+        ),
         loaders=tuple(
             (o.db_type, _dotted(o.loader)) for o in shape.overrides if o.db_type and o.loader
         ),
@@ -661,7 +682,7 @@ def _modules(
                 import_blocks=_import_blocks(
                     namer,
                     annotations,
-                    dataclass=bool(rows or params_classes),
+                    dataclass=bool(rows or params_classes) and not namer.pydantic,
                     typing_names=("Any",) if builders else (),
                     row_factories=row_factories,
                     jsonb=uses_jsonb,
@@ -670,7 +691,16 @@ def _modules(
                             *sorted(("QueriesBase", "AsyncQueriesBase")[flag] for flag in flavours),
                             *(("jsonb_or_none",) if "jsonb_or_none(" in binds else ()),
                         ),
-                        ".models": model_imports,
+                        ".models": tuple(
+                            sorted(
+                                {*model_imports}
+                                | (
+                                    {"RowModel"}
+                                    if namer.pydantic and (rows or params_classes)
+                                    else set()
+                                )
+                            )
+                        ),
                     },
                 ),
             )
@@ -837,7 +867,8 @@ def _row_factory_name(expression: str) -> str:
     """``args_row(ChatOverview)`` -> ``_ROW_CHAT_OVERVIEW``; ``tuple_row`` stays."""
     if expression == "tuple_row":
         return expression
-    inner = expression.removeprefix("args_row(").removesuffix(")").strip("_")
+    inner = expression.removeprefix("args_row(").removesuffix(")").removesuffix(".from_row")
+    inner = inner.strip("_")
     return "_ROW_" + snake_case(inner).upper()
 
 
@@ -898,7 +929,7 @@ def _query(
             model = _matching_model(table_models, columns)
             row_class, own_row = model or f"{parsed.name}Row", model is None
             row_fields = columns
-            row_factory = f"args_row({row_class})"
+            row_factory = f"args_row({namer.construct(row_class)})"
 
     params_class: str | None = None
     input_name = _INPUT_NAME.get(command)
@@ -1012,10 +1043,7 @@ def _params(
         [p.hint or f"p{p.number}" if p.name.startswith("$") else p.name for p in ordered]
     )
     args = unique_names(
-        [
-            n + "_" if n in _RESERVED_ARGS else n
-            for n in (field_name(namer.rename(n)) for n in names)
-        ]
+        [n + "_" if n in _RESERVED_ARGS else n for n in (namer.attr(n) for n in names)]
     )
     result = []
     for param, name, arg in zip(ordered, names, args, strict=True):
@@ -1141,7 +1169,7 @@ def _columns(
             )
         )
         return None
-    attrs = unique_names([field_name(namer.rename(c.name)) for c in columns])
+    attrs = unique_names([namer.attr(c.name) for c in columns])
     return tuple(
         _field(namer, c.name, attr, c.type, c.nullable, c.table, column=c.column)
         for c, attr in zip(columns, attrs, strict=True)
@@ -1186,7 +1214,7 @@ def _embedded_row(
         embed = analysis.embeds[marker]
         model = table_models[embed.relation]
         assert len(model.fields) == end - start
-        build = f"{model.class_name}(*values[{start}:{end}])"
+        build = f"{namer.construct(model.class_name)}(*values[{start}:{end}])"
         if embed.nullable:
             required = next((i for i, f in enumerate(model.fields) if not f.nullable), None)
             absent = (

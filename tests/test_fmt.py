@@ -84,9 +84,14 @@ def test_the_example_is_formatted_as_black_formats_it() -> None:
     _assert_black_identical(_rendered(REPO_ROOT / "pyproject.toml"))
 
 
-def test_long_names_are_wrapped_as_black_wraps_them(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "options", ["", 'models = "pydantic"\n', "emit_async = false\nquery_parameter_limit = 1\n"]
+)
+def test_long_names_are_wrapped_as_black_wraps_them(tmp_path: Path, options: str) -> None:
     config = write_project(tmp_path, STRESS_SCHEMA, STRESS_QUERIES)
-    modules = _rendered(tmp_path / "pyproject.toml")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + options)
+    modules = _rendered(pyproject)
     assert max(len(line) for text in modules.values() for line in text.splitlines()) > 88
     _assert_black_identical(modules)
     assert config.package == "demo"

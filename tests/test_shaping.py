@@ -283,3 +283,37 @@ def test_custom_template_adds_a_method_to_every_model(imported: Path) -> None:
     # The override is part of what the drift check compares.
     (templates / "models.py.j2").write_text('{% extends "sqlgen/models.py.j2" %}\n')
     assert run_sqlgen(imported, "check").returncode == 1
+
+
+def test_pydantic_models(imported: Path, pg_server_url: str) -> None:
+    write_project(imported, SCHEMA, QUERIES, package="shop")
+    (imported / "shop_types.py").write_text(textwrap.dedent(MONEY_MODULE))
+    pyproject = imported / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + 'models = "pydantic"\n'
+        + 'overrides = [{ db_type = "money", python_type = "shop_types:Money",'
+        + ' loader = "shop_types:MoneyLoader", dumper = "shop_types:MoneyDumper" }]\n'
+    )
+    _generate(imported)
+    shop = importlib.import_module("shop")
+    models = importlib.import_module("shop.models")
+    shop_types = importlib.import_module("shop_types")
+    assert issubclass(models.Ticket, models.RowModel)
+    with scratch_database(pg_server_url) as url:
+        apply_migrations(url, imported / "schema")
+        with psycopg.connect(url, autocommit=True) as conn:
+            queries = shop.Queries(conn)
+            created = queries.create_ticket(
+                class_="bug",
+                state=models.TicketState.OPEN,
+                price=shop_types.Money("3.00"),
+                meta={"k": 1},
+            )
+            assert isinstance(created, models.Ticket)
+            assert created.model_dump()["class_"] == "bug"
+            with pytest.raises(Exception, match="frozen"):
+                created.class_ = "feature"
+            rows = queries.tickets_in_state(state=models.TicketState.OPEN)
+            assert [row.class_ for row in rows] == ["bug"]
+            assert type(rows[0]).__mro__[1] is models.RowModel
