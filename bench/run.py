@@ -28,7 +28,8 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(BENCH))
+# The bench modules, the generated example package, and the generator.
+sys.path[:0] = [str(BENCH), str(REPO / "generated"), str(REPO)]
 
 import calls  # noqa: E402
 import synth  # noqa: E402

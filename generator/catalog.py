@@ -7,6 +7,7 @@ from the catalog (the dump, the models) is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -176,6 +177,9 @@ class View:
     columns: list[Column]
     materialized: bool = False
     comment: str | None = None
+    relations: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    """The relations ``query`` names, once asked for (renames use it to skip a
+    view quickly); None again whenever a rename rewrites the query."""
 
 
 @dataclass
@@ -388,9 +392,11 @@ class Catalog:
         }
         return tables | domains
 
-    def relation_names(self) -> set[str]:
-        """Names in the relation namespace: tables, views, indexes, sequences."""
-        return set(self.tables) | set(self.views) | set(self.indexes) | set(self.sequences)
+    def has_relation(self, name: str) -> bool:
+        """Whether ``name`` is taken in the relation namespace: tables, views, indexes, sequences."""
+        return any(
+            name in names for names in (self.tables, self.views, self.indexes, self.sequences)
+        )
 
     def children(self, name: str) -> list[Table]:
         """The tables that inherit from ``name`` directly (its partitions too)."""
@@ -421,7 +427,7 @@ def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
     return result
 
 
-def choose_name(name1: str, name2: str | None, label: str, taken: set[str]) -> str:
+def choose_name(name1: str, name2: str | None, label: str, taken: Container[str]) -> str:
     """PostgreSQL's ``ChooseConstraintName``/``ChooseRelationName``: add digits on collision."""
     suffix = 0
     candidate = make_object_name(name1, name2, label)

@@ -75,7 +75,7 @@ class _StatusLine:
 
 
 def _print_stage(stream: TextIO, stage: Stage) -> None:
-    print(f"{stage.name:<16}{stage.seconds:8.3f} s  {stage.detail}", file=stream)
+    print(f"{stage.name:<28}{stage.seconds:8.3f} s  {stage.detail}", file=stream)
 
 
 @contextlib.contextmanager
@@ -115,7 +115,7 @@ def _generate(args: argparse.Namespace) -> int:
             print(f"{verb} {_relative(config, config.out / path)}")
         cache.remember_clean(config)
     if args.verbose:
-        print(f"{'total':<16}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
+        print(f"{'total':<28}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
     return 0
 
 

@@ -227,7 +227,7 @@ def _create_table(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
     """
     schema = node.this
     name = relation_name(schema)
-    if name in catalog.relation_names():
+    if catalog.has_relation(name):
         if exists:
             return
         raise DDLError(f'relation "{name}" already exists', schema)
@@ -450,7 +450,7 @@ def _new_column(catalog: Catalog, table: Table, name: str, data_type: exp.DataTy
         column.not_null = catalog.domains[column.type.name].not_null
     if is_serial(data_type):
         schema, local = split_name(table.name)
-        sequence = qualify(schema, choose_name(local, name, "seq", _relations_in(catalog, schema)))
+        sequence = qualify(schema, choose_name(local, name, "seq", _RelationsIn(catalog, schema)))
         catalog.sequences[sequence] = Sequence(
             sequence, column.type, owned_by=(table.name, column.name)
         )
@@ -460,13 +460,36 @@ def _new_column(catalog: Catalog, table: Table, name: str, data_type: exp.DataTy
     return column
 
 
-def _relations_in(catalog: Catalog, schema: str) -> set[str]:
-    """The names taken in ``schema``'s relation namespace, without the schema."""
-    return {
-        local
-        for schema_of, local in map(split_name, catalog.relation_names())
-        if schema_of == schema
-    }
+class _RelationsIn:
+    """The names taken in ``schema``'s relation namespace (and, when asked, among
+    its constraint names), without the schema.
+
+    Membership is looked up per name: building the set of every relation for
+    each new index or constraint made a long history quadratic.
+    """
+
+    def __init__(self, catalog: Catalog, schema: str, constraints: bool = False) -> None:
+        self._catalog = catalog
+        self._schema = schema
+        self._constraints: set[str] | None = None if constraints else set()
+
+    def __contains__(self, local: object) -> bool:
+        if self._catalog.has_relation(qualify(self._schema, str(local))):
+            return True
+        if self._constraints is None:
+            self._constraints = self._catalog.constraint_names(self._schema)
+        return local in self._constraints
+
+
+def _views_reading(catalog: Catalog, relation: str) -> list[View]:
+    """The views whose query names ``relation`` (a rename need not walk the others)."""
+    found = []
+    for view in catalog.views.values():
+        if view.relations is None:
+            view.relations = frozenset(relation_name(t) for t in view.query.find_all(exp.Table))
+        if relation in view.relations:
+            found.append(view)
+    return found
 
 
 def _column_constraint(
@@ -550,7 +573,7 @@ def _add_constraint(
         raise DDLError(f'multiple primary keys for table "{table.name}" are not allowed')
     if given is None:
         schema, local = split_name(table.name)
-        taken = _relations_in(catalog, schema) | catalog.constraint_names(schema)
+        taken = _RelationsIn(catalog, schema, constraints=True)
         label = {"primary_key": "pkey", "unique": "key", "foreign_key": "fkey", "check": "check"}[
             kind
         ]
@@ -665,7 +688,7 @@ def _clone_index(catalog: Catalog, index: Index, table: Table, attach: bool) -> 
             _index_column_names([*clone.elements, *map(exp.to_identifier, clone.include)])
         )
         clone.name = qualify(
-            schema, choose_name(local, names, "idx", _relations_in(catalog, schema))
+            schema, choose_name(local, names, "idx", _RelationsIn(catalog, schema))
         )
         catalog.indexes[clone.name] = clone
     if table.partitioned:
@@ -1013,7 +1036,8 @@ def _follow_relation_rename(catalog: Catalog, old: str, new: str) -> None:
     move to another schema leaves them as they are.
     """
     old_local, new_local = split_name(old)[1], split_name(new)[1]
-    for view in catalog.views.values():
+    for view in _views_reading(catalog, old):
+        view.relations = None
         ctes = {ident(cte.args["alias"].this) for cte in view.query.find_all(exp.CTE)}
         for table in view.query.find_all(exp.Table):
             if relation_name(table) != old or old in ctes:
@@ -1029,7 +1053,7 @@ def _follow_relation_rename(catalog: Catalog, old: str, new: str) -> None:
 
 def _follow_column_rename(catalog: Catalog, table: str, old: str, new: str) -> None:
     """Views read a renamed column by its new name, and keep their own column names."""
-    for view in catalog.views.values():
+    for view in _views_reading(catalog, table):
         for select in view.query.find_all(exp.Select):
             qualifiers = {
                 _qualifier(item)
@@ -1070,13 +1094,13 @@ def _create_index(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
         _column(table, included)
     schema, local = split_name(table.name)
     name = qualify(schema, ident(index.this)) if index.this else None
-    if name is not None and name in catalog.relation_names():
+    if name is not None and catalog.has_relation(name):
         if exists:
             return
         raise DDLError(f'relation "{name}" already exists', index.this)
     if name is None:
         names = "_".join(_index_column_names([*elements, *map(exp.to_identifier, include)]))
-        name = qualify(schema, choose_name(local, names, "idx", _relations_in(catalog, schema)))
+        name = qualify(schema, choose_name(local, names, "idx", _RelationsIn(catalog, schema)))
     using = params.args.get("using") if params is not None else None
     created = catalog.indexes[name] = Index(
         name=name,
@@ -1114,7 +1138,7 @@ def _nextval_of(default: exp.Expr) -> str | None:
 
 def _create_sequence(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
     name = relation_name(node.this)
-    if name in catalog.relation_names():
+    if catalog.has_relation(name):
         if exists:
             return
         raise DDLError(f'relation "{name}" already exists', node.this)
@@ -1471,7 +1495,7 @@ def _rename_relation(
     Whatever refers to it by oid in PostgreSQL follows: foreign keys,
     indexes, triggers, owned sequences, child tables, views, defaults.
     """
-    if new in catalog.relation_names():
+    if catalog.has_relation(new):
         raise DDLError(f'relation "{new}" already exists', node)
     if kind == "TABLE":
         table = catalog.tables.pop(old)
@@ -2088,7 +2112,7 @@ def _change_owner(catalog: Catalog, match: re.Match[str], statement: Statement) 
     kind = " ".join(match["kind"].upper().split())
     name = _name(match["name"])
     if kind in ("TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE"):
-        known, label = name in catalog.relation_names(), "relation"
+        known, label = catalog.has_relation(name), "relation"
     elif kind in ("TYPE", "DOMAIN"):
         known, label = name in catalog.type_names(), "type"
     elif kind == "SCHEMA":

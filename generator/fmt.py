@@ -53,16 +53,18 @@ class _Bracket:
 
 # The characters that decide a split, found in one pass; strings are matched
 # whole so that nothing inside them counts.
+_PLAIN_TOKEN = re.compile(r"[()\[\]{},#]| for | if ")
 _TOKEN = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[()\[\]{},#]| for | if ")
 
 
-def _tokens(text: str) -> list[tuple[int, str, int]]:
+def _tokens(text: str) -> tuple[tuple[int, str, int], ...]:
     """(position, token, depth before it) of every bracket, comma and clause keyword."""
     if _TRIPLE_QUOTE in text:
         raise _Unsupported
     found: list[tuple[int, str, int]] = []
     depth = 0
-    for match in _TOKEN.finditer(text):
+    pattern = _TOKEN if "'" in text or '"' in text else _PLAIN_TOKEN
+    for match in pattern.finditer(text):
         token = match.group()
         if token[0] in "\"'":
             continue
@@ -77,7 +79,7 @@ def _tokens(text: str) -> list[tuple[int, str, int]]:
             depth += 1
     if depth:
         raise _Unsupported
-    return found
+    return tuple(found)
 
 
 def _top_level_brackets(text: str) -> list[_Bracket]:

@@ -412,6 +412,24 @@ _DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _NAME = re.compile(r"\b[A-Za-z_]\w*")
 
 
+@dataclass(frozen=True)
+class IrPlan:
+    """What the catalog and the configuration decide before any query is seen:
+    names and types of the models, enums, composites and constraints."""
+
+    shape: Shape
+    namer: _TypeNamer
+    enums: tuple[EnumDef, ...]
+    composites: tuple[CompositeDef, ...]
+    models: tuple[Model, ...]
+    constraints: dict[str, list[ConstraintDef]]
+
+    @property
+    def flavours(self) -> tuple[bool, ...]:
+        wanted = ((False, self.shape.emit_sync), (True, self.shape.emit_async))
+        return tuple(flag for flag, emit in wanted if emit)
+
+
 def build_ir(
     catalog: Catalog,
     queries: list[tuple[ParsedQuery, Analysis]],
@@ -425,7 +443,13 @@ def build_ir(
     them as one ``<Query>Params`` dataclass instead of keyword arguments
     (sqlc's setting of the same name; 0 means always, None never).
     """
-    shape = shape or Shape()
+    plan = plan_ir(catalog, shape or Shape())
+    modules, problems = build_modules(plan, queries)
+    return assemble_ir(plan, package, modules, problems)
+
+
+def plan_ir(catalog: Catalog, shape: Shape) -> IrPlan:
+    """The query-independent part of the IR."""
     if shape.query_parameter_limit is not None and shape.query_parameter_limit < 0:
         raise ValueError("query_parameter_limit must be None or at least 0")
     renames = dict(shape.renames)
@@ -434,7 +458,6 @@ def build_ir(
         """A type's class: renamed, else PascalCase (keywords and digits escaped)."""
         return escape_identifier(renames[name]) if name in renames else pascal_case(name)
 
-    problems: list[Diagnostic] = []
     enum_names = unique_names([class_name_of(name) for name in catalog.enums])
     enum_classes = dict(zip(catalog.enums, enum_names, strict=True))
     composite_classes: dict[str, str] = {}
@@ -506,13 +529,37 @@ def build_ir(
     for kind in constraints:
         constraints[kind].sort(key=lambda c: c.name)
 
-    flavours = tuple(
-        flag for flag, wanted in ((False, shape.emit_sync), (True, shape.emit_async)) if wanted
+    return IrPlan(shape, namer, enums, composites, tuple(models), constraints)
+
+
+def build_modules(
+    plan: IrPlan, queries: list[tuple[ParsedQuery, Analysis]]
+) -> tuple[tuple[QueryModule, ...], list[Diagnostic]]:
+    """One module per query file, and the problems found making them; the
+    files are independent of one another, so a part of them can be built alone."""
+    problems: list[Diagnostic] = []
+    modules = _modules(
+        plan.namer,
+        list(plan.models),
+        queries,
+        problems,
+        plan.shape.query_parameter_limit,
+        plan.flavours,
     )
-    modules = _modules(namer, models, queries, problems, shape.query_parameter_limit, flavours)
+    return modules, problems
+
+
+def assemble_ir(
+    plan: IrPlan, package: str, modules: tuple[QueryModule, ...], problems: list[Diagnostic]
+) -> Ir:
+    """The IR of all query modules; raises SqlgenError with every problem."""
+    problems = list(problems)
     _check_names(modules, problems)
     if problems:
         raise SqlgenError(problems)
+    shape, namer, flavours = plan.shape, plan.namer, plan.flavours
+    models, enums, composites = list(plan.models), plan.enums, plan.composites
+    constraints = plan.constraints
     if shape.omit_unused_models:
         models, enums, composites = _reached(modules, models, enums, composites)
     model_annotations = [f.annotation for c in composites for f in c.fields]

@@ -8,9 +8,11 @@ nothing here touches the output directory: writing is the caller's choice
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
 
 from generator.analyse import Analysis, AnalysisError, analyse_statement
 from generator.catalog import Catalog
@@ -19,11 +21,24 @@ from generator.ddl import build_catalog, check_command
 from generator.dump import render_dump
 from generator.errors import Diagnostic, DiagnosticSink, SqlgenError
 from generator.fmt import format_python
-from generator.ir import Ir, Shape, build_ir
+from generator.ir import (
+    Ir,
+    IrPlan,
+    QueryModule,
+    Shape,
+    assemble_ir,
+    build_ir,
+    build_modules,
+    plan_ir,
+)
 from generator.load import load_queries, load_schema
+from generator.parallel import available, in_background
 from generator.parse import Statement, parse_file
 from generator.queryfile import ParsedQuery, parse_query_file
-from generator.render import render
+from generator.render import pages, render
+from generator.source import SourceFile
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,25 +74,33 @@ class _Stopwatch:
             self._report(Stage(name, time.perf_counter() - start, ", ".join(detail)))
 
 
+def _parse_ups(sources: Sequence[SourceFile]) -> tuple[list[Statement], list[Diagnostic]]:
+    statements: list[Statement] = []
+    problems: list[Diagnostic] = []
+    for source in sources:
+        parsed, found = parse_file(source)
+        statements.extend(parsed)
+        problems.extend(found)
+    return statements, problems
+
+
+def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
+    """The problems of the down migrations: they are parsed only to report them."""
+    problems: list[Diagnostic] = []
+    for source in sources:
+        parsed, found = parse_file(source)
+        problems.extend(found)
+        problems.extend(p for p in map(check_command, parsed) if p is not None)
+    return problems
+
+
 def parse_schema(config: Config) -> list[Statement]:
     """Parse the schema files (downs too, to report their errors); raises SqlgenError."""
     sources = load_schema(config.schema, config.root)
-    sink = DiagnosticSink()
-    statements: list[Statement] = []
-    for source in sources.up:
-        parsed, problems = parse_file(source)
-        statements.extend(parsed)
-        for problem in problems:
-            sink.add(problem)
-    for source in sources.down:
-        parsed, problems = parse_file(source)
-        for problem in problems:
-            sink.add(problem)
-        for statement in parsed:
-            unsupported = check_command(statement)
-            if unsupported is not None:
-                sink.add(unsupported)
-    sink.raise_if_any()
+    statements, problems = _parse_ups(sources.up)
+    problems += _check_downs(sources.down)
+    if problems:
+        raise SqlgenError(problems)
     return statements
 
 
@@ -86,35 +109,48 @@ def load_catalog(config: Config) -> Catalog:
     return build_catalog(parse_schema(config))
 
 
-def analyse_queries_keep_going(
-    config: Config, catalog: Catalog
-) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic]]:
-    """Parse and analyse every query; the ones that fail become diagnostics."""
+def _analyse_sources(
+    catalog: Catalog, sources: Sequence[SourceFile]
+) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic], list[ParsedQuery]]:
+    """Parse and analyse the queries of ``sources``: the analysed ones, the
+    problems, and every query parsed (for duplicate names across a split)."""
     sink = DiagnosticSink()
     analysed: list[tuple[ParsedQuery, Analysis]] = []
+    parsed: list[ParsedQuery] = []
     seen: dict[str, ParsedQuery] = {}
-    for source in load_queries(config.queries, config.root):
+    for source in sources:
         queries, problems = parse_query_file(source)
         for problem in problems:
             sink.add(problem)
         for query in queries:
+            parsed.append(query)
             first = seen.setdefault(query.name, query)
             if first is not query:
-                sink.add(
-                    Diagnostic(
-                        query.source.display,
-                        query.line,
-                        1,
-                        f'duplicate query name "{query.name}" (first defined at '
-                        f"{first.source.display}:{first.line})",
-                    )
-                )
+                sink.add(_duplicate(query, first))
                 continue
             try:
                 analysed.append((query, analyse_statement(catalog, query.expression, query.params)))
             except AnalysisError as error:
                 sink.add(query.diagnostic(f"query {query.name}: {error}", error.node))
-    return analysed, sink.diagnostics
+    return analysed, sink.diagnostics, parsed
+
+
+def _duplicate(query: ParsedQuery, first: ParsedQuery) -> Diagnostic:
+    return Diagnostic(
+        query.source.display,
+        query.line,
+        1,
+        f'duplicate query name "{query.name}" (first defined at '
+        f"{first.source.display}:{first.line})",
+    )
+
+
+def analyse_queries_keep_going(
+    config: Config, catalog: Catalog
+) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic]]:
+    """Parse and analyse every query; the ones that fail become diagnostics."""
+    analysed, problems, _ = _analyse_sources(catalog, load_queries(config.queries, config.root))
+    return analysed, problems
 
 
 def analyse_queries(config: Config, catalog: Catalog) -> list[tuple[ParsedQuery, Analysis]]:
@@ -133,31 +169,121 @@ def analyse(config: Config) -> tuple[Catalog, Ir]:
     return catalog, ir
 
 
+# Below this much work a second process costs more than it saves.
+_PARALLEL_FILES = 100
+_PARALLEL_QUERIES = 200
+
+
+def _later(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
+    """``work`` started in a second process when that is worth it; else done
+    when its result is asked for."""
+    return in_background(work) if worth_it else work
+
+
+def _split_point(files: Sequence[SourceFile]) -> int:
+    """Where to cut the query files in two of about equal size, or ``len(files)``
+    when they are too few queries to be worth a second process."""
+    sizes = [len(f.text) for f in files]
+    if sum(f.text.count("-- name:") + f.text.count("/* name:") for f in files) < _PARALLEL_QUERIES:
+        return len(files)
+    total, running = sum(sizes), 0
+    for index, size in enumerate(sizes):
+        if running + size / 2 >= total / 2:
+            return max(index, 1)
+        running += size
+    return len(files)
+
+
+def _query_modules(
+    catalog: Catalog, plan: IrPlan, sources: Sequence[SourceFile]
+) -> tuple[tuple[QueryModule, ...], list[Diagnostic], list[tuple[str, str, int]]]:
+    """The IR modules of some query files, their problems, and their query names
+    (name, file, line) for the duplicate check across parts."""
+    analysed, problems, parsed = _analyse_sources(catalog, sources)
+    modules, more = build_modules(plan, analysed)
+    return modules, problems + more, [(q.name, q.source.display, q.line) for q in parsed]
+
+
+def _halves(ir: Ir) -> tuple[set[str], set[str]]:
+    """The package's modules split in two of about equal rendering cost."""
+    total = sum(len(module.queries) for module in ir.modules)
+    weights = {path: 1 for path in pages(ir)}
+    weights |= {f"{m.module}.py": 2 * len(m.queries) for m in ir.modules}
+    weights |= {"querier.py": total, "wrappers.py": 2 * total, "models.py": len(ir.models) // 4}
+    mine: set[str] = set()
+    theirs: set[str] = set()
+    for path in sorted(weights, key=lambda p: -weights[p]):
+        lighter = (
+            mine if sum(weights[p] for p in mine) <= sum(weights[p] for p in theirs) else theirs
+        )
+        lighter.add(path)
+    return mine, theirs
+
+
+def _render_and_format(ir: Ir, templates: Path | None, paths: set[str]) -> dict[str, str]:
+    return {path: format_python(text) for path, text in render(ir, templates, paths).items()}
+
+
 def run(config: Config, report: StageReport | None = None) -> Result:
     """Everything the generator would write, by path relative to the output
-    directory; ``report`` hears how long each stage took."""
+    directory; ``report`` hears how long each stage took.
+
+    On a large layer, checking the downs, the dump and half of the modules run
+    in a second process beside the main chain (:mod:`generator.parallel`).
+    """
     clock = _Stopwatch(report)
     with clock.stage("parse schema") as detail:
-        statements = parse_schema(config)
+        sources = load_schema(config.schema, config.root)
+        downs = _later(
+            lambda: _check_downs(sources.down),
+            available() and len(sources.down) >= _PARALLEL_FILES,
+        )
+        statements, problems = _parse_ups(sources.up)
+        problems += downs()
+        if problems:
+            raise SqlgenError(problems)
         detail.append(f"{len(statements)} statements")
     with clock.stage("catalog") as detail:
         catalog = build_catalog(statements)
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
-    with clock.stage("analyse queries") as detail:
-        analysed = analyse_queries(config, catalog)
-        detail.append(f"{len(analysed)} queries")
-    with clock.stage("build IR") as detail:
-        ir = build_ir(catalog, analysed, config.package, shape=Shape.of(config))
-        detail.append(f"{len(ir.modules)} query modules, {len(ir.models)} models")
-    with clock.stage("render") as detail:
-        rendered = render(ir, config.templates)
-        detail.append(f"{sum(text.count(chr(10)) for text in rendered.values())} lines")
-    with clock.stage("format") as detail:
-        files = {path: format_python(text) for path, text in rendered.items()}
-        detail.append(f"{len(files)} modules")
+    dump = _later(lambda: render_dump(catalog), available() and len(statements) >= _PARALLEL_FILES)
+    with clock.stage("analyse queries, build IR") as detail:
+        plan = plan_ir(catalog, Shape.of(config))
+        query_files = load_queries(config.queries, config.root)
+        # Files in order: the first part here, the rest beside it.
+        split = _split_point(query_files) if available() else len(query_files)
+        second = _later(
+            lambda: _query_modules(catalog, plan, query_files[split:]), split < len(query_files)
+        )
+        modules, problems, names = _query_modules(catalog, plan, query_files[:split])
+        more_modules, more_problems, more_names = second()
+        seen = {name: (display, line) for name, display, line in names}
+        for name, display, line in more_names:
+            if name in seen:
+                first_display, first_line = seen[name]
+                problems.append(
+                    Diagnostic(
+                        display,
+                        line,
+                        1,
+                        f'duplicate query name "{name}" (first defined at '
+                        f"{first_display}:{first_line})",
+                    )
+                )
+        ir = assemble_ir(plan, config.package, modules + more_modules, problems + more_problems)
+        count = sum(len(module.queries) for module in ir.modules)
+        detail.append(f"{count} queries, {len(ir.modules)} query modules, {len(ir.models)} models")
+    with clock.stage("render and format") as detail:
+        mine, theirs = _halves(ir)
+        if not (available() and count >= _PARALLEL_QUERIES):
+            mine, theirs = mine | theirs, set()
+        other = _later(lambda: _render_and_format(ir, config.templates, theirs), bool(theirs))
+        files = _render_and_format(ir, config.templates, mine) | other()
+        files = {path: files[path] for path in pages(ir)}
+        detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
     with clock.stage("dump") as detail:
         files["py.typed"] = ""
-        files["dump.sql"] = render_dump(catalog)
+        files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
     return Result(catalog, ir, files)

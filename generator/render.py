@@ -5,6 +5,7 @@ Templates hold layout only; every decision they need is a field of the IR.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import jinja2
@@ -73,22 +74,29 @@ def _environment(overrides: Path | None) -> jinja2.Environment:
     return environment
 
 
-def render(ir: Ir, templates: Path | None = None) -> dict[str, str]:
-    """Python sources of the package, by path relative to the output directory;
-    templates in ``templates`` replace ours of the same name."""
-    environment = _environment(templates)
-
-    def page(template: str, **context: object) -> str:
-        return environment.get_template(template).render(ir=ir, header=HEADER, **context)
-
-    files = {
-        "__init__.py": page("__init__.py.j2"),
-        "_runtime.py": page("_runtime.py.j2"),
-        "models.py": page("models.py.j2"),
-        "constraints.py": page("constraints.py.j2"),
-        "querier.py": page("querier.py.j2"),
-        "wrappers.py": page("wrappers.py.j2"),
+def pages(ir: Ir) -> dict[str, tuple[str, dict[str, object]]]:
+    """Each module of the package: its path, template and the context beside ``ir``."""
+    found: dict[str, tuple[str, dict[str, object]]] = {
+        "__init__.py": ("__init__.py.j2", {}),
+        "_runtime.py": ("_runtime.py.j2", {}),
+        "models.py": ("models.py.j2", {}),
+        "constraints.py": ("constraints.py.j2", {}),
+        "querier.py": ("querier.py.j2", {}),
+        "wrappers.py": ("wrappers.py.j2", {}),
     }
     for module in ir.modules:
-        files[f"{module.module}.py"] = page("query_module.py.j2", module=module)
-    return files
+        found[f"{module.module}.py"] = ("query_module.py.j2", {"module": module})
+    return found
+
+
+def render(
+    ir: Ir, templates: Path | None = None, paths: Collection[str] | None = None
+) -> dict[str, str]:
+    """Python sources of the package (or of ``paths`` in it), by path relative to
+    the output directory; templates in ``templates`` replace ours of the same name."""
+    environment = _environment(templates)
+    return {
+        path: environment.get_template(template).render(ir=ir, header=HEADER, **context)
+        for path, (template, context) in pages(ir).items()
+        if paths is None or path in paths
+    }

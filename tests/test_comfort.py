@@ -148,7 +148,7 @@ def test_verbose_prints_a_timing_table_instead() -> None:
     with stage_report(terminal, verbose=True, label="demo") as report:
         assert report is not None
         report(STAGES[1])
-    assert terminal.getvalue() == "analyse queries    0.200 s  9 queries\n"
+    assert terminal.getvalue() == f"{'analyse queries':<28}   0.200 s  9 queries\n"
 
 
 def test_version(tmp_path: Path) -> None:
