@@ -103,6 +103,8 @@ class QueryParam:
     bind: str
     wrap_jsonb: bool = False
     """Sent wrapped in ``Jsonb``: json/jsonb without an override that has its own dumper."""
+    overridden: bool = False
+    """Its Python type comes from a type override."""
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,8 @@ class _TypeNamer:
 
     def copy_type(self, param: QueryParam) -> str | None:
         """The name binary COPY's ``set_types`` needs for ``param``; None if psycopg lacks it."""
+        if param.overridden:
+            return None  # the user's type may have only a text dumper: COPY in text
         name, dims = param.pg_type, param.array_dims
         while name in self.catalog.domains:
             base = self.catalog.domains[name].base
@@ -1121,7 +1125,9 @@ def _params(
         # A type with a dumper of its own is sent as it is; psycopg finds the dumper.
         wrap = param.type.name in JSON_TYPES and not param.type.array_dims
         param_ = dataclasses.replace(
-            param_, wrap_jsonb=wrap and not (override is not None and override.dumper)
+            param_,
+            wrap_jsonb=wrap and not (override is not None and override.dumper),
+            overridden=override is not None,
         )
         result.append(dataclasses.replace(param_, bind=_bind(param_, "")))
     return tuple(result)

@@ -113,6 +113,7 @@ def test_ir_is_json_with_params_and_columns(tmp_path: Path) -> None:
         "annotation": "int",
         "bind": None,
         "wrap_jsonb": False,
+        "overridden": False,
     }
     assert query["columns"][0]["pg_type"] == "text" and query["columns"][0]["nullable"] is True
     assert query["columns"][0]["table"] == "t"

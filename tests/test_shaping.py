@@ -47,6 +47,9 @@ QUERIES = {
 
         -- name: TicketsInState :many
         SELECT id, class FROM tickets WHERE state = @state ORDER BY id;
+
+        -- name: CopyTickets :copyfrom
+        INSERT INTO tickets (class, state, price, meta) VALUES ($1, $2, $3, $4);
     """
 }
 # A user's own types module: a Decimal-backed money type with its psycopg
@@ -147,6 +150,24 @@ def test_overrides_and_renames_reach_models_params_and_rows(
             assert created.state is shop_models.TicketState.WORKING
             row = queries_.get_ticket_price(id=created.id)
             assert row is not None and isinstance(row.price, shop_types.Money)
+            # A type with only a text dumper: COPY falls back to text format.
+            assert "FORMAT BINARY" not in queries
+            params = importlib.import_module("shop.tickets_sql").CopyTicketsParams
+            copied = queries_.copy_tickets(
+                [
+                    params(
+                        class_="task",
+                        state=shop_models.TicketState.OPEN,
+                        price=shop_types.Money("7.25"),
+                        meta={},
+                    )
+                ]
+            )
+            assert copied == 1
+            prices = [
+                r.class_ for r in queries_.tickets_in_state(state=shop_models.TicketState.OPEN)
+            ]
+            assert prices == ["task"]
 
 
 def test_sqlgen_toml_and_one_flavour(imported: Path) -> None:
