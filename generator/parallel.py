@@ -6,13 +6,15 @@ dump (only the catalog), and rendering half of the modules (only the IR). On
 a machine with a second core they run beside the main chain. A forked child
 inherits everything in memory, so nothing is pickled on the way in; only the
 result (text, or diagnostics) comes back. Where ``fork`` is not available,
-or ``SQLGEN_JOBS=1`` asks for one process, the work runs in place.
+other threads are running, or ``SQLGEN_JOBS=1`` asks for one process, the
+work runs in place.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,11 +23,13 @@ T = TypeVar("T")
 
 
 def available() -> bool:
-    """Whether work can go to a second process here."""
+    """Whether work can go to a second process here: not when other threads run,
+    since a fork copies their locks in whatever state they are."""
     return (
         os.environ.get("SQLGEN_JOBS") != "1"
         and "fork" in multiprocessing.get_all_start_methods()
         and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
     )
 
 

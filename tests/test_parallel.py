@@ -1,0 +1,70 @@
+"""The second process changes nothing but the time: the same files, the same
+errors, whether the work is split or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import parallel, pipeline
+from generator.config import load_config
+from generator.errors import SqlgenError
+
+from sqlgen_helpers import write_project
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def split_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send every piece of work that can go to a second process there, however small."""
+    if not parallel.available():
+        pytest.skip("no fork or a single core here: the work always runs in one process")
+    monkeypatch.setattr(pipeline, "_PARALLEL_FILES", 1)
+    monkeypatch.setattr(pipeline, "_PARALLEL_QUERIES", 1)
+
+
+def _sequential(monkeypatch: pytest.MonkeyPatch, config_path: Path) -> dict[str, str]:
+    with monkeypatch.context() as patch:
+        patch.setenv("SQLGEN_JOBS", "1")
+        return pipeline.run(load_config(config_path)).files
+
+
+def test_split_run_writes_the_same_files(
+    split_everything: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = REPO_ROOT / "pyproject.toml"
+    assert pipeline.run(load_config(config)).files == _sequential(monkeypatch, config)
+
+
+def test_split_run_reports_the_same_errors(
+    split_everything: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    schema = {
+        "000001_init.up.sql": "CREATE TABLE t (id int PRIMARY KEY, name text);\n",
+        "000001_init.down.sql": "DROP TABLEE t;\n",
+    }
+    queries = {
+        "a.sql": "-- name: GetT :one\nSELECT * FROM t WHERE id = @id;\n",
+        "b.sql": "-- name: ListT :many\nSELECT nam FROM t;\n",
+        "c.sql": "-- name: GetT :one\nSELECT name FROM t WHERE id = @id;\n",
+    }
+    write_project(tmp_path, schema, queries)
+    config_path = tmp_path / "pyproject.toml"
+    with pytest.raises(SqlgenError) as sequential:
+        _sequential(monkeypatch, config_path)
+    with pytest.raises(SqlgenError) as split:
+        pipeline.run(load_config(config_path))
+    assert [str(d) for d in split.value.diagnostics] == [
+        str(d) for d in sequential.value.diagnostics
+    ]
+    # The down migration's syntax error is found by the second process.
+    assert any("000001_init.down.sql" in str(d) for d in split.value.diagnostics)
+    (tmp_path / "schema" / "000001_init.down.sql").write_text("DROP TABLE t;\n")
+    with pytest.raises(SqlgenError) as split:
+        pipeline.run(load_config(config_path))
+    messages = [str(d) for d in split.value.diagnostics]
+    # A name taken in the first part of the query files and again in the second.
+    assert any('c.sql:1:1: error: duplicate query name "GetT"' in m for m in messages)
+    assert any("b.sql" in m and "nam" in m for m in messages)
