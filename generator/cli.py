@@ -53,25 +53,36 @@ def _relative(config: Config, path: Path) -> Path:
 
 
 class _StatusLine:
-    """One line on a terminal, rewritten in place after each stage of a run."""
+    """One line on a terminal, rewritten in place: the stage running now, and
+    what the one before it handled."""
 
     def __init__(self, stream: TextIO, label: str) -> None:
+        from generator.pipeline import STAGES  # only a run shows a status line
+
         self._stream = stream
         self._label = label
+        self._stages = STAGES
         self._done = 0
+        self._write(f"{self._label} [1/{len(STAGES)}] {STAGES[0]}...")
 
     def show(self, stage: Stage) -> None:
         self._done += 1
-        text = f"{self._label} [{self._done}] {stage.name} done ({stage.detail})..."
+        total = len(self._stages)
+        running = self._stages[self._done] if self._done < total else "writing"
+        self._write(
+            f"{self._label} [{min(self._done + 1, total)}/{total}] {running}... "
+            f"({stage.name}: {stage.detail}, {stage.seconds:.1f} s)"
+        )
+
+    def _write(self, text: str) -> None:
         # A line wider than the terminal wraps, and \r would then rewrite only its tail.
         width = shutil.get_terminal_size().columns - 1
         self._stream.write(f"\r\x1b[K{text[:width]}")
         self._stream.flush()
 
     def clear(self) -> None:
-        if self._done:
-            self._stream.write("\r\x1b[K")
-            self._stream.flush()
+        self._stream.write("\r\x1b[K")
+        self._stream.flush()
 
 
 def _print_stage(stream: TextIO, stage: Stage) -> None:

@@ -59,6 +59,9 @@ class Stage:
 
 StageReport = Callable[[Stage], None]
 
+STAGES = ("parse schema", "catalog", "analyse queries, build IR", "render and format", "dump")
+"""The stages of :func:`run`, in order: each is reported when it ends."""
+
 
 class _Stopwatch:
     def __init__(self, report: StageReport | None) -> None:
@@ -232,7 +235,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
     in a second process beside the main chain (:mod:`generator.parallel`).
     """
     clock = _Stopwatch(report)
-    with clock.stage("parse schema") as detail:
+    with clock.stage(STAGES[0]) as detail:
         sources = load_schema(config.schema, config.root)
         downs = _later(
             lambda: _check_downs(sources.down),
@@ -243,12 +246,12 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         if problems:
             raise SqlgenError(problems)
         detail.append(f"{len(statements)} statements")
-    with clock.stage("catalog") as detail:
+    with clock.stage(STAGES[1]) as detail:
         catalog = build_catalog(statements)
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
     dump = _later(lambda: render_dump(catalog), available() and len(statements) >= _PARALLEL_FILES)
-    with clock.stage("analyse queries, build IR") as detail:
+    with clock.stage(STAGES[2]) as detail:
         plan = plan_ir(catalog, Shape.of(config))
         query_files = load_queries(config.queries, config.root)
         # Files in order: the first part here, the rest beside it.
@@ -274,7 +277,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         ir = assemble_ir(plan, config.package, modules + more_modules, problems + more_problems)
         count = sum(len(module.queries) for module in ir.modules)
         detail.append(f"{count} queries, {len(ir.modules)} query modules, {len(ir.models)} models")
-    with clock.stage("render and format") as detail:
+    with clock.stage(STAGES[3]) as detail:
         mine, theirs = _halves(ir)
         if not (available() and count >= _PARALLEL_QUERIES):
             mine, theirs = mine | theirs, set()
@@ -282,7 +285,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         files = _render_and_format(ir, config.templates, mine) | other()
         files = {path: files[path] for path in pages(ir)}
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
-    with clock.stage("dump") as detail:
+    with clock.stage(STAGES[4]) as detail:
         files["py.typed"] = ""
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
