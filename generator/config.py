@@ -59,16 +59,12 @@ class Config:
     templates: Path | None = None
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
-    @property
-    def rename_map(self) -> dict[str, str]:
-        return dict(self.renames)
 
-
-def _error(path: Path, message: str, line: int = 1) -> SqlgenError:
+def config_error(path: Path, message: str, line: int = 1) -> SqlgenError:
     return SqlgenError([Diagnostic(str(path), line, 1, message)])
 
 
-class _Reader:
+class Reader:
     """Typed access to one table of options, reporting problems against ``path``."""
 
     def __init__(self, path: Path, table: Mapping[str, Any], where: str) -> None:
@@ -77,7 +73,7 @@ class _Reader:
         self.where = where
 
     def fail(self, message: str) -> SqlgenError:
-        return _error(self.path, f"{self.where}: {message}")
+        return config_error(self.path, f"{self.where}: {message}")
 
     def paths(self, key: str, base: Path) -> tuple[Path, ...]:
         value = self.table.get(key)
@@ -107,11 +103,14 @@ class _Reader:
             raise self.fail(f"{key} must be a whole number >= 0")
         return value
 
-    def unknown(self, known: set[str]) -> list[str]:
-        return sorted(set(self.table) - known)
+    def reject_unknown(self, known: set[str]) -> None:
+        """Fail naming every key not in ``known``: a misspelt option is never ignored."""
+        unknown = sorted(set(self.table) - known)
+        if unknown:
+            raise self.fail(f"unknown keys: {', '.join(unknown)}")
 
 
-_OPTIONS = {
+OPTION_KEYS = {
     "query_parameter_limit",
     "emit_sync",
     "emit_async",
@@ -122,10 +121,10 @@ _OPTIONS = {
     "rename",
     "overrides",
 }
-_TOML_KEYS = {"schema", "queries", "out", "package", *_OPTIONS}
+_TOML_KEYS = {"schema", "queries", "out", "package", *OPTION_KEYS}
 
 
-def _renames(reader: _Reader, value: object) -> tuple[tuple[str, str], ...]:
+def read_renames(reader: Reader, value: object) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict) or not all(
@@ -135,7 +134,7 @@ def _renames(reader: _Reader, value: object) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
-def _python_type(reader: _Reader, entry: Mapping[str, Any]) -> str:
+def _python_type(reader: Reader, entry: Mapping[str, Any]) -> str:
     """``module:Name`` from ``python_type``: a string, or sqlc's ``{import, type}`` form."""
     value = entry.get("python_type")
     if isinstance(value, dict):
@@ -153,7 +152,7 @@ def _python_type(reader: _Reader, entry: Mapping[str, Any]) -> str:
 _OVERRIDE_KEYS = {"db_type", "column", "python_type", "loader", "dumper", "nullable"}
 
 
-def _overrides(reader: _Reader, value: object) -> tuple[list[TypeOverride], list[str]]:
+def read_overrides(reader: Reader, value: object) -> tuple[list[TypeOverride], list[str]]:
     """The overrides that name a Python type; the keys of the others, to report."""
     if value is None:
         return [], []
@@ -162,13 +161,11 @@ def _overrides(reader: _Reader, value: object) -> tuple[list[TypeOverride], list
     found: list[TypeOverride] = []
     skipped: list[str] = []
     for index, entry in enumerate(value):
-        item = _Reader(reader.path, entry, f"{reader.where} overrides[{index}]")
+        item = Reader(reader.path, entry, f"{reader.where} overrides[{index}]")
         if "python_type" not in entry:
             skipped.append(f"overrides[{index}] ({', '.join(sorted(entry))}: no python_type)")
             continue
-        unknown = item.unknown(_OVERRIDE_KEYS)
-        if unknown:
-            raise item.fail(f"unknown keys: {', '.join(unknown)}")
+        item.reject_unknown(_OVERRIDE_KEYS)
         db_type, column = item.string("db_type"), item.string("column")
         if (db_type is None) == (column is None):
             raise item.fail("give exactly one of db_type and column")
@@ -192,7 +189,7 @@ def _overrides(reader: _Reader, value: object) -> tuple[list[TypeOverride], list
     return found, skipped
 
 
-def _options(reader: _Reader, base: Path) -> dict[str, Any]:
+def read_options(reader: Reader, base: Path) -> dict[str, Any]:
     """The shaping options shared by every configuration format."""
     models = reader.string("models", "dataclass")
     if models not in ("dataclass", "pydantic"):
@@ -201,7 +198,7 @@ def _options(reader: _Reader, base: Path) -> dict[str, Any]:
     if not (emit_sync or emit_async):
         raise reader.fail("emit_sync and emit_async cannot both be false")
     templates = reader.string("templates")
-    overrides, skipped = _overrides(reader, reader.table.get("overrides"))
+    overrides, skipped = read_overrides(reader, reader.table.get("overrides"))
     if skipped:
         raise reader.fail(f"overrides without a python_type: {'; '.join(skipped)}")
     return {
@@ -212,12 +209,12 @@ def _options(reader: _Reader, base: Path) -> dict[str, Any]:
         "omit_unused_models": reader.flag("omit_unused_models", False),
         "exact_table_names": reader.flag("exact_table_names", False),
         "templates": base / templates if templates else None,
-        "renames": _renames(reader, reader.table.get("rename")),
+        "renames": read_renames(reader, reader.table.get("rename")),
         "overrides": tuple(overrides),
     }
 
 
-def _package(reader: _Reader, out: str, package: str | None) -> str:
+def package_name(reader: Reader, out: str, package: str | None) -> str:
     name = package if package is not None else Path(out).name
     if not name.isidentifier() or keyword.iskeyword(name):
         raise reader.fail(f"package must be a Python identifier, not {name!r}")
@@ -225,10 +222,8 @@ def _package(reader: _Reader, out: str, package: str | None) -> str:
 
 
 def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
-    reader = _Reader(path, table, where)
-    unknown = reader.unknown(_TOML_KEYS)
-    if unknown:
-        raise reader.fail(f"unknown keys: {', '.join(unknown)}")
+    reader = Reader(path, table, where)
+    reader.reject_unknown(_TOML_KEYS)
     out = reader.string("out")
     if out is None:
         raise reader.fail("out must be a directory path")
@@ -237,8 +232,8 @@ def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
         schema=reader.paths("schema", path.parent),
         queries=reader.paths("queries", path.parent),
         out=path.parent / out,
-        package=_package(reader, out, reader.string("package")),
-        **_options(reader, path.parent),
+        package=package_name(reader, out, reader.string("package")),
+        **read_options(reader, path.parent),
     )
 
 
@@ -246,16 +241,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise _error(path, "configuration file not found") from None
+        raise config_error(path, "configuration file not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise _error(path, f"invalid TOML: {exc}") from None
+        raise config_error(path, f"invalid TOML: {exc}") from None
 
 
 def load_config(path: Path) -> Config:
     """The one package of a ``pyproject.toml`` or ``sqlgen.toml``."""
     configs = load_configs(path)
     if len(configs) != 1:
-        raise _error(path, f"{len(configs)} packages configured where one was expected")
+        raise config_error(path, f"{len(configs)} packages configured where one was expected")
     return configs[0]
 
 
@@ -269,7 +264,7 @@ def find_config(directory: Path) -> Path:
         if name == "pyproject.toml" and "sqlgen" not in _read_toml(candidate).get("tool", {}):
             continue
         return candidate
-    raise _error(
+    raise config_error(
         directory / "sqlgen.toml",
         f"no configuration: none of {', '.join(CONFIG_FILES)} configures sqlgen here "
         "(sqlgen init writes one)",
@@ -287,7 +282,7 @@ def load_configs(path: Path | None) -> list[Config]:
     if path.name == "pyproject.toml":
         table = document.get("tool", {}).get("sqlgen")
         if not isinstance(table, dict):
-            raise _error(path, "no [tool.sqlgen] table")
+            raise config_error(path, "no [tool.sqlgen] table")
         return [_from_toml(path, table, "[tool.sqlgen]")]
     return [_from_toml(path, document, path.name)]
 
@@ -299,7 +294,7 @@ def load_json_or_yaml(path: Path) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise _error(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
+            raise config_error(path, f"invalid JSON: {exc.msg}", exc.lineno) from None
     import yaml
 
     try:
@@ -307,4 +302,4 @@ def load_json_or_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise _error(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line) from None
+        raise config_error(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line) from None

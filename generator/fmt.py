@@ -53,7 +53,6 @@ class _Bracket:
 
 # The characters that decide a split, found in one pass; strings are matched
 # whole so that nothing inside them counts.
-_PLAIN_TOKEN = re.compile(r"[()\[\]{},#]| for | if ")
 _TOKEN = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[()\[\]{},#]| for | if ")
 
 
@@ -63,8 +62,7 @@ def _tokens(text: str) -> tuple[tuple[int, str, int], ...]:
         raise _Unsupported
     found: list[tuple[int, str, int]] = []
     depth = 0
-    pattern = _TOKEN if "'" in text or '"' in text else _PLAIN_TOKEN
-    for match in pattern.finditer(text):
+    for match in _TOKEN.finditer(text):
         token = match.group()
         if token[0] in "\"'":
             continue

@@ -77,6 +77,17 @@ class _Stopwatch:
             self._report(Stage(name, time.perf_counter() - start, ", ".join(detail)))
 
 
+# Below this much work a second process costs more than it saves.
+_PARALLEL_FILES = 100
+_PARALLEL_QUERIES = 200
+
+
+def _later(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
+    """``work`` started in a second process when that is worth it; else done
+    when its result is asked for."""
+    return in_background(work) if worth_it else work
+
+
 def _parse_ups(sources: Sequence[SourceFile]) -> tuple[list[Statement], list[Diagnostic]]:
     statements: list[Statement] = []
     problems: list[Diagnostic] = []
@@ -97,11 +108,16 @@ def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
     return problems
 
 
-def parse_schema(config: Config) -> list[Statement]:
-    """Parse the schema files (downs too, to report their errors); raises SqlgenError."""
+def parse_schema(config: Config, *, parallel: bool = False) -> list[Statement]:
+    """Parse the schema files (downs too, to report their errors); raises
+    SqlgenError. With ``parallel``, a long history's downs are checked in a
+    second process while the ups are parsed."""
     sources = load_schema(config.schema, config.root)
+    downs = _later(
+        lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
+    )
     statements, problems = _parse_ups(sources.up)
-    problems += _check_downs(sources.down)
+    problems += downs()
     if problems:
         raise SqlgenError(problems)
     return statements
@@ -129,7 +145,7 @@ def _analyse_sources(
             parsed.append(query)
             first = seen.setdefault(query.name, query)
             if first is not query:
-                sink.add(_duplicate(query, first))
+                sink.add(_duplicate(_where(query), _where(first)))
                 continue
             try:
                 analysed.append((query, analyse_statement(catalog, query.expression, query.params)))
@@ -138,13 +154,21 @@ def _analyse_sources(
     return analysed, sink.diagnostics, parsed
 
 
-def _duplicate(query: ParsedQuery, first: ParsedQuery) -> Diagnostic:
+QueryPlace = tuple[str, str, int]
+"""A query's name, file and line."""
+
+
+def _where(query: ParsedQuery) -> QueryPlace:
+    return query.name, query.source.display, query.line
+
+
+def _duplicate(query: QueryPlace, first: QueryPlace) -> Diagnostic:
+    name, display, line = query
     return Diagnostic(
-        query.source.display,
-        query.line,
+        display,
+        line,
         1,
-        f'duplicate query name "{query.name}" (first defined at '
-        f"{first.source.display}:{first.line})",
+        f'duplicate query name "{name}" (first defined at {first[1]}:{first[2]})',
     )
 
 
@@ -172,17 +196,6 @@ def analyse(config: Config) -> tuple[Catalog, Ir]:
     return catalog, ir
 
 
-# Below this much work a second process costs more than it saves.
-_PARALLEL_FILES = 100
-_PARALLEL_QUERIES = 200
-
-
-def _later(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
-    """``work`` started in a second process when that is worth it; else done
-    when its result is asked for."""
-    return in_background(work) if worth_it else work
-
-
 def _split_point(files: Sequence[SourceFile]) -> int:
     """Where to cut the query files in two of about equal size, or ``len(files)``
     when they are too few queries to be worth a second process."""
@@ -199,12 +212,12 @@ def _split_point(files: Sequence[SourceFile]) -> int:
 
 def _query_modules(
     catalog: Catalog, plan: IrPlan, sources: Sequence[SourceFile]
-) -> tuple[tuple[QueryModule, ...], list[Diagnostic], list[tuple[str, str, int]]]:
+) -> tuple[tuple[QueryModule, ...], list[Diagnostic], list[QueryPlace]]:
     """The IR modules of some query files, their problems, and their query names
     (name, file, line) for the duplicate check across parts."""
     analysed, problems, parsed = _analyse_sources(catalog, sources)
     modules, more = build_modules(plan, analysed)
-    return modules, problems + more, [(q.name, q.source.display, q.line) for q in parsed]
+    return modules, problems + more, [_where(q) for q in parsed]
 
 
 def _halves(ir: Ir) -> tuple[set[str], set[str]]:
@@ -213,14 +226,13 @@ def _halves(ir: Ir) -> tuple[set[str], set[str]]:
     weights = {path: 1 for path in pages(ir)}
     weights |= {f"{m.module}.py": 2 * len(m.queries) for m in ir.modules}
     weights |= {"querier.py": total, "wrappers.py": 2 * total, "models.py": len(ir.models) // 4}
-    mine: set[str] = set()
-    theirs: set[str] = set()
+    halves: tuple[set[str], set[str]] = (set(), set())
+    loads = [0, 0]
     for path in sorted(weights, key=lambda p: -weights[p]):
-        lighter = (
-            mine if sum(weights[p] for p in mine) <= sum(weights[p] for p in theirs) else theirs
-        )
-        lighter.add(path)
-    return mine, theirs
+        lighter = 0 if loads[0] <= loads[1] else 1
+        halves[lighter].add(path)
+        loads[lighter] += weights[path]
+    return halves
 
 
 def _render_and_format(ir: Ir, templates: Path | None, paths: set[str]) -> dict[str, str]:
@@ -236,15 +248,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
     """
     clock = _Stopwatch(report)
     with clock.stage(STAGES[0]) as detail:
-        sources = load_schema(config.schema, config.root)
-        downs = _later(
-            lambda: _check_downs(sources.down),
-            available() and len(sources.down) >= _PARALLEL_FILES,
-        )
-        statements, problems = _parse_ups(sources.up)
-        problems += downs()
-        if problems:
-            raise SqlgenError(problems)
+        statements = parse_schema(config, parallel=available())
         detail.append(f"{len(statements)} statements")
     with clock.stage(STAGES[1]) as detail:
         catalog = build_catalog(statements)
@@ -261,19 +265,10 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         )
         modules, problems, names = _query_modules(catalog, plan, query_files[:split])
         more_modules, more_problems, more_names = second()
-        seen = {name: (display, line) for name, display, line in names}
-        for name, display, line in more_names:
-            if name in seen:
-                first_display, first_line = seen[name]
-                problems.append(
-                    Diagnostic(
-                        display,
-                        line,
-                        1,
-                        f'duplicate query name "{name}" (first defined at '
-                        f"{first_display}:{first_line})",
-                    )
-                )
+        firsts = {place[0]: place for place in names}
+        problems += [
+            _duplicate(place, firsts[place[0]]) for place in more_names if place[0] in firsts
+        ]
         ir = assemble_ir(plan, config.package, modules + more_modules, problems + more_problems)
         count = sum(len(module.queries) for module in ir.modules)
         detail.append(f"{count} queries, {len(ir.modules)} query modules, {len(ir.models)} models")

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import (
-    _OPTIONS,
+    OPTION_KEYS,
     Config,
-    _error,
-    _options,
-    _overrides,
-    _package,
-    _Reader,
-    _renames,
+    Reader,
+    config_error,
     load_json_or_yaml,
+    package_name,
+    read_options,
+    read_overrides,
+    read_renames,
 )
 from generator.errors import Diagnostic
 
@@ -36,7 +36,7 @@ _PLUGIN_ALIASES = {
     "emit_exact_table_names": "exact_table_names",
     "omit_unused_structs": "omit_unused_models",
 }
-_PYTHON_KEYS = {"package", "out", *_OPTIONS, *_PLUGIN_ALIASES, "emit_pydantic_models"}
+_PYTHON_KEYS = {"package", "out", *OPTION_KEYS, *_PLUGIN_ALIASES, "emit_pydantic_models"}
 _TOP_KEYS = {"version", "sql", "overrides", "rename", "plugins", "rules", "cloud", "options"}
 _SQL_KEYS = {
     "engine",
@@ -54,7 +54,7 @@ _SQL_KEYS = {
 }
 
 
-def _python_block(reader: _Reader, entry: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+def _python_block(reader: Reader, entry: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """Our options for one ``sql[]`` entry, with sqlc-gen-python's names mapped to ours."""
     gen = entry.get("gen") or {}
     block: object = gen.get("python")
@@ -80,26 +80,18 @@ def _python_block(reader: _Reader, entry: Mapping[str, Any]) -> tuple[dict[str, 
     return options, where
 
 
-def _ignored(prefix: str, table: object) -> list[str]:
-    if not isinstance(table, dict):
-        return []
-    return [f"{prefix}{key}" for key in sorted(table)]
-
-
 def load_sqlc_config(path: Path) -> list[Config]:
     """One :class:`Config` per PostgreSQL ``sql[]`` entry of a version 2 sqlc file."""
     document = load_json_or_yaml(path)
     if not isinstance(document, dict):
-        raise _error(path, "a sqlc configuration is a mapping with version and sql")
-    top = _Reader(path, document, path.name)
+        raise config_error(path, "a sqlc configuration is a mapping with version and sql")
+    top = Reader(path, document, path.name)
     if str(document.get("version")) != "2":
         raise top.fail(
             f"version {document.get('version')!r}: only version 2 is read "
             "(sqlc's own `sqlc vet`-era files; convert packages[] to sql[])"
         )
-    unknown = top.unknown(_TOP_KEYS)
-    if unknown:
-        raise top.fail(f"unknown keys: {', '.join(unknown)}")
+    top.reject_unknown(_TOP_KEYS)
     shared = document.get("overrides") or {}
     if not isinstance(shared, dict):
         raise top.fail("overrides must be a table (overrides.python, overrides.go)")
@@ -109,23 +101,23 @@ def load_sqlc_config(path: Path) -> list[Config]:
     shared_python = shared.get("python") or {}
     go_shared = shared.get("go") or {}
     warnings += [f"overrides.{key}" for key in sorted(set(shared) - {"python", "go"})]
-    go_overrides, skipped = _overrides(top, go_shared.get("overrides"))
+    go_overrides, skipped = read_overrides(top, go_shared.get("overrides"))
     warnings += [f"overrides.go {s}" for s in skipped]
-    renames = dict(_renames(top, document.get("rename")))
-    renames |= dict(_renames(top, go_shared.get("rename")))
-    renames |= dict(_renames(top, shared_python.get("rename")))
-    shared_overrides, _ = _overrides(top, shared_python.get("overrides"))
+    renames = dict(read_renames(top, document.get("rename")))
+    renames |= dict(read_renames(top, go_shared.get("rename")))
+    renames |= dict(read_renames(top, shared_python.get("rename")))
+    shared_overrides, skipped = read_overrides(top, shared_python.get("overrides"))
+    if skipped:
+        raise top.fail(f"overrides.python entries without a python_type: {'; '.join(skipped)}")
     configs: list[Config] = []
     entries = document.get("sql")
     if not isinstance(entries, list) or not entries:
         raise top.fail("sql must be a non-empty list")
     for index, entry in enumerate(entries):
-        reader = _Reader(path, entry, f"sql[{index}]")
+        reader = Reader(path, entry, f"sql[{index}]")
         if not isinstance(entry, dict):
             raise reader.fail("must be a table")
-        unknown = reader.unknown(_SQL_KEYS)
-        if unknown:
-            raise reader.fail(f"unknown keys: {', '.join(unknown)}")
+        reader.reject_unknown(_SQL_KEYS)
         engine = entry.get("engine")
         if engine != "postgresql":
             warnings.append(f"sql[{index}] (engine {engine!r}: only postgresql is generated)")
@@ -143,20 +135,18 @@ def load_sqlc_config(path: Path) -> list[Config]:
         ]
         gen = entry.get("gen") or {}
         go = gen.get("go") or {}
-        warnings += _ignored(f"sql[{index}].gen.", {k: 1 for k in gen if k not in ("python", "go")})
+        warnings += [f"sql[{index}].gen.{k}" for k in sorted(gen) if k not in ("python", "go")]
         warnings += [
             f"sql[{index}].gen.go.{k}" for k in sorted(go) if k not in ("rename", "overrides")
         ]
-        entry_go_overrides, skipped = _overrides(reader, go.get("overrides"))
+        entry_go_overrides, skipped = read_overrides(reader, go.get("overrides"))
         warnings += [f"sql[{index}].gen.go {s}" for s in skipped]
         options, where = _python_block(reader, entry)
-        block = _Reader(path, options, where)
-        unknown = block.unknown(_PYTHON_KEYS)
-        if unknown:
-            raise block.fail(f"unknown keys: {', '.join(unknown)}")
-        merged = dict(renames) | dict(_renames(reader, entry.get("rename")))
-        merged |= dict(_renames(reader, go.get("rename")))
-        parsed = _options(block, path.parent)
+        block = Reader(path, options, where)
+        block.reject_unknown(_PYTHON_KEYS)
+        merged = dict(renames) | dict(read_renames(reader, entry.get("rename")))
+        merged |= dict(read_renames(reader, go.get("rename")))
+        parsed = read_options(block, path.parent)
         out = block.string("out") or "db"
         configs.append(
             Config(
@@ -164,7 +154,7 @@ def load_sqlc_config(path: Path) -> list[Config]:
                 schema=reader.paths("schema", path.parent),
                 queries=reader.paths("queries", path.parent),
                 out=path.parent / out,
-                package=_package(block, out, block.string("package")),
+                package=package_name(block, out, block.string("package")),
                 **{
                     **parsed,
                     "renames": tuple(sorted((merged | dict(parsed["renames"])).items())),

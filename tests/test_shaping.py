@@ -338,3 +338,13 @@ def test_pydantic_models(imported: Path, pg_server_url: str) -> None:
             rows = queries.tickets_in_state(state=models.TicketState.OPEN)
             assert [row.class_ for row in rows] == ["bug"]
             assert type(rows[0]).__mro__[1] is models.RowModel
+
+
+def test_sqlc_yaml_python_override_without_python_type_is_an_error(tmp_path: Path) -> None:
+    write_project(tmp_path, SCHEMA, QUERIES)
+    (tmp_path / "sqlc.yaml").write_text(
+        'version: "2"\noverrides:\n  python:\n    overrides: [{db_type: text, go_type: string}]\n'
+        "sql:\n  - engine: postgresql\n    schema: schema\n    queries: queries\n"
+    )
+    with pytest.raises(SqlgenError, match=r"overrides.python entries without a python_type"):
+        load_configs(tmp_path / "sqlc.yaml")
