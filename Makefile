@@ -25,24 +25,24 @@ $(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
 
 ## Regenerate generated/ from schema/ and queries/ (no database needed).
 gen: $(RUNTIME_STAMP)
-	$(PY) -m generator generate
+	$(PY) -m pgsqlgen generate
 
 ## Drift check: exit 1 with a diff when generated/ is stale, missing or extra files
 ## (a state already checked clean passes at once; `make test` always checks in full).
 check: $(RUNTIME_STAMP)
-	$(PY) -m generator check
+	$(PY) -m pgsqlgen check
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check generator tests bench
 	$(PY) -m ruff format --check generator tests bench
 
 typecheck: $(DEV_STAMP)
-	$(PY) -m mypy --strict generator
+	$(PY) -m mypy --strict -p pgsqlgen
 	cd generated && ../$(PY) -m mypy --strict chatdb chatdb_types.py
 
 ## The static schema and query types against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
 verify: $(RUNTIME_STAMP)
-	$(PY) -m generator verify
+	$(PY) -m pgsqlgen verify
 
 ## sqlc end-to-end conformance: type rates against PostgreSQL's describe, top failure causes
 ## (needs ../shared/conformance or SQLGEN_CONFORMANCE_DIR; ARGS=--write updates tests/conformance/).
@@ -52,7 +52,7 @@ conformance: $(DEV_STAMP)
 
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)
-	$(PY) -m generator check --no-cache
+	$(PY) -m pgsqlgen check --no-cache
 	$(MAKE) --no-print-directory lint typecheck verify
 	$(PY) -m pytest
 

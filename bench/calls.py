@@ -32,7 +32,7 @@ Every contender has its own autocommit connection (prepared statements are per
 connection) with the same enum adapters, so differences are the call path.
 After a warm-up, each of ``rounds`` rounds times every contender once, starting
 at a different contender each round; medians are reported. The database comes
-from ``DATABASE_URL`` or a throwaway cluster (``generator.pgcluster``).
+from ``DATABASE_URL`` or a throwaway cluster (``pgsqlgen.pg.cluster``).
 
 ``run()`` returns (and ``--json PATH`` writes)::
 
@@ -85,7 +85,7 @@ from chatdb.chat_debug_sql import COPY_CHAT_DEBUG_STEPS, CopyChatDebugStepsParam
 from chatdb.chat_messages_sql import LIST_CHAT_MESSAGES
 from chatdb.chats_sql import GET_CHAT_BY_ID, UPDATE_CHAT_TITLE
 from chatdb.models import Chat, ChatMessage, ChatMessageRole, ChatStatus
-from generator.pgcluster import apply_migrations, database_server_url, scratch_database
+from pgsqlgen.pg.cluster import apply_migrations, database_server_url, scratch_database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "schema" / "migrations"
 

@@ -60,7 +60,7 @@ def _ours_generate(layer: Path) -> tuple[float, int]:
     """A cold ``sqlgen generate``: a new process, no output on disk, no cache."""
     shutil.rmtree(layer / "out" / "py", ignore_errors=True)
     shutil.rmtree(layer / ".sqlgen-cache", ignore_errors=True)
-    return _timed([PYTHON, "-m", "generator", "--config", "pyproject.toml", "generate"], layer)
+    return _timed([PYTHON, "-m", "pgsqlgen", "--config", "pyproject.toml", "generate"], layer)
 
 
 def _sqlc_generate(layer: Path) -> tuple[float, int]:
@@ -104,8 +104,8 @@ def generation(work: Path, rounds: int) -> Json:
 
 def _stages(layer: Path) -> list[Json]:
     """Where one in-process run spends its time, stage by stage."""
-    from generator.config import load_config
-    from generator.pipeline import Stage, run
+    from pgsqlgen.config.load import load_config
+    from pgsqlgen.pipeline import Stage, run
 
     stages: list[Stage] = []
     run(load_config(layer / "pyproject.toml"), stages.append)
@@ -115,8 +115,8 @@ def _stages(layer: Path) -> list[Json]:
 def precommit_check(work: Path, rounds: int) -> Json:
     """``sqlgen check`` on the unchanged 1x layer: the cached verdict and the full check."""
     layer = work / "layer-1x"
-    _timed([PYTHON, "-m", "generator", "--config", "pyproject.toml", "generate"], layer)
-    check = [PYTHON, "-m", "generator", "--config", "pyproject.toml", "check"]
+    _timed([PYTHON, "-m", "pgsqlgen", "--config", "pyproject.toml", "generate"], layer)
+    check = [PYTHON, "-m", "pgsqlgen", "--config", "pyproject.toml", "check"]
     cached = [_timed(check, layer)[0] for _ in range(max(rounds, 10))]
     full = [_timed([*check, "--no-cache"], layer)[0] for _ in range(rounds)]
     baseline = [_timed([PYTHON, "-c", "pass"], layer)[0] for _ in range(max(rounds, 10))]

@@ -60,20 +60,20 @@ from typing import Any, Literal
 
 from sqlglot import exp
 
-from generator.analyse import (
+from pgsqlgen.catalog.model import Catalog, Column
+from pgsqlgen.errors import Diagnostic, SqlgenError
+from pgsqlgen.pg.types import PgType
+from pgsqlgen.queries.analyse import (
     STAR_MARKER,
     Analysis,
     AnalysisError,
     ResultColumn,
     analyse_statement,
 )
-from generator.catalog import Catalog, Column
-from generator.ddl import build_catalog
-from generator.errors import Diagnostic, SqlgenError
-from generator.parse import Statement, parse_file
-from generator.pgtypes import PgType
-from generator.queryfile import ParsedQuery, parse_query_file
-from generator.source import SourceFile
+from pgsqlgen.queries.files import ParsedQuery, parse_query_file
+from pgsqlgen.schema.ddl import build_catalog
+from pgsqlgen.sql.parse import Statement, parse_file
+from pgsqlgen.sql.source import SourceFile
 
 #: Where the corpus lives next to a CI checkout (``/work/main`` -> ``/work/shared``).
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "sqlc-endtoend"

@@ -1,7 +1,7 @@
 """Shared pytest fixtures: a PostgreSQL server and one fresh database per test.
 
 The server and the migrated template come from sqlgen's own pytest plugin,
-``generator.testing`` (what users of sqlgen enable in their conftest too):
+``pgsqlgen.migrations.pytest_plugin`` (what users of sqlgen enable in their conftest too):
 ``DATABASE_URL`` when set, else a throwaway cluster from the local binaries.
 Each test gets a clone of the migrated template, so tests may commit,
 create objects or leave garbage behind.
@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 from psycopg.rows import TupleRow
 
-from generator.pgcluster import scratch_database
+from pgsqlgen.pg.cluster import scratch_database
 
-pytest_plugins = ["generator.testing"]
+pytest_plugins = ["pgsqlgen.migrations.pytest_plugin"]
 
 #: The repository root (the directory holding ``pyproject.toml``).
 REPO_ROOT = Path(__file__).resolve().parents[1]

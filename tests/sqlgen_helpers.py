@@ -8,10 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from generator.analyse import Analysis
-from generator.catalog import Catalog
-from generator.config import Config, load_config
-from generator.pipeline import analyse_queries, load_catalog
+from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.config.load import load_config
+from pgsqlgen.config.model import Config
+from pgsqlgen.pipeline import analyse_queries, load_catalog
+from pgsqlgen.queries.analyse import Analysis
 
 
 def write_project(
@@ -44,13 +45,13 @@ def write_project(
 def run_sqlgen(
     cwd: Path, *args: str, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m generator ARGS`` as a user runs it; DATABASE_URL only when given."""
+    """``python -m pgsqlgen ARGS`` as a user runs it; DATABASE_URL only when given."""
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "pgsqlgen", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

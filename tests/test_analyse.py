@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.analyse import Analysis
-from generator.errors import SqlgenError
-from generator.pgtypes import PgType
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pg.types import PgType
+from pgsqlgen.queries.analyse import Analysis
 
 from sqlgen_helpers import analyse
 

@@ -26,11 +26,11 @@ import psycopg
 import pytest
 from psycopg.rows import TupleRow
 
-from generator.errors import SqlgenError
-from generator.fmt import format_python
-from generator.ir import Ir, Query, Shape, build_ir
-from generator.pipeline import analyse_queries, load_catalog
-from generator.render import render
+from pgsqlgen.codegen.fmt import format_python
+from pgsqlgen.codegen.ir import Ir, Query, Shape, build_ir
+from pgsqlgen.codegen.render import render
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pipeline import analyse_queries, load_catalog
 
 from sqlgen_helpers import write_project
 

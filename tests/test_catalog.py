@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.catalog import render_sql
-from generator.errors import SqlgenError
-from generator.pgtypes import PgType
+from pgsqlgen.catalog.model import render_sql
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pg.types import PgType
 
 from sqlgen_helpers import catalog_of
 

@@ -14,14 +14,14 @@ import psycopg
 import pytest
 from sqlglot import exp
 
-from generator.catalog import Catalog, Column, Function
-from generator.ddl import build_catalog
-from generator.dump import render_dump
-from generator.errors import SqlgenError
-from generator.introspect import catalog_from_database
-from generator.parse import Statement, parse_file
-from generator.pgtypes import PgType
-from generator.source import SourceFile
+from pgsqlgen.catalog.model import Catalog, Column, Function
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pg.types import PgType
+from pgsqlgen.schema.ddl import build_catalog
+from pgsqlgen.schema.dump import render_dump
+from pgsqlgen.schema.introspect import catalog_from_database
+from pgsqlgen.sql.parse import Statement, parse_file
+from pgsqlgen.sql.source import SourceFile
 
 
 def _statements(sql: str) -> list[Statement]:

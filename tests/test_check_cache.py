@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache
-from generator.config import load_config
+from pgsqlgen import cache
+from pgsqlgen.config.load import load_config
 
 from sqlgen_helpers import run_sqlgen, write_project
 
@@ -28,8 +28,8 @@ def project(tmp_path: Path) -> Path:
 def _check_in_process(root: Path, *flags: str) -> tuple[int, bool]:
     """Exit code of ``sqlgen check`` and whether it had to load the pipeline."""
     script = (
-        "import sys; from generator.cli import main; code = main(sys.argv[1:]); "
-        "print(code, 'generator.pipeline' in sys.modules)"
+        "import sys; from pgsqlgen.cli import main; code = main(sys.argv[1:]); "
+        "print(code, 'pgsqlgen.pipeline' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, "check", *flags],

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__
-from generator.cli import _parser, stage_report
-from generator.errors import Diagnostic, format_diagnostics
-from generator.pipeline import Stage
-from generator.scaffold import FILES
+from pgsqlgen import __version__
+from pgsqlgen.cli import _parser, stage_report
+from pgsqlgen.errors import Diagnostic, format_diagnostics
+from pgsqlgen.pipeline import Stage
+from pgsqlgen.scaffold import FILES
 
 from sqlgen_helpers import run_sqlgen, write_project
 

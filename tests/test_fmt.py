@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import fmt
-from generator.config import Config, load_config
-from generator.errors import SqlgenError
-from generator.pipeline import analyse
-from generator.render import render
+from pgsqlgen.codegen import fmt
+from pgsqlgen.codegen.render import render
+from pgsqlgen.config.load import load_config
+from pgsqlgen.config.model import Config
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pipeline import analyse
 
 from sqlgen_helpers import write_project
 

@@ -18,11 +18,11 @@ import psycopg
 import pytest
 from long_history import write_history
 
-from generator.config import Config
-from generator.dump import render_dump
-from generator.introspect import catalog_from_database
-from generator.pgcluster import apply_migrations, create_database, drop_database
-from generator.pipeline import load_catalog
+from pgsqlgen.config.model import Config
+from pgsqlgen.pg.cluster import apply_migrations, create_database, drop_database
+from pgsqlgen.pipeline import load_catalog
+from pgsqlgen.schema.dump import render_dump
+from pgsqlgen.schema.introspect import catalog_from_database
 
 # What each form the history must exercise looks like in its up files.
 _FORMS = {

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from generator.migrate import (
+from pgsqlgen.migrations.runner import (
     DirtyDatabase,
     Migration,
     MigrationFailed,

@@ -1,4 +1,4 @@
-"""The seed's migration test trio, run on the example schema through generator.testing."""
+"""The seed's migration test trio, run on the example schema through pgsqlgen.migrations.pytest_plugin."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from conftest import MIGRATIONS_DIR
 
-from generator.migrate import Migrator
-from generator.pgcluster import scratch_database
-from generator.testing import (
+from pgsqlgen.migrations.pytest_plugin import (
     check_concurrent_up,
     check_latest_version,
     check_migrate,
     check_up_down_up,
     check_up_with_fixtures,
 )
+from pgsqlgen.migrations.runner import Migrator
+from pgsqlgen.pg.cluster import scratch_database
 
 
 def test_migrate_once_and_twice(pg_server_url: str) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import SqlgenError
-from generator.load import load_schema
-from generator.migration_set import scan
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.inputs import load_schema
+from pgsqlgen.migrations.files import scan
 
 
 def touch(directory: Path, *names: str) -> None:

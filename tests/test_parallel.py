@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import parallel, pipeline
-from generator.config import load_config
-from generator.errors import SqlgenError
+from pgsqlgen import parallel, pipeline
+from pgsqlgen.config.load import load_config
+from pgsqlgen.errors import SqlgenError
 
 from sqlgen_helpers import write_project
 

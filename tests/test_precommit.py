@@ -145,7 +145,7 @@ def test_own_config_runs_the_published_hooks_from_this_checkout() -> None:
     for hook_id, published in HOOKS.items():
         local = LOCAL_HOOKS[hook_id]
         assert local["language"] == "system"
-        assert local["entry"].startswith(".venv/bin/python -m generator ")
+        assert local["entry"].startswith(".venv/bin/python -m pgsqlgen ")
         assert local["entry"].split()[3:] == published["entry"].split()[1:]
         for key in ("files", "pass_filenames"):
             assert local[key] == published[key], key

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import SqlgenError
-from generator.naming import constant_name, escape_identifier, pascal_case, singular, snake_case
-from generator.pipeline import run
-from generator.write import compare
+from pgsqlgen.codegen.naming import (
+    constant_name,
+    escape_identifier,
+    pascal_case,
+    singular,
+    snake_case,
+)
+from pgsqlgen.codegen.write import compare
+from pgsqlgen.config.load import load_config
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pipeline import run
 
 from sqlgen_helpers import write_project
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from generator.config import load_configs
-from generator.errors import SqlgenError
-from generator.pgcluster import apply_migrations, scratch_database
+from pgsqlgen.config.load import load_configs
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pg.cluster import apply_migrations, scratch_database
 
 from sqlgen_helpers import run_sqlgen, write_project
 

@@ -1,0 +1,437 @@
+"""The catalog: what the schema defines, as PostgreSQL would hold it.
+
+This module is the data model only; :mod:`pgsqlgen.schema.ddl` builds it by applying
+DDL statements in order. Objects live in insertion order so everything derived
+from the catalog (the dump, the models) is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlglot import exp
+
+from pgsqlgen.catalog.canonical import canonical_sql
+from pgsqlgen.catalog.canonical import quote_ident as quote_ident
+from pgsqlgen.catalog.canonical import quote_name as quote_name
+from pgsqlgen.catalog.canonical import split_name as split_name
+from pgsqlgen.pg.types import PgType
+
+ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check"]
+
+NAMEDATALEN = 64
+
+# Schemas on the search path: objects in them are named without their schema.
+DEFAULT_SCHEMAS = ("public", "pg_catalog")
+# Schemas every database has (``pg_temp`` is each session's own).
+BUILTIN_SCHEMAS = (*DEFAULT_SCHEMAS, "pg_temp", "information_schema")
+
+
+def qualify(schema: str, local: str) -> str:
+    """The catalog key of ``local`` in ``schema``."""
+    return local if schema in DEFAULT_SCHEMAS else f"{schema}.{local}"
+
+
+@dataclass
+class Column:
+    """A column of a table, view or composite type.
+
+    ``inherited`` and ``local`` are PostgreSQL's ``attinhcount`` and
+    ``attislocal``: how many parents (``INHERITS``, ``PARTITION OF``) the
+    column comes from, and whether the table also defines it itself. A
+    parent's ``DROP COLUMN`` drops a child's column only when it was the
+    column's last source.
+    """
+
+    name: str
+    type: PgType
+    not_null: bool = False
+    default: exp.Expr | None = None
+    identity: str | None = None
+    generated: exp.Expr | None = None
+    comment: str | None = None
+    inherited: int = 0
+    local: bool = True
+
+
+def render_sql(node: exp.Expr) -> str:
+    """A parsed expression as PostgreSQL text, the one spelling the dump uses."""
+    return canonical_sql(node)
+
+
+@dataclass
+class Constraint:
+    """A table constraint, kept structurally so renames reach its definition.
+
+    ``inherited`` marks a copy that a parent's constraint made (a CHECK a
+    child inherits, a key or foreign key cloned to a partition): it goes
+    when the parent's goes, and cannot be dropped by itself.
+    """
+
+    name: str
+    kind: ConstraintKind
+    columns: tuple[str, ...]
+    check: exp.Expr | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str | None = None
+    on_update: str | None = None
+    inherited: bool = False
+
+    def definition(self) -> str:
+        """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
+        cols = ", ".join(quote_ident(c) for c in self.columns)
+        if self.kind == "primary_key":
+            return f"PRIMARY KEY ({cols})"
+        if self.kind == "unique":
+            return f"UNIQUE ({cols})"
+        if self.kind == "check":
+            assert self.check is not None
+            return f"CHECK ({render_sql(self.check)})"
+        refs = ", ".join(quote_ident(c) for c in self.ref_columns)
+        text = f"FOREIGN KEY ({cols}) REFERENCES {quote_name(self.ref_table or '')}({refs})"
+        if self.on_update:
+            text += f" ON UPDATE {self.on_update}"
+        if self.on_delete:
+            text += f" ON DELETE {self.on_delete}"
+        return text
+
+
+@dataclass
+class Index:
+    """An index; ``parent`` is the partitioned table's index it is a partition of."""
+
+    name: str
+    table: str
+    unique: bool
+    using: str
+    elements: list[exp.Expr]
+    where: exp.Expr | None = None
+    include: tuple[str, ...] = ()
+    parent: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the index depends on: keys, INCLUDE columns and the predicate's."""
+        parts = [*self.elements, *([self.where] if self.where is not None else [])]
+        return tuple(c.name for e in parts for c in e.find_all(exp.Column)) + self.include
+
+    def definition(self) -> str:
+        """``CREATE INDEX``, naming the index without its schema: it is its table's."""
+        elements = ", ".join(render_sql(e) for e in self.elements)
+        text = (
+            f"CREATE {'UNIQUE ' if self.unique else ''}INDEX {quote_ident(split_name(self.name)[1])} "
+            f"ON {quote_name(self.table)} USING {self.using} ({elements})"
+        )
+        if self.include:
+            text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
+        if self.where is not None:
+            text += f" WHERE ({render_sql(self.where)})"
+        return text
+
+    def same_as(self, other: Index) -> bool:
+        """Whether the two index the same way (PostgreSQL's ``CompareIndexInfo``)."""
+
+        def shape(index: Index) -> tuple[object, ...]:
+            where = render_sql(index.where) if index.where is not None else None
+            elements = [render_sql(e) for e in index.elements]
+            return index.unique, index.using, elements, where, index.include
+
+        return shape(self) == shape(other)
+
+
+@dataclass
+class Table:
+    """A table.
+
+    ``parents`` are the tables it inherits its columns from: those of
+    ``INHERITS``, in order, or the one it is a partition of. ``partitioned``
+    is ``PARTITION BY``: such a table's keys, foreign keys and indexes are
+    cloned to each partition, and a table whose parent is partitioned is a
+    partition.
+    """
+
+    name: str
+    columns: list[Column] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    comment: str | None = None
+    parents: list[str] = field(default_factory=list)
+    partitioned: bool = False
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def constraint(self, name: str) -> Constraint | None:
+        return next((c for c in self.constraints if c.name == name), None)
+
+    def primary_key(self) -> Constraint | None:
+        return next((c for c in self.constraints if c.kind == "primary_key"), None)
+
+
+@dataclass
+class View:
+    name: str
+    query: exp.Expr
+    columns: list[Column]
+    materialized: bool = False
+    comment: str | None = None
+    relations: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    """The relations ``query`` names, once asked for (renames use it to skip a
+    view quickly); None again whenever a rename rewrites the query."""
+
+
+@dataclass
+class Enum:
+    name: str
+    values: list[str]
+    comment: str | None = None
+
+
+@dataclass
+class CompositeType:
+    name: str
+    columns: list[Column]
+    comment: str | None = None
+
+
+@dataclass
+class Domain:
+    """A domain, kept structurally: ``ALTER DOMAIN`` changes its parts one by one."""
+
+    name: str
+    base: PgType
+    not_null: bool = False
+    default: exp.Expr | None = None
+    checks: list[Constraint] = field(default_factory=list)
+    comment: str | None = None
+
+    def check(self, name: str) -> Constraint | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+
+# The range of each integer type a sequence may be declared as.
+_INTEGER_RANGES = {"int2": 2**15, "int4": 2**31, "int8": 2**63}
+_BIGINT = PgType("int8")
+
+
+@dataclass
+class Sequence:
+    """A sequence with the options ``CREATE SEQUENCE`` sets and the column that owns it.
+
+    The owner matters to the shape: dropping the column or its table drops
+    the sequence (this is how ``serial`` sequences go).
+    """
+
+    name: str
+    type: PgType = _BIGINT
+    increment: int = 1
+    minvalue: int | None = None
+    maxvalue: int | None = None
+    start: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None
+
+    def bounds(self) -> tuple[int, int, int]:
+        """Minimum, maximum and start, with PostgreSQL's defaults for those not given."""
+        limit = _INTEGER_RANGES[self.type.name]
+        ascending = self.increment > 0
+        low = self.minvalue if self.minvalue is not None else (1 if ascending else -limit)
+        high = self.maxvalue if self.maxvalue is not None else (limit - 1 if ascending else -1)
+        start = self.start if self.start is not None else (low if ascending else high)
+        return low, high, start
+
+
+ArgumentMode = Literal["in", "out", "inout", "variadic"]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One parameter of a function: ``[mode] [name] type [DEFAULT ...]``."""
+
+    name: str | None
+    type: PgType
+    mode: ArgumentMode = "in"
+    has_default: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        """Whether a call passes it (OUT parameters are results, not arguments)."""
+        return self.mode != "out"
+
+
+@dataclass
+class Function:
+    """One function or procedure, as a row of ``pg_proc``: an overload of its name.
+
+    The signature follows PostgreSQL's own reading of the definition:
+
+    * ``arg_types`` are the types a call passes, in order (IN, INOUT and
+      VARIADIC parameters; a VARIADIC one is its array type, as in
+      ``proargtypes``), without modifiers; they tell overloads apart.
+      ``required_args`` of them have no default.
+    * ``returns`` is ``prorettype``: the declared type; for ``RETURNS
+      TABLE`` or OUT parameters, the one output column's type, or ``record``
+      for several. None for a procedure without OUT parameters.
+    * ``returns_set`` is ``SETOF`` or ``TABLE``: the call yields rows.
+    * ``returns_table`` are the named output columns of ``RETURNS TABLE`` or
+      of OUT/INOUT parameters (what ``SELECT * FROM f()`` gives), else None:
+      a function returning a composite type or table row is expanded from
+      the catalog's type instead.
+    * ``strict``: ``STRICT`` (``RETURNS NULL ON NULL INPUT``), so a NULL
+      argument gives a NULL result without a call.
+
+    ``text`` is the definition as written, which the dump renders through
+    :func:`pgsqlgen.catalog.canonical.canonical_function`.
+    """
+
+    kind: Literal["function", "procedure"]
+    name: str
+    arguments: tuple[Argument, ...]
+    returns: PgType | None
+    returns_set: bool = False
+    returns_table: list[Column] | None = None
+    strict: bool = False
+    text: str = ""
+
+    @property
+    def arg_types(self) -> list[PgType]:
+        return [a.type for a in self.arguments if a.is_input]
+
+    @property
+    def required_args(self) -> int:
+        return sum(1 for a in self.arguments if a.is_input and not a.has_default)
+
+
+@dataclass
+class Routine:
+    """An object kept for the dump rather than modelled, or a trigger, or functions.
+
+    A trigger keeps its parsed statement rather than text: renaming its table
+    or the columns it names must reach its definition, as it does in
+    PostgreSQL, which stores triggers by table and column number.
+
+    A ``function`` or ``procedure`` routine stands for every overload of its
+    name: ``overloads`` holds each, in creation order (an ``OR REPLACE``
+    keeps its place, as the replaced function keeps its oid).
+    """
+
+    kind: str
+    name: str
+    text: str = ""
+    table: str | None = None
+    node: exp.Expr | None = None
+    overloads: list[Function] = field(default_factory=list)
+
+    @property
+    def definition(self) -> str:
+        return self.text if self.node is None else render_sql(self.node)
+
+
+@dataclass
+class Catalog:
+    tables: dict[str, Table] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+    enums: dict[str, Enum] = field(default_factory=dict)
+    composites: dict[str, CompositeType] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+
+    @property
+    def functions(self) -> dict[str, list[Function]]:
+        """User-defined functions and procedures by name, each with all its overloads.
+
+        Names are keyed like relations (``name``, or ``schema.name`` outside
+        ``public``), so the signatures of a call ``f(...)`` are
+        ``catalog.functions.get("f", [])``; choosing among overloads by the
+        argument types is the caller's (PostgreSQL's ``func_select_candidate``).
+        """
+        found: dict[str, list[Function]] = {}
+        for (kind, name), routine in self.routines.items():
+            if kind in ("function", "procedure"):
+                found.setdefault(name, []).extend(routine.overloads)
+        return found
+
+    def schemas(self) -> set[str]:
+        """The schemas that exist: the built-in ones and those created."""
+        return {*BUILTIN_SCHEMAS, *(name for kind, name in self.routines if kind == "schema")}
+
+    def type_names(self) -> set[str]:
+        """Names in the type namespace: enums, composite types and domains."""
+        return set(self.enums) | set(self.composites) | set(self.domains)
+
+    def relation_columns(self, name: str) -> list[Column] | None:
+        """Columns of a table or view, or None when no such relation exists."""
+        if name in self.tables:
+            return self.tables[name].columns
+        if name in self.views:
+            return self.views[name].columns
+        return None
+
+    def constraint_names(self, schema: str) -> set[str]:
+        """Constraint names in ``schema``, of tables and domains alike.
+
+        PostgreSQL picks a new constraint's name so that it is unique among
+        all of them, not only among its own table's.
+        """
+        tables = {
+            c.name
+            for t in self.tables.values()
+            if split_name(t.name)[0] == schema
+            for c in t.constraints
+        }
+        domains = {
+            c.name
+            for d in self.domains.values()
+            if split_name(d.name)[0] == schema
+            for c in d.checks
+        }
+        return tables | domains
+
+    def has_relation(self, name: str) -> bool:
+        """Whether ``name`` is taken in the relation namespace: tables, views, indexes, sequences."""
+        return any(
+            name in names for names in (self.tables, self.views, self.indexes, self.sequences)
+        )
+
+    def children(self, name: str) -> list[Table]:
+        """The tables that inherit from ``name`` directly (its partitions too)."""
+        return [t for t in self.tables.values() if name in t.parents]
+
+    def is_partition(self, table: Table) -> bool:
+        """Whether ``table`` is a partition: its (only) parent is partitioned."""
+        parent = self.tables.get(table.parents[0]) if table.parents else None
+        return parent is not None and parent.partitioned
+
+
+def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
+    """PostgreSQL's ``makeObjectName``: join the parts, trimming the longer to fit."""
+    name2 = name2 or ""
+    overhead = (len(label) + 1 if label else 0) + (1 if name2 else 0)
+    available = NAMEDATALEN - 1 - overhead
+    chars1, chars2 = len(name1), len(name2)
+    while chars1 + chars2 > available:
+        if chars1 > chars2:
+            chars1 -= 1
+        else:
+            chars2 -= 1
+    result = name1[:chars1]
+    if name2:
+        result += "_" + name2[:chars2]
+    if label:
+        result += "_" + label
+    return result
+
+
+def choose_name(name1: str, name2: str | None, label: str, taken: Container[str]) -> str:
+    """PostgreSQL's ``ChooseConstraintName``/``ChooseRelationName``: add digits on collision."""
+    suffix = 0
+    candidate = make_object_name(name1, name2, label)
+    while candidate in taken:
+        suffix += 1
+        candidate = make_object_name(name1, name2, f"{label}{suffix}")
+    return candidate

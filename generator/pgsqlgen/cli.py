@@ -1,0 +1,500 @@
+"""The ``sqlgen`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from pgsqlgen import __version__, cache
+from pgsqlgen.config.load import load_configs
+from pgsqlgen.config.model import Config
+from pgsqlgen.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
+
+if TYPE_CHECKING:
+    from pgsqlgen.pipeline import Result, Stage, StageReport
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    sys.stderr.write(format_diagnostics(diagnostics, colour=use_colour(sys.stderr)))
+
+
+def _configs(args: argparse.Namespace) -> list[Config]:
+    """Every package the configuration declares (a sqlc.yaml may declare several)."""
+    configs = load_configs(args.config)
+    for config in configs:
+        _print_diagnostics(config.warnings)
+    return configs
+
+
+def _config(args: argparse.Namespace) -> Config:
+    """The one package a command works on: the first, or the one ``--package`` names."""
+    configs = _configs(args)
+    chosen = [c for c in configs if args.package in (None, c.package)]
+    if not chosen:
+        names = ", ".join(c.package for c in configs)
+        raise SqlgenError(
+            [Diagnostic("<command line>", 1, 1, f"no package {args.package!r}; there are: {names}")]
+        )
+    return chosen[0]
+
+
+def _relative(config: Config, path: Path) -> Path:
+    return path.relative_to(config.root) if path.is_relative_to(config.root) else path
+
+
+class _StatusLine:
+    """One line on a terminal, rewritten in place: the stage running now, and
+    what the one before it handled."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        from pgsqlgen.pipeline import STAGES  # only a run shows a status line
+
+        self._stream = stream
+        self._label = label
+        self._stages = STAGES
+        self._done = 0
+        self._write(f"{self._label} [1/{len(STAGES)}] {STAGES[0]}...")
+
+    def show(self, stage: Stage) -> None:
+        self._done += 1
+        total = len(self._stages)
+        running = self._stages[self._done] if self._done < total else "writing"
+        self._write(
+            f"{self._label} [{min(self._done + 1, total)}/{total}] {running}... "
+            f"({stage.name}: {stage.detail}, {stage.seconds:.1f} s)"
+        )
+
+    def _write(self, text: str) -> None:
+        # A line wider than the terminal wraps, and \r would then rewrite only its tail.
+        width = shutil.get_terminal_size().columns - 1
+        self._stream.write(f"\r\x1b[K{text[:width]}")
+        self._stream.flush()
+
+    def clear(self) -> None:
+        self._stream.write("\r\x1b[K")
+        self._stream.flush()
+
+
+def _print_stage(stream: TextIO, stage: Stage) -> None:
+    print(f"{stage.name:<28}{stage.seconds:8.3f} s  {stage.detail}", file=stream)
+
+
+@contextlib.contextmanager
+def stage_report(stream: TextIO, *, verbose: bool, label: str) -> Iterator[StageReport | None]:
+    """Where a run's stage reports go: a timing table with ``-v``; else, on a
+    terminal, a status line so a long run visibly progresses, erased when the
+    run ends (by an error too, so diagnostics start on a clean line); else
+    nowhere, so logs, CI and pre-commit hooks stay quiet."""
+    if verbose:
+        yield functools.partial(_print_stage, stream)
+    elif stream.isatty():
+        status = _StatusLine(stream, label)
+        try:
+            yield status.show
+        finally:
+            status.clear()
+    else:
+        yield None
+
+
+def _run(config: Config, verbose: bool = False) -> Result:
+    from pgsqlgen.pipeline import run
+
+    with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
+        return run(config, report)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from pgsqlgen.codegen.write import write_all
+
+    started = time.perf_counter()
+    # Every package is generated before any is written: an error anywhere writes nothing.
+    results = [(config, _run(config, args.verbose)) for config in _configs(args)]
+    for config, result in results:
+        for path in write_all(config.out, result.files):
+            verb = "wrote" if (config.out / path).exists() else "removed"
+            print(f"{verb} {_relative(config, config.out / path)}")
+        cache.remember_clean(config)
+    if args.verbose:
+        print(f"{'total':<28}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    return max(_check_package(config, args.no_cache) for config in _configs(args))
+
+
+def _check_package(config: Config, no_cache: bool) -> int:
+    if not no_cache and cache.known_clean(config):
+        return 0
+    from pgsqlgen.codegen.write import compare
+
+    drift = compare(config.out, _run(config).files)
+    if drift.clean:
+        cache.remember_clean(config)
+        return 0
+    out = _relative(config, config.out)
+    print(
+        f"generated code in {out} is out of date; run `make gen` (or `sqlgen generate`)",
+        file=sys.stderr,
+    )
+    for label, paths in (
+        ("stale", drift.stale),
+        ("missing", drift.missing),
+        ("extra", drift.extra),
+    ):
+        for path in paths:
+            print(f"  {label}: {out / path}", file=sys.stderr)
+    sys.stderr.write(drift.diff)
+    return 1
+
+
+def _emit(text: str, output: Path | None) -> int:
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from pgsqlgen.inspect import inspect_document
+
+    document = inspect_document(_config(args))
+    _emit(json.dumps(document, indent=2) + "\n", args.output)
+    _print_diagnostics(Diagnostic(**error) for error in document["errors"])
+    return 1 if document["errors"] else 0
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SqlgenError(
+            [
+                Diagnostic(
+                    "<command line>", 1, 1, "no database: pass --database-url or set DATABASE_URL"
+                )
+            ]
+        )
+    return str(url)
+
+
+@contextlib.contextmanager
+def _server(args: argparse.Namespace) -> Iterator[str]:
+    """The server to make scratch databases on: the one given, or a throwaway local cluster."""
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if url:
+        yield str(url)
+        return
+    from pgsqlgen.pg.cluster import ThrowawayCluster
+
+    with ThrowawayCluster() as cluster:
+        yield cluster.url
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from pgsqlgen.verify import live_dump
+
+    return _emit(live_dump(args.from_db), args.output)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pgsqlgen.verify import verify_queries, verify_schema
+
+    config = _config(args)
+    both = not (args.schema or args.queries)
+    failed = False
+    with _server(args) as server:
+        if args.schema or both:
+            diff = verify_schema(config, server)
+            if diff:
+                print(
+                    "schema: the static catalog differs from what PostgreSQL built:",
+                    file=sys.stderr,
+                )
+                sys.stderr.write(diff)
+                failed = True
+            else:
+                print("schema: the static catalog matches PostgreSQL's")
+        if args.queries or both:
+            problems = verify_queries(config, server)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                failed = True
+            else:
+                print("queries: PostgreSQL infers the same types for every query")
+    return 1 if failed else 0
+
+
+def _migrations_dir(args: argparse.Namespace) -> Path:
+    if args.dir is not None:
+        return Path(args.dir)
+    config = _config(args)
+    directory = next((p for p in config.schema if p.is_dir()), None)
+    if directory is None:
+        raise SqlgenError(
+            [Diagnostic(str(args.config), 1, 1, "no migrations directory in [tool.sqlgen] schema")]
+        )
+    return directory
+
+
+def _migrate_check(args: argparse.Namespace) -> int:
+    """The database-free rules of the migrations directories (``--dir``, else
+    every directory of the schema of every package, or of ``--package``'s):
+    the checks ``generate`` runs first, on their own for a pre-commit hook."""
+    from pgsqlgen.migrations.files import scan
+
+    if args.dir is not None:
+        directories = [args.dir]
+    else:
+        configs = _configs(args) if args.package is None else [_config(args)]
+        directories = list(dict.fromkeys(p for c in configs for p in c.schema if p.is_dir()))
+    problems: list[Diagnostic] = []
+    for directory in directories:
+        if directory.is_dir():
+            problems.extend(scan(directory, Path.cwd())[1])
+        else:
+            problems.append(Diagnostic(str(directory), 1, 1, "migrations directory does not exist"))
+    if problems:
+        raise SqlgenError(problems)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    action = args.migrate_command
+    if action == "check":  # before importing psycopg: the pre-commit hook should be quick
+        return _migrate_check(args)
+    from pgsqlgen.migrations import runner as migrate
+
+    directory = _migrations_dir(args)
+    if action == "create":
+        for path in migrate.create_migration(directory, args.name):
+            print(f"created {path}")
+        return 0
+    if action == "renumber":
+        items = [int(item) if item.isdigit() else item for item in args.migrations]
+        named = {str(item) for item in items}
+        staying = [
+            m
+            for m in migrate.find_migrations(directory, allow_duplicates=True)
+            if m.stem not in named and str(m.version) not in named
+        ]
+        start = max((m.version for m in staying), default=0) + 1
+        for old, new in migrate.renumber(directory, items, start):
+            print(f"renamed {old.name} -> {new.name}")
+        return 0
+    migrator = migrate.Migrator(_database_url(args), directory)
+    if action == "version":
+        version, dirty = migrator.version()
+        print(f"{'nil' if version is None else version}{' (dirty)' if dirty else ''}")
+        return 0
+    if action == "force":
+        migrator.force(None if args.version < 0 else args.version)
+        return 0
+    before = migrator.version()[0] or 0
+    if action == "up":
+        changed, verb = migrator.up(args.steps), "applied"
+    elif action == "down":
+        changed, verb = migrator.down(args.steps), "reverted"
+    else:
+        changed = migrator.goto(args.version)
+        verb = "applied" if args.version >= before else "reverted"
+    for version in changed:
+        print(f"{verb} {version}")
+    if not changed:
+        print("no change")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from pgsqlgen.scaffold import scaffold
+
+    for path in scaffold(args.dir):
+        print(f"created {path}")
+    move = "" if args.dir == Path() else f"cd {args.dir} && "
+    print(f"next: {move}sqlgen generate")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sqlgen",
+        description="Generate typed psycopg 3 code from PostgreSQL migrations and annotated queries.",
+        epilog="example: sqlgen init && sqlgen generate",
+    )
+    parser.add_argument("--version", action="version", version=f"sqlgen {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
+        "(default: the first of these in the current directory)",
+    )
+    parser.add_argument(
+        "--package",
+        help="with several packages configured: the one inspect, verify and migrate work on "
+        "(default: the first)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Handler, summary: str, example: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=summary,
+            description=f"{summary[0].upper()}{summary[1:]}.",
+            epilog=f"example: {example}",
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    init = command(
+        "init",
+        _init,
+        "start a project: sqlgen.toml, a first migration and a query file (never overwrites)",
+        "sqlgen init --dir myapp && cd myapp && sqlgen generate",
+    )
+    init.add_argument(
+        "--dir", type=Path, default=Path(), help="where to write (default: the current directory)"
+    )
+    generate = command("generate", _generate, "write the generated package", "sqlgen generate -v")
+    generate.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print each stage's time and counts (without it, a terminal shows a status line)",
+    )
+    check = command(
+        "check",
+        _check,
+        "fail with a diff when generated files are stale, missing or extra",
+        "sqlgen check --no-cache",
+    )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="always regenerate and compare; by default a state already checked clean "
+        f"(every input, the output on disk and the generator hashed into {cache.CACHE_DIR}/) "
+        "passes at once",
+    )
+    inspect = command(
+        "inspect",
+        _inspect,
+        "print the catalog, the IR the templates read and every error, as JSON (docs/ir.md)",
+        "sqlgen inspect -o ir.json",
+    )
+    inspect.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    dump = command(
+        "dump",
+        _dump,
+        "write the canonical schema dump of a live database",
+        "sqlgen dump --from-db postgresql://localhost/app -o dump.sql",
+    )
+    dump.add_argument("--from-db", required=True, metavar="URL", help="database to read")
+    dump.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    verify = command(
+        "verify",
+        _verify,
+        "check the static analysis against PostgreSQL on a scratch database",
+        "sqlgen verify --db postgresql://localhost/postgres",
+    )
+    verify.add_argument(
+        "--schema",
+        action="store_true",
+        help="compare the static schema dump with the one PostgreSQL builds (default: both checks)",
+    )
+    verify.add_argument(
+        "--queries",
+        action="store_true",
+        help="compare every query's parameter and column types with PostgreSQL's describe",
+    )
+    verify.add_argument(
+        "--db",
+        "--database-url",
+        dest="database_url",
+        metavar="URL",
+        help="server to create the scratch database on (default: DATABASE_URL, else a throwaway local cluster)",
+    )
+    migrate = command(
+        "migrate",
+        _migrate,
+        "check migrations, or run them (golang-migrate compatible) against a database",
+        "sqlgen migrate --database-url postgresql://localhost/app up",
+    )
+    migrate.add_argument(
+        "--database-url", metavar="URL", help="database to migrate (default: DATABASE_URL)"
+    )
+    migrate.add_argument(
+        "--dir",
+        type=Path,
+        help="migrations directory (default: the first in [tool.sqlgen] schema; for check, every one)",
+    )
+    actions = migrate.add_subparsers(dest="migrate_command", required=True, metavar="ACTION")
+
+    def action(name: str, summary: str, example: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, help=summary, epilog=f"example: sqlgen migrate {example}")
+
+    action(
+        "check",
+        "check the migration file names, up/down pairs, numbers and fixtures (no database)",
+        "check",
+    )
+    up = action("up", "apply all pending migrations, or the next N", "up 1")
+    up.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
+    down = action("down", "revert all migrations, or the last N", "down 1")
+    down.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
+    goto = action("goto", "migrate up or down to exactly VERSION", "goto 12")
+    goto.add_argument("version", type=int)
+    action("version", "print the current version (and whether it is dirty)", "version")
+    create = action("create", "write the next numbered up/down pair", "create add_chat_labels")
+    create.add_argument("name", help="snake_case name")
+    force = action(
+        "force",
+        "set the version and clear the dirty flag without running anything (-1: no version)",
+        "force 11",
+    )
+    force.add_argument("version", type=int)
+    renumber = action(
+        "renumber",
+        "move these migrations (and their fixtures) after all the others",
+        "renumber 000524_chat_context_resources",
+    )
+    renumber.add_argument(
+        "migrations",
+        nargs="+",
+        metavar="MIGRATION",
+        help="a version, or a full name such as 000524_add_things",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except SqlgenError as error:
+        _print_diagnostics(error.diagnostics)
+    except Exception as error:
+        # Imported only now: the drift check's fast path must not pay for psycopg.
+        import psycopg
+
+        from pgsqlgen.migrations.runner import MigrateError
+
+        if isinstance(error, MigrateError):
+            print(f"error: {error}", file=sys.stderr)
+        elif isinstance(error, psycopg.OperationalError):
+            print(f"error: cannot reach the database: {error}", file=sys.stderr)
+        else:
+            raise
+    return 1

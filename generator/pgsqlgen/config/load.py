@@ -1,0 +1,90 @@
+"""Finding the configuration and reading it: ``sqlgen.toml``, ``[tool.sqlgen]`` in
+``pyproject.toml``, or sqlc's files (read by :mod:`pgsqlgen.config.sqlc`).
+
+Paths are relative to the directory of the file that declares them, so the tool
+behaves the same from any working directory.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pgsqlgen.config.model import (
+    OPTION_KEYS,
+    Config,
+    Reader,
+    config_error,
+    package_name,
+    read_options,
+)
+from pgsqlgen.config.sqlc import load_sqlc_config
+
+_TOML_KEYS = {"schema", "queries", "out", "package", *OPTION_KEYS}
+CONFIG_FILES = ("sqlgen.toml", "pyproject.toml", "sqlc.yaml", "sqlc.yml", "sqlc.json")
+
+
+def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
+    reader = Reader(path, table, where)
+    reader.reject_unknown(_TOML_KEYS)
+    out = reader.string("out")
+    if out is None:
+        raise reader.fail("out must be a directory path")
+    return Config(
+        root=path.parent,
+        schema=reader.paths("schema", path.parent),
+        queries=reader.paths("queries", path.parent),
+        out=path.parent / out,
+        package=package_name(reader, out, reader.string("package")),
+        **read_options(reader, path.parent),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise config_error(path, "configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise config_error(path, f"invalid TOML: {exc}") from None
+
+
+def load_config(path: Path) -> Config:
+    """The one package of a ``pyproject.toml`` or ``sqlgen.toml``."""
+    configs = load_configs(path)
+    if len(configs) != 1:
+        raise config_error(path, f"{len(configs)} packages configured where one was expected")
+    return configs[0]
+
+
+def find_config(directory: Path) -> Path:
+    """The configuration in ``directory``: the first of :data:`CONFIG_FILES` that
+    configures sqlgen (a pyproject.toml without [tool.sqlgen] does not)."""
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if not candidate.is_file():
+            continue
+        if name == "pyproject.toml" and "sqlgen" not in _read_toml(candidate).get("tool", {}):
+            continue
+        return candidate
+    raise config_error(
+        directory / "sqlgen.toml",
+        f"no configuration: none of {', '.join(CONFIG_FILES)} configures sqlgen here "
+        "(sqlgen init writes one)",
+    )
+
+
+def load_configs(path: Path | None) -> list[Config]:
+    """Every package ``path`` configures (found in the current directory when None)."""
+    path = (path if path is not None else find_config(Path.cwd())).resolve()
+    if path.suffix in (".yaml", ".yml", ".json"):
+        return load_sqlc_config(path)
+    document = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("sqlgen")
+        if not isinstance(table, dict):
+            raise config_error(path, "no [tool.sqlgen] table")
+        return [_from_toml(path, table, "[tool.sqlgen]")]
+    return [_from_toml(path, document, path.name)]
