@@ -63,13 +63,8 @@ from sqlglot import exp
 from pgsqlgen.catalog.model import Catalog, Column
 from pgsqlgen.errors import Diagnostic, SqlgenError
 from pgsqlgen.pg.types import PgType
-from pgsqlgen.queries.analyse import (
-    STAR_MARKER,
-    Analysis,
-    AnalysisError,
-    ResultColumn,
-    analyse_statement,
-)
+from pgsqlgen.queries.analysis.model import STAR_MARKER, Analysis, AnalysisError, ResultColumn
+from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, parse_query_file
 from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.sql.parse import Statement, parse_file

@@ -12,7 +12,7 @@ from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config
 from pgsqlgen.pipeline import analyse_queries, load_catalog
-from pgsqlgen.queries.analyse import Analysis
+from pgsqlgen.queries.analysis.model import Analysis
 
 
 def write_project(

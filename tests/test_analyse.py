@@ -8,7 +8,7 @@ import pytest
 
 from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pg.types import PgType
-from pgsqlgen.queries.analyse import Analysis
+from pgsqlgen.queries.analysis.model import Analysis
 
 from sqlgen_helpers import analyse
 

@@ -28,7 +28,7 @@ from pgsqlgen.codegen.naming import (
 from pgsqlgen.config.model import Config, TypeOverride
 from pgsqlgen.errors import Diagnostic, SqlgenError
 from pgsqlgen.pg.types import PgType, parse_type, python_base_type
-from pgsqlgen.queries.analyse import Analysis, ResultColumn
+from pgsqlgen.queries.analysis.model import Analysis, ResultColumn
 from pgsqlgen.queries.files import Edit, ParsedQuery, apply_edits
 
 JSON_TYPES = ("json", "jsonb")

@@ -218,3 +218,13 @@ def is_serial(data_type: exp.DataType) -> bool:
 def python_base_type(name: str) -> str | None:
     """The Python type for a built-in base type, or None when it is not known."""
     return _PYTHON.get(name)
+
+
+BOOL = PgType("bool")
+TEXT = PgType("text")
+INT4 = PgType("int4")
+INT8 = PgType("int8")
+NUMERIC = PgType("numeric")
+FLOAT8 = PgType("float8")
+TIMESTAMPTZ = PgType("timestamptz")
+UNKNOWN = PgType("unknown")

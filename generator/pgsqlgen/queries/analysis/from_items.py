@@ -1,0 +1,117 @@
+"""FROM items: tables, views, CTEs, subqueries, set-returning functions and joins, each a
+source whose columns outer joins make nullable.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from pgsqlgen.pg.functions import TABLE_FUNCTIONS
+from pgsqlgen.pg.types import INT8, TEXT
+from pgsqlgen.queries.analysis.expressions import ExpressionAnalyser
+from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source
+from pgsqlgen.queries.analysis.syntax import function_name, ident, is_join_tree, table_name
+
+
+class FromItemAnalyser(ExpressionAnalyser):
+    def _from_item(self, node: exp.Expr, scope: Scope, nullable: bool) -> Source:
+        alias_node = node.args.get("alias")
+        alias = ident(alias_node) if alias_node is not None else ""
+        relation_name: str | None = None
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
+            columns = self._function_columns(node.this, alias, scope)
+            alias = alias or function_name(node.this)
+            if node.args.get("ordinality"):
+                columns.append(ResultColumn("ordinality", INT8, False))
+        elif isinstance(node, exp.Table):
+            name = table_name(node)
+            ctes = scope.all_ctes()
+            if name in ctes:
+                columns = [
+                    ResultColumn(c.name, c.type, c.nullable, c.table, c.column) for c in ctes[name]
+                ]
+            else:
+                relation = self.catalog.relation_columns(name)
+                if relation is None:
+                    raise AnalysisError(f'relation "{name}" does not exist', node)
+                relation_name = name
+                columns = [
+                    ResultColumn(c.name, c.type, not c.not_null, name, c.name) for c in relation
+                ]
+            alias = alias or ident(node.this)
+        elif isinstance(node, exp.Subquery) and is_join_tree(node.this):
+            # A parenthesised join tree, as pg_get_viewdef writes FROM clauses.
+            source = self._from_item(node.this, scope, nullable)
+            for join in node.args.get("joins") or []:
+                self._join(join, scope)
+            return source
+        elif isinstance(node, exp.Subquery):
+            inner = self.statement(
+                node.this, Scope(outer=scope if node.args.get("lateral") else scope.outer)
+            )
+            columns = inner
+            if not alias:
+                raise AnalysisError("subquery in FROM must have an alias", node)
+        elif isinstance(node, exp.Lateral):
+            columns = self.statement(node.this, scope)
+        elif isinstance(node, exp.Unnest):
+            columns = []
+            for index, value in enumerate(node.expressions):
+                self._infer(value, scope)
+                typed = self.type_of(value, scope)
+                element = typed.type.element() if typed.type is not None else TEXT
+                columns.append(ResultColumn(f"unnest{index}" if index else "unnest", element, True))
+            ordinality = node.args.get("offset")
+            if ordinality:
+                name = ident(ordinality) if isinstance(ordinality, exp.Expr) else "ordinality"
+                columns.append(ResultColumn(name, INT8, False))
+        else:
+            raise AnalysisError(f"unsupported FROM item: {node.sql(dialect='postgres')}", node)
+        if alias_node is not None and getattr(alias_node, "columns", None):
+            names = [ident(c) for c in alias_node.columns]
+            columns = [
+                ResultColumn(
+                    names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column
+                )
+                for i, c in enumerate(columns)
+            ]
+        source = Source(alias, columns, nullable, relation_name)
+        scope.sources.append(source)
+        for join in node.args.get("joins") or []:
+            self._join(join, scope)
+        return source
+
+    def _function_columns(self, call: exp.Func, alias: str, scope: Scope) -> list[ResultColumn]:
+        """The columns of a function call in FROM.
+
+        A user function returning a table or OUT parameters gives those
+        columns; one returning a table's row type, that table's columns;
+        any other gives one column, named by the alias as in PostgreSQL.
+        Function results may be NULL.
+        """
+        self._infer(call, scope)
+        typed = self.type_of(call, scope)
+        name = function_name(call)
+        args = [a for a in call.iter_expressions() if not isinstance(a, exp.Star)]
+        types = [self.type_of(a, scope).type for a in args]
+        builtin = TABLE_FUNCTIONS.get(name)
+        if builtin is not None:
+            return [ResultColumn(column, pg_type, True) for column, pg_type in builtin]
+        function = self._user_function(name, args, types, scope)
+        if function is not None and function.returns_table is not None:
+            return [ResultColumn(c.name, c.type, True) for c in function.returns_table]
+        if typed.type is not None:
+            relation = self.catalog.relation_columns(typed.type.name)
+            if relation is not None and not typed.type.array_dims:
+                return [ResultColumn(c.name, c.type, True) for c in relation]
+            return [ResultColumn(alias or name, typed.type, True)]
+        raise AnalysisError(f"cannot determine the columns of {call.sql(dialect='postgres')}", call)
+
+    def _join(self, join: exp.Join, scope: Scope) -> None:
+        side = str(join.args.get("side") or "").upper()
+        if side in ("RIGHT", "FULL"):
+            for source in scope.sources:
+                source.nullable = True
+        self._from_item(join.this, scope, nullable=side in ("LEFT", "FULL"))
+        if join.args.get("on") is not None:
+            self._infer(join.args["on"], scope)
