@@ -27,7 +27,8 @@ import pytest
 from psycopg.rows import TupleRow
 
 from pgsqlgen.codegen.fmt import format_python
-from pgsqlgen.codegen.ir import Ir, Query, Shape, build_ir
+from pgsqlgen.codegen.ir.build import build_ir
+from pgsqlgen.codegen.ir.model import Ir, Query, Shape
 from pgsqlgen.codegen.render import render
 from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pipeline import analyse_queries, load_catalog

@@ -22,7 +22,7 @@ from psycopg.rows import TupleRow
 
 import chatdb
 from chatdb.models import ChatUsage, ChatUsageReport
-from pgsqlgen.codegen.ir import build_ir
+from pgsqlgen.codegen.ir.build import build_ir
 
 from sqlgen_helpers import catalog_of, run_sqlgen, write_project
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from pgsqlgen import __version__
 from pgsqlgen.catalog.model import Catalog, Column, render_sql
-from pgsqlgen.codegen.ir import Shape, build_ir
+from pgsqlgen.codegen.ir.build import build_ir
+from pgsqlgen.codegen.ir.model import Shape
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, SqlgenError
 from pgsqlgen.pipeline import analyse_queries_keep_going, load_catalog

@@ -16,16 +16,8 @@ from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen.fmt import format_python
-from pgsqlgen.codegen.ir import (
-    Ir,
-    IrPlan,
-    QueryModule,
-    Shape,
-    assemble_ir,
-    build_ir,
-    build_modules,
-    plan_ir,
-)
+from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
+from pgsqlgen.codegen.ir.model import Ir, QueryModule, Shape
 from pgsqlgen.codegen.render import pages, render
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
