@@ -261,7 +261,13 @@ class ExpressionAnalyser(AnalyserBase):
             self._infer(child, scope)
 
     def _infer_here(self, node: exp.Expr, scope: Scope) -> None:
-        if isinstance(node, exp.Cast):
+        if isinstance(node, exp.Where | exp.Having | exp.Not | exp.If):
+            # Conditions are boolean: WHERE @flag, NOT @flag, CASE WHEN @flag.
+            self._bind_param(node.this, BOOL, scope)
+        elif isinstance(node, exp.Connector):
+            self._bind_param(node.this, BOOL, scope)
+            self._bind_param(node.expression, BOOL, scope)
+        elif isinstance(node, exp.Cast):
             self._bind_param(node.this, from_sqlglot(node.to), scope)
         elif isinstance(node, exp.Binary) and not isinstance(node, exp.Connector):
             left, right = node.this, node.expression
