@@ -136,7 +136,7 @@ def plan_ir(catalog: Catalog, shape: Shape) -> IrPlan:
         (t.name, "table", t.columns, t.comment) for t in catalog.tables.values()
     ] + [(v.name, "view", v.columns, v.comment) for v in catalog.views.values()]
     for pg_name, kind, columns, comment in relations:
-        class_name = model_class_name(renames, pg_name, shape.exact_table_names)
+        class_name = model_class_name(renames, pg_name, shape)
         while class_name in taken:
             class_name += "Row" if kind == "view" else "Model"
         taken.add(class_name)
