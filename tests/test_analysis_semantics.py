@@ -222,3 +222,13 @@ def test_a_failing_query_never_hides_the_others_in_inspect(tmp_path: Path) -> No
     document = inspect_document(load_config(tmp_path / "pyproject.toml"))
     assert [q["name"] for m in document["ir"]["modules"] for q in m["queries"]] == ["Good"]
     assert [e["message"] for e in document["errors"]] == ['query Bad: column "nope" does not exist']
+
+
+def test_a_value_function_in_from(tmp_path: Path, pg_server_url: str) -> None:
+    q = query(tmp_path, pg_server_url, "SELECT * FROM CURRENT_DATE;", ":one")
+    assert columns(q) == [("current_date", "current_date", "datetime.date")]
+
+
+def test_ddl_as_an_exec_query(tmp_path: Path, pg_server_url: str) -> None:
+    q = query(tmp_path, pg_server_url, "CREATE TABLE scratch (id integer NOT NULL);", ":exec")
+    assert (q.params, q.columns) == ((), ())

@@ -4,10 +4,12 @@ source whose columns outer joins make nullable.
 
 from __future__ import annotations
 
+import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
 from pgsqlgen.pg.functions import TABLE_FUNCTIONS
-from pgsqlgen.pg.types import BOOL, INT8, TEXT
+from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType
 from pgsqlgen.queries.analysis.expressions import ExpressionAnalyser
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source
 from pgsqlgen.queries.analysis.syntax import function_name, ident, is_join_tree, table_name
@@ -30,6 +32,8 @@ class FromItemAnalyser(ExpressionAnalyser):
                 columns = [
                     ResultColumn(c.name, c.type, c.nullable, c.table, c.column) for c in ctes[name]
                 ]
+            elif (value := self._value_function(node)) is not None:
+                columns = [ResultColumn(alias or name, value, False)]
             else:
                 relation = self.catalog.relation_columns(name)
                 if relation is None:
@@ -84,6 +88,22 @@ class FromItemAnalyser(ExpressionAnalyser):
         for join in node.args.get("joins") or []:
             self._join(join, scope, start)
         return source
+
+    def _value_function(self, node: exp.Table) -> PgType | None:
+        """The type of ``FROM current_date`` and the like: a SQL value function written
+        without parentheses, which sqlglot reads as a table name."""
+        name = node.this
+        if node.args.get("db") or not isinstance(name, exp.Identifier) or name.quoted:
+            return None
+        if self.catalog.relation_columns(name.name.lower()) is not None:
+            return None
+        try:
+            value = sqlglot.parse_one(f"SELECT {name.name}", read="postgres").expressions[0]
+        except sqlglot.errors.ParseError:
+            return None
+        if not isinstance(value, exp.Func):
+            return None
+        return self.type_of(value, Scope()).type
 
     def _unnest_columns(self, node: exp.Unnest, alias: str, scope: Scope) -> list[ResultColumn]:
         """``unnest(a, b, ...)``: one column per array, each named ``unnest`` as PostgreSQL

@@ -92,6 +92,8 @@ class Analyser(OutputAnalyser):
             return self._utility(node, scope)
         if isinstance(node, exp.Analyze | exp.TruncateTable):
             return self._maintenance(node)
+        if isinstance(node, exp.Create | exp.Drop | exp.Alter | exp.Comment | exp.Grant):
+            return self._ddl(node)
         raise AnalysisError(f"unsupported statement: {node.key.upper()}", node)
 
     def _utility(self, node: exp.Command, scope: Scope) -> list[ResultColumn]:
@@ -110,6 +112,14 @@ class Analyser(OutputAnalyser):
             name = table_name(table)
             if self.catalog.relation_columns(name) is None:
                 raise AnalysisError(f'relation "{name}" does not exist', table)
+        return []
+
+    def _ddl(self, node: exp.Expr) -> list[ResultColumn]:
+        """A DDL statement run as an ``:exec`` query: no result, and no parameters, which
+        PostgreSQL never binds into a utility statement."""
+        param = next(iter(node.find_all(exp.Parameter)), None)
+        if param is not None:
+            raise AnalysisError(f"there is no parameter ${param.name}", param)
         return []
 
     def _ctes(self, node: exp.Expr, scope: Scope) -> None:
