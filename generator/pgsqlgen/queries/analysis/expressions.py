@@ -196,8 +196,9 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(result, nullable)
         function = self._user_function(name, args, [t.type for t in typed], scope)
         if function is not None:
-            # The body may return NULL whatever the arguments, STRICT or not.
-            return Typed(function.returns, True)
+            # A STRICT function is NULL on a NULL argument; otherwise, as its body says,
+            # which the catalog cannot see: possibly NULL.
+            return Typed(function.returns, strict_nullable if function.strict else True)
         return Typed(None, True)
 
     def _user_function(
