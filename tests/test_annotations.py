@@ -679,7 +679,7 @@ def test_params_dataclasses_are_frozen_and_keyword_only(demo: ModuleType) -> Non
 def test_generated_class_names_must_not_shadow_models(tmp_path: Path) -> None:
     message = errors(
         tmp_path,
-        "-- name: Shelf :one\nSELECT count(*) AS n FROM shelf_rows;\n",
+        "-- name: Shelf :one\nSELECT count(*) AS n, max(id) AS m FROM shelf_rows;\n",
         schema="CREATE TABLE shelf_rows (id int PRIMARY KEY);",
     )
     assert message == (

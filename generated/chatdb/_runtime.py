@@ -105,6 +105,17 @@ ITER_SIZE = 1000
 _cursor_numbers = itertools.count(1)
 
 
+class NoRowError(LookupError):
+    """A query that returns exactly one row returned none: a trigger or a rule suppressed it."""
+
+
+def exactly_one(row: Row | None, query: str) -> Row:
+    """The row of a query PostgreSQL answers with exactly one row."""
+    if row is None:
+        raise NoRowError(f"{query} returned no row: a trigger or a rule suppressed it")
+    return row
+
+
 def jsonb_or_none(value: Any) -> Jsonb | None:
     """``value`` sent as jsonb, and None as SQL NULL (``Jsonb(None)`` would send JSON ``null``)."""
     return None if value is None else Jsonb(value)

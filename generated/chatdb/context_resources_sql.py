@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import (
     ChatContextResource,
     JsonValue,
@@ -120,7 +120,7 @@ class ContextResourcesQueries(QueriesBase):
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         """Last-writer-wins: a push overwrites the agent's previous row for the source."""
         cur = self._take(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
         try:
@@ -138,7 +138,7 @@ class ContextResourcesQueries(QueriesBase):
                     source_path,
                 ),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "UpsertWorkspaceAgentContextResource")
         finally:
             self._give(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE, cur)
 
@@ -304,7 +304,7 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         """Last-writer-wins: a push overwrites the agent's previous row for the source."""
         cur = self._take(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
         if cur is None:
@@ -324,7 +324,9 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
                     source_path,
                 ),
             )
-            return await cur.fetchone()
+            return exactly_one(
+                await cur.fetchone(), "UpsertWorkspaceAgentContextResource"
+            )
         finally:
             self._give(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE, cur)
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, Generator
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import JsonValue, WorkspaceAgent, WorkspaceAgentLifecycleState
 
 INSERT_WORKSPACE_AGENT = """\
@@ -55,7 +55,7 @@ class WorkspaceAgentsQueries(QueriesBase):
         directory: str,
         environment_variables: JsonValue,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
         cur = self._take(_ROW_WORKSPACE_AGENT)
         try:
@@ -71,7 +71,7 @@ class WorkspaceAgentsQueries(QueriesBase):
                     connection_timeout_seconds,
                 ),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertWorkspaceAgent")
         finally:
             self._give(_ROW_WORKSPACE_AGENT, cur)
 
@@ -141,7 +141,7 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         directory: str,
         environment_variables: JsonValue,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
         cur = self._take(_ROW_WORKSPACE_AGENT)
         if cur is None:
@@ -159,7 +159,7 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
                     connection_timeout_seconds,
                 ),
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertWorkspaceAgent")
         finally:
             self._give(_ROW_WORKSPACE_AGENT, cur)
 

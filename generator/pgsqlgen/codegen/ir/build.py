@@ -290,16 +290,29 @@ def _modules(
                 builders.append(builder)
         annotations = module_annotations(built, rows)
         model_imports = names_in(annotations, model_classes | {"JsonValue"})
-        constants = {q.row_factory: q.row_factory_expression for q in built}
-        constants.pop("tuple_row", None)
+        constants = {
+            q.row_factory: (
+                f": BaseRowFactory[{q.row_type}]"
+                if q.row_factory_expression == "scalar_row"
+                else "",
+                q.row_factory_expression,
+            )
+            for q in built
+            if q.row_factory != "tuple_row"
+        }
         row_factories = tuple(
             sorted(
                 {
                     f
                     for q in built
-                    for f in ("args_row", "tuple_row")
+                    for f in ("args_row", "scalar_row", "tuple_row")
                     if f in q.row_factory_expression
                 }
+                | (
+                    {"BaseRowFactory"}
+                    if "scalar_row" in (q.row_factory_expression for q in built)
+                    else set()
+                )
             )
         )
         binds = " ".join(q.bind_args for q in built)
@@ -315,7 +328,9 @@ def _modules(
                 model_imports=model_imports,
                 stdlib_imports=stdlib,
                 row_factories=row_factories,
-                row_factory_constants=tuple(sorted(constants.items())),
+                row_factory_constants=tuple(
+                    (name, *constant) for name, constant in sorted(constants.items())
+                ),
                 uses_jsonb=uses_jsonb,
                 params_classes=tuple(params_classes),
                 row_builders=tuple(builders),
@@ -329,6 +344,7 @@ def _modules(
                     local={
                         "._runtime": (
                             *sorted(("QueriesBase", "AsyncQueriesBase")[flag] for flag in flavours),
+                            *(("exactly_one",) if any(q.exactly_one for q in built) else ()),
                             *(("jsonb_or_none",) if "jsonb_or_none(" in binds else ()),
                         ),
                         ".models": tuple(
@@ -408,6 +424,6 @@ def _exports(flavours: tuple[bool, ...]) -> tuple[tuple[str, tuple[str, ...]], .
     runtime = ("register_types", "register_types_async")
     querier = (("Querier", "Queries"), ("AsyncQuerier", "AsyncQueries"))
     return (
-        ("._runtime", tuple(runtime[flag] for flag in flavours)),
+        ("._runtime", ("NoRowError", *(runtime[flag] for flag in flavours))),
         (".querier", tuple(sorted(name for flag in flavours for name in querier[flag]))),
     )

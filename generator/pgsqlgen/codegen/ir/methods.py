@@ -5,6 +5,8 @@ columns and types.
 
 from __future__ import annotations
 
+import re
+
 import dataclasses
 
 from sqlglot import exp
@@ -104,10 +106,13 @@ _ITER_NOTE = (
 )
 
 
-def _row_factory_name(expression: str) -> str:
-    """``args_row(ChatOverview)`` -> ``_ROW_CHAT_OVERVIEW``; ``tuple_row`` stays."""
+def _row_factory_name(expression: str, row: str) -> str:
+    """``args_row(ChatOverview)`` -> ``_ROW_CHAT_OVERVIEW``; ``scalar_row`` of ``int | None``
+    -> ``_SCALAR_INT_NONE`` (one constant per type, so it can be typed); ``tuple_row`` stays."""
     if expression == "tuple_row":
         return expression
+    if expression == "scalar_row":
+        return "_SCALAR_" + re.sub(r"\W+", "_", row).strip("_").upper()
     inner = expression.removeprefix("args_row(").removesuffix(")").removesuffix(".from_row")
     inner = inner.strip("_")
     return "_ROW_" + snake_case(inner).upper()
@@ -166,6 +171,9 @@ def build_query(
             row_fields, args = embedded_row(namer, table_models, analysis, columns)
             builder = RowBuilder(f"_{method_name}_row", row_class, args)
             row_factory = f"args_row({builder.function})"
+        elif len(columns) == 1:
+            # One column: the value itself, as sqlc returns it, not a one-field row.
+            row_factory = "scalar_row"
         else:
             model = matching_model(table_models, columns)
             row_class, own_row = model or f"{parsed.name}Row", model is None
@@ -213,9 +221,12 @@ def build_query(
             )
         )
         return None
-    row = row_class or "TupleRow"
+    row = row_class or (columns[0].annotation if row_factory == "scalar_row" else "TupleRow")
+    factory_name = _row_factory_name(row_factory, row)
+    maybe_row = row if row.endswith(" | None") else f"{row} | None"
+    exactly_one = command == ":one" and analysis.exactly_one_row
     returns, async_returns = {
-        ":one": (f"{row} | None",) * 2,
+        ":one": (row if exactly_one else maybe_row,) * 2,
         ":many": (f"list[{row}]",) * 2,
         ":exec": ("None",) * 2,
         ":execrows": ("int",) * 2,
@@ -223,7 +234,7 @@ def build_query(
         ":copyfrom": ("int",) * 2,
         ":batchexec": ("None",) * 2,
         ":batchmany": (f"list[list[{row}]]",) * 2,
-        ":batchone": (f"list[{row} | None]",) * 2,
+        ":batchone": (f"list[{maybe_row}]",) * 2,
     }[command]
     doc = tuple(parsed.doc) or (f"{parsed.name} ({parsed.source.display}:{parsed.line}).",)
     note = _NOTES.get(command)
@@ -267,11 +278,13 @@ def build_query(
         return_annotation=returns,
         bind_args=bind_args,
         statement=copy_sql or sql,
-        row_factory=_row_factory_name(row_factory),
+        row_factory=factory_name,
         row_factory_expression=row_factory,
+        row_type=row,
         params_class=params_class,
         copy_types=copy_types,
         methods=tuple(methods),
+        exactly_one=exactly_one,
     )
     return query, row_fields, builder
 

@@ -157,9 +157,14 @@ class Query:
     row_factory: str
     """The name of the module-level row factory (``tuple_row`` or a ``_ROW_...`` constant)."""
     row_factory_expression: str
+    row_type: str
+    """What a row of the query is in Python: its row class, or one column's type."""
     params_class: str | None
     copy_types: tuple[str, ...]
     methods: tuple[Method, ...]
+    exactly_one: bool
+    """A ``:one`` that PostgreSQL answers with exactly one row: its method returns the
+    row (not ``| None``) and raises ``NoRowError`` if a trigger or rule suppressed it."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +177,10 @@ class QueryModule:
     model_imports: tuple[str, ...]
     stdlib_imports: tuple[str, ...]
     row_factories: tuple[str, ...]
-    row_factory_constants: tuple[tuple[str, str], ...]
-    """``(name, expression)`` of each row factory built once per module: a cursor
-    is reused per row factory, so the factory must be one object, not one per call."""
+    row_factory_constants: tuple[tuple[str, str, str], ...]
+    """``(name, annotation, expression)`` of each row factory built once per module: a
+    cursor is reused per row factory, so the factory must be one object, not one per
+    call. ``annotation`` types psycopg's untyped ``scalar_row`` (``: BaseRowFactory[int]``)."""
     uses_jsonb: bool
     params_classes: tuple[ParamsClass, ...]
     row_builders: tuple[RowBuilder, ...]

@@ -102,3 +102,5 @@ class Analysis:
     star_expansions: dict[int, list[tuple[str, str]]]
     insert_table: str | None = None
     embeds: dict[int, Embed] = field(default_factory=dict)
+    exactly_one_row: bool = False
+    """PostgreSQL returns exactly one row (see :mod:`.cardinality`)."""

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog, Column
 from pgsqlgen.pg.types import INT8, TEXT, UNKNOWN
+from pgsqlgen.queries.analysis.cardinality import returns_exactly_one_row
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
     STAR_MARKER,
@@ -63,7 +64,12 @@ def analyse_statement(catalog: Catalog, statement: exp.Expr, params: dict[int, P
                 param.node,
             )
     return Analysis(
-        columns, params, analyser.star_expansions, analyser.insert_table, analyser.embeds
+        columns,
+        params,
+        analyser.star_expansions,
+        analyser.insert_table,
+        analyser.embeds,
+        returns_exactly_one_row(statement),
     )
 
 
