@@ -127,3 +127,84 @@ async def test_the_values_on_postgresql_async(
             await q.add_note(body="hello", tag="a")
             assert await q.count_notes() == 1
             assert await q.note_bodies() == ["hello"]
+
+
+JSON_SCHEMA = """
+CREATE TABLE docs (
+    id bigserial PRIMARY KEY,
+    body jsonb NOT NULL,
+    extra jsonb
+);
+"""
+
+JSON_QUERIES = """
+-- name: AddDoc :one
+INSERT INTO docs (body, extra) VALUES (@body, @extra) RETURNING id;
+
+-- name: CopyDocs :copyfrom
+INSERT INTO docs (body, extra) VALUES (@body, @extra);
+
+-- name: ExtraIsNull :many
+SELECT id, extra IS NULL AS sql_null FROM docs ORDER BY id;
+"""
+
+USAGE = """
+from json_demo import Queries
+
+def misuse(q: Queries) -> None:
+    q.add_doc(body=None, extra=None)
+"""
+
+
+@pytest.fixture(scope="module")
+def json_package(
+    tmp_path_factory: pytest.TempPathFactory, pg_server_url: str
+) -> Iterator[ModuleType]:
+    root = tmp_path_factory.mktemp("json_package")
+    ir = described_ir(root / "project", pg_server_url, JSON_SCHEMA, JSON_QUERIES)
+    out = root / "site" / "json_demo"
+    out.mkdir(parents=True)
+    for name, text in render(ir).items():
+        (out / name).write_text(format_python(text), encoding="utf-8")
+    (out / "py.typed").write_text("", encoding="utf-8")
+    sys.path.insert(0, str(out.parent))
+    try:
+        yield importlib.import_module("json_demo")
+    finally:
+        sys.path.remove(str(out.parent))
+        for module in [m for m in sys.modules if m.split(".")[0] == "json_demo"]:
+            del sys.modules[module]
+
+
+def test_none_is_sql_null_for_every_command(
+    json_package: ModuleType, pg_server_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "000001_init.up.sql").write_text(JSON_SCHEMA, encoding="utf-8")
+    params = importlib.import_module("json_demo.q_sql").CopyDocsParams
+    with scratch_database(pg_server_url) as url:
+        apply_migrations(url, tmp_path)
+        with psycopg.connect(url, autocommit=True) as conn:
+            q = json_package.Queries(conn)
+            q.add_doc(body={"a": None}, extra=None)
+            q.copy_docs([params(body=[None], extra=None), params(body=1, extra={"b": 2})])
+            rows = q.extra_is_null()
+            assert [r.sql_null for r in rows] == [True, True, False]
+
+
+def test_mypy_rejects_none_for_a_not_null_json_parameter(json_package: ModuleType) -> None:
+    import subprocess
+
+    site = Path(json_package.__file__ or "").parents[1]
+    (site / "misuse.py").write_text(USAGE, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "misuse.py"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert (
+        'Argument "body" to "add_doc" of "QQueries" has incompatible type "None"' in result.stdout
+    )
+    assert '"extra"' not in result.stdout

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from psycopg.rows import args_row, tuple_row
 
 from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
-from .models import ChatDebugRun, ChatDebugStep, JsonValue
+from .models import ChatDebugRun, ChatDebugStep, Json
 
 INSERT_CHAT_DEBUG_RUN = """\
 INSERT INTO chat_debug_runs (chat_id, model, provider) VALUES ($1, $2, $3)
@@ -34,8 +34,8 @@ class CopyChatDebugStepsParams:
     run_id: uuid.UUID
     chat_id: uuid.UUID
     step_number: int
-    request: JsonValue
-    response: JsonValue | None
+    request: Json
+    response: Json | None
     tool_names: list[str]
     duration_ms: int | None
     created_at: datetime.datetime

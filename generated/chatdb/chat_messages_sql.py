@@ -12,7 +12,7 @@ from psycopg.rows import BaseRowFactory, args_row, scalar_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
-from .models import ChatMessage, ChatMessageRole, JsonValue, QueuedMessage
+from .models import ChatMessage, ChatMessageRole, Json, JsonValue, QueuedMessage
 
 INSERT_CHAT_MESSAGE = """\
 INSERT INTO chat_messages (chat_id, role, content, input_tokens, output_tokens)
@@ -95,7 +95,7 @@ class CopyChatMessagesParams:
 
     chat_id: uuid.UUID
     role: ChatMessageRole
-    content: JsonValue
+    content: Json
     input_tokens: int | None
     output_tokens: int | None
 
@@ -122,7 +122,7 @@ class ChatMessagesQueries(QueriesBase):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
     ) -> ChatMessage:
@@ -206,7 +206,7 @@ class ChatMessagesQueries(QueriesBase):
             self._give(tuple_row, cur)
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
+        self, *, chat_id: uuid.UUID, content: Json
     ) -> QueuedMessage:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
         cur = self._take(_ROW_QUEUED_MESSAGE)
@@ -296,7 +296,7 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
     ) -> ChatMessage:
@@ -394,7 +394,7 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
             self._give(tuple_row, cur)
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
+        self, *, chat_id: uuid.UUID, content: Json
     ) -> QueuedMessage:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
         cur = self._take(_ROW_QUEUED_MESSAGE)

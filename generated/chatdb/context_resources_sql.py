@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import (
     ChatContextResource,
-    JsonValue,
+    Json,
     WorkspaceAgentContextBodyKind,
     WorkspaceAgentContextResource,
     WorkspaceAgentContextResourceStatus,
@@ -88,7 +88,7 @@ class CopyChatContextResourcesParams:
     chat_id: uuid.UUID
     source: str
     body_kind: WorkspaceAgentContextBodyKind
-    body: JsonValue
+    body: Json
     content_hash: bytes
     size_bytes: int
     status: WorkspaceAgentContextResourceStatus
@@ -114,7 +114,7 @@ class ContextResourcesQueries(QueriesBase):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
@@ -298,7 +298,7 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,

@@ -68,7 +68,7 @@ from .models import (
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
-    JsonValue,
+    Json,
     QueuedMessage,
     User,
     UserStatus,
@@ -103,7 +103,7 @@ class Querier(Protocol):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
     ) -> ChatMessage: ...
@@ -129,7 +129,7 @@ class Querier(Protocol):
     ) -> int: ...
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
+        self, *, chat_id: uuid.UUID, content: Json
     ) -> QueuedMessage: ...
 
     def list_queued_chat_messages(
@@ -281,7 +281,7 @@ class Querier(Protocol):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
@@ -369,7 +369,7 @@ class Querier(Protocol):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent: ...
 
@@ -441,7 +441,7 @@ class AsyncQuerier(Protocol):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
     ) -> ChatMessage: ...
@@ -471,7 +471,7 @@ class AsyncQuerier(Protocol):
     ) -> int: ...
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
+        self, *, chat_id: uuid.UUID, content: Json
     ) -> QueuedMessage: ...
 
     async def list_queued_chat_messages(
@@ -629,7 +629,7 @@ class AsyncQuerier(Protocol):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
@@ -717,7 +717,7 @@ class AsyncQuerier(Protocol):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent: ...
 

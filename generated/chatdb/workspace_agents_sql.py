@@ -11,7 +11,7 @@ from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
-from .models import JsonValue, WorkspaceAgent, WorkspaceAgentLifecycleState
+from .models import Json, WorkspaceAgent, WorkspaceAgentLifecycleState
 
 INSERT_WORKSPACE_AGENT = """\
 INSERT INTO workspace_agents (workspace_id, name, architecture, operating_system, directory, environment_variables, connection_timeout_seconds)
@@ -53,7 +53,7 @@ class WorkspaceAgentsQueries(QueriesBase):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
@@ -139,7 +139,7 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""

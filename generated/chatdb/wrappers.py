@@ -60,7 +60,7 @@ from .models import (
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
-    JsonValue,
+    Json,
     QueuedMessage,
     User,
     UserStatus,
@@ -152,7 +152,7 @@ class QuerierWrapper(Querier):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
     ) -> ChatMessage:
@@ -223,7 +223,7 @@ class QuerierWrapper(Querier):
         )
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
+        self, *, chat_id: uuid.UUID, content: Json
     ) -> QueuedMessage:
         return self._around(
             "enqueue_chat_message",
@@ -557,7 +557,7 @@ class QuerierWrapper(Querier):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
@@ -773,7 +773,7 @@ class QuerierWrapper(Querier):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent:
         return self._around(
@@ -986,7 +986,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
     ) -> ChatMessage:
@@ -1059,7 +1059,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         )
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
+        self, *, chat_id: uuid.UUID, content: Json
     ) -> QueuedMessage:
         return await self._around(
             "enqueue_chat_message",
@@ -1401,7 +1401,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
@@ -1617,7 +1617,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
     ) -> WorkspaceAgent:
         return await self._around(

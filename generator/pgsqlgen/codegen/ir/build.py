@@ -289,7 +289,7 @@ def _modules(
             if builder is not None:
                 builders.append(builder)
         annotations = module_annotations(built, rows)
-        model_imports = names_in(annotations, model_classes | {"JsonValue"})
+        model_imports = names_in(annotations, model_classes | {"Json", "JsonValue"})
         constants = {
             q.row_factory: (
                 f": BaseRowFactory[{q.row_type}]"

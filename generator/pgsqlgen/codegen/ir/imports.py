@@ -78,5 +78,5 @@ def querier_imports(
         )
         for module in modules
     }
-    local[".models"] = names_in(annotations, model_classes | {"JsonValue"})
+    local[".models"] = names_in(annotations, model_classes | {"Json", "JsonValue"})
     return module_import_blocks(namer, annotations, typing_names=("Protocol",), local=local)

@@ -312,7 +312,7 @@ def _params(
             )
             return None
         origin = param.origin or (None, None)
-        python_type = namer.python(param.type, origin)
+        python_type = namer.python(param.type, origin, sent=True)
         override = namer.column_override(origin) or namer.by_type.get(param.type.name)
         param_ = QueryParam(
             number=param.number,

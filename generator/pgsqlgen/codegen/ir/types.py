@@ -82,11 +82,15 @@ class TypeNamer:
         """The Python classes of models.py that stand for enums and composite types."""
         return set(self.enums.values()) | set(self.composites.values())
 
-    def base(self, pg_type: PgType) -> str:
+    def base(self, pg_type: PgType, sent: bool = False) -> str:
+        """The Python type of one value; ``sent``: as a parameter, where a json value
+        is ``Json``, which excludes None (Python None is SQL NULL, never JSON null)."""
         name = pg_type.name
         override = self.by_type.get(name)
         if override is not None:
             return dotted_module(override.python_type)
+        if sent and name in ("json", "jsonb"):
+            return "Json"
         if name in self.enums:
             return self.enums[name]
         if name in self.composites:
@@ -96,13 +100,18 @@ class TypeNamer:
         known = python_base_type(name)
         return known if known is not None else "typing.Any"
 
-    def python(self, pg_type: PgType, origin: tuple[str | None, str | None] = (None, None)) -> str:
+    def python(
+        self,
+        pg_type: PgType,
+        origin: tuple[str | None, str | None] = (None, None),
+        sent: bool = False,
+    ) -> str:
         """The Python type of a value of ``pg_type``; a column override of
         ``origin`` (table, column) replaces the whole type, arrays included."""
         override = self.column_override(origin)
         if override is not None:
             return dotted_module(override.python_type)
-        text = self.base(pg_type)
+        text = self.base(pg_type, sent and not pg_type.array_dims)
         for _ in range(pg_type.array_dims):
             text = f"list[{text}]"
         return text
