@@ -31,7 +31,7 @@ import pytest
 from psycopg import sql
 
 from pgsqlgen.config.load import load_config
-from pgsqlgen.migrations.files import FIXTURES
+from pgsqlgen.migrations.files import fixture_versions
 from pgsqlgen.migrations.runner import MIGRATIONS_TABLE, Migration, Migrator, find_migrations
 from pgsqlgen.pg.cluster import (
     create_database,
@@ -135,10 +135,6 @@ def check_up_down_up(server_url: str, directory: Path) -> None:
         assert migrator.version() == (find_migrations(directory)[-1].version, False)
 
 
-def _fixture_for(migration: Migration) -> Path:
-    return migration.up.parent / FIXTURES / migration.up.name
-
-
 def user_objects(conn: psycopg.Connection[Any]) -> list[str]:
     """Tables, views, sequences, types and functions left in the current schema."""
     rows = conn.execute(
@@ -173,10 +169,11 @@ def check_up_with_fixtures(
     allowed = set(empty_tables_allowed)
     with scratch_database(server_url) as url:
         migrator = Migrator(url, directory)
+        # By version, as Coder's test matches them: 000191_ some name.up.sql is 191's.
+        fixtures = fixture_versions(directory)
 
         def load_fixture(migration: Migration, conn: psycopg.Connection[Any]) -> None:
-            fixture = _fixture_for(migration)
-            if fixture.is_file():
+            for fixture in fixtures.get(migration.version, []):
                 conn.execute(fixture.read_bytes())
 
         migrator.step_up_with(load_fixture)
