@@ -189,6 +189,7 @@ class _Session:
     schema: str
     name: str
     recorded: tuple[int | None, bool] = (None, False)
+    created: bool = False
 
     @property
     def table(self) -> sql.Identifier:
@@ -255,6 +256,23 @@ class _Session:
                 f"{self.table.as_string(self.conn)} (version bigint NOT NULL PRIMARY KEY, "
                 "dirty boolean NOT NULL)"
             ) from None
+        self.created = True
+
+    def undo_creation(self) -> None:
+        """Drop the version table this run created, if it still records nothing:
+        a first run that fails leaves the database as it found it (so a retry
+        with ``--migrations-table`` does not trip over an empty leftover)."""
+        if not self.created or self.recorded != (None, False):
+            return
+        with contextlib.suppress(psycopg.Error):
+            if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                self.conn.rollback()
+            with self.conn.transaction():
+                empty = self.conn.execute(
+                    sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(self.table)
+                ).fetchone()
+                if empty == (True,):
+                    self.conn.execute(sql.SQL("DROP TABLE {}").format(self.table))
 
     def read(self) -> tuple[int | None, bool]:
         with _database_errors(f"cannot read {self.where}"):
@@ -293,15 +311,17 @@ class _Session:
             return
         changed = "dropped" if problem == "missing" else f"changed ({problem})"
         outcome = (
-            f"nothing of it was applied; the database is still at version "
+            "nothing of it was applied; the database is still at version "
             f"{_shown(self.recorded[0])}"
             if transactional
             else "it ran, but its version cannot be recorded"
         )
-        raise MigrateError(
-            f"{script.path}: migration {script.migration.version} {changed} {self.where}, "
-            f"the table sqlgen records the version in, so the history has its own table of "
-            f"that name; {outcome}. {_RENAME_ADVICE}"
+        raise MigrationFailed(
+            script.path,
+            None,
+            script.migration.version,
+            f"it {changed} {self.where}, the table sqlgen records the version in, so the "
+            f"history has its own table of that name; {outcome}. {_RENAME_ADVICE}",
         )
 
 
@@ -443,10 +463,13 @@ class Migrator:
                 assert row is not None
                 key = advisory_lock_id("/" + str(row[0]), schema, self.table)
                 _acquire_lock(conn, key)
+            session = _Session(conn, schema, self.table)
             try:
-                session = _Session(conn, schema, self.table)
                 session.ensure_table()
                 yield session
+            except BaseException:
+                session.undo_creation()
+                raise
             finally:
                 # The lock ends with the session anyway; a broken connection
                 # must not hide the error that broke it.
