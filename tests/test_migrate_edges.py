@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO_ROOT
 from psycopg import sql
 
-from sqlgen_helpers import run_sqlgen
+from sqlgen_helpers import run_sqlgen, write_project
 
 
 def write(directory: Path, files: dict[str, str | bytes]) -> Path:
@@ -347,3 +347,18 @@ def test_ctrl_c_in_a_non_transactional_migration_says_dirty(tmp_path: Path, empt
         "in a transaction): fix it by hand, then `sqlgen migrate force 2`"
     )
     assert state(empty_db) == [(2, True)]
+
+
+def test_the_configured_version_table_is_used(tmp_path: Path, empty_db: str) -> None:
+    write_project(tmp_path, {"000001_a.up.sql": "CREATE TABLE a (x int);"})
+    with (tmp_path / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write('migrations_table = "app_versions"\n')
+    result = run_sqlgen(tmp_path, "migrate", "up", database_url=empty_db)
+    assert (result.returncode, result.stdout) == (0, "applied 1\n"), result.stderr
+    assert state(empty_db, "app_versions") == [(1, False)]
+    assert state(empty_db) is None
+    # The command line wins over the configuration.
+    other = run_sqlgen(
+        tmp_path, "migrate", "--migrations-table", "other", "version", database_url=empty_db
+    )
+    assert other.stdout == "nil\n"
