@@ -312,7 +312,8 @@ def interrupt_while_sleeping(directory: Path, url: str) -> subprocess.CompletedP
     with psycopg.connect(url, autocommit=True) as conn:
         deadline = time.monotonic() + 30
         while conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%'"
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%%'"
         ).fetchone() != (1,):
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)

@@ -113,6 +113,9 @@ _MAX_NAME_BYTES: Final = 63
 
 _INTEGER_TYPES: Final = frozenset({"bigint", "integer", "smallint"})
 
+# What :meth:`_Session.problem` says of a version table that is not there (yet).
+_MISSING: Final = "missing"
+
 # What a failing statement of a non-transactional file is shown as.
 _SUMMARY_WIDTH: Final = 72
 
@@ -200,7 +203,7 @@ class _Session:
         return f"{self.schema}.{self.name}"
 
     def problem(self) -> str | None:
-        """Why the version table cannot be used: ``"missing"``, or what makes it
+        """Why the version table cannot be used: :data:`_MISSING`, or what makes it
         someone else's table; None when it is a version table."""
         rows = self.conn.execute(
             "SELECT c.relkind, a.attname, format_type(a.atttypid, a.atttypmod),"
@@ -213,7 +216,7 @@ class _Session:
             (self.schema, self.name),
         ).fetchall()
         if not rows:
-            return "missing"
+            return _MISSING
         if rows[0][0] not in ("r", "p"):
             return "it is not a table"
         types = {str(name): str(kind) for _, name, kind, _ in rows if name is not None}
@@ -239,7 +242,7 @@ class _Session:
             problem = self.problem()
         if problem is None:
             return
-        if problem != "missing":
+        if problem != _MISSING:
             raise self.foreign(problem)
         try:
             self.conn.execute(
@@ -309,7 +312,7 @@ class _Session:
             problem = self.problem()
         if problem is None:
             return
-        changed = "dropped" if problem == "missing" else f"changed ({problem})"
+        changed = "dropped" if problem == _MISSING else f"changed ({problem})"
         outcome = (
             "nothing of it was applied; the database is still at version "
             f"{_shown(self.recorded[0])}"
@@ -368,7 +371,7 @@ class Migrator:
             session = _Session(conn, _current_schema(conn), self.table)
             with _database_errors(f"cannot read {session.where}"):
                 problem = session.problem()
-            if problem == "missing":
+            if problem == _MISSING:
                 return None, False
             if problem is not None:
                 raise session.foreign(problem)
