@@ -97,7 +97,32 @@ def test_a_role_that_may_not_create_the_table_is_told_how(tmp_path: Path, empty_
         execute(empty_db, f"DROP OWNED BY {role}; DROP ROLE {role}")
 
 
+def test_a_role_that_may_not_read_the_table_is_one_line(tmp_path: Path, empty_db: str) -> None:
+    directory = write(tmp_path, ONE)
+    assert migrate(directory, empty_db, "up").returncode == 0
+    role, password = f"noread_{secrets.token_hex(4)}", secrets.token_hex(8)
+    execute(empty_db, f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    try:
+        url = psycopg.conninfo.make_conninfo(empty_db, user=role, password=password)
+        for action in ("version", "up"):
+            assert one_clear_line(migrate(directory, url, action)) == (
+                "error: cannot read public.schema_migrations: permission denied for table "
+                "schema_migrations"
+            )
+    finally:
+        execute(empty_db, f"DROP OWNED BY {role}; DROP ROLE {role}")
+    assert state(empty_db) == [(1, False)]
+
+
 # -- the version table -----------------------------------------------------------------
+
+
+def test_a_view_of_that_name_is_not_a_version_table(tmp_path: Path, empty_db: str) -> None:
+    execute(empty_db, "CREATE VIEW schema_migrations AS SELECT 1::bigint AS version")
+    line = one_clear_line(migrate(write(tmp_path, ONE), empty_db, "up"))
+    assert line.startswith(
+        "error: public.schema_migrations is not a migrations table (it is not a table)"
+    )
 
 
 def test_a_foreign_schema_migrations_is_refused_and_another_name_works(
