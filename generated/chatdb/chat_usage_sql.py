@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 import decimal
 import uuid
 from collections.abc import AsyncGenerator, Generator

@@ -21,9 +21,7 @@ from .models import (
     ChatMessageRole,
     ChatOverview,
     ChatStatus,
-    JsonValue,
     User,
-    UserStatus,
     Workspace,
     WorkspaceAgentLifecycleState,
 )

@@ -136,7 +136,7 @@ def plan_ir(catalog: Catalog, shape: Shape) -> IrPlan:
         (t.name, "table", t.columns, t.comment) for t in catalog.tables.values()
     ] + [(v.name, "view", v.columns, v.comment) for v in catalog.views.values()]
     for pg_name, kind, columns, comment in relations:
-        class_name = model_class_name(renames, pg_name, shape.exact_table_names)
+        class_name = model_class_name(renames, pg_name, shape)
         while class_name in taken:
             class_name += "Row" if kind == "view" else "Model"
         taken.add(class_name)
@@ -191,10 +191,19 @@ def assemble_ir(
     plan: IrPlan, package: str, modules: tuple[QueryModule, ...], problems: list[Diagnostic]
 ) -> Ir:
     """The IR of all query modules; raises SqlgenError with every problem."""
-    problems = list(problems)
+    ir, name_problems = assemble_ir_keep_going(plan, package, modules)
+    if problems or name_problems:
+        raise SqlgenError([*problems, *name_problems])
+    return ir
+
+
+def assemble_ir_keep_going(
+    plan: IrPlan, package: str, modules: tuple[QueryModule, ...]
+) -> tuple[Ir, list[Diagnostic]]:
+    """The IR of all query modules, and the names in it that clash (what ``sqlgen
+    inspect`` shows: one bad query or name never hides the rest)."""
+    problems: list[Diagnostic] = []
     _check_names(modules, problems)
-    if problems:
-        raise SqlgenError(problems)
     shape, namer, flavours = plan.shape, plan.namer, plan.flavours
     models, enums, composites = list(plan.models), plan.enums, plan.composites
     constraints = plan.constraints
@@ -202,7 +211,7 @@ def assemble_ir(
         models, enums, composites = _reached(modules, models, enums, composites)
     model_annotations = [f.annotation for c in composites for f in c.fields]
     model_annotations += [f.annotation for m in models for f in m.fields]
-    return Ir(
+    ir = Ir(
         package=package,
         generator_version=__version__,
         enums=enums,
@@ -244,6 +253,7 @@ def assemble_ir(
             )
         ),
     )
+    return ir, problems
 
 
 def _modules(

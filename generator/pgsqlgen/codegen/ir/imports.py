@@ -11,7 +11,6 @@ from pgsqlgen.codegen.ir.types import IDENTIFIER_PATTERN, TypeNamer
 def module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
     annotations = [p.annotation for q in queries for p in q.params]
     annotations += [f.annotation for r in rows for f in r.fields]
-    annotations += [f.annotation for q in queries for f in q.columns]
     annotations += [q.row_class for q in queries if q.row_class is not None]
     for query in queries:
         for method in query.methods:

@@ -128,8 +128,8 @@ def build_query(
 ) -> tuple[Query, tuple[Field, ...], RowBuilder | None] | None:
     command = parsed.command
     params = _params(namer, parsed, analysis, problems)
-    columns = result_fields(namer, parsed, analysis.columns, problems)
-    if columns is None or params is None:
+    columns = result_fields(namer, analysis.columns)
+    if params is None:
         return None
     if command in _ROW_COMMANDS and not columns:
         fix = ":exec" if command in (":one", ":many") else ":batchexec"

@@ -224,6 +224,7 @@ class Shape:
     overrides: tuple[TypeOverride, ...] = ()
     renames: tuple[tuple[str, str], ...] = ()
     exact_table_names: bool = False
+    inflection_exclude_table_names: tuple[str, ...] = ()
     omit_unused_models: bool = False
     models: str = "dataclass"
     emit_sync: bool = True
@@ -236,6 +237,7 @@ class Shape:
             overrides=config.overrides,
             renames=config.renames,
             exact_table_names=config.exact_table_names,
+            inflection_exclude_table_names=config.inflection_exclude_table_names,
             omit_unused_models=config.omit_unused_models,
             models=config.models,
             emit_sync=config.emit_sync,

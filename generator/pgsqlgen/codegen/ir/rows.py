@@ -17,7 +17,6 @@ from pgsqlgen.codegen.naming import (
     singular,
     unique_names,
 )
-from pgsqlgen.errors import Diagnostic
 from pgsqlgen.queries.analysis.model import Analysis, ResultColumn
 from pgsqlgen.queries.files import Edit, ParsedQuery, apply_edits
 
@@ -30,18 +29,14 @@ def sql_identifier(node: exp.Expr) -> str:
     return node.name.lower()
 
 
-def result_fields(
-    namer: TypeNamer, parsed: ParsedQuery, columns: list[ResultColumn], problems: list[Diagnostic]
-) -> tuple[Field, ...] | None:
-    unnamed = [c for c in columns if c.name == "?column?"]
-    if unnamed:
-        problems.append(
-            parsed.diagnostic(
-                f"query {parsed.name}: every computed result column needs an alias (AS name)", None
-            )
-        )
-        return None
-    attrs = unique_names([namer.attr(c.name) for c in columns])
+def _attribute(namer: TypeNamer, name: str, position: int) -> str:
+    """A result column's Python name. PostgreSQL names an unaliased expression it
+    cannot name otherwise ``?column?``; like sqlc, the field is ``column_<position>``."""
+    return f"column_{position}" if name == "?column?" else namer.attr(name)
+
+
+def result_fields(namer: TypeNamer, columns: list[ResultColumn]) -> tuple[Field, ...]:
+    attrs = unique_names([_attribute(namer, c.name, i) for i, c in enumerate(columns, 1)])
     return tuple(
         make_field(namer, c.name, attr, c.type, c.nullable, c.table, column=c.column)
         for c, attr in zip(columns, attrs, strict=True)
@@ -135,7 +130,9 @@ def runtime_sql(parsed: ParsedQuery, analysis: Analysis) -> str:
         if edit.param is not None:
             return f"${edit.param}"
         assert edit.star is not None
-        expansion = analysis.star_expansions.get(edit.star, [])
+        expansion = analysis.star_expansions.get(edit.star)
+        if expansion is None:
+            return sql[edit.start : edit.end]
         qualify = "." in edit.analysis or len({alias for alias, _ in expansion}) > 1
         return ", ".join(
             f"{quote_ident(alias)}.{quote_ident(name)}" if qualify else quote_ident(name)

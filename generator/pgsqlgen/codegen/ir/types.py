@@ -181,10 +181,14 @@ def member_name(renames: dict[str, str], label: str) -> str:
     return escape_identifier(renames[label]) if label in renames else constant_name(label)
 
 
-def model_class_name(renames: dict[str, str], relation: str, exact: bool) -> str:
+def model_class_name(renames: dict[str, str], relation: str, shape: Shape) -> str:
     """A table's or view's class: renamed by its name or its singular (sqlc looks
     up the singular), else the PascalCase singular, or the exact name."""
-    stem = relation if exact else singular(relation)
+    stem = (
+        relation
+        if shape.exact_table_names
+        else singular(relation, shape.inflection_exclude_table_names)
+    )
     for key in (relation, stem):
         if key in renames:
             return escape_identifier(renames[key])

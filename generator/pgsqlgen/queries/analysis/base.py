@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.pg.types import UNKNOWN, PgType
+from pgsqlgen.pg.types import SYSTEM_COLUMNS, UNKNOWN, PgType
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
     STAR_MARKER,
@@ -54,12 +54,35 @@ class AnalyserBase:
                 return Typed(
                     column.type, column.nullable or source.nullable, column.table, column.column
                 )
+            system = self._system_column(name, table, current)
+            if system is not None:
+                return system
+            if table is None:
+                whole_row = next((s for s in current.sources if s.alias == name), None)
+                if whole_row is not None:
+                    return Typed(PgType(whole_row.relation or "record"), whole_row.nullable)
             if table is not None and any(s.alias == table for s in current.sources):
                 raise AnalysisError(f"column {table}.{name} does not exist", node)
             current = current.outer
         if table is not None:
             raise AnalysisError(f'missing FROM-clause entry for table "{table}"', node)
         raise AnalysisError(f'column "{name}" does not exist', node)
+
+    def _system_column(self, name: str, table: str | None, scope: Scope) -> Typed | None:
+        """``xmin``, ``ctid``, ``tableoid``...: columns every table has and ``*`` never shows."""
+        pg_type = SYSTEM_COLUMNS.get(name)
+        if pg_type is None:
+            return None
+        tables = [
+            s
+            for s in scope.sources
+            if (table is None or s.alias == table)
+            and s.relation is not None
+            and s.relation in self.catalog.tables
+        ]
+        if len(tables) > 1:
+            raise AnalysisError(f'column reference "{name}" is ambiguous', None)
+        return Typed(pg_type, False) if tables else None
 
     def _param_of(self, node: exp.Expr | None) -> Param | None:
         if node is None:
@@ -123,6 +146,6 @@ class AnalyserBase:
         ]
         alias = table.args.get("alias")
         scope.sources.append(
-            Source(ident(alias) if alias is not None else ident(table.this), columns)
+            Source(ident(alias) if alias is not None else ident(table.this), columns, False, name)
         )
         return name, columns

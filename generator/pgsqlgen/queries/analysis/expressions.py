@@ -196,8 +196,9 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(result, nullable)
         function = self._user_function(name, args, [t.type for t in typed], scope)
         if function is not None:
-            # The body may return NULL whatever the arguments, STRICT or not.
-            return Typed(function.returns, True)
+            # A STRICT function is NULL on a NULL argument; otherwise, as its body says,
+            # which the catalog cannot see: possibly NULL.
+            return Typed(function.returns, strict_nullable if function.strict else True)
         return Typed(None, True)
 
     def _user_function(
@@ -261,7 +262,13 @@ class ExpressionAnalyser(AnalyserBase):
             self._infer(child, scope)
 
     def _infer_here(self, node: exp.Expr, scope: Scope) -> None:
-        if isinstance(node, exp.Cast):
+        if isinstance(node, exp.Where | exp.Having | exp.Not | exp.If):
+            # Conditions are boolean: WHERE @flag, NOT @flag, CASE WHEN @flag.
+            self._bind_param(node.this, BOOL, scope)
+        elif isinstance(node, exp.Connector):
+            self._bind_param(node.this, BOOL, scope)
+            self._bind_param(node.expression, BOOL, scope)
+        elif isinstance(node, exp.Cast):
             self._bind_param(node.this, from_sqlglot(node.to), scope)
         elif isinstance(node, exp.Binary) and not isinstance(node, exp.Connector):
             left, right = node.this, node.expression

@@ -4,10 +4,12 @@ source whose columns outer joins make nullable.
 
 from __future__ import annotations
 
+import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
 from pgsqlgen.pg.functions import TABLE_FUNCTIONS
-from pgsqlgen.pg.types import INT8, TEXT
+from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType
 from pgsqlgen.queries.analysis.expressions import ExpressionAnalyser
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source
 from pgsqlgen.queries.analysis.syntax import function_name, ident, is_join_tree, table_name
@@ -30,6 +32,8 @@ class FromItemAnalyser(ExpressionAnalyser):
                 columns = [
                     ResultColumn(c.name, c.type, c.nullable, c.table, c.column) for c in ctes[name]
                 ]
+            elif (value := self._value_function(node)) is not None:
+                columns = [ResultColumn(alias or name, value, False)]
             else:
                 relation = self.catalog.relation_columns(name)
                 if relation is None:
@@ -41,30 +45,33 @@ class FromItemAnalyser(ExpressionAnalyser):
             alias = alias or ident(node.this)
         elif isinstance(node, exp.Subquery) and is_join_tree(node.this):
             # A parenthesised join tree, as pg_get_viewdef writes FROM clauses.
+            start = len(scope.sources)
             source = self._from_item(node.this, scope, nullable)
             for join in node.args.get("joins") or []:
-                self._join(join, scope)
+                self._join(join, scope, start)
             return source
         elif isinstance(node, exp.Subquery):
-            inner = self.statement(
-                node.this, Scope(outer=scope if node.args.get("lateral") else scope.outer)
+            # Not LATERAL: the subquery sees this level's WITH queries but not its FROM items.
+            inner_scope = (
+                Scope(outer=scope)
+                if node.args.get("lateral")
+                else Scope(outer=scope.outer, ctes=dict(scope.ctes))
             )
+            inner = self.statement(node.this, inner_scope)
             columns = inner
             if not alias:
                 raise AnalysisError("subquery in FROM must have an alias", node)
+        elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Unnest):
+            columns = self._unnest_columns(node.this, alias, scope)
+            alias = alias or "unnest"
+        elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Func):
+            columns = self._function_columns(node.this, alias, scope)
+            alias = alias or function_name(node.this)
         elif isinstance(node, exp.Lateral):
             columns = self.statement(node.this, scope)
         elif isinstance(node, exp.Unnest):
-            columns = []
-            for index, value in enumerate(node.expressions):
-                self._infer(value, scope)
-                typed = self.type_of(value, scope)
-                element = typed.type.element() if typed.type is not None else TEXT
-                columns.append(ResultColumn(f"unnest{index}" if index else "unnest", element, True))
-            ordinality = node.args.get("offset")
-            if ordinality:
-                name = ident(ordinality) if isinstance(ordinality, exp.Expr) else "ordinality"
-                columns.append(ResultColumn(name, INT8, False))
+            columns = self._unnest_columns(node, alias, scope)
+            alias = alias or "unnest"
         else:
             raise AnalysisError(f"unsupported FROM item: {node.sql(dialect='postgres')}", node)
         if alias_node is not None and getattr(alias_node, "columns", None):
@@ -76,10 +83,45 @@ class FromItemAnalyser(ExpressionAnalyser):
                 for i, c in enumerate(columns)
             ]
         source = Source(alias, columns, nullable, relation_name)
+        start = len(scope.sources)
         scope.sources.append(source)
         for join in node.args.get("joins") or []:
-            self._join(join, scope)
+            self._join(join, scope, start)
         return source
+
+    def _value_function(self, node: exp.Table) -> PgType | None:
+        """The type of ``FROM current_date`` and the like: a SQL value function written
+        without parentheses, which sqlglot reads as a table name."""
+        name = node.this
+        if node.args.get("db") or not isinstance(name, exp.Identifier) or name.quoted:
+            return None
+        if self.catalog.relation_columns(name.name.lower()) is not None:
+            return None
+        try:
+            value = sqlglot.parse_one(f"SELECT {name.name}", read="postgres").expressions[0]
+        except sqlglot.errors.ParseError:
+            return None
+        if not isinstance(value, exp.Func):
+            return None
+        return self.type_of(value, Scope()).type
+
+    def _unnest_columns(self, node: exp.Unnest, alias: str, scope: Scope) -> list[ResultColumn]:
+        """``unnest(a, b, ...)``: one column per array, each named ``unnest`` as PostgreSQL
+        names them, or by the alias when there is one array (as for any function
+        returning a base type), then the ordinality column if asked for."""
+        columns = []
+        for value in node.expressions:
+            self._infer(value, scope)
+            typed = self.type_of(value, scope)
+            element = typed.type.element() if typed.type is not None else TEXT
+            columns.append(ResultColumn("unnest", element, True))
+        if alias and len(columns) == 1:
+            columns = [ResultColumn(alias, columns[0].type, True)]
+        ordinality = node.args.get("offset")
+        if ordinality:
+            name = ident(ordinality) if isinstance(ordinality, exp.Expr) else "ordinality"
+            columns.append(ResultColumn(name, INT8, False))
+        return columns
 
     def _function_columns(self, call: exp.Func, alias: str, scope: Scope) -> list[ResultColumn]:
         """The columns of a function call in FROM.
@@ -107,11 +149,22 @@ class FromItemAnalyser(ExpressionAnalyser):
             return [ResultColumn(alias or name, typed.type, True)]
         raise AnalysisError(f"cannot determine the columns of {call.sql(dialect='postgres')}", call)
 
-    def _join(self, join: exp.Join, scope: Scope) -> None:
+    def _join(self, join: exp.Join, scope: Scope, start: int) -> None:
+        """A join onto the tree whose FROM items begin at ``scope.sources[start]``."""
         side = str(join.args.get("side") or "").upper()
         if side in ("RIGHT", "FULL"):
             for source in scope.sources:
                 source.nullable = True
-        self._from_item(join.this, scope, nullable=side in ("LEFT", "FULL"))
+        left = scope.sources[start:]
+        right = self._from_item(join.this, scope, nullable=side in ("LEFT", "FULL"))
+        for column in join.args.get("using") or []:
+            name = ident(column)
+            for where, sources in (("left", left), ("right", [right])):
+                if not any(c.name == name for s in sources for c in s.columns):
+                    raise AnalysisError(
+                        f'column "{name}" specified in USING clause does not exist in {where} table',
+                        column,
+                    )
         if join.args.get("on") is not None:
+            self._bind_param(join.args["on"], BOOL, scope)
             self._infer(join.args["on"], scope)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from pgsqlgen.pg.types import TEXT
 from pgsqlgen.queries.analysis.from_items import FromItemAnalyser
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
@@ -36,6 +37,11 @@ class OutputAnalyser(FromItemAnalyser):
             name = (
                 ident(item.args.get("alias")) if isinstance(item, exp.Alias) else column_name(value)
             )
+            if isinstance(value, exp.Null):
+                # An untyped NULL output is text, as in PostgreSQL; INSERT ... SELECT
+                # coerces it to the target column's type.
+                columns.append(ResultColumn(name, TEXT, True))
+                continue
             typed = self.type_of(value, scope)
             param = self._param_of(value)
             if typed.type is None and param is not None:
@@ -100,8 +106,10 @@ class OutputAnalyser(FromItemAnalyser):
             for s in sources
             for c in s.columns
         ]
-        if marker is not None:
-            self.star_expansions[marker] = [(s.alias, c.name) for s in sources for c in s.columns]
+        named = [(s.alias, c.name) for s in sources for c in s.columns]
+        # A column list naming one column twice would be ambiguous: such a * stays as written.
+        if marker is not None and len(set(named)) == len(named):
+            self.star_expansions[marker] = named
         return expanded
 
     def _returning(self, node: exp.Expr, scope: Scope) -> list[ResultColumn]:

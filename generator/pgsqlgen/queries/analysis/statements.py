@@ -32,6 +32,7 @@ from pgsqlgen.queries.analysis.syntax import (
     ident,
     own_columns,
     renamed_columns,
+    table_name,
     unalias,
     unparen,
 )
@@ -89,6 +90,10 @@ class Analyser(OutputAnalyser):
             return self._values(node, scope)
         if isinstance(node, exp.Command):
             return self._utility(node, scope)
+        if isinstance(node, exp.Analyze | exp.TruncateTable):
+            return self._maintenance(node)
+        if isinstance(node, exp.Create | exp.Drop | exp.Alter | exp.Comment | exp.Grant):
+            return self._ddl(node)
         raise AnalysisError(f"unsupported statement: {node.key.upper()}", node)
 
     def _utility(self, node: exp.Command, scope: Scope) -> list[ResultColumn]:
@@ -99,6 +104,22 @@ class Analyser(OutputAnalyser):
         call = node.expression
         if str(node.this).upper() == "CALL" and isinstance(call, exp.Expr):
             self.type_of(call, scope)
+        return []
+
+    def _maintenance(self, node: exp.Analyze | exp.TruncateTable) -> list[ResultColumn]:
+        """``ANALYZE t`` and ``TRUNCATE t``: no result, but every table must exist."""
+        for table in node.find_all(exp.Table):
+            name = table_name(table)
+            if self.catalog.relation_columns(name) is None:
+                raise AnalysisError(f'relation "{name}" does not exist', table)
+        return []
+
+    def _ddl(self, node: exp.Expr) -> list[ResultColumn]:
+        """A DDL statement run as an ``:exec`` query: no result, and no parameters, which
+        PostgreSQL never binds into a utility statement."""
+        param = next(iter(node.find_all(exp.Parameter)), None)
+        if param is not None:
+            raise AnalysisError(f"there is no parameter ${param.name}", param)
         return []
 
     def _ctes(self, node: exp.Expr, scope: Scope) -> None:
@@ -117,10 +138,11 @@ class Analyser(OutputAnalyser):
 
     def _select(self, node: exp.Select, scope: Scope) -> list[ResultColumn]:
         from_ = node.args.get("from_") or node.args.get("from")
+        start = len(scope.sources)
         if from_ is not None:
             self._from_item(from_.this, scope, nullable=False)
         for join in node.args.get("joins") or []:
-            self._join(join, scope)
+            self._join(join, scope, start)
         for key in ("where", "group", "having", "qualify"):
             if node.args.get(key) is not None:
                 self._infer(node.args[key], scope)
@@ -351,10 +373,11 @@ class Analyser(OutputAnalyser):
     def _update(self, node: exp.Update, scope: Scope) -> list[ResultColumn]:
         _, columns = self._target(node.this, scope)
         from_ = node.args.get("from_") or node.args.get("from")
+        start = len(scope.sources)
         if from_ is not None:
             self._from_item(from_.this, scope, nullable=False)
         for join in node.args.get("joins") or []:
-            self._join(join, scope)
+            self._join(join, scope, start)
         by_name = {c.name: c for c in columns}
         for assignment in node.expressions:
             self._assignment(assignment, by_name, scope)
