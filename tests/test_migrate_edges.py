@@ -388,3 +388,22 @@ def test_the_configured_version_table_is_used(tmp_path: Path, empty_db: str) -> 
         tmp_path, "migrate", "--migrations-table", "other", "version", database_url=empty_db
     )
     assert other.stdout == "nil\n"
+
+
+def test_a_failed_goto_down_lists_what_it_reverted(tmp_path: Path, empty_db: str) -> None:
+    directory = write(
+        tmp_path,
+        {
+            **ONE,
+            "000002_b.up.sql": "SELECT 2;\n",
+            "000002_b.down.sql": "SELEC 2;\n",
+            "000003_c.up.sql": "SELECT 3;\n",
+            "000003_c.down.sql": "SELECT 3;\n",
+        },
+    )
+    assert migrate(directory, empty_db, "up").returncode == 0
+    result = migrate(directory, empty_db, "goto", "1")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout == "reverted 3\n"
+    assert "000002_b.down.sql:1: migration 000002 failed: syntax error" in result.stderr
+    assert state(empty_db) == [(2, False)]

@@ -347,14 +347,12 @@ def _migrate(args: argparse.Namespace) -> int:
             return 1
         return _migrate_database(args, migrator)
     except migrate.MigrationFailed as failure:
-        verb = "reverted" if action == "down" else "applied"
         for version in failure.done:
-            print(f"{verb} {version}")
+            print(f"{failure.verb} {version}")
         raise
     except migrate.MigrationInterrupted as interrupt:
-        verb = "reverted" if action == "down" else "applied"
         for version in interrupt.done:
-            print(f"{verb} {version}")
+            print(f"{interrupt.verb} {version}")
         print(interrupt, file=sys.stderr)
         return 130
     except KeyboardInterrupt:

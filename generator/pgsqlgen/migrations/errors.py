@@ -42,7 +42,8 @@ class MigrationFailed(MigrateError):
     ``str()`` starts ``path:line: migration NNNNNN failed: <message>`` so
     editors and terminals can jump to the offending line; ``line`` is
     ``None`` when the server gave no position.  ``done`` lists the versions
-    this run applied (or reverted) before the failure; ``recovery``, set
+    this run moved through before the failure, ``verb`` says how ("applied"
+    or "reverted"); ``recovery``, set
     when the file could not run in a transaction, says that the database is
     now dirty, what of the file took effect and how to recover.
     """
@@ -53,6 +54,7 @@ class MigrationFailed(MigrateError):
         self.version = version
         self.pg_message = pg_message
         self.done: list[int] = []
+        self.verb = "applied"
         self.recovery = ""
         super().__init__(path)
 
@@ -87,13 +89,17 @@ class DirtyDatabase(MigrateError):
 class MigrationInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped a run; ``str()`` is one line saying where the database is.
 
-    A ``KeyboardInterrupt``, so code that stops on Ctrl-C still does. The
+    A ``KeyboardInterrupt``, so code that stops on Ctrl-C still does.
+    ``done`` and ``verb`` are as in :class:`MigrationFailed`. The
     migration running at the time was cancelled and rolled back, unless it
     could not run in a transaction: then the database stays dirty at it.
     """
 
-    def __init__(self, done: list[int], version: int | None, dirty: bool, table: str) -> None:
+    def __init__(
+        self, done: list[int], verb: str, version: int | None, dirty: bool, table: str
+    ) -> None:
         self.done = done
+        self.verb = verb
         self.version = version
         self.dirty = dirty
         shown = "nil" if version is None else str(version)

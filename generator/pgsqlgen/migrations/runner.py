@@ -523,12 +523,12 @@ class Migrator:
         try:
             yield done
         except MigrationFailed as failure:
-            failure.done = done
+            failure.done, failure.verb = done, verb
             if failure.recovery and done:
                 failure.recovery += f"\nbefore it, this run {verb} {', '.join(map(str, done))}"
             raise
         except KeyboardInterrupt:
-            raise MigrationInterrupted(done, *session.recorded, self.table) from None
+            raise MigrationInterrupted(done, verb, *session.recorded, self.table) from None
 
     def _apply(
         self,
