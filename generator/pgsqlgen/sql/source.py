@@ -13,11 +13,12 @@ _BOM = b"\xef\xbb\xbf"
 
 def decode_source(data: bytes, path: Path | str) -> str:
     """SQL text as PostgreSQL's clients take it: UTF-8, with or without a byte
-    order mark. Invalid bytes are a located error (``path:line:col``, the column
-    counted in characters), never a traceback or a silently replaced character."""
+    order mark; CRLF and CR line ends read as LF, as text mode reads them.
+    Invalid bytes are a located error (``path:line:col``, the column counted in
+    characters), never a traceback or a silently replaced character."""
     data = data.removeprefix(_BOM)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
         before = data[: error.start].decode("utf-8")
         line = before.count("\n") + 1
