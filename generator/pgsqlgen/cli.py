@@ -113,7 +113,9 @@ def _run(config: Config, verbose: bool = False) -> Result:
     from pgsqlgen.pipeline import run
 
     with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
-        return run(config, report)
+        result = run(config, report)
+    _print_diagnostics(result.warnings)
+    return result
 
 
 def _generate(args: argparse.Namespace) -> int:
