@@ -78,7 +78,8 @@ def test_check_reports_stale_missing_and_extra(project: Path) -> None:
     (out / "leftover.py").write_text("x = 1\n")
     result = sqlgen(project, "check")
     assert result.returncode == 1
-    assert "run `make gen` (or `sqlgen generate`)" in result.stderr
+    # The project has no Makefile: the hint names the command that exists here.
+    assert "run `sqlgen generate`" in result.stderr and "make gen" not in result.stderr
     assert "stale: gen/demo/models.py" in result.stderr
     assert "missing: gen/demo/constraints.py" in result.stderr
     assert "extra: gen/demo/leftover.py" in result.stderr
@@ -234,3 +235,39 @@ def test_query_errors_postgres_would_raise_are_located(
     assert result.returncode == 1
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_hint_names_make_gen_when_the_makefile_has_it(project: Path) -> None:
+    (project / "Makefile").write_text("gen:\n\tsqlgen generate\n")
+    (project / "gen" / "demo" / "querier.py").write_text("# edited\n")
+    result = sqlgen(project, "check", "--no-cache")
+    assert "run `make gen` (or `sqlgen generate`)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["genrate"], "did you mean 'generate'?"),
+        (["generate", "--no-cahce"], "did you mean '--no-cache'?"),
+        (["migrate", "upp"], "did you mean 'up'?"),
+    ],
+)
+def test_a_misspelt_command_or_option_gets_a_suggestion(
+    project: Path, args: list[str], expected: str
+) -> None:
+    result = sqlgen(project, *args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+
+
+def test_global_options_go_before_or_after_the_command(project: Path) -> None:
+    config = str(project / "pyproject.toml")
+    assert sqlgen(project.parent, "generate", "--config", config).returncode == 0
+    assert sqlgen(project.parent, "--config", config, "check").returncode == 0
+
+
+def test_quiet_prints_errors_only(project: Path) -> None:
+    (project / "gen" / "demo" / "querier.py").write_text("# edited\n")
+    result = sqlgen(project, "generate", "-q")
+    assert result.returncode == 0
+    assert (result.stdout, result.stderr) == ("", "")
