@@ -112,7 +112,7 @@ def parse_schema(config: Config, *, parallel: bool = False) -> list[Statement]:
     """Parse the schema files (downs too, to report their errors); raises
     SqlgenError. With ``parallel``, a long history's downs are checked in a
     second process while the ups are parsed."""
-    sources = load_schema(config.schema, config.root)
+    sources = load_schema(config.schema, config.root, config.schema_layout)
     downs = _later(
         lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
     )

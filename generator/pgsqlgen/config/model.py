@@ -10,6 +10,7 @@ drive sqlc), but each one is named in a warning.
 
 from __future__ import annotations
 
+import difflib
 import json
 import keyword
 import re
@@ -21,6 +22,10 @@ from typing import Any, Literal
 from pgsqlgen.errors import Diagnostic, SqlgenError
 
 ModelKind = Literal["dataclass", "pydantic"]
+#: How a schema directory is read: as golang-migrate migrations (``NNN_name.up.sql``
+#: in version order, downs checked) or as sqlc reads one (every ``.sql`` file in
+#: name order, down files and down sections left out).
+SchemaLayout = Literal["migrations", "sqlc"]
 _PYTHON_TYPE = re.compile(r"^(?:[A-Za-z_][\w.]*:)?[A-Za-z_][\w.]*$")
 
 
@@ -54,6 +59,13 @@ class Config:
     omit_unused_models: bool = False
     exact_table_names: bool = False
     templates: Path | None = None
+    #: sqlc's ``emit_methods_with_db_argument``: each query method takes the
+    #: connection as its first argument instead of one queries object holding it.
+    emit_methods_with_db_argument: bool = False
+    #: sqlc's ``inflection_exclude_table_names``: tables whose class name is the
+    #: table name as it is, not singularised.
+    inflection_exclude_table_names: tuple[str, ...] = ()
+    schema_layout: SchemaLayout = "migrations"
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
 
@@ -100,11 +112,34 @@ class Reader:
             raise self.fail(f"{key} must be a whole number >= 0")
         return value
 
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{key} must be a list of names")
+        return tuple(value)
+
     def reject_unknown(self, known: set[str]) -> None:
         """Fail naming every key not in ``known``: a misspelt option is never ignored."""
         unknown = sorted(set(self.table) - known)
         if unknown:
-            raise self.fail(f"unknown keys: {', '.join(unknown)}")
+            raise self.fail(unknown_keys_message(unknown, known))
+
+
+def unknown_keys_message(unknown: list[str], known: set[str]) -> str:
+    """``unknown key: emit_sycn (did you mean emit_sync?)``, for each key that is
+    close to a known one."""
+    guesses = {
+        key: match[0]
+        for key in unknown
+        if (match := difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7))
+    }
+    message = f"unknown key{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+    if len(unknown) == 1 and guesses:
+        return f"{message} (did you mean {guesses[unknown[0]]}?)"
+    if guesses:
+        hints = ", ".join(f"{guess} for {key}" for key, guess in guesses.items())
+        return f"{message} (did you mean {hints}?)"
+    return message
 
 
 OPTION_KEYS = {
@@ -117,6 +152,8 @@ OPTION_KEYS = {
     "templates",
     "rename",
     "overrides",
+    "emit_methods_with_db_argument",
+    "inflection_exclude_table_names",
 }
 
 
@@ -204,6 +241,8 @@ def read_options(reader: Reader, base: Path) -> dict[str, Any]:
         "models": models,
         "omit_unused_models": reader.flag("omit_unused_models", False),
         "exact_table_names": reader.flag("exact_table_names", False),
+        "emit_methods_with_db_argument": reader.flag("emit_methods_with_db_argument", False),
+        "inflection_exclude_table_names": reader.names("inflection_exclude_table_names"),
         "templates": base / templates if templates else None,
         "renames": read_renames(reader, reader.table.get("rename")),
         "overrides": tuple(overrides),
