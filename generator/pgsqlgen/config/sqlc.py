@@ -13,7 +13,8 @@ code are mapped (``docs/coming-from-sqlc.md`` lists every option).
 
 Our own options live in a ``gen.python`` block (or the ``options`` of a Python
 ``codegen`` plugin entry), which also accepts sqlc-gen-python's names for the
-same things. Without one, the package goes where ``gen.go`` puts its code.
+same things. Without one, the package is a directory named after the Go package
+inside ``gen.go``'s ``out`` (``postgresql/ondeck``), beside sqlc's Go files.
 
 Nothing is dropped silently, and nothing is reported that did happen: what does
 not apply is named in one warning per kind (Go-only options, overrides with no
@@ -32,6 +33,7 @@ from pgsqlgen.config.model import (
     OPTION_KEYS,
     Config,
     Reader,
+    check_output_apart,
     config_error,
     load_json_or_yaml,
     package_name,
@@ -151,7 +153,9 @@ def _v1_as_v2(top: Reader) -> tuple[dict[str, Any], list[str]]:
         if "overrides" in package:
             go["overrides"] = package["overrides"]
         entry = {k: package[k] for k in ("schema", "queries", *_SQLC_ONLY_ENTRY) if k in package}
-        entries.append({**entry, "engine": package.get("engine") or "postgresql", "gen": {"go": go}})
+        entries.append(
+            {**entry, "engine": package.get("engine") or "postgresql", "gen": {"go": go}}
+        )
     shared = {k: top.table[k] for k in ("overrides", "rename") if k in top.table}
     document: dict[str, Any] = {
         "version": "2",
@@ -180,9 +184,13 @@ def _python_block(
             notes.add(_SQLC_NOTE, f"{reader.where}.codegen[{index}]")
     go_options = sorted(set(go) - {"rename", "overrides"})
     if block is None:
+        # sqlc writes only files into gen.go's out, so a directory in it named after
+        # the package is ours alone: the Go code and the Python package never meet.
         where = f"{reader.where} gen.go"
+        go_out = str(go.get("out", "db"))
+        package = go.get("package") or PurePosixPath(go_out).name
         block = {_GO_MAPPED[k]: go[k] for k in go_options if k in _GO_MAPPED}
-        block |= {"out": go.get("out", "db"), "package": go.get("package")}
+        block |= {"out": f"{go_out}/{package}", "package": package}
         notes.add(_GO_ONLY_NOTE, *(k for k in go_options if k in _GO_ONLY))
     else:
         notes.add(_GO_ONLY_NOTE, *(f"{reader.where}.gen.go.{k}" for k in go_options))
@@ -259,7 +267,9 @@ def load_sqlc_config(path: Path) -> list[Config]:
         gen = entry.get("gen") or {}
         go = gen.get("go") or {}
         Reader(path, go, f"{label} gen.go").reject_unknown(_GO_KEYS)
-        notes.add(_SQLC_NOTE, *(f"{label}.gen.{k}" for k in sorted(gen) if k not in ("python", "go")))
+        notes.add(
+            _SQLC_NOTE, *(f"{label}.gen.{k}" for k in sorted(gen) if k not in ("python", "go"))
+        )
         entry_go_overrides = _go_overrides(reader, go, f"{label}.gen.go.overrides", notes)
         options, where = _python_block(reader, entry, notes)
         block = Reader(path, options, where)
@@ -268,26 +278,25 @@ def load_sqlc_config(path: Path) -> list[Config]:
         merged |= dict(read_renames(reader, go.get("rename")))
         parsed = read_options(block, path.parent)
         out = block.string("out") or "db"
-        configs.append(
-            Config(
-                root=path.parent,
-                schema=reader.paths("schema", path.parent),
-                queries=reader.paths("queries", path.parent),
-                out=path.parent / out,
-                package=package_name(block, out, block.string("package")),
-                **{
-                    **parsed,
-                    "renames": tuple(sorted((merged | dict(parsed["renames"])).items())),
-                    "overrides": (
-                        *go_overrides,
-                        *shared_overrides,
-                        *entry_go_overrides,
-                        *parsed["overrides"],
-                    ),
-                },
-                schema_layout="sqlc",
-            )
+        config = Config(
+            root=path.parent,
+            schema=reader.paths("schema", path.parent),
+            queries=reader.paths("queries", path.parent),
+            out=path.parent / out,
+            package=package_name(block, out, block.string("package")),
+            **{
+                **parsed,
+                "renames": tuple(sorted((merged | dict(parsed["renames"])).items())),
+                "overrides": (
+                    *go_overrides,
+                    *shared_overrides,
+                    *entry_go_overrides,
+                    *parsed["overrides"],
+                ),
+            },
+            schema_layout="sqlc",
         )
+        configs.append(check_output_apart(config, path))
     if not configs:
         raise top.fail("no entry with engine: postgresql")
     configs[0] = replace(configs[0], warnings=notes.diagnostics(path))
