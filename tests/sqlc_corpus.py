@@ -34,14 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "sqlc-endtoend"
-CORPUS_ENV = "SQLGEN_CONFORMANCE_DIR"
+from conformance import corpus_dir, corpus_missing_reason
 
 SQLC_ERRORS, PG_REJECTS, OURS = "sqlc errors too", "PostgreSQL rejects", "ours"
-
-
-def corpus_dir() -> Path:
-    return Path(os.environ.get(CORPUS_ENV, DEFAULT_CORPUS))
 
 
 @dataclass(frozen=True)
@@ -161,9 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
     args = parser.parse_args(argv)
     corpus = corpus_dir()
-    if not (corpus / "index.json").is_file():
-        print(f"no sqlc corpus at {corpus} (set {CORPUS_ENV})", file=sys.stderr)
-        return 1
+    missing = corpus_missing_reason(corpus)
+    if missing is not None:
+        print(missing, file=sys.stderr)
+        return 2
     outcomes = run_all(corpus, args.jobs)
     figures = summary(outcomes)
     print(
