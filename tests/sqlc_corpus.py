@@ -112,17 +112,19 @@ def run_case(case: Path, kind: str) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="sqlc-corpus-") as scratch:
         directory = lay_out(case, Path(scratch))
         stderr = io.StringIO()
-        with _inside(directory), contextlib.redirect_stdout(io.StringIO()):
-            with contextlib.redirect_stderr(stderr):
-                try:
-                    code = main(["generate"])
-                except Exception as error:  # a crash is one of our bugs, reported as such
-                    code, stderr = 2, io.StringIO(f"crash: {type(error).__name__}: {error}")
+        quiet = contextlib.redirect_stdout(io.StringIO())
+        with _inside(directory), quiet, contextlib.redirect_stderr(stderr):
+            try:
+                code = main(["generate"])
+            except Exception as error:  # a crash is one of our bugs, reported as such
+                code, stderr = 2, io.StringIO(f"crash: {type(error).__name__}: {error}")
     if code == 0:
         return Outcome(case.name, kind, True)
     errors = [line for line in stderr.getvalue().splitlines() if ": error:" in line]
     message = (errors or stderr.getvalue().splitlines() or ["(no message)"])[0]
-    return Outcome(case.name, kind, False, _reason(case, kind), message.replace(str(directory), "."))
+    return Outcome(
+        case.name, kind, False, _reason(case, kind), message.replace(str(directory), ".")
+    )
 
 
 def cases(corpus: Path) -> list[tuple[Path, str]]:

@@ -9,9 +9,8 @@ itself refuses must still fail. Raise the floor when the count grows.
 
 from __future__ import annotations
 
-import pytest
-
 import conformance
+import pytest
 import sqlc_corpus
 
 #: Cases (of the 627 sqlc generates) that generate here; before sqlc configs were

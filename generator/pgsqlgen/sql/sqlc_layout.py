@@ -47,7 +47,8 @@ def sqlc_schema_files(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.iterdir(), key=lambda p: p.name) if _is_read(p))
+            listing = sorted(path.iterdir(), key=lambda p: p.name)
+            found.extend(p for p in listing if p.is_file() and _is_read(p))
         elif path.is_file():
             if _is_read(path):
                 found.append(path)
