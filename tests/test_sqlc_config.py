@@ -99,7 +99,12 @@ def _ondeck(root: Path, config: dict[str, object] | None = None) -> dict[Path, b
 
 @pytest.mark.parametrize(
     "marker",
-    ["-- +goose Down", "-- +migrate Down", "---- create above / drop below ----", "-- migrate:down"],
+    [
+        "-- +goose Down",
+        "-- +migrate Down",
+        "---- create above / drop below ----",
+        "-- migrate:down",
+    ],
 )
 def test_up_part_ends_at_each_tools_down_marker(marker: str) -> None:
     text = f"CREATE TABLE a (x int);\n\n{marker.upper()}\nDROP TABLE a;\n"
@@ -200,7 +205,7 @@ def test_sqlgen_toml_directory_keeps_golang_migrates_meaning(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     ("version", "message"),
-    [("3", "version must be \"1\" or \"2\", not '3'"), (None, "not None")],
+    [("3", 'version must be "1" or "2", not \'3\''), (None, "not None")],
 )
 def test_unknown_sqlc_version_is_an_error(tmp_path: Path, version: str, message: str) -> None:
     (tmp_path / "sqlc.yaml").write_text(json.dumps({"version": version, "sql": []}))
@@ -226,7 +231,8 @@ def test_misspelt_key_gets_a_suggestion(tmp_path: Path) -> None:
         'schema = "s.sql"\nqueries = "q.sql"\nout = "gen/x"\nzzz = 1\nemit_asyn = true\n'
     )
     with pytest.raises(
-        SqlgenError, match=r"unknown keys: emit_asyn, zzz \(did you mean emit_async for emit_asyn\?\)"
+        SqlgenError,
+        match=r"unknown keys: emit_asyn, zzz \(did you mean emit_async for emit_asyn\?\)",
     ):
         load_configs(tmp_path / "sqlgen.toml")
 
@@ -255,8 +261,10 @@ def test_config_search_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 
 def test_out_holding_the_inputs_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "sqlgen.toml").write_text('schema = "db/schema.sql"\nqueries = "q.sql"\nout = "db"\n')
-    with pytest.raises(SqlgenError, match="holds .*schema.sql: generated files replace"):
+    (tmp_path / "sqlgen.toml").write_text(
+        'schema = "db/schema.sql"\nqueries = "q.sql"\nout = "db"\n'
+    )
+    with pytest.raises(SqlgenError, match=r"holds .*schema\.sql: generated files replace"):
         load_configs(tmp_path / "sqlgen.toml")
 
 
