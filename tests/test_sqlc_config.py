@@ -190,6 +190,27 @@ def test_version_2_config_skips_other_engines_and_keeps_python_out(tmp_path: Pat
     ]
 
 
+def test_override_for_go_and_python_and_one_for_another_engine(tmp_path: Path) -> None:
+    config = json.loads(json.dumps(SQLC_V1))
+    config["overrides"] = [
+        {"db_type": "text", "go_type": "string", "python_type": "str", "nullable": True},
+        {"db_type": "text", "go_type": "string", "python_type": "bytes", "engine": "mysql"},
+        {"column": "city.name", "go_type": "example.com/pkg.Name"},
+    ]
+    _ondeck(tmp_path, config)
+    (loaded,) = load_configs(tmp_path / "sqlc.json")
+    assert [(o.db_type, o.python_type) for o in loaded.overrides] == [("text", "str")]
+    messages = [w.message for w in loaded.warnings]
+    assert (
+        "overrides with no python_type (Go types), not applied: "
+        "overrides.go.overrides[2] (city.name)" in messages
+    )
+    assert (
+        "entries for other engines skipped (only postgresql is generated): "
+        "overrides.go.overrides for mysql, packages[1] (mysql), packages[2] (sqlite)" in messages
+    )
+
+
 def test_sqlgen_toml_directory_keeps_golang_migrates_meaning(tmp_path: Path) -> None:
     _ondeck(tmp_path)
     (tmp_path / "sqlgen.toml").write_text(

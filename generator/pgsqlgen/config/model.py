@@ -200,8 +200,11 @@ def _python_type(reader: Reader, entry: Mapping[str, Any]) -> str:
 _OVERRIDE_KEYS = {"db_type", "column", "python_type", "loader", "dumper", "nullable"}
 
 
-def read_overrides(reader: Reader, value: object) -> tuple[list[TypeOverride], list[str]]:
-    """The overrides that name a Python type; the keys of the others, to report."""
+def read_overrides(
+    reader: Reader, value: object, foreign: frozenset[str] = frozenset()
+) -> tuple[list[TypeOverride], list[str]]:
+    """The overrides that name a Python type; the keys of the others, to report.
+    ``foreign`` keys belong to another generator (sqlc's ``go_type``) and are left aside."""
     if value is None:
         return [], []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -213,7 +216,7 @@ def read_overrides(reader: Reader, value: object) -> tuple[list[TypeOverride], l
         if "python_type" not in entry:
             skipped.append(f"overrides[{index}] ({', '.join(sorted(entry))}: no python_type)")
             continue
-        item.reject_unknown(_OVERRIDE_KEYS)
+        item.reject_unknown(_OVERRIDE_KEYS | foreign)
         db_type, column = item.string("db_type"), item.string("column")
         if (db_type is None) == (column is None):
             raise item.fail("give exactly one of db_type and column")

@@ -108,6 +108,10 @@ _V1_PACKAGE_KEYS = (
     | _GO_ONLY
 )
 
+#: What a sqlc override may say beside a python_type: for the Go code, or the
+#: engine it is for (the others are left out before reading).
+_GO_OVERRIDE_KEYS = frozenset({"go_type", "go_struct_tag", "unsigned", "engine"})
+
 _GO_ONLY_NOTE = "Go-only options, no effect on the Python code"
 _OVERRIDE_NOTE = "overrides with no python_type (Go types), not applied"
 _ENGINE_NOTE = "entries for other engines skipped (only postgresql is generated)"
@@ -208,16 +212,33 @@ def _python_block(
 def _go_overrides(reader: Reader, table: Mapping[str, Any], where: str, notes: _Notes) -> list[Any]:
     """The overrides of a Go block that name a Python type; the others are noted
     by what they override (``overrides.go[0] (text)``)."""
-    found, _ = read_overrides(reader, table.get("overrides"))
+    listed = table.get("overrides")
+    found, _ = read_overrides(reader, _for_postgresql(listed, where, notes), _GO_OVERRIDE_KEYS)
     notes.add(
         _OVERRIDE_NOTE,
         *(
             f"{where}[{index}] ({entry.get('db_type') or entry.get('column')})"
-            for index, entry in enumerate(table.get("overrides") or [])
-            if "python_type" not in entry
+            for index, entry in enumerate(listed if isinstance(listed, list) else [])
+            if isinstance(entry, dict)
+            and "python_type" not in entry
+            and entry.get("engine", "postgresql") == "postgresql"
         ),
     )
     return found
+
+
+def _for_postgresql(overrides: Any, where: str, notes: _Notes) -> Any:
+    """The overrides that apply to PostgreSQL: sqlc's ``engine`` key limits one to
+    an engine. The others are noted."""
+    if not isinstance(overrides, list):
+        return overrides
+    others = [
+        e
+        for e in overrides
+        if isinstance(e, dict) and e.get("engine", "postgresql") != "postgresql"
+    ]
+    notes.add(_ENGINE_NOTE, *(f"{where} for {e['engine']}" for e in others))
+    return [e for e in overrides if all(e is not other for other in others)]
 
 
 def load_sqlc_config(path: Path) -> list[Config]:
@@ -247,7 +268,8 @@ def load_sqlc_config(path: Path) -> list[Config]:
     renames = dict(read_renames(top, document.get("rename")))
     renames |= dict(read_renames(top, go_shared.get("rename")))
     renames |= dict(read_renames(top, shared_python.get("rename")))
-    shared_overrides, skipped = read_overrides(top, shared_python.get("overrides"))
+    python_overrides = _for_postgresql(shared_python.get("overrides"), "overrides.python", notes)
+    shared_overrides, skipped = read_overrides(top, python_overrides, _GO_OVERRIDE_KEYS)
     if skipped:
         raise top.fail(f"overrides.python entries without a python_type: {'; '.join(skipped)}")
     entries = document.get("sql")
