@@ -338,8 +338,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         type=Path,
-        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
-        "(default: the first of these in the current directory)",
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.yml/sqlc.json "
+        "(default: the first of these in the current directory or the nearest parent, "
+        "up to the repository root)",
     )
     parser.add_argument(
         "--package",
