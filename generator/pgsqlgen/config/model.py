@@ -58,14 +58,15 @@ class Config:
     models: ModelKind = "dataclass"
     omit_unused_models: bool = False
     exact_table_names: bool = False
+    inflection_exclude_table_names: tuple[str, ...] = ()
     templates: Path | None = None
     #: sqlc's ``emit_methods_with_db_argument``: each query method takes the
     #: connection as its first argument instead of one queries object holding it.
     emit_methods_with_db_argument: bool = False
-    #: sqlc's ``inflection_exclude_table_names``: tables whose class name is the
-    #: table name as it is, not singularised.
-    inflection_exclude_table_names: tuple[str, ...] = ()
     schema_layout: SchemaLayout = "migrations"
+    #: The table ``sqlgen migrate`` records the version in (golang-migrate's
+    #: ``x-migrations-table``); another name for a history that has its own.
+    migrations_table: str = "schema_migrations"
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
 
@@ -119,6 +120,12 @@ class Reader:
             raise self.fail(f"{key} must be true or false")
         return value
 
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{key} must be a list of names")
+        return tuple(value)
+
     def limit(self, key: str) -> int | None:
         value = self.table.get(key)
         if value is not None and (
@@ -126,12 +133,6 @@ class Reader:
         ):
             raise self.fail(f"{key} must be a whole number >= 0")
         return value
-
-    def names(self, key: str) -> tuple[str, ...]:
-        value = self.table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{key} must be a list of names")
-        return tuple(value)
 
     def reject_unknown(self, known: set[str]) -> None:
         """Fail naming every key not in ``known``: a misspelt option is never ignored."""
@@ -164,11 +165,12 @@ OPTION_KEYS = {
     "models",
     "omit_unused_models",
     "exact_table_names",
+    "inflection_exclude_table_names",
     "templates",
     "rename",
     "overrides",
     "emit_methods_with_db_argument",
-    "inflection_exclude_table_names",
+    "migrations_table",
 }
 
 
@@ -264,6 +266,7 @@ def read_options(reader: Reader, base: Path) -> dict[str, Any]:
         "templates": base / templates if templates else None,
         "renames": read_renames(reader, reader.table.get("rename")),
         "overrides": tuple(overrides),
+        "migrations_table": reader.string("migrations_table", "schema_migrations"),
     }
 
 
