@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import NoReturn
 
 from sqlglot import exp
@@ -563,7 +564,7 @@ def _parse_insert(parser: Parser) -> exp.Expr | None:
 
 def _creates_range(parser: Parser) -> bool:
     words = [token.text.upper() for token in parser._tokens]
-    return any(pair == ("AS", "RANGE") for pair in zip(words, words[1:], strict=False))
+    return ("AS", "RANGE") in pairwise(words)
 
 
 def _parse_create_index(parser: Parser) -> exp.Expr | None:
@@ -611,19 +612,38 @@ def unread_token(tokens: list[Token], tree: exp.Expr) -> Token | None:
 
     sqlglot records where each identifier and literal came from; one that
     reached no node was skipped by the parse, which then read something else
-    than was written.
+    than was written. Two readings are not skips: a quoted option word kept as
+    a bare word (``WITH (buffering = "auto")``), and a quoted name that spells
+    a built-in type (``"int4"``) read as that type. Unquoted names are not
+    checked: sqlglot tokenizes most of PostgreSQL's non-reserved keywords as
+    plain words too, so they cannot be told apart from names here.
     """
     if isinstance(tree, exp.Command):
         return None
-    read = {
-        node.meta.get("start")
-        for node in tree.walk()
-        if isinstance(node, exp.Identifier | exp.Literal) and node.meta
-    }
+    read: set[object] = set()
+    words: set[str] = set()
+    for node in tree.walk():
+        if isinstance(node, exp.Identifier | exp.Literal) and node.meta:
+            read.add(node.meta.get("start"))
+        elif isinstance(node, exp.Var):
+            words.add(node.name)
     return next(
-        (t for t in tokens if t.token_type in _ACCOUNTED and t.start not in read),
+        (
+            t
+            for t in tokens
+            if t.token_type in _ACCOUNTED
+            and t.start not in read
+            and t.text not in words
+            and not _spells_a_type(t)
+        ),
         None,
     )
+
+
+def _spells_a_type(token: Token) -> bool:
+    """A quoted name that spells a built-in type (``"int4"``) is read as that type."""
+    keyword = Tokenizer.KEYWORDS.get(token.text.upper())
+    return keyword is not None and keyword in Parser.TYPE_TOKENS
 
 
 def parse_statement(tokens: list[Token], sql: str) -> exp.Expr:
