@@ -233,6 +233,16 @@ def test_view_column_names(kind: str) -> None:
     assert [c.name for c in create.this.expressions] == ["a", "b"]
 
 
+@pytest.mark.parametrize(("clause", "no"), [("WITH NO DATA", True), ("WITH DATA", False)])
+def test_materialized_view_with_or_without_data(clause: str, no: bool) -> None:
+    create = parse(f"CREATE MATERIALIZED VIEW v AS SELECT 1 AS a {clause}")
+    assert isinstance(create, exp.Create)
+    assert create.find(exp.WithDataProperty).args["no"] is no
+    assert round_trip(f"CREATE MATERIALIZED VIEW v AS SELECT 1 AS a {clause}") == (
+        f"CREATE MATERIALIZED VIEW v AS SELECT 1 AS a {clause}"
+    )
+
+
 def test_index_on_only_the_partitioned_table() -> None:
     create = parse("CREATE INDEX i ON ONLY t (a)")
     assert create.this.args["table"].args["only"]

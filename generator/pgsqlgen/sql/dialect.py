@@ -521,7 +521,48 @@ def _statement(parser: Parser) -> exp.Expr | None:
         return _parse_create_index(parser)
     if words[:1] == ["INSERT"]:
         return _parse_insert(parser)
+    if words[:3] == ["CREATE", "MATERIALIZED", "VIEW"]:
+        return _parse_create_materialized_view(parser)
     return parser._parse_statement()
+
+
+def _parse_create_materialized_view(parser: Parser) -> exp.Expr | None:
+    """``CREATE MATERIALIZED VIEW ... AS query WITH [NO] DATA`` (as ``pg_dump -s`` writes it).
+
+    sqlglot reads ``WITH [NO] DATA`` after ``CREATE TABLE ... AS`` only; here
+    the query is read up to it and the clause becomes the same property.
+    """
+    tokens = parser._tokens
+    words = [token.text.upper() for token in tokens[-3:]]
+    no_data = words == ["WITH", "NO", "DATA"]
+    if not no_data and words[1:] != ["WITH", "DATA"]:
+        return parser._parse_statement()
+    created = _parse_prefix(parser, len(tokens) - (3 if no_data else 2))
+    _expect(parser, isinstance(created, exp.Create), "expected a materialized view")
+    parser._advance(parser._tokens_size - parser._index)
+    properties = created.args.get("properties") if created is not None else None
+    if isinstance(properties, exp.Properties):
+        properties.append("expressions", exp.WithDataProperty(no=no_data))
+    return created
+
+
+def _parse_prefix(parser: Parser, cut: int) -> exp.Expr | None:
+    """The statement's first ``cut`` tokens read as a whole statement.
+
+    For a clause that ends a statement but that sqlglot would read as part
+    of what comes before it; the cursor then stands on the clause.
+    """
+    tokens = parser._tokens
+    parser._tokens = tokens[:cut]
+    parser._tokens_size = cut
+    parser._retreat(0)
+    parsed = parser._parse_statement()
+    if parser._curr:
+        _error(parser, "Invalid expression / Unexpected token")
+    parser._tokens = tokens
+    parser._tokens_size = len(tokens)
+    parser._advance(0)
+    return parsed
 
 
 def _top_level(tokens: list[Token], first: TokenType, second: str) -> int | None:
@@ -544,19 +585,12 @@ def _parse_insert(parser: Parser) -> exp.Expr | None:
     INSERT; sqlglot takes it for the join's ``ON`` condition when the query
     ends with a join. The query is read up to the clause, then the clause.
     """
-    tokens = parser._tokens
-    cut = _top_level(tokens, TokenType.ON, "CONFLICT")
+    cut = _top_level(parser._tokens, TokenType.ON, "CONFLICT")
     if cut is None:
         return parser._parse_statement()
-    parser._tokens = tokens[:cut]
-    parser._tokens_size = cut
-    parser._retreat(0)
-    insert = parser._parse_statement()
-    if not isinstance(insert, exp.Insert) or insert.args.get("conflict") or parser._curr:
+    insert = _parse_prefix(parser, cut)
+    if not isinstance(insert, exp.Insert) or insert.args.get("conflict"):
         _error(parser, "expected ON CONFLICT to end the INSERT's query")
-    parser._tokens = tokens
-    parser._tokens_size = len(tokens)
-    parser._advance(0)
     insert.set("conflict", parser._parse_on_conflict())
     insert.set("returning", parser._parse_returning())
     return insert
