@@ -108,7 +108,7 @@ ORDER BY a.attrelid, a.attnum
 _CONSTRAINTS = """
 SELECT c.conrelid, c.conname, pg_get_constraintdef(c.oid)
 FROM pg_constraint c
-WHERE c.conrelid = ANY(%(oids)s) AND c.contype IN ('p', 'u', 'f', 'c')
+WHERE c.conrelid = ANY(%(oids)s) AND c.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY c.contype = 'f', c.conrelid, c.conname
 """
 
