@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pg_keywords
+import psycopg
 import pytest
+from psycopg.rows import TupleRow
 from sqlglot import exp
 
 from pgsqlgen.sql.dialect import unread_token
+from pgsqlgen.sql.keywords import KEYWORDS
 from pgsqlgen.sql.parse import ParseFailure, parse_chunk, parse_file, tokenize
 from pgsqlgen.sql.source import SourceFile
 
@@ -150,8 +154,9 @@ def test_set_storage_parameters() -> None:
 
 def test_reset_storage_parameters() -> None:
     reset = action("ALTER TABLE t RESET (fillfactor, autovacuum_enabled)")
-    assert isinstance(reset, exp.Command) and reset.name == "RESET"
-    assert round_trip("ALTER TABLE t RESET (fillfactor)") == "ALTER TABLE t RESET (fillfactor)"
+    assert isinstance(reset, exp.Anonymous) and reset.name == "RESET"
+    assert [p.name for p in reset.expressions] == ["fillfactor", "autovacuum_enabled"]
+    assert round_trip("ALTER TABLE t RESET (fillfactor)") == "ALTER TABLE t RESET(fillfactor)"
 
 
 @pytest.mark.parametrize("option", ["LOGGED", "UNLOGGED"])
@@ -287,6 +292,23 @@ def test_a_quoted_name_missing_from_the_tree_is_found() -> None:
     tree.set("on", None)
     missing = unread_token(tokens, tree)
     assert missing is not None and missing.start == sql.index('"t"')
+
+
+def test_an_unquoted_name_missing_from_the_tree_is_found() -> None:
+    sql = "COMMENT ON POLICY p ON accounts IS 'x'"
+    tree = parse(sql)
+    tree.set("on", None)
+    missing = unread_token(tokenize(sql), tree)
+    assert missing is not None and missing.text == "accounts"
+
+
+def test_keywords_and_function_names_are_not_names_to_account_for() -> None:
+    sql = "CREATE TABLE t (a int GENERATED ALWAYS AS IDENTITY, b text DEFAULT lower('X'))"
+    assert unread_token(tokenize(sql), parse(sql)) is None
+
+
+def test_keyword_list_is_postgresqls(conn: psycopg.Connection[TupleRow]) -> None:
+    assert set(pg_keywords.keywords(conn.info.dsn)) == KEYWORDS
 
 
 def test_quoted_builtin_type_and_option_words_are_read() -> None:

@@ -19,8 +19,8 @@ sqlglot's compiled parser through its usual methods; ``parse_statement``
 dispatches to them before sqlglot's ``_parse_statement``.
 
 A statement must also be read whole: :func:`parse_statement` rejects a
-parse that leaves a quoted name or a literal of the statement out of its
-syntax tree, so a construct sqlglot skips over is an error, not a guess.
+parse that leaves a name of the statement out of its syntax tree, so a
+construct sqlglot skips over is an error, not a guess.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError
 from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
+
+from pgsqlgen.sql.keywords import KEYWORDS
 
 StatementParser = Callable[[Parser], exp.Expr]
 
@@ -350,11 +352,13 @@ def parse_routine_command(parser: Parser) -> exp.Command:
 # --- ALTER TABLE actions -----------------------------------------------------------------
 
 
-def _parse_action_reset(parser: Parser) -> exp.Command:
-    """``RESET (storage_parameter [, ...])``: storage only, never the catalog's shape."""
-    start = parser._curr
-    parser._parse_wrapped_csv(lambda: parser._parse_var(any_token=True))
-    return exp.Command(this="RESET", expression=parser._find_sql(start, parser._prev))
+def _parse_action_reset(parser: Parser) -> exp.Anonymous:
+    """``RESET (storage_parameter [, ...])``: storage only, never the catalog's shape.
+
+    sqlglot has no node for it; the parameters are a ``RESET(...)`` call's arguments.
+    """
+    names = parser._parse_wrapped_csv(lambda: parser._parse_var(any_token=True))
+    return parser.expression(exp.Anonymous(this="RESET", expressions=names))
 
 
 def _parse_action_validate(parser: Parser) -> exp.Command:
@@ -638,40 +642,39 @@ class UnreadTokens(ParseError):
         self.token = token
 
 
-_ACCOUNTED = (TokenType.IDENTIFIER,)
-
-
 def unread_token(tokens: list[Token], tree: exp.Expr) -> Token | None:
-    """The first quoted name or literal of ``tokens`` that ``tree`` does not contain.
+    """The first name of ``tokens`` that ``tree`` does not contain.
 
-    sqlglot records where each identifier and literal came from; one that
-    reached no node was skipped by the parse, which then read something else
-    than was written. Two readings are not skips: a quoted option word kept as
-    a bare word (``WITH (buffering = "auto")``), and a quoted name that spells
-    a built-in type (``"int4"``) read as that type. Unquoted names are not
-    checked: sqlglot tokenizes most of PostgreSQL's non-reserved keywords as
-    plain words too, so they cannot be told apart from names here.
+    sqlglot records where each identifier came from; a name that reached no
+    node was skipped by the parse, which then read something else than was
+    written. A name is a quoted identifier, or a word that is none of
+    PostgreSQL's keywords and does not call a function (a function's name is
+    kept as text, without its position). Two readings are not skips: a word
+    kept as a bare option word (``WITH (buffering = "auto")``), and a quoted
+    name that spells a built-in type (``"int4"``) read as that type.
     """
     if isinstance(tree, exp.Command):
         return None
     read: set[object] = set()
     words: set[str] = set()
     for node in tree.walk():
-        if isinstance(node, exp.Identifier | exp.Literal) and node.meta:
+        if isinstance(node, exp.Identifier) and node.meta:
             read.add(node.meta.get("start"))
         elif isinstance(node, exp.Var):
-            words.add(node.name)
-    return next(
-        (
-            t
-            for t in tokens
-            if t.token_type in _ACCOUNTED
-            and t.start not in read
-            and t.text not in words
-            and not _spells_a_type(t)
-        ),
-        None,
-    )
+            words.add(node.name.lower())
+    for index, token in enumerate(tokens):
+        if token.start in read or token.text.lower() in words:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token.token_type == TokenType.IDENTIFIER and not _spells_a_type(token):
+            return token
+        if (
+            token.token_type == TokenType.VAR
+            and token.text.lower() not in KEYWORDS
+            and (following is None or following.token_type != TokenType.L_PAREN)
+        ):
+            return token
+    return None
 
 
 def _spells_a_type(token: Token) -> bool:
