@@ -72,7 +72,8 @@ class Exclusion:
 
     def definition(self) -> str:
         items = ", ".join(
-            f"{render_sql(e)} WITH {op}" for e, op in zip(self.elements, self.operators, strict=True)
+            f"{render_sql(e)} WITH {op}"
+            for e, op in zip(self.elements, self.operators, strict=True)
         )
         text = f"EXCLUDE USING {self.using} ({items})"
         if self.where is not None:
