@@ -38,8 +38,6 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from pgsqlgen.sql.keywords import KEYWORDS
 
-StatementParser = Callable[[Parser], exp.Expr]
-
 # PostgreSQL concatenates two string constants separated only by whitespace
 # that includes a newline ('a'\n'b' is 'ab'); a -- comment counts as whitespace.
 _CONTINUATION = re.compile(r"[ \t\f]*(?:--[^\n]*)?\r?\n(?:\s|--[^\n]*\n)*")
@@ -410,23 +408,21 @@ def _parse_action_add_using_index(parser: Parser) -> exp.AddConstraint:
 
 
 def _action(parser: Parser) -> Callable[[Parser], exp.Expr] | None:
-    """Our parser for the ALTER TABLE action at the cursor, if it is one of ours."""
+    """Our parser for the ALTER TABLE action at the cursor, if it is one of ours.
+
+    Each reads its action from after the action's first word.
+    """
     words = _words(parser, 6)
     head = words[:1]
     if head == ["RESET"]:
-        parser._advance()
         return _parse_action_reset
     if words[:2] == ["VALIDATE", "CONSTRAINT"]:
-        parser._advance()
         return _parse_action_validate
-    if head == ["RENAME"] and words[1:2] not in (["CONSTRAINT"],):
-        parser._advance()
+    if head == ["RENAME"] and words[1:2] != ["CONSTRAINT"]:
         return _parse_action_rename
-    if head == ["ADD"] and "USING" in words:
-        after = words[3:] if words[1:2] == ["CONSTRAINT"] else words[1:]
-        if after[:3] in (["PRIMARY", "KEY", "USING"], ["UNIQUE", "USING", "INDEX"]):
-            parser._advance()
-            return _parse_action_add_using_index
+    after = words[3:] if words[1:2] == ["CONSTRAINT"] else words[1:]
+    if head == ["ADD"] and after[:3] in (["PRIMARY", "KEY", "USING"], ["UNIQUE", "USING", "INDEX"]):
+        return _parse_action_add_using_index
     return None
 
 
@@ -476,6 +472,7 @@ def parse_alter_table(parser: Parser, start: Token) -> exp.Expr | None:
     while True:
         ours = _action(parser)
         if ours is not None:
+            parser._advance()
             actions.append(ours(parser))
         elif parser._match_texts(parser.ALTER_PARSERS):
             found = parser.ALTER_PARSERS[parser._prev.text.upper()](parser)
