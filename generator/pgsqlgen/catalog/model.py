@@ -70,6 +70,10 @@ class Exclusion:
     operators: tuple[str, ...]
     where: exp.Expr | None = None
 
+    def parts(self) -> list[exp.Expr]:
+        """The expressions that name columns: the elements and the predicate."""
+        return [*self.elements, *([self.where] if self.where is not None else [])]
+
     def definition(self) -> str:
         items = ", ".join(
             f"{render_sql(e)} WITH {op}"
