@@ -134,6 +134,13 @@ def test_strings_on_one_line_are_not_joined() -> None:
     assert "'ab'" not in round_trip("SELECT 'a' 'b'")
 
 
+def test_values_is_a_name_where_no_list_follows() -> None:
+    select = parse("WITH values AS (SELECT 1 AS a) SELECT values.a FROM values")
+    assert select.args["with_"].expressions[0].alias == "values"
+    assert isinstance(parse("INSERT INTO t DEFAULT VALUES"), exp.Insert)
+    assert parse("INSERT INTO t VALUES (1)").find(exp.Values) is not None
+
+
 # --- ALTER TABLE -------------------------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ class Tokenizer(Postgres.Tokenizer):
 
     def tokenize(self, sql: str) -> list[Token]:
         tokens = _without_meta_commands(super().tokenize(sql), sql)
-        return _join_continued_strings(_join_bit_varying(tokens), sql)
+        return _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
 
 
 def _without_meta_commands(tokens: list[Token], sql: str) -> list[Token]:
@@ -115,6 +115,33 @@ def _join_bit_varying(tokens: list[Token]) -> list[Token]:
         else:
             joined.append(token)
     return joined
+
+
+def _values_as_name(tokens: list[Token]) -> list[Token]:
+    """``values`` is a name (``WITH values AS (...)``, ``values.x``) unless a list follows.
+
+    PostgreSQL's ``VALUES`` clause always opens a parenthesis; ``DEFAULT VALUES``
+    is the one use without one.
+    """
+    named = list(tokens)
+    for index, token in enumerate(tokens):
+        if token.token_type != TokenType.VALUES:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        previous = tokens[index - 1] if index > 0 else None
+        if (following is None or following.token_type != TokenType.L_PAREN) and (
+            previous is None or previous.token_type != TokenType.DEFAULT
+        ):
+            named[index] = Token(
+                TokenType.VAR,
+                token.text,
+                token.line,
+                token.col,
+                token.start,
+                token.end,
+                token.comments,
+            )
+    return named
 
 
 class PostgreSQL(Postgres):
