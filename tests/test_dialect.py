@@ -318,5 +318,10 @@ def test_keyword_list_is_postgresqls(conn: psycopg.Connection[TupleRow]) -> None
     assert set(pg_keywords.keywords(conn.info.dsn)) == KEYWORDS
 
 
+def test_option_words_kept_by_meaning_are_read() -> None:
+    # MODULUS and REMAINDER are no keywords of PostgreSQL's: its grammar reads them as names.
+    parse("CREATE TABLE t PARTITION OF u FOR VALUES WITH (MODULUS 2, REMAINDER 0)")
+
+
 def test_quoted_builtin_type_and_option_words_are_read() -> None:
     parse('CREATE TABLE t (a "int4", b "char") WITH (autovacuum_enabled = "false")')

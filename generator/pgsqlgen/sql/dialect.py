@@ -669,34 +669,34 @@ class UnreadTokens(ParseError):
 def unread_token(tokens: list[Token], tree: exp.Expr) -> Token | None:
     """The first name of ``tokens`` that ``tree`` does not contain.
 
-    sqlglot records where each identifier came from; a name that reached no
-    node was skipped by the parse, which then read something else than was
-    written. A name is a quoted identifier, or a word that is none of
-    PostgreSQL's keywords and does not call a function (a function's name is
-    kept as text, without its position). Two readings are not skips: a word
-    kept as a bare option word (``WITH (buffering = "auto")``), and a quoted
-    name that spells a built-in type (``"int4"``) read as that type.
+    A name is a quoted identifier, or a word that is none of PostgreSQL's
+    keywords and does not call a function. sqlglot records where each
+    identifier came from; a name at no such place that the tree's SQL does
+    not spell either (an option word like ``MODULUS`` is kept by meaning, not
+    by position) was skipped by the parse, which then read something else
+    than was written. A quoted name that spells a built-in type (``"int4"``)
+    is read as that type.
     """
     if isinstance(tree, exp.Command):
         return None
-    read: set[object] = set()
-    words: set[str] = set()
-    for node in tree.walk():
-        if isinstance(node, exp.Identifier) and node.meta:
-            read.add(node.meta.get("start"))
-        elif isinstance(node, exp.Var):
-            words.add(node.name.lower())
+    read = {
+        node.meta.get("start")
+        for node in tree.walk()
+        if isinstance(node, exp.Identifier) and node.meta
+    }
+    spelled: set[str] | None = None
     for index, token in enumerate(tokens):
-        if token.start in read or token.text.lower() in words:
-            continue
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if token.token_type == TokenType.IDENTIFIER and not _spells_a_type(token):
-            return token
-        if (
+        name = (token.token_type == TokenType.IDENTIFIER and not _spells_a_type(token)) or (
             token.token_type == TokenType.VAR
             and token.text.lower() not in KEYWORDS
             and (following is None or following.token_type != TokenType.L_PAREN)
-        ):
+        )
+        if not name or token.start in read:
+            continue
+        if spelled is None:
+            spelled = set(re.findall(r"\w+", tree.sql(dialect=DIALECT).lower()))
+        if token.text.lower() not in spelled:
             return token
     return None
 
