@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import parse_corpus
 import pg_keywords
 import psycopg
 import pytest
@@ -325,3 +326,19 @@ def test_option_words_kept_by_meaning_are_read() -> None:
 
 def test_quoted_builtin_type_and_option_words_are_read() -> None:
     parse('CREATE TABLE t (a "int4", b "char") WITH (autovacuum_enabled = "false")')
+
+
+# --- The real-world corpus -------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not parse_corpus.CORPUS.is_dir(), reason=f"no real-world corpus at {parse_corpus.CORPUS}"
+)
+def test_every_statement_of_the_realworld_corpus_parses() -> None:
+    root = parse_corpus.CORPUS
+    failures = [
+        failure
+        for paths in parse_corpus.corpus_files(root).values()
+        for failure in parse_corpus.tally(paths, root).failures
+    ]
+    assert failures == []
