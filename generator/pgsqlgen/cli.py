@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pgsqlgen import __version__, cache
-from pgsqlgen.config.load import load_configs
+from pgsqlgen.config.load import find_config, load_configs
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
 
@@ -115,12 +115,20 @@ def _run(config: Config, verbose: bool = False) -> Result:
         return run(config, report)
 
 
+def _config_file(args: argparse.Namespace) -> Path:
+    return args.config if args.config is not None else find_config(Path.cwd())
+
+
 def _generate(args: argparse.Namespace) -> int:
+    from pgsqlgen.codegen.ownership import refuse_unsafe_out
     from pgsqlgen.codegen.write import write_all
 
     started = time.perf_counter()
+    configs = _configs(args)
+    for config in configs:
+        refuse_unsafe_out(config, _config_file(args))
     # Every package is generated before any is written: an error anywhere writes nothing.
-    results = [(config, _run(config, args.verbose)) for config in _configs(args)]
+    results = [(config, _run(config, args.verbose)) for config in configs]
     for config, result in results:
         for path in write_all(config.out, result.files):
             verb = "wrote" if (config.out / path).exists() else "removed"
@@ -132,13 +140,18 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    return max(_check_package(config, args.no_cache) for config in _configs(args))
+    return max(
+        _check_package(config, args.no_cache, _config_file(args)) for config in _configs(args)
+    )
 
 
-def _check_package(config: Config, no_cache: bool) -> int:
+def _check_package(config: Config, no_cache: bool, config_file: Path) -> int:
     if not no_cache and cache.known_clean(config):
         return 0
+    from pgsqlgen.codegen.ownership import refuse_unsafe_out
     from pgsqlgen.codegen.write import compare
+
+    refuse_unsafe_out(config, config_file)
 
     drift = compare(config.out, _run(config).files)
     if drift.clean:
@@ -478,10 +491,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _finish_interrupted_writes(args: argparse.Namespace) -> None:
+    """Before any command: complete (or undo) a ``generate`` that was killed while
+    writing, so no command ever sees half a package (:mod:`pgsqlgen.codegen.write`)."""
+    from pgsqlgen.codegen.ownership import shown
+    from pgsqlgen.codegen.write import recover
+
+    try:
+        configs = load_configs(args.config)
+    except (SqlgenError, OSError):
+        return  # a command that needs the configuration reports the problem itself
+    for config in configs:
+        done = recover(config.out)
+        if done is not None:
+            print(f"{shown(config.out)}: note: {done}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
+        _finish_interrupted_writes(args)
         return handler(args)
     except SqlgenError as error:
         _print_diagnostics(error.diagnostics)
