@@ -162,6 +162,11 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.close(handle)
 
 
+def _make_parent(path: Path) -> None:
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True)
+
+
 def _sync_dir(path: Path) -> None:
     """Make the renames and removals in ``path`` durable."""
     handle = os.open(path, os.O_RDONLY)
@@ -182,7 +187,7 @@ def _stage(out: Path, files: Mapping[str, str]) -> None:
     """Write ``files`` into the stage (step 1); on any error, remove it again."""
     stage = out / STAGE
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        _make_parent(stage)
         stage.mkdir()
     except FileExistsError:
         raise SqlgenError(
@@ -194,7 +199,7 @@ def _stage(out: Path, files: Mapping[str, str]) -> None:
     try:
         for path, text in files.items():
             target = out / path
-            (stage / path).parent.mkdir(parents=True, exist_ok=True)
+            _make_parent(stage / path)
             _write_synced(stage / path, text.encode())
         _sync_dir(stage)
     except BaseException as error:
@@ -226,7 +231,7 @@ def _replay(out: Path, writes: list[str], deletes: list[str]) -> None:
         for path in writes:
             staged = stage / path
             if staged.exists():  # else it was moved before an interruption
-                (out / path).parent.mkdir(parents=True, exist_ok=True)
+                _make_parent(out / path)
                 os.replace(staged, out / path)
         for path in deletes:
             (out / path).unlink(missing_ok=True)
@@ -278,8 +283,9 @@ def recover(out: Path) -> str | None:
     in ``out``; says what it did, or None when there was nothing to do."""
     if not out.is_dir():
         return None
-    (out / _JOURNAL_DRAFT).unlink(missing_ok=True)
-    journal = out / JOURNAL
+    draft, journal = out / _JOURNAL_DRAFT, out / JOURNAL
+    if draft.exists():
+        draft.unlink()
     if journal.is_file():
         writes, deletes = _read_journal(journal)
         _replay(out, writes, deletes)
