@@ -223,3 +223,24 @@ def test_a_broken_custom_template_leaves_the_package_untouched(tmp_path: Path) -
     assert "Traceback" not in result.stderr
     assert tree(tmp_path / "gen") == before
     assert not (tmp_path / "gen" / "demo" / STAGE).exists()
+
+
+def test_packages_whose_output_folders_overlap_are_refused(tmp_path: Path) -> None:
+    """Each package's manifest would count the other's files as extra."""
+    write_project(tmp_path, SCHEMA, QUERIES)
+    (tmp_path / "pyproject.toml").unlink()
+    entry = (
+        "- schema: schema\n  queries: queries\n  engine: postgresql\n"
+        "  gen:\n    python:\n      out: {out}\n      package: {package}\n"
+    )
+    (tmp_path / "sqlc.yaml").write_text(
+        'version: "2"\nsql:\n'
+        + entry.format(out="gen", package="first")
+        + entry.format(out="gen/second", package="second")
+    )
+    assert_refused(
+        tmp_path,
+        "sqlc.yaml:15:7: error: out folder gen/second overlaps the out folder of package "
+        "first: sqlgen writes and deletes files there; give the package a folder of its own, "
+        'e.g. out = "generated/second"',
+    )

@@ -120,13 +120,12 @@ def _config_file(args: argparse.Namespace) -> Path:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from pgsqlgen.codegen.ownership import refuse_unsafe_out
+    from pgsqlgen.codegen.ownership import refuse_unsafe_outs
     from pgsqlgen.codegen.write import write_all
 
     started = time.perf_counter()
     configs = _configs(args)
-    for config in configs:
-        refuse_unsafe_out(config, _config_file(args))
+    refuse_unsafe_outs(configs, _config_file(args))
     # Every package is generated before any is written: an error anywhere writes nothing.
     results = [(config, _run(config, args.verbose)) for config in configs]
     for config, result in results:
@@ -140,18 +139,18 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    return max(
-        _check_package(config, args.no_cache, _config_file(args)) for config in _configs(args)
-    )
-
-
-def _check_package(config: Config, no_cache: bool, config_file: Path) -> int:
-    if not no_cache and cache.known_clean(config):
+    configs = _configs(args)
+    unknown = [c for c in configs if args.no_cache or not cache.known_clean(c)]
+    if not unknown:
         return 0
-    from pgsqlgen.codegen.ownership import refuse_unsafe_out
-    from pgsqlgen.codegen.write import compare
+    from pgsqlgen.codegen.ownership import refuse_unsafe_outs
 
-    refuse_unsafe_out(config, config_file)
+    refuse_unsafe_outs(configs, _config_file(args))
+    return max(_check_package(config) for config in unknown)
+
+
+def _check_package(config: Config) -> int:
+    from pgsqlgen.codegen.write import compare
 
     drift = compare(config.out, _run(config).files)
     if drift.clean:

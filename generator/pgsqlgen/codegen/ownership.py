@@ -17,14 +17,14 @@ Some folders are refused before anything is generated, because owning files
 there would put the user's work at risk even with the manifest: the
 configuration's folder or any folder above it (the repository root too), a
 folder that is, holds or lies inside a schema or query input or the templates
-folder, and anything inside a ``.git`` folder or holding one.
+folder, and anything inside a ``.git`` folder or holding one, and a folder that is, holds or lies inside another package's.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from pgsqlgen.config.model import Config
@@ -143,21 +143,33 @@ def _why_refused(config: Config, out: Path) -> str | None:
     return None
 
 
-def refuse_unsafe_out(config: Config, config_file: Path) -> None:
-    """Raise when ``config.out`` is a folder sqlgen must not own files in."""
-    out = Path(os.path.realpath(config.out))
-    reason = _why_refused(config, out)
-    if reason is not None:
-        line, col = _out_line(config_file, out, config.root)
-        raise SqlgenError(
-            [
-                Diagnostic(
-                    shown(config_file),
-                    line,
-                    col,
-                    f"out folder {shown(config.out)} {reason}: sqlgen writes and deletes "
-                    'files there; give the package a folder of its own, e.g. out = "generated/'
-                    f'{config.package}"',
-                )
-            ]
-        )
+def _refused(config: Config, config_file: Path, out: Path, reason: str) -> SqlgenError:
+    line, col = _out_line(config_file, out, config.root)
+    return SqlgenError(
+        [
+            Diagnostic(
+                shown(config_file),
+                line,
+                col,
+                f"out folder {shown(config.out)} {reason}: sqlgen writes and deletes files "
+                'there; give the package a folder of its own, e.g. out = "generated/'
+                f'{config.package}"',
+            )
+        ]
+    )
+
+
+def refuse_unsafe_outs(configs: Sequence[Config], config_file: Path) -> None:
+    """Raise when an output folder of ``configs`` (read from ``config_file``) is
+    one sqlgen must not own files in, or overlaps another package's: each
+    package's manifest would count the other's files as extra."""
+    seen: list[tuple[Path, str]] = []
+    for config in configs:
+        out = Path(os.path.realpath(config.out))
+        reason = _why_refused(config, out)
+        for other_out, other in seen:
+            if out.is_relative_to(other_out) or other_out.is_relative_to(out):
+                reason = reason or f"overlaps the out folder of package {other}"
+        if reason is not None:
+            raise _refused(config, config_file, out, reason)
+        seen.append((out, config.package))
