@@ -110,6 +110,7 @@ class Trials:
     def __init__(self, scratch: Path, pythonpath: str | None = None) -> None:
         self.scratch = scratch
         self.env = _env(pythonpath)
+        self.recovers = pythonpath is None  # generators before the journal do not
         self.old = _project(scratch / "old", OLD_QUERIES, self.env)
         self.new = _project(scratch / "new", NEW_QUERIES, self.env)
         assert self.old != self.new
@@ -153,18 +154,24 @@ class Trials:
         return steps, ended - started
 
     def _state(self, root: Path) -> str:
-        files = _package(root / "gen" / "demo")
+        out = root / "gen" / "demo"
+        files = _package(out)
         leftovers = {p for p in files if p.startswith(TEMPORARY) or p.endswith(".tmp")}
         package = {p: text for p, text in files.items() if p not in leftovers}
         state = "old" if package == self.old else "new" if package == self.new else "mixed"
-        return f"{state}{' + temporary files' if leftovers else ''}"
+        temporary = leftovers or any(p.name.startswith(TEMPORARY) for p in out.iterdir())
+        return f"{state}{' + temporary files' if temporary else ''}"
 
     def _outcome(self, root: Path) -> tuple[str, str]:
-        """The package's state right after the kill, and after the next command."""
+        """The package's state right after the kill, and after the next command
+        (which says when it finished or undid a write)."""
         killed = self._state(root)
         run = [sys.executable, "-m", "pgsqlgen", "migrate", "check"]
         after = subprocess.run(run, cwd=root, env=self.env, capture_output=True, text=True)
         assert "Traceback" not in after.stderr, after.stderr
+        if self.recovers:
+            noted = after.stderr.startswith("gen/demo: note: ")
+            assert noted == ("temporary" in killed), (killed, after.stderr)
         return killed, self._state(root)
 
     def kill_at(self, step: int) -> tuple[str, str]:
@@ -244,6 +251,21 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(tmp_path: Path) ->
         assert result.stderr.startswith("disk/demo/"), result.stderr
         assert "Traceback" not in result.stderr
         assert {p: p.read_bytes() for p in disk.rglob("*") if p.is_file()} == before
+
+
+def test_an_unreadable_journal_is_a_located_error(tmp_path: Path) -> None:
+    env = _env(None)
+    _project(tmp_path, OLD_QUERIES, env)
+    (tmp_path / "gen" / "demo" / ".sqlgen-journal").write_text('{"write": ["../x"]')
+    before = _package(tmp_path)
+    run = [sys.executable, "-m", "pgsqlgen", "check", "--no-cache"]
+    result = subprocess.run(run, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert (result.returncode, result.stderr.splitlines()[0]) == (
+        1,
+        "gen/demo/.sqlgen-journal:1:1: error: the journal of an interrupted sqlgen write is "
+        "unreadable: delete it and .sqlgen-stage/ beside it, then run sqlgen generate",
+    )
+    assert _package(tmp_path) == before
 
 
 def main() -> None:
