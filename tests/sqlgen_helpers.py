@@ -9,10 +9,13 @@ import textwrap
 from pathlib import Path
 
 from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.codegen.ir.model import Ir
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config
+from pgsqlgen.pipeline import analyse as pipeline_analyse
 from pgsqlgen.pipeline import analyse_queries, load_catalog
-from pgsqlgen.queries.analyse import Analysis
+from pgsqlgen.queries.analysis.model import Analysis
+from pgsqlgen.verify import verify_queries
 
 
 def write_project(
@@ -71,3 +74,11 @@ def analyse(tmp_path: Path, schema: str, queries: str) -> dict[str, Analysis]:
     config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
     catalog = load_catalog(config)
     return {parsed.name: analysis for parsed, analysis in analyse_queries(config, catalog)}
+
+
+def described_ir(tmp_path: Path, server_url: str, schema: str, queries: str) -> Ir:
+    """The IR of a one-migration project whose every query PostgreSQL describes exactly as
+    we analyse it (parameter and column types, column names: ``sqlgen verify --queries``)."""
+    config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
+    assert verify_queries(config, server_url) == []
+    return pipeline_analyse(config)[1]

@@ -148,8 +148,8 @@ def test_overrides_and_renames_reach_models_params_and_rows(
             assert created.price == Decimal("12.50")
             assert created.meta == {"source": "mail"}
             assert created.state is shop_models.TicketState.WORKING
-            row = queries_.get_ticket_price(id=created.id)
-            assert row is not None and isinstance(row.price, shop_types.Money)
+            price = queries_.get_ticket_price(id=created.id)  # one column: the value
+            assert price is not None and isinstance(price, shop_types.Money)
             # A type with only a text dumper: COPY falls back to text format.
             assert "FORMAT BINARY" not in queries
             params = importlib.import_module("shop.tickets_sql").CopyTicketsParams
@@ -179,7 +179,7 @@ def test_sqlgen_toml_and_one_flavour(imported: Path) -> None:
     )
     _generate(imported)
     only = importlib.import_module("only")
-    assert only.__all__ == ["AsyncQuerier", "AsyncQueries", "register_types_async"]
+    assert only.__all__ == ["AsyncQuerier", "AsyncQueries", "NoRowError", "register_types_async"]
     queries = (imported / "gen" / "only" / "tickets_sql.py").read_text()
     assert "class AsyncTicketsQueries(AsyncQueriesBase)" in queries
     assert "class TicketsQueries(" not in queries

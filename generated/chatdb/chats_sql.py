@@ -11,19 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import TupleRow, args_row, tuple_row
+from psycopg.rows import BaseRowFactory, TupleRow, args_row, scalar_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import (
     Chat,
     ChatHeartbeat,
     ChatMessageRole,
     ChatOverview,
     ChatStatus,
-    JsonValue,
     User,
-    UserStatus,
     Workspace,
     WorkspaceAgentLifecycleState,
 )
@@ -193,13 +191,6 @@ class CountChatsByStatusRow:
 
 
 @dataclass(frozen=True, slots=True)
-class CountOwnerChatsInStatusesRow:
-    """A row of CountOwnerChatsInStatuses."""
-
-    chat_count: int
-
-
-@dataclass(frozen=True, slots=True)
 class GetChatWithOwnerRow:
     """A row of GetChatWithOwner."""
 
@@ -268,12 +259,12 @@ _ROW_CHAT = args_row(Chat)
 _ROW_CHAT_HEARTBEAT = args_row(ChatHeartbeat)
 _ROW_CHAT_OVERVIEW = args_row(ChatOverview)
 _ROW_COUNT_CHATS_BY_STATUS_ROW = args_row(CountChatsByStatusRow)
-_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW = args_row(CountOwnerChatsInStatusesRow)
 _ROW_GET_CHAT_WITH_OWNER_ROW = args_row(_get_chat_with_owner_row)
 _ROW_GET_CHAT_WITH_WORKSPACE_ROW = args_row(GetChatWithWorkspaceRow)
 _ROW_LIST_ACTIVE_CHATS_ROW = args_row(ListActiveChatsRow)
 _ROW_LIST_BUSY_CHATS_ROW = args_row(ListBusyChatsRow)
 _ROW_LIST_CHATS_WITH_WORKSPACE_ROW = args_row(_list_chats_with_workspace_row)
+_SCALAR_INT: BaseRowFactory[int] = scalar_row
 
 
 class ChatsQueries(QueriesBase):
@@ -287,7 +278,7 @@ class ChatsQueries(QueriesBase):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         """InsertChat (queries/chats.sql:1)."""
         cur = self._take(_ROW_CHAT)
         try:
@@ -295,7 +286,7 @@ class ChatsQueries(QueriesBase):
                 INSERT_CHAT,
                 (owner_id, workspace_id, agent_id, title, Jsonb(model_config)),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertChat")
         finally:
             self._give(_ROW_CHAT, cur)
 
@@ -511,16 +502,16 @@ class ChatsQueries(QueriesBase):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
-        cur = self._take(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        cur = self._take(_SCALAR_INT)
         try:
             cur.execute(
                 COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "CountOwnerChatsInStatuses")
         finally:
-            self._give(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW, cur)
+            self._give(_SCALAR_INT, cur)
 
     def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
         """GetChatWithOwner (queries/chats.sql:81)."""
@@ -607,7 +598,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         """InsertChat (queries/chats.sql:1)."""
         cur = self._take(_ROW_CHAT)
         if cur is None:
@@ -617,7 +608,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
                 INSERT_CHAT,
                 (owner_id, workspace_id, agent_id, title, Jsonb(model_config)),
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertChat")
         finally:
             self._give(_ROW_CHAT, cur)
 
@@ -855,18 +846,18 @@ class AsyncChatsQueries(AsyncQueriesBase):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
-        cur = self._take(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        cur = self._take(_SCALAR_INT)
         if cur is None:
-            cur = await self._cursor(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+            cur = await self._cursor(_SCALAR_INT)
         try:
             await cur.execute(
                 COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "CountOwnerChatsInStatuses")
         finally:
-            self._give(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW, cur)
+            self._give(_SCALAR_INT, cur)
 
     async def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
         """GetChatWithOwner (queries/chats.sql:81)."""

@@ -15,7 +15,12 @@ from typing import TypeAlias
 JsonValue: TypeAlias = (
     Mapping[str, "JsonValue"] | Sequence["JsonValue"] | str | int | float | bool | None
 )
-"""A json or jsonb value, as psycopg loads it and as it accepts it."""
+"""A json or jsonb value as psycopg loads it; a JSON null at the top is None, as SQL NULL is."""
+
+Json: TypeAlias = (
+    Mapping[str, JsonValue] | Sequence[JsonValue] | str | int | float | bool
+)
+"""A json or jsonb value sent as a parameter: not None, which is SQL NULL (never JSON null)."""
 
 
 class UserStatus(enum.StrEnum):

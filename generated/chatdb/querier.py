@@ -21,7 +21,6 @@ from .chat_messages_sql import (
     AsyncChatMessagesQueries,
     ChatMessagesQueries,
     CopyChatMessagesParams,
-    CountChatMessagesRow,
     GetChatTokenUsageRow,
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
@@ -36,7 +35,6 @@ from .chats_sql import (
     ChatsQueries,
     ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
-    CountOwnerChatsInStatusesRow,
     GetChatHeartbeatsParams,
     GetChatWithOwnerRow,
     GetChatWithWorkspaceRow,
@@ -70,7 +68,7 @@ from .models import (
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
-    JsonValue,
+    Json,
     QueuedMessage,
     User,
     UserStatus,
@@ -88,7 +86,7 @@ class Querier(Protocol):
 
     def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None: ...
+    ) -> ChatDebugRun: ...
 
     def copy_chat_debug_steps(
         self, rows: Iterable[CopyChatDebugStepsParams], /
@@ -105,10 +103,10 @@ class Querier(Protocol):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None: ...
+    ) -> ChatMessage: ...
 
     def get_chat_message_by_id(self, *, id: int) -> ChatMessage | None: ...
 
@@ -122,21 +120,17 @@ class Querier(Protocol):
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None: ...
 
-    def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None: ...
+    def count_chat_messages(self, *, chat_id: uuid.UUID) -> int: ...
 
-    def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None: ...
+    def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow: ...
 
     def delete_chat_messages_after(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> int: ...
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None: ...
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage: ...
 
     def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -161,7 +155,7 @@ class Querier(Protocol):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None: ...
+    ) -> ChatUsageReport: ...
 
     def get_chat_usage_report(
         self, *, chat_id: uuid.UUID
@@ -181,7 +175,7 @@ class Querier(Protocol):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None: ...
+    ) -> Chat: ...
 
     def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None: ...
 
@@ -253,7 +247,7 @@ class Querier(Protocol):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None: ...
+    ) -> int: ...
 
     def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None: ...
 
@@ -287,13 +281,13 @@ class Querier(Protocol):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None: ...
+    ) -> WorkspaceAgentContextResource: ...
 
     def list_workspace_agent_context_resources(
         self, *, agent_id: uuid.UUID
@@ -341,7 +335,7 @@ class Querier(Protocol):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None: ...
+    ) -> User: ...
 
     def get_user_by_id(self, *, id: uuid.UUID) -> User | None: ...
 
@@ -375,9 +369,9 @@ class Querier(Protocol):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None: ...
+    ) -> WorkspaceAgent: ...
 
     def get_workspace_agent_by_id(self, *, id: uuid.UUID) -> WorkspaceAgent | None: ...
 
@@ -404,7 +398,7 @@ class Querier(Protocol):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None: ...
+    ) -> Workspace: ...
 
     def get_workspace_by_id(self, *, id: uuid.UUID) -> Workspace | None: ...
 
@@ -428,7 +422,7 @@ class AsyncQuerier(Protocol):
 
     async def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None: ...
+    ) -> ChatDebugRun: ...
 
     async def copy_chat_debug_steps(
         self, rows: Iterable[CopyChatDebugStepsParams], /
@@ -447,10 +441,10 @@ class AsyncQuerier(Protocol):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None: ...
+    ) -> ChatMessage: ...
 
     async def get_chat_message_by_id(self, *, id: int) -> ChatMessage | None: ...
 
@@ -466,21 +460,19 @@ class AsyncQuerier(Protocol):
         self, *, chat_id: uuid.UUID
     ) -> ChatMessage | None: ...
 
-    async def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None: ...
+    async def count_chat_messages(self, *, chat_id: uuid.UUID) -> int: ...
 
     async def get_chat_token_usage(
         self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None: ...
+    ) -> GetChatTokenUsageRow: ...
 
     async def delete_chat_messages_after(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> int: ...
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None: ...
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage: ...
 
     async def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -509,7 +501,7 @@ class AsyncQuerier(Protocol):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None: ...
+    ) -> ChatUsageReport: ...
 
     async def get_chat_usage_report(
         self, *, chat_id: uuid.UUID
@@ -529,7 +521,7 @@ class AsyncQuerier(Protocol):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None: ...
+    ) -> Chat: ...
 
     async def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None: ...
 
@@ -601,7 +593,7 @@ class AsyncQuerier(Protocol):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None: ...
+    ) -> int: ...
 
     async def get_chat_with_owner(
         self, *, id: uuid.UUID
@@ -637,13 +629,13 @@ class AsyncQuerier(Protocol):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None: ...
+    ) -> WorkspaceAgentContextResource: ...
 
     async def list_workspace_agent_context_resources(
         self, *, agent_id: uuid.UUID
@@ -691,7 +683,7 @@ class AsyncQuerier(Protocol):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None: ...
+    ) -> User: ...
 
     async def get_user_by_id(self, *, id: uuid.UUID) -> User | None: ...
 
@@ -725,9 +717,9 @@ class AsyncQuerier(Protocol):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None: ...
+    ) -> WorkspaceAgent: ...
 
     async def get_workspace_agent_by_id(
         self, *, id: uuid.UUID
@@ -756,7 +748,7 @@ class AsyncQuerier(Protocol):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None: ...
+    ) -> Workspace: ...
 
     async def get_workspace_by_id(self, *, id: uuid.UUID) -> Workspace | None: ...
 

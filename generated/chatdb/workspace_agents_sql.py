@@ -10,8 +10,8 @@ from collections.abc import AsyncGenerator, Generator
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
-from .models import JsonValue, WorkspaceAgent, WorkspaceAgentLifecycleState
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
+from .models import Json, WorkspaceAgent, WorkspaceAgentLifecycleState
 
 INSERT_WORKSPACE_AGENT = """\
 INSERT INTO workspace_agents (workspace_id, name, architecture, operating_system, directory, environment_variables, connection_timeout_seconds)
@@ -53,9 +53,9 @@ class WorkspaceAgentsQueries(QueriesBase):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
         cur = self._take(_ROW_WORKSPACE_AGENT)
         try:
@@ -71,7 +71,7 @@ class WorkspaceAgentsQueries(QueriesBase):
                     connection_timeout_seconds,
                 ),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertWorkspaceAgent")
         finally:
             self._give(_ROW_WORKSPACE_AGENT, cur)
 
@@ -139,9 +139,9 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
         cur = self._take(_ROW_WORKSPACE_AGENT)
         if cur is None:
@@ -159,7 +159,7 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
                     connection_timeout_seconds,
                 ),
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertWorkspaceAgent")
         finally:
             self._give(_ROW_WORKSPACE_AGENT, cur)
 

@@ -27,7 +27,6 @@ from psycopg.rows import TupleRow
 from .chat_debug_sql import CopyChatDebugStepsParams
 from .chat_messages_sql import (
     CopyChatMessagesParams,
-    CountChatMessagesRow,
     GetChatTokenUsageRow,
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
@@ -36,7 +35,6 @@ from .chat_usage_sql import ListChatsOverBudgetRow
 from .chats_sql import (
     ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
-    CountOwnerChatsInStatusesRow,
     GetChatHeartbeatsParams,
     GetChatWithOwnerRow,
     GetChatWithWorkspaceRow,
@@ -62,7 +60,7 @@ from .models import (
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
-    JsonValue,
+    Json,
     QueuedMessage,
     User,
     UserStatus,
@@ -118,7 +116,7 @@ class QuerierWrapper(Querier):
 
     def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None:
+    ) -> ChatDebugRun:
         return self._around(
             "insert_chat_debug_run",
             functools.partial(
@@ -154,10 +152,10 @@ class QuerierWrapper(Querier):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None:
+    ) -> ChatMessage:
         return self._around(
             "insert_chat_message",
             functools.partial(
@@ -202,15 +200,13 @@ class QuerierWrapper(Querier):
             functools.partial(self._inner.get_last_chat_message, chat_id=chat_id),
         )
 
-    def count_chat_messages(self, *, chat_id: uuid.UUID) -> CountChatMessagesRow | None:
+    def count_chat_messages(self, *, chat_id: uuid.UUID) -> int:
         return self._around(
             "count_chat_messages",
             functools.partial(self._inner.count_chat_messages, chat_id=chat_id),
         )
 
-    def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None:
+    def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow:
         return self._around(
             "get_chat_token_usage",
             functools.partial(self._inner.get_chat_token_usage, chat_id=chat_id),
@@ -227,8 +223,8 @@ class QuerierWrapper(Querier):
         )
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None:
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage:
         return self._around(
             "enqueue_chat_message",
             functools.partial(
@@ -281,7 +277,7 @@ class QuerierWrapper(Querier):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None:
+    ) -> ChatUsageReport:
         return self._around(
             "upsert_chat_usage_report",
             functools.partial(
@@ -317,7 +313,7 @@ class QuerierWrapper(Querier):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         return self._around(
             "insert_chat",
             functools.partial(
@@ -488,7 +484,7 @@ class QuerierWrapper(Querier):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         return self._around(
             "count_owner_chats_in_statuses",
             functools.partial(
@@ -561,13 +557,13 @@ class QuerierWrapper(Querier):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         return self._around(
             "upsert_workspace_agent_context_resource",
             functools.partial(
@@ -688,7 +684,7 @@ class QuerierWrapper(Querier):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None:
+    ) -> User:
         return self._around(
             "create_user",
             functools.partial(
@@ -777,9 +773,9 @@ class QuerierWrapper(Querier):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         return self._around(
             "insert_workspace_agent",
             functools.partial(
@@ -853,7 +849,7 @@ class QuerierWrapper(Querier):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None:
+    ) -> Workspace:
         return self._around(
             "create_workspace",
             functools.partial(
@@ -952,7 +948,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
 
     async def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None:
+    ) -> ChatDebugRun:
         return await self._around(
             "insert_chat_debug_run",
             functools.partial(
@@ -990,10 +986,10 @@ class AsyncQuerierWrapper(AsyncQuerier):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None:
+    ) -> ChatMessage:
         return await self._around(
             "insert_chat_message",
             functools.partial(
@@ -1038,17 +1034,13 @@ class AsyncQuerierWrapper(AsyncQuerier):
             functools.partial(self._inner.get_last_chat_message, chat_id=chat_id),
         )
 
-    async def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None:
+    async def count_chat_messages(self, *, chat_id: uuid.UUID) -> int:
         return await self._around(
             "count_chat_messages",
             functools.partial(self._inner.count_chat_messages, chat_id=chat_id),
         )
 
-    async def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None:
+    async def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow:
         return await self._around(
             "get_chat_token_usage",
             functools.partial(self._inner.get_chat_token_usage, chat_id=chat_id),
@@ -1067,8 +1059,8 @@ class AsyncQuerierWrapper(AsyncQuerier):
         )
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None:
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage:
         return await self._around(
             "enqueue_chat_message",
             functools.partial(
@@ -1123,7 +1115,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None:
+    ) -> ChatUsageReport:
         return await self._around(
             "upsert_chat_usage_report",
             functools.partial(
@@ -1161,7 +1153,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         return await self._around(
             "insert_chat",
             functools.partial(
@@ -1334,7 +1326,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         return await self._around(
             "count_owner_chats_in_statuses",
             functools.partial(
@@ -1409,13 +1401,13 @@ class AsyncQuerierWrapper(AsyncQuerier):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         return await self._around(
             "upsert_workspace_agent_context_resource",
             functools.partial(
@@ -1536,7 +1528,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None:
+    ) -> User:
         return await self._around(
             "create_user",
             functools.partial(
@@ -1625,9 +1617,9 @@ class AsyncQuerierWrapper(AsyncQuerier):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         return await self._around(
             "insert_workspace_agent",
             functools.partial(
@@ -1703,7 +1695,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None:
+    ) -> Workspace:
         return await self._around(
             "create_workspace",
             functools.partial(

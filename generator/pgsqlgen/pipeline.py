@@ -16,16 +16,8 @@ from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen.fmt import format_python
-from pgsqlgen.codegen.ir import (
-    Ir,
-    IrPlan,
-    QueryModule,
-    Shape,
-    assemble_ir,
-    build_ir,
-    build_modules,
-    plan_ir,
-)
+from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
+from pgsqlgen.codegen.ir.model import Ir, QueryModule, Shape
 from pgsqlgen.codegen.ownership import shown
 from pgsqlgen.codegen.render import pages, render
 from pgsqlgen.codegen.write import invalid_python
@@ -33,7 +25,8 @@ from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.inputs import load_queries, load_schema
 from pgsqlgen.parallel import available, in_background
-from pgsqlgen.queries.analyse import Analysis, AnalysisError, analyse_statement
+from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
+from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, parse_query_file
 from pgsqlgen.schema.ddl import build_catalog, check_command
 from pgsqlgen.schema.dump import render_dump

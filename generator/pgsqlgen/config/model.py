@@ -53,6 +53,7 @@ class Config:
     models: ModelKind = "dataclass"
     omit_unused_models: bool = False
     exact_table_names: bool = False
+    inflection_exclude_table_names: tuple[str, ...] = ()
     templates: Path | None = None
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
@@ -92,6 +93,12 @@ class Reader:
             raise self.fail(f"{key} must be true or false")
         return value
 
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{key} must be a list of names")
+        return tuple(value)
+
     def limit(self, key: str) -> int | None:
         value = self.table.get(key)
         if value is not None and (
@@ -114,6 +121,7 @@ OPTION_KEYS = {
     "models",
     "omit_unused_models",
     "exact_table_names",
+    "inflection_exclude_table_names",
     "templates",
     "rename",
     "overrides",
@@ -204,6 +212,7 @@ def read_options(reader: Reader, base: Path) -> dict[str, Any]:
         "models": models,
         "omit_unused_models": reader.flag("omit_unused_models", False),
         "exact_table_names": reader.flag("exact_table_names", False),
+        "inflection_exclude_table_names": reader.names("inflection_exclude_table_names"),
         "templates": base / templates if templates else None,
         "renames": read_renames(reader, reader.table.get("rename")),
         "overrides": tuple(overrides),
