@@ -35,10 +35,12 @@ check: $(RUNTIME_STAMP)
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check generator tests bench
 	$(PY) -m ruff format --check generator tests bench
+	cd generated && ../$(PY) -m ruff check --isolated chatdb
 
 typecheck: $(DEV_STAMP)
 	$(PY) -m mypy --strict -p pgsqlgen
 	cd generated && ../$(PY) -m mypy --strict chatdb chatdb_types.py
+	cd generated && ../$(PY) -m pyright --pythonpath ../$(PY) chatdb chatdb_types.py
 
 ## The static schema and query types against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
 verify: $(RUNTIME_STAMP)

@@ -48,7 +48,8 @@ def write_project(
 def run_sqlgen(
     cwd: Path, *args: str, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m pgsqlgen ARGS`` as a user runs it; DATABASE_URL only when given."""
+    """``python -m pgsqlgen ARGS`` as a user runs it; DATABASE_URL only when given;
+    never at a terminal (stdin is empty, whatever runs the tests)."""
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     if database_url is not None:
@@ -57,6 +58,7 @@ def run_sqlgen(
         [sys.executable, "-m", "pgsqlgen", *args],
         cwd=cwd,
         env=env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         check=False,

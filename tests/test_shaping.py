@@ -310,11 +310,13 @@ def test_pydantic_models(imported: Path, pg_server_url: str) -> None:
     write_project(imported, SCHEMA, QUERIES, package="shop")
     (imported / "shop_types.py").write_text(textwrap.dedent(MONEY_MODULE))
     pyproject = imported / "pyproject.toml"
+    # TicketMeta is a typing.TypedDict, which pydantic refuses before Python 3.12.
     pyproject.write_text(
         pyproject.read_text()
         + 'models = "pydantic"\n'
         + 'overrides = [{ db_type = "money", python_type = "shop_types:Money",'
-        + ' loader = "shop_types:MoneyLoader", dumper = "shop_types:MoneyDumper" }]\n'
+        + ' loader = "shop_types:MoneyLoader", dumper = "shop_types:MoneyDumper" },'
+        + ' { column = "tickets.meta", python_type = "shop_types:TicketMeta" }]\n'
     )
     _generate(imported)
     shop = importlib.import_module("shop")
@@ -338,6 +340,11 @@ def test_pydantic_models(imported: Path, pg_server_url: str) -> None:
             rows = queries.tickets_in_state(state=models.TicketState.OPEN)
             assert [row.class_ for row in rows] == ["bug"]
             assert type(rows[0]).__mro__[1] is models.RowModel
+            assert created.meta == {"k": 1}  # the TypedDict override, passed through as is
+            params = importlib.import_module("shop.tickets_sql").CopyTicketsParams
+            assert params(
+                class_="c", state=models.TicketState.OPEN, price=None, meta={"source": "x"}
+            ).meta == {"source": "x"}
 
 
 def test_sqlc_yaml_python_override_without_python_type_is_an_error(tmp_path: Path) -> None:

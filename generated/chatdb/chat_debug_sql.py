@@ -113,8 +113,7 @@ class ChatDebugQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_DEBUG_STEP) as cur:
             cur.execute(LIST_CHAT_DEBUG_STEPS, (run_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
 
 class AsyncChatDebugQueries(AsyncQueriesBase):

@@ -166,8 +166,7 @@ class ChatMessagesQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_MESSAGE) as cur:
             cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None:
         """GetLastChatMessage (queries/chat_messages.sql:16)."""
@@ -236,8 +235,7 @@ class ChatMessagesQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW) as cur:
             cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None:
         """DeleteQueuedChatMessage (queries/chat_messages.sql:39)."""

@@ -95,8 +95,7 @@ class ChatUsageQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_CHATS_OVER_BUDGET_ROW) as cur:
             cur.execute(LIST_CHATS_OVER_BUDGET, ())
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
 
 class AsyncChatUsageQueries(AsyncQueriesBase):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import chatdb_types
 import datetime
 import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
@@ -13,6 +12,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import BaseRowFactory, TupleRow, args_row, scalar_row, tuple_row
 from psycopg.types.json import Jsonb
+
+import chatdb_types
 
 from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import (
@@ -319,8 +320,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def list_active_chats(self) -> list[ListActiveChatsRow]:
         """ListActiveChats (queries/chats.sql:17)."""
@@ -338,8 +338,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_ACTIVE_CHATS_ROW) as cur:
             cur.execute(LIST_ACTIVE_CHATS, ())
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_chat_with_workspace(
         self, *, id: uuid.UUID
@@ -372,8 +371,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_COUNT_CHATS_BY_STATUS_ROW) as cur:
             cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
@@ -395,8 +393,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_OVERVIEW) as cur:
             cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def update_chat_status(self, *, status: ChatStatus, id: uuid.UUID) -> Chat | None:
         """UpdateChatStatus (queries/chats.sql:45)."""
@@ -493,8 +490,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_IDS, (ids,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def count_owner_chats_in_statuses(
         self,
@@ -542,8 +538,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_CHATS_WITH_WORKSPACE_ROW) as cur:
             cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def list_busy_chats(
         self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
@@ -565,8 +560,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_BUSY_CHATS_ROW) as cur:
             cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def archive_chats_of_owner(
         self, *, owner_id: uuid.UUID

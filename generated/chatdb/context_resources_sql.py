@@ -162,8 +162,7 @@ class ContextResourcesQueries(QueriesBase):
         with self._server_cursor(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def delete_workspace_agent_context_resource(
         self, *, agent_id: uuid.UUID, source: str
@@ -217,8 +216,7 @@ class ContextResourcesQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_chat_context_resource_statuses(
         self, *, chat_id: uuid.UUID
@@ -240,8 +238,7 @@ class ContextResourcesQueries(QueriesBase):
         with self._server_cursor(_ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW) as cur:
             cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def copy_chat_context_resources(
         self, rows: Iterable[CopyChatContextResourcesParams], /

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import chatdb_types
 import datetime
 import decimal
 import enum
@@ -11,6 +10,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
+
+import chatdb_types
 
 JsonValue: TypeAlias = (
     Mapping[str, "JsonValue"] | Sequence["JsonValue"] | str | int | float | bool | None

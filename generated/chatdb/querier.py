@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import chatdb_types
 import datetime
 import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
@@ -11,6 +10,8 @@ from typing import Protocol
 
 import psycopg
 from psycopg.rows import TupleRow
+
+import chatdb_types
 
 from .chat_debug_sql import (
     AsyncChatDebugQueries,
@@ -31,9 +32,9 @@ from .chat_usage_sql import (
     ListChatsOverBudgetRow,
 )
 from .chats_sql import (
+    ArchiveChatsOfOwnerRow,
     AsyncChatsQueries,
     ChatsQueries,
-    ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
     GetChatHeartbeatsParams,
     GetChatWithOwnerRow,
@@ -48,13 +49,6 @@ from .context_resources_sql import (
     ContextResourcesQueries,
     CopyChatContextResourcesParams,
     GetChatContextResourceStatusesRow,
-)
-from .users_sql import AsyncUsersQueries, UsersQueries
-from .workspace_agents_sql import AsyncWorkspaceAgentsQueries, WorkspaceAgentsQueries
-from .workspaces_sql import (
-    AsyncWorkspacesQueries,
-    WorkspacesQueries,
-    GetWorkspaceWithOwnerRow,
 )
 from .models import (
     Chat,
@@ -78,6 +72,13 @@ from .models import (
     WorkspaceAgentContextResource,
     WorkspaceAgentContextResourceStatus,
     WorkspaceAgentLifecycleState,
+)
+from .users_sql import AsyncUsersQueries, UsersQueries
+from .workspace_agents_sql import AsyncWorkspaceAgentsQueries, WorkspaceAgentsQueries
+from .workspaces_sql import (
+    AsyncWorkspacesQueries,
+    GetWorkspaceWithOwnerRow,
+    WorkspacesQueries,
 )
 
 

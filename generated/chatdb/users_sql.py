@@ -120,8 +120,7 @@ class UsersQueries(QueriesBase):
         with self._server_cursor(_ROW_USER) as cur:
             cur.execute(LIST_USERS, (status, limit_count, offset_count))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def update_user_profile(
         self, *, name: str, username: str, id: uuid.UUID

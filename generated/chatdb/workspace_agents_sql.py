@@ -104,8 +104,7 @@ class WorkspaceAgentsQueries(QueriesBase):
         with self._server_cursor(_ROW_WORKSPACE_AGENT) as cur:
             cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def update_workspace_agent_lifecycle_state(
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID

@@ -109,8 +109,7 @@ class WorkspacesQueries(QueriesBase):
         with self._server_cursor(_ROW_WORKSPACE) as cur:
             cur.execute(LIST_WORKSPACES, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_workspace_with_owner(
         self, *, id: uuid.UUID

@@ -9,7 +9,6 @@ query. The metrics queriers are ready ones: calls, errors and latency per query.
 
 from __future__ import annotations
 
-import chatdb_types
 import contextlib
 import datetime
 import functools
@@ -23,6 +22,8 @@ from typing import TypeVar
 
 import psycopg
 from psycopg.rows import TupleRow
+
+import chatdb_types
 
 from .chat_debug_sql import CopyChatDebugStepsParams
 from .chat_messages_sql import (
@@ -47,7 +48,6 @@ from .context_resources_sql import (
     CopyChatContextResourcesParams,
     GetChatContextResourceStatusesRow,
 )
-from .workspaces_sql import GetWorkspaceWithOwnerRow
 from .models import (
     Chat,
     ChatContextResource,
@@ -72,6 +72,7 @@ from .models import (
     WorkspaceAgentLifecycleState,
 )
 from .querier import AsyncQuerier, Querier
+from .workspaces_sql import GetWorkspaceWithOwnerRow
 
 T = TypeVar("T")
 

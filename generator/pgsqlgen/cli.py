@@ -20,6 +20,7 @@ from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
 
 if TYPE_CHECKING:
+    from pgsqlgen.migrations.runner import Migrator
     from pgsqlgen.pipeline import Result, Stage, StageReport
 
 Handler = Callable[[argparse.Namespace], int]
@@ -265,7 +266,8 @@ def _migrations_dir(args: argparse.Namespace) -> Path:
 def _migrate_check(args: argparse.Namespace) -> int:
     """The database-free rules of the migrations directories (``--dir``, else
     every directory of the schema of every package, or of ``--package``'s):
-    the checks ``generate`` runs first, on their own for a pre-commit hook."""
+    the checks ``generate`` runs first, on their own for a pre-commit hook;
+    ``--strict`` adds the house style (snake_case names, a down for every up)."""
     from pgsqlgen.migrations.files import scan
 
     if args.dir is not None:
@@ -276,12 +278,55 @@ def _migrate_check(args: argparse.Namespace) -> int:
     problems: list[Diagnostic] = []
     for directory in directories:
         if directory.is_dir():
-            problems.extend(scan(directory, Path.cwd())[1])
+            problems.extend(scan(directory, Path.cwd(), strict=args.strict)[1])
         else:
             problems.append(Diagnostic(str(directory), 1, 1, "migrations directory does not exist"))
     if problems:
         raise SqlgenError(problems)
     return 0
+
+
+def _migrations_table(args: argparse.Namespace) -> str | None:
+    """``--migrations-table``, else the configuration's; None for the default
+    (with ``--dir`` and no configuration at hand)."""
+    if args.migrations_table is not None:
+        return str(args.migrations_table)
+    if args.dir is not None and args.config is None:
+        from pgsqlgen.config.load import find_config
+
+        try:
+            find_config(Path.cwd())
+        except SqlgenError:
+            return None
+    return _config(args).migrations_table
+
+
+def _confirm_down_all(args: argparse.Namespace, directory: Path) -> bool:
+    """``migrate down`` without a count reverts everything: as golang-migrate
+    does, ask on a terminal; elsewhere (scripts, CI) it takes ``--all``."""
+    from pgsqlgen.migrations.runner import MigrateError
+
+    if args.all:
+        if args.steps is not None:
+            raise MigrateError("down takes a count or --all, not both")
+        return True
+    if args.steps is not None:
+        return True
+    if not sys.stdin.isatty():
+        raise MigrateError(
+            "migrate down without a count reverts every applied migration; "
+            "pass --all to do that, or a count (down 1)"
+        )
+    print(f"revert every applied migration of {directory}? [y/N] ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    try:
+        answer = input()
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("not reverting anything", file=sys.stderr)
+    return False
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -307,22 +352,44 @@ def _migrate(args: argparse.Namespace) -> int:
         for old, new in migrate.renumber(directory, items, start):
             print(f"renamed {old.name} -> {new.name}")
         return 0
-    migrator = migrate.Migrator(_database_url(args), directory)
+    table = _migrations_table(args) or migrate.MIGRATIONS_TABLE
+    migrator = migrate.Migrator(_database_url(args), directory, table)
+    try:
+        if action == "down" and not _confirm_down_all(args, directory):
+            return 1
+        return _migrate_database(args, migrator)
+    except migrate.MigrationFailed as failure:
+        for version in failure.done:
+            print(f"{failure.verb} {version}")
+        raise
+    except migrate.MigrationInterrupted as interrupt:
+        for version in interrupt.done:
+            print(f"{interrupt.verb} {version}")
+        print(interrupt, file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted before any migration ran: nothing was changed", file=sys.stderr)
+        return 130
+
+
+def _migrate_database(args: argparse.Namespace, migrator: Migrator) -> int:
+    """The actions that talk to the database."""
+    action = args.migrate_command
     if action == "version":
         version, dirty = migrator.version()
         print(f"{'nil' if version is None else version}{' (dirty)' if dirty else ''}")
         return 0
     if action == "force":
-        migrator.force(None if args.version < 0 else args.version)
+        migrator.force(args.version)
         return 0
-    before = migrator.version()[0] or 0
     if action == "up":
         changed, verb = migrator.up(args.steps), "applied"
     elif action == "down":
         changed, verb = migrator.down(args.steps), "reverted"
     else:
+        before = migrator.version()[0]
         changed = migrator.goto(args.version)
-        verb = "applied" if args.version >= before else "reverted"
+        verb = "applied" if before is None or args.version >= before else "reverted"
     for version in changed:
         print(f"{verb} {version}")
     if not changed:
@@ -443,6 +510,16 @@ def _parser() -> argparse.ArgumentParser:
         "check migrations, or run them (golang-migrate compatible) against a database",
         "sqlgen migrate --database-url postgresql://localhost/app up",
     )
+    migrate.description = (
+        "Check migrations, or run them against a database. The directory is read as "
+        "golang-migrate reads it (NNN_anything.up.sql, downs optional) and the version is "
+        "kept in golang-migrate's table, so either tool can continue the other's work. Each "
+        "file runs in one transaction with its version update; a file that cannot (CREATE "
+        "INDEX CONCURRENTLY, VACUUM, its own BEGIN/COMMIT) runs statement by statement, "
+        "marked dirty until it completes: if it fails, the error lists what took effect and "
+        "the `force` that records the repaired state. Ctrl-C cancels the running statement "
+        "and exits 130, saying where the database is."
+    )
     migrate.add_argument(
         "--database-url", metavar="URL", help="database to migrate (default: DATABASE_URL)"
     )
@@ -451,20 +528,37 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="migrations directory (default: the first in [tool.sqlgen] schema; for check, every one)",
     )
+    migrate.add_argument(
+        "--migrations-table",
+        metavar="NAME",
+        help="the table the version is recorded in, in the current schema (default: the "
+        "configuration's migrations_table, else schema_migrations, golang-migrate's); "
+        "another name for a history that has its own schema_migrations",
+    )
     actions = migrate.add_subparsers(dest="migrate_command", required=True, metavar="ACTION")
 
     def action(name: str, summary: str, example: str) -> argparse.ArgumentParser:
         return actions.add_parser(name, help=summary, epilog=f"example: sqlgen migrate {example}")
 
-    action(
+    check_set = action(
         "check",
-        "check the migration file names, up/down pairs, numbers and fixtures (no database)",
-        "check",
+        "check the migration file names, numbers and fixtures (no database)",
+        "check --strict",
+    )
+    check_set.add_argument(
+        "--strict",
+        action="store_true",
+        help="also require snake_case names and a down migration for every up",
     )
     up = action("up", "apply all pending migrations, or the next N", "up 1")
     up.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
-    down = action("down", "revert all migrations, or the last N", "down 1")
-    down.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
+    down = action(
+        "down",
+        "revert the last N migrations, or all of them with --all (asks on a terminal without either)",
+        "down 1",
+    )
+    down.add_argument("steps", type=int, nargs="?", help="how many")
+    down.add_argument("--all", action="store_true", help="revert every applied migration")
     goto = action("goto", "migrate up or down to exactly VERSION", "goto 12")
     goto.add_argument("version", type=int)
     action("version", "print the current version (and whether it is dirty)", "version")

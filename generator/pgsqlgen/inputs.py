@@ -1,8 +1,8 @@
 """Load stage: find and read the schema and query files.
 
-A schema entry is either a golang-migrate directory (``NNNNNN_name.up.sql``
-applied in numeric order; ``.down.sql`` files are read too so that a broken
-down file is reported) or a single SQL file such as a schema dump.
+A schema entry is either a golang-migrate directory (``NNN_name.up.sql``
+applied in numeric order; the optional ``.down.sql`` files are read too so
+that a broken down file is reported) or a single SQL file such as a schema dump.
 """
 
 from __future__ import annotations

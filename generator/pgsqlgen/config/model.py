@@ -55,6 +55,9 @@ class Config:
     exact_table_names: bool = False
     inflection_exclude_table_names: tuple[str, ...] = ()
     templates: Path | None = None
+    #: The table ``sqlgen migrate`` records the version in (golang-migrate's
+    #: ``x-migrations-table``); another name for a history that has its own.
+    migrations_table: str = "schema_migrations"
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
 
@@ -125,6 +128,7 @@ OPTION_KEYS = {
     "templates",
     "rename",
     "overrides",
+    "migrations_table",
 }
 
 
@@ -216,6 +220,7 @@ def read_options(reader: Reader, base: Path) -> dict[str, Any]:
         "templates": base / templates if templates else None,
         "renames": read_renames(reader, reader.table.get("rename")),
         "overrides": tuple(overrides),
+        "migrations_table": reader.string("migrations_table", "schema_migrations"),
     }
 
 

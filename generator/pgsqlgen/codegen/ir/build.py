@@ -15,6 +15,7 @@ from pgsqlgen.codegen.ir.imports import (
     module_import_blocks,
     names_in,
     querier_imports,
+    wrapper_imports,
 )
 from pgsqlgen.codegen.ir.methods import build_query
 from pgsqlgen.codegen.ir.model import (
@@ -217,7 +218,10 @@ def assemble_ir_keep_going(
         enums=enums,
         composites=composites,
         models=tuple(models),
-        model_stdlib_imports=tuple(sorted({"enum", *namer.imports(model_annotations)})),
+        model_import_blocks=_model_import_blocks(
+            namer, model_annotations, bool(enums), bool(composites), bool(models)
+        ),
+        uses_as_is=_uses_as_is(model_annotations, modules),
         unique_constraints=tuple(constraints["unique"]),
         foreign_key_constraints=tuple(constraints["foreign_key"]),
         check_constraints=tuple(constraints["check"]),
@@ -225,6 +229,9 @@ def assemble_ir_keep_going(
         querier_stdlib_imports=tuple(sorted({i for m in modules for i in m.stdlib_imports})),
         querier_model_imports=tuple(sorted({i for m in modules for i in m.model_imports})),
         querier_import_blocks=querier_imports(
+            namer, modules, {m.class_name for m in models} | namer.classes, flavours
+        ),
+        wrapper_import_blocks=wrapper_imports(
             namer, modules, {m.class_name for m in models} | namer.classes, flavours
         ),
         flavours=flavours,
@@ -289,7 +296,7 @@ def _modules(
             if builder is not None:
                 builders.append(builder)
         annotations = module_annotations(built, rows)
-        model_imports = names_in(annotations, model_classes | {"Json", "JsonValue"})
+        model_imports = names_in(annotations, model_classes | {"AsIs", "Json", "JsonValue"})
         constants = {
             q.row_factory: (
                 f": BaseRowFactory[{q.row_type}]"
@@ -427,3 +434,46 @@ def _exports(flavours: tuple[bool, ...]) -> tuple[tuple[str, tuple[str, ...]], .
         ("._runtime", ("NoRowError", *(runtime[flag] for flag in flavours))),
         (".querier", tuple(sorted(name for flag in flavours for name in querier[flag]))),
     )
+
+
+def _model_import_blocks(
+    namer: TypeNamer,
+    annotations: list[str],
+    enums: bool,
+    composites: bool,
+    models: bool,
+) -> tuple[tuple[str, ...], ...]:
+    """``models.py``'s imports: what its enums, dataclasses or pydantic models, json
+    aliases and field types use, and nothing else (ruff's defaults pass)."""
+    modules = namer.imports(annotations)
+    stdlib = sorted(
+        {m for m in modules if m not in namer.override_modules} | ({"enum"} if enums else set())
+    )
+    lines = [f"import {m}" for m in stdlib]
+    if not namer.pydantic:
+        lines.append("from collections.abc import Mapping, Sequence")
+    if composites or (models and not namer.pydantic):
+        lines.append("from dataclasses import dataclass")
+    as_is = _uses_as_is(annotations, ())
+    typing = {"TypeAlias", *(("Any", "Self") if namer.pydantic else ())}
+    typing |= {"Annotated"} if as_is else set()
+    lines.append(f"from typing import {', '.join(sorted(typing))}")
+    third: list[str] = []
+    if namer.pydantic:
+        pydantic = ["BaseModel", "ConfigDict", *(("GetCoreSchemaHandler",) if as_is else ())]
+        third.append(f"from pydantic import {', '.join(pydantic)}")
+        third.append("from pydantic import JsonValue as PydanticJsonValue")
+        if as_is:
+            third.append("from pydantic_core import core_schema")
+    own = [f"import {m}" for m in modules if m in namer.override_modules]
+    return tuple(tuple(block) for block in (lines, third, own) if block)
+
+
+def _uses_as_is(annotations: list[str], modules: tuple[QueryModule, ...]) -> bool:
+    """Whether a model field or a query's row or parameter holds a type marked ``AsIs``."""
+    texts = [
+        *annotations,
+        *(f.annotation for m in modules for r in m.row_classes for f in r.fields),
+    ]
+    texts += [p.annotation for m in modules for q in m.queries for p in q.params]
+    return any("AsIs]" in text for text in texts)

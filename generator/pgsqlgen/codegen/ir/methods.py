@@ -5,9 +5,8 @@ columns and types.
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
+import re
 
 from sqlglot import exp
 

@@ -194,7 +194,10 @@ class Ir:
     enums: tuple[EnumDef, ...]
     composites: tuple[CompositeDef, ...]
     models: tuple[Model, ...]
-    model_stdlib_imports: tuple[str, ...]
+    model_import_blocks: tuple[tuple[str, ...], ...]
+    """The import lines of ``models.py``, in blocks as isort orders them."""
+    uses_as_is: bool
+    """A pydantic model holds a user's own type, marked ``AsIs`` (defined in ``models.py``)."""
     unique_constraints: tuple[ConstraintDef, ...]
     foreign_key_constraints: tuple[ConstraintDef, ...]
     check_constraints: tuple[ConstraintDef, ...]
@@ -202,6 +205,7 @@ class Ir:
     querier_stdlib_imports: tuple[str, ...]
     querier_model_imports: tuple[str, ...]
     querier_import_blocks: tuple[tuple[str, ...], ...]
+    wrapper_import_blocks: tuple[tuple[str, ...], ...]
     record_decorator: str = "@dataclass(frozen=True, slots=True)"
     """Above each model and row class; empty for pydantic models, which subclass ``RowModel``."""
     params_decorator: str = "@dataclass(frozen=True, slots=True, kw_only=True)"

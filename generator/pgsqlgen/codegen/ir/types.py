@@ -88,7 +88,7 @@ class TypeNamer:
         name = pg_type.name
         override = self.by_type.get(name)
         if override is not None:
-            return dotted_module(override.python_type)
+            return self._users(override)
         if sent and name in ("json", "jsonb"):
             return "Json"
         if name in self.enums:
@@ -100,6 +100,13 @@ class TypeNamer:
         known = python_base_type(name)
         return known if known is not None else "typing.Any"
 
+    def _users(self, override: TypeOverride) -> str:
+        """A user's own type; in a pydantic model, passed through as it is (``AsIs``):
+        pydantic cannot build a schema of every type (a ``typing.TypedDict`` before
+        Python 3.12), and the value is the user's, adapted by psycopg."""
+        python_type = dotted_module(override.python_type)
+        return f"Annotated[{python_type}, AsIs]" if self.pydantic else python_type
+
     def python(
         self,
         pg_type: PgType,
@@ -110,7 +117,7 @@ class TypeNamer:
         ``origin`` (table, column) replaces the whole type, arrays included."""
         override = self.column_override(origin)
         if override is not None:
-            return dotted_module(override.python_type)
+            return self._users(override)
         text = self.base(pg_type, sent and not pg_type.array_dims)
         for _ in range(pg_type.array_dims):
             text = f"list[{text}]"
