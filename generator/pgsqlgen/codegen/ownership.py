@@ -8,10 +8,11 @@ and a generated file that would replace it is an error naming it.
 
 A folder with no manifest yet (a first run, or a package written by a sqlgen
 older than the manifest) is read this way: a file that starts with sqlgen's
-generated-file header, or that already holds exactly what sqlgen would write
-there (the empty ``py.typed``), is adopted as sqlgen's; anything else is the
-user's. Once a manifest exists it alone decides, so a hand-written file that
-happens to start with the header stays the user's.
+generated-file header is adopted as sqlgen's; anything else is the user's.
+Once a manifest exists it decides, so a file of the user's that happens to
+start with the header stays theirs. Either way, a file that already holds
+exactly what sqlgen would write there (the empty ``py.typed`` has no header)
+is taken over: rewriting it loses nothing.
 
 Some folders are refused before anything is generated, because owning files
 there would put the user's work at risk even with the manifest: the
