@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import random
 import shutil
@@ -31,6 +32,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from pgsqlgen.codegen.write import write_all
+from pgsqlgen.errors import SqlgenError
 
 from sqlgen_helpers import write_project
 
@@ -251,6 +255,33 @@ def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(tmp_path: Path) ->
         assert result.stderr.startswith("disk/demo/"), result.stderr
         assert "Traceback" not in result.stderr
         assert {p: p.read_bytes() for p in disk.rglob("*") if p.is_file()} == before
+
+
+def test_a_write_that_fails_midway_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same as a full disk where no tmpfs can be mounted: the second file
+    staged fails with ENOSPC."""
+    out = tmp_path / "demo"
+    write_all(out, {"a.py": "x = 1\n"})
+    before = _package(tmp_path)
+    real_write, calls = os.write, []
+
+    def filling_up(handle: int, data: bytes | memoryview) -> int:
+        calls.append(handle)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(handle, data)
+
+    monkeypatch.setattr(os, "write", filling_up)
+    with pytest.raises(SqlgenError) as raised:
+        write_all(out, {"a.py": "x = 2\n", "b.py": "y = 1\n"})
+    monkeypatch.undo()
+    assert [d.message for d in raised.value.diagnostics] == [
+        "cannot write: No space left on device; the package was left as it was"
+    ]
+    assert _package(tmp_path) == before
+    assert sorted(p.name for p in out.iterdir()) == [".sqlgen-manifest", "a.py"]
 
 
 def test_an_unreadable_journal_is_a_located_error(tmp_path: Path) -> None:
