@@ -58,6 +58,12 @@ conformance: $(DEV_STAMP)
 sqlc-corpus: $(DEV_STAMP)
 	$(PY) tests/sqlc_corpus.py $(ARGS)
 
+## The real-world acceptance table: eight migration histories against PostgreSQL's own catalog
+## (needs ../shared/realworld; ARGS=--write updates tests/realworld/summary.json).
+.PHONY: realworld
+realworld: $(DEV_STAMP)
+	PYTHONPATH=tests $(PY) tests/realworld.py $(ARGS)
+
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)
 	$(PY) -m pgsqlgen check --no-cache

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pgsqlgen import __version__, cache
 from pgsqlgen.config.load import load_configs
@@ -109,11 +111,14 @@ def stage_report(stream: TextIO, *, verbose: bool, label: str) -> Iterator[Stage
         yield None
 
 
-def _run(config: Config, verbose: bool = False) -> Result:
+def _run(config: Config, verbose: bool = False, quiet: bool = False) -> Result:
     from pgsqlgen.pipeline import run
 
     with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
-        return run(config, report)
+        result = run(config, report)
+    if not quiet:
+        _print_diagnostics(result.warnings)
+    return result
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -121,15 +126,26 @@ def _generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     # Every package is generated before any is written: an error anywhere writes nothing.
-    results = [(config, _run(config, args.verbose)) for config in _configs(args)]
+    results = [(config, _run(config, args.verbose, args.quiet)) for config in _configs(args)]
     for config, result in results:
         for path in write_all(config.out, result.files):
             verb = "wrote" if (config.out / path).exists() else "removed"
-            print(f"{verb} {_relative(config, config.out / path)}")
+            if not args.quiet:
+                print(f"{verb} {_relative(config, config.out / path)}")
         cache.remember_clean(config)
     if args.verbose:
         print(f"{'total':<28}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
     return 0
+
+
+def _regenerate_command(config: Config) -> str:
+    """What regenerates here: the project's own ``make gen`` when its Makefile has one."""
+    makefile = config.root / "Makefile"
+    try:
+        has_gen = re.search(r"^gen\s*:", makefile.read_text(encoding="utf-8"), re.M) is not None
+    except (OSError, UnicodeDecodeError):
+        has_gen = False
+    return "`make gen` (or `sqlgen generate`)" if has_gen else "`sqlgen generate`"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -147,7 +163,7 @@ def _check_package(config: Config, no_cache: bool) -> int:
         return 0
     out = _relative(config, config.out)
     print(
-        f"generated code in {out} is out of date; run `make gen` (or `sqlgen generate`)",
+        f"generated code in {out} is out of date; run {_regenerate_command(config)}",
         file=sys.stderr,
     )
     for label, paths in (
@@ -395,25 +411,64 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" for a misspelt command, action or option."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        unknown = re.search(r"unrecognized arguments: (\S+)", message)
+        if choice is not None:
+            known = re.findall(r"'?([\w-]+)'?", choice[2])
+            message = _suggest(message, choice[1], known)
+        elif unknown is not None:
+            known = [o for action in self._actions for o in action.option_strings]
+            for sub in self._subparsers._group_actions if self._subparsers else ():
+                for parser in getattr(sub, "choices", {}).values():
+                    known += [o for a in parser._actions for o in a.option_strings]
+            message = _suggest(message, unknown[1], known)
+        super().error(message)
+
+
+def _suggest(message: str, given: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(given, known, n=1)
+    return f"{message}; did you mean {close[0]!r}?" if close else message
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """Options every command takes, before or after its name (``sqlgen generate
+    --config x`` as well as ``sqlgen --config x generate``)."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
+        "(default: the first of these in the current directory or the nearest above it)",
+    )
+    parser.add_argument(
+        "--package",
+        default=default,
+        help="with several packages configured: the one inspect, verify and migrate work on "
+        "(default: the first)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if default is None else default,
+        help="print errors only",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sqlgen",
         description="Generate typed psycopg 3 code from PostgreSQL migrations and annotated queries.",
         epilog="example: sqlgen init && sqlgen generate",
     )
     parser.add_argument("--version", action="version", version=f"sqlgen {__version__}")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.yml/sqlc.json "
-        "(default: the first of these in the current directory or the nearest parent, "
-        "up to the repository root)",
-    )
-    parser.add_argument(
-        "--package",
-        help="with several packages configured: the one inspect, verify and migrate work on "
-        "(default: the first)",
-    )
+    _global_options(parser, None)
+    common = _Parser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, handler: Handler, summary: str, example: str) -> argparse.ArgumentParser:
@@ -422,6 +477,7 @@ def _parser() -> argparse.ArgumentParser:
             help=summary,
             description=f"{summary[0].upper()}{summary[1:]}.",
             epilog=f"example: {example}",
+            parents=[common],
         )
         sub.set_defaults(handler=handler)
         return sub

@@ -7,6 +7,7 @@ nothing here touches the output directory: writing is the caller's choice
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,6 +40,9 @@ class Result:
     catalog: Catalog
     ir: Ir
     files: dict[str, str]
+    warnings: list[Diagnostic]
+    """Problems that do not stop a run: errors in down migrations, which never change
+    the catalog (golang-migrate reads a history the same way)."""
 
 
 @dataclass(frozen=True)
@@ -101,24 +105,25 @@ def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
     return problems
 
 
-def parse_schema(config: Config, *, parallel: bool = False) -> list[Statement]:
-    """Parse the schema files (downs too, to report their errors); raises
-    SqlgenError. With ``parallel``, a long history's downs are checked in a
-    second process while the ups are parsed."""
+def parse_schema(
+    config: Config, *, parallel: bool = False
+) -> tuple[list[Statement], list[Diagnostic]]:
+    """Parse the schema files: the statements of the ups, and the problems of the downs
+    as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
+    ``parallel``, a long history's downs are checked in a second process meanwhile."""
     sources = load_schema(config.schema, config.root, config.schema_layout)
     downs = _later(
         lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
     )
     statements, problems = _parse_ups(sources.up)
-    problems += downs()
     if problems:
         raise SqlgenError(problems)
-    return statements
+    return statements, [dataclasses.replace(d, severity="warning") for d in downs()]
 
 
 def load_catalog(config: Config) -> Catalog:
     """Parse the schema files and build the catalog; raises SqlgenError."""
-    return build_catalog(parse_schema(config))
+    return build_catalog(parse_schema(config)[0])
 
 
 def _analyse_sources(
@@ -241,7 +246,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
     """
     clock = _Stopwatch(report)
     with clock.stage(STAGES[0]) as detail:
-        statements = parse_schema(config, parallel=available())
+        statements, warnings = parse_schema(config, parallel=available())
         detail.append(f"{len(statements)} statements")
     with clock.stage(STAGES[1]) as detail:
         catalog = build_catalog(statements)
@@ -277,4 +282,4 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         files["py.typed"] = ""
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
-    return Result(catalog, ir, files)
+    return Result(catalog, ir, files, warnings)

@@ -378,7 +378,8 @@ def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -
         for query in module.queries:
             for method in query.methods:
                 first = methods.setdefault(method.name, query)
-                if first is not query:
+                # Two queries of one name are reported as a duplicate name already.
+                if first is not query and first.name != query.name:
                     problems.append(
                         Diagnostic(
                             query.file,
