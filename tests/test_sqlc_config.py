@@ -148,6 +148,9 @@ def test_version_1_config_generates_beside_sqlcs_go_code_from_a_subdirectory(
         "entries for other engines skipped (only postgresql is generated): "
         "packages[1] (mysql), packages[2] (sqlite)",
     ]
+    lines = (tmp_path / "sqlc.json").read_text().splitlines()
+    go_only = next(n for n, text in enumerate(lines, start=1) if '"emit_interface"' in text)
+    assert f"sqlc.json:{go_only}:7: warning: Go-only" in warnings[1]  # at its first item
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert {p: after[p] for p in before} == before  # every file of the project untouched
     models = (config.out / "models.py").read_text()

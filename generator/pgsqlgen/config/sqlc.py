@@ -24,6 +24,7 @@ not know either is an error, as it is for sqlc.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -119,7 +120,8 @@ _SQLC_NOTE = "sqlc settings with no effect here"
 
 
 class _Notes:
-    """What a file says that does not apply, collected by kind, one warning each."""
+    """What a file says that does not apply, collected by kind, one warning each,
+    placed at the first of its items in the file so the excerpt shows it."""
 
     def __init__(self) -> None:
         self.items: dict[str, list[str]] = {}
@@ -129,11 +131,28 @@ class _Notes:
         known.extend(item for item in items if item not in known)
 
     def diagnostics(self, path: Path) -> tuple[Diagnostic, ...]:
-        return tuple(
-            Diagnostic(str(path), 1, 1, f"{kind}: {', '.join(items)}", severity="warning")
-            for kind, items in self.items.items()
-            if items
-        )
+        lines = path.read_text(encoding="utf-8").splitlines()
+        found: list[Diagnostic] = []
+        for kind, items in self.items.items():
+            if items:
+                line, col = _position(lines, items[0])
+                message = f"{kind}: {', '.join(items)}"
+                found.append(Diagnostic(str(path), line, col, message, severity="warning"))
+        return tuple(found)
+
+
+def _position(lines: list[str], item: str) -> tuple[int, int]:
+    """Where a noted item is written: the value it names in parentheses or after
+    ``for`` (``packages[1] (mysql)``), else its key (``sql[0].database``)."""
+    base, _, value = re.sub(r" for (\S+)$", r" (\1)", item).partition(" (")
+    key = re.sub(r"\[\d+\]$", "", base.split(".")[-1])
+    patterns = [re.escape(value.removesuffix(")"))] if value else []
+    patterns.append(rf"[\"']?{re.escape(key)}[\"']?\s*:")
+    for pattern in patterns:
+        for number, text in enumerate(lines, start=1):
+            if match := re.search(pattern, text):
+                return number, match.start() + 1
+    return 1, 1
 
 
 def _v1_as_v2(top: Reader) -> tuple[dict[str, Any], list[str]]:
