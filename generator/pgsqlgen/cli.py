@@ -441,8 +441,9 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
         "--config",
         type=Path,
         default=default,
-        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
-        "(default: the first of these in the current directory or the nearest above it)",
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.yml/sqlc.json "
+        "(default: the first of these in the current directory or the nearest parent, "
+        "up to the repository root)",
     )
     parser.add_argument(
         "--package",

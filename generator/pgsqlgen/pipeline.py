@@ -111,7 +111,7 @@ def parse_schema(
     """Parse the schema files: the statements of the ups, and the problems of the downs
     as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
     ``parallel``, a long history's downs are checked in a second process meanwhile."""
-    sources = load_schema(config.schema, config.root)
+    sources = load_schema(config.schema, config.root, config.schema_layout)
     downs = _later(
         lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
     )
