@@ -79,14 +79,24 @@ def test_storage_parameters_and_logging_leave_the_catalog_as_it_is() -> None:
     assert render_dump(before) == render_dump(after)
 
 
-def test_validate_constraint_needs_the_constraint() -> None:
-    build(
-        """
+def test_not_valid_until_validated() -> None:
+    added = """
         CREATE TABLE t (a int);
         ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;
-        ALTER TABLE t VALIDATE CONSTRAINT t_a_check;
         """
+    (check,) = build(added).tables["t"].constraints
+    assert check.definition() == "CHECK (a > 0) NOT VALID"
+    (check,) = build(added + "ALTER TABLE t VALIDATE CONSTRAINT t_a_check;").tables["t"].constraints
+    assert check.definition() == "CHECK (a > 0)"
+
+
+def test_only_checks_and_foreign_keys_may_be_not_valid() -> None:
+    assert "UNIQUE constraints cannot be marked NOT VALID" in error_of(
+        "CREATE TABLE t (a int); ALTER TABLE t ADD UNIQUE (a) NOT VALID;"
     )
+
+
+def test_validate_constraint_needs_the_constraint() -> None:
     assert 'constraint "nope" of relation "t" does not exist' in error_of(
         "CREATE TABLE t (a int); ALTER TABLE t VALIDATE CONSTRAINT nope;"
     )
@@ -185,6 +195,7 @@ ALTER TABLE t ADD UNIQUE USING INDEX t_a_idx;
 ALTER TABLE t ADD CONSTRAINT t_a_excl EXCLUDE (a WITH =) WHERE (b);
 ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;
 ALTER TABLE t VALIDATE CONSTRAINT t_a_check;
+ALTER TABLE t ADD CONSTRAINT t_a_small CHECK (a < 100) NOT VALID;
 ALTER TABLE t SET (fillfactor = 70), SET UNLOGGED;
 ALTER TABLE t RESET (fillfactor);
 COMMENT ON CONSTRAINT t_a_check ON t IS 'positive';

@@ -104,9 +104,13 @@ class Constraint:
     on_update: str | None = None
     inherited: bool = False
     exclusion: Exclusion | None = None
+    valid: bool = True
 
     def definition(self) -> str:
         """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
+        return self._body() + ("" if self.valid else " NOT VALID")
+
+    def _body(self) -> str:
         cols = ", ".join(quote_ident(c) for c in self.columns)
         if self.kind == "primary_key":
             return f"PRIMARY KEY ({cols})"

@@ -41,7 +41,14 @@ def inherit_check(table: Table, check: Constraint) -> None:
     own = table.constraint(check.name)
     if own is None:
         table.constraints.append(
-            Constraint(check.name, "check", check.columns, check=check.check, inherited=True)
+            Constraint(
+                check.name,
+                "check",
+                check.columns,
+                check=check.check,
+                inherited=True,
+                valid=check.valid,
+            )
         )
     elif own.kind != "check" or render_sql(own.check or exp.null()) != render_sql(
         check.check or exp.null()
@@ -320,15 +327,34 @@ def _add_foreign_key(
 
 
 def add_table_constraints(
-    catalog: Catalog, table: Table, nodes: list[exp.Expr], recurse: bool
+    catalog: Catalog, table: Table, nodes: list[exp.Expr], recurse: bool, valid: bool = True
 ) -> None:
-    """``ADD CONSTRAINT``, reaching the table's children unless ``ONLY`` was given."""
+    """``ADD CONSTRAINT``, reaching the table's children unless ``ONLY`` was given.
+
+    A check or foreign key added ``NOT VALID`` says so until ``VALIDATE CONSTRAINT``.
+    """
     before = len(table.constraints)
     for node in nodes:
         table_constraint_adder(catalog, table, node)()
+    for constraint in table.constraints[before:]:
+        if not valid and constraint.kind not in ("check", "foreign_key"):
+            kind = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE", "exclude": "EXCLUDE"}
+            raise DDLError(f"{kind[constraint.kind]} constraints cannot be marked NOT VALID")
+        constraint.valid = valid
     if recurse:
         for constraint in table.constraints[before:]:
             cascade_constraint(catalog, table, constraint)
+
+
+def validate_constraint(catalog: Catalog, table: Table, name: str, node: exp.Expr) -> None:
+    """``VALIDATE CONSTRAINT``: the constraint, and its copies in the children, are valid."""
+    constraint = table.constraint(name)
+    if constraint is None:
+        raise DDLError(f'constraint "{name}" of relation "{table.name}" does not exist', node)
+    constraint.valid = True
+    for child in catalog.children(table.name):
+        if child.constraint(name) is not None:
+            validate_constraint(catalog, child, name, node)
 
 
 def drop_constraint(

@@ -198,8 +198,9 @@ def _alter(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
             return
         raise DDLError(f'relation "{name}" does not exist', node.this)
     table = catalog.tables[name]
+    valid = not node.args.get("not_valid")
     for action in node.args.get("actions") or []:
-        alter_table_action(catalog, table, action, recurse=not node.args.get("only"))
+        alter_table_action(catalog, table, action, not node.args.get("only"), valid)
 
 
 def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:

@@ -47,6 +47,7 @@ from pgsqlgen.schema.ddl.constraints import (
     drop_constraint,
     inherit_check,
     table_constraint_adder,
+    validate_constraint,
 )
 from pgsqlgen.schema.ddl.indexes import clone_index, rebuild_partition_indexes
 from pgsqlgen.schema.ddl.renames import rename_relation
@@ -313,7 +314,9 @@ def _follow_column_rename(catalog: Catalog, table: str, old: str, new: str) -> N
                     column.replace(exp.alias_(column.copy(), name_node(old)))
 
 
-def alter_table_action(catalog: Catalog, table: Table, action: exp.Expr, recurse: bool) -> None:
+def alter_table_action(
+    catalog: Catalog, table: Table, action: exp.Expr, recurse: bool, valid: bool = True
+) -> None:
     if isinstance(action, exp.ColumnDef):
         if action.args.get("exists") and table.column(ident(action.this)) is not None:
             return  # ADD COLUMN IF NOT EXISTS: PostgreSQL skips it with a notice.
@@ -363,11 +366,9 @@ def alter_table_action(catalog: Catalog, table: Table, action: exp.Expr, recurse
     elif isinstance(action, exp.AlterRename):
         rename_relation(catalog, "TABLE", table.name, renamed_name(table.name, action.this), action)
     elif isinstance(action, exp.AddConstraint):
-        add_table_constraints(catalog, table, list(action.expressions), recurse)
+        add_table_constraints(catalog, table, list(action.expressions), recurse, valid)
     elif isinstance(action, exp.Command) and action.name == "VALIDATE CONSTRAINT":
-        name = ident(action.expression)
-        if table.constraint(name) is None:
-            raise DDLError(f'constraint "{name}" of relation "{table.name}" does not exist', action)
+        validate_constraint(catalog, table, ident(action.expression), action)
     elif not _storage_only(action):
         raise DDLError(f"unsupported ALTER TABLE action: {render_sql(action)}", action)
 
