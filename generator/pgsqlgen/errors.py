@@ -8,7 +8,9 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,35 @@ class Diagnostic:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.severity}: {self.message}"
+        return f"{self.file}:{self.line}:{self.col}: {self.severity}: {shorten(self.message)}"
+
+
+_LONG_WORD = re.compile(r"\S{81,}")
+
+
+def shorten(message: str) -> str:
+    """``message`` with every word longer than 80 characters (a generated or
+    hostile identifier) cut in its middle, so one diagnostic stays one line."""
+    return _LONG_WORD.sub(lambda m: f"{m[0][:60]}...{m[0][-17:]}", message)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "does not exist",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "is not a folder",
+    errno.ELOOP: "is a loop of symbolic links",
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "the file system is read-only",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def os_problem(display: str, error: OSError, doing: str = "cannot read") -> Diagnostic:
+    """What the operating system refused, located at the file it concerns."""
+    reason = _OS_REASONS.get(error.errno or 0) or error.strerror or type(error).__name__
+    return Diagnostic(display, 1, 1, f"{doing}: {reason}")
 
 
 class SqlgenError(Exception):
@@ -76,6 +106,18 @@ def _source_lines(file: str) -> list[str] | None:
         return None
 
 
+_SHOWN = 120
+
+
+def _window(text: str, col: int) -> tuple[str, int]:
+    """At most 120 characters of a source line around ``col`` (a minified or
+    generated line can be megabytes long), and the column within them."""
+    if len(text) <= _SHOWN:
+        return text, col
+    start = max(0, min(col - 1 - _SHOWN // 2, len(text) - _SHOWN))
+    return text[start : start + _SHOWN], col - start
+
+
 def format_diagnostics(diagnostics: Iterable[Diagnostic], *, colour: bool) -> str:
     """Every diagnostic as a compiler prints it: ``file:line:col: severity: message``,
     then the source line and a caret under the column, so the problem is seen
@@ -89,15 +131,15 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic], *, colour: bool) -> st
         tint = _SEVERITY_COLOURS.get(diagnostic.severity, _BOLD)
         if colour:
             where, severity = f"{_BOLD}{where}{_RESET}", f"{tint}{severity}{_RESET}"
-        block = [f"{where} {severity} {diagnostic.message}"]
+        block = [f"{where} {severity} {shorten(diagnostic.message)}"]
         if diagnostic.file not in sources:
             sources[diagnostic.file] = _source_lines(diagnostic.file)
         lines = sources[diagnostic.file]
         if lines is not None and 1 <= diagnostic.line <= len(lines):
-            text = lines[diagnostic.line - 1]
+            text, col = _window(lines[diagnostic.line - 1], diagnostic.col)
             # Tabs are kept in the caret's indent so it lines up however they render.
-            indent = "".join(c if c == "\t" else " " for c in text[: diagnostic.col - 1])
-            indent += " " * (diagnostic.col - 1 - len(indent))
+            indent = "".join(c if c == "\t" else " " for c in text[: col - 1])
+            indent += " " * (col - 1 - len(indent))
             caret = f"{tint}^{_RESET}" if colour else "^"
             gutter = f"{diagnostic.line:>5}"
             block.append(f"{gutter} | {text}")

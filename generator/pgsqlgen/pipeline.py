@@ -124,8 +124,32 @@ def parse_schema(config: Config, *, parallel: bool = False) -> list[Statement]:
 
 
 def load_catalog(config: Config) -> Catalog:
-    """Parse the schema files and build the catalog; raises SqlgenError."""
-    return build_catalog(parse_schema(config))
+    """Parse the schema files and build the catalog; raises SqlgenError, also
+    for an override of a column the schema does not have."""
+    catalog = build_catalog(parse_schema(config))
+    check_overrides(config, catalog)
+    return catalog
+
+
+def check_overrides(config: Config, catalog: Catalog) -> None:
+    """Every column override names a column of a table or view: a misspelt one
+    would otherwise be silently ignored and the column keep its default type."""
+    problems: list[Diagnostic] = []
+    for override in config.overrides:
+        if override.column is None:
+            continue
+        relation, column = override.column.rsplit(".", 1)
+        columns = catalog.relation_columns(relation.removeprefix("public."))
+        if columns is None:
+            missing = f'relation "{relation}" does not exist'
+        elif all(c.name != column for c in columns):
+            missing = f'column "{column}" of relation "{relation}" does not exist'
+        else:
+            continue
+        file, entry = override.declared_in
+        problems.append(Diagnostic(file, 1, 1, f"{entry}: column {override.column}: {missing}"))
+    if problems:
+        raise SqlgenError(problems)
 
 
 def _analyse_sources(
@@ -235,8 +259,16 @@ def _halves(ir: Ir) -> tuple[set[str], set[str]]:
     return halves
 
 
-def _render_and_format(ir: Ir, templates: Path | None, paths: set[str]) -> dict[str, str]:
-    return {path: format_python(text) for path, text in render(ir, templates, paths).items()}
+def _render_and_format(
+    ir: Ir, templates: Path | None, paths: set[str]
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The formatted modules, or the problems of a user's templates (returned,
+    not raised: this may run in a second process)."""
+    try:
+        rendered = render(ir, templates, paths)
+    except SqlgenError as error:
+        return {}, error.diagnostics
+    return {path: format_python(text) for path, text in rendered.items()}, []
 
 
 def run(config: Config, report: StageReport | None = None) -> Result:
@@ -252,6 +284,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         detail.append(f"{len(statements)} statements")
     with clock.stage(STAGES[1]) as detail:
         catalog = build_catalog(statements)
+        check_overrides(config, catalog)
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
     dump = _later(lambda: render_dump(catalog), available() and len(statements) >= _PARALLEL_FILES)
@@ -277,7 +310,11 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         if not (available() and count >= _PARALLEL_QUERIES):
             mine, theirs = mine | theirs, set()
         other = _later(lambda: _render_and_format(ir, config.templates, theirs), bool(theirs))
-        files = _render_and_format(ir, config.templates, mine) | other()
+        files, problems = _render_and_format(ir, config.templates, mine)
+        more_files, more_problems = other()
+        if problems or more_problems:
+            raise SqlgenError(problems + more_problems)
+        files |= more_files
         files = {path: files[path] for path in pages(ir)}
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
     with clock.stage(STAGES[4]) as detail:

@@ -25,6 +25,15 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 DIALECT = Postgres()
 
+MAX_NESTING = 1000
+"""Parentheses (and brackets) nested deeper than this are refused before parsing."""
+MAX_DEPTH = 20_000
+"""Parsed trees deeper than this (a ``WHERE`` of 20,000 ``OR`` is one) are
+refused, so that no later stage can exhaust the stack walking them; the run's
+thread is sized for it (:func:`pgsqlgen.parallel.with_deep_stack`)."""
+_OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET}
+_CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET}
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -91,13 +100,56 @@ def _comment_is_null(tokens: list[Token]) -> bool:
     )
 
 
+def _too_deep(tokens: list[Token]) -> Token | None:
+    """The first parenthesis nested deeper than :data:`MAX_NESTING`, if any."""
+    depth = 0
+    for token in tokens:
+        if token.token_type in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                return token
+        elif token.token_type in _CLOSING:
+            depth -= 1
+    return None
+
+
+def _tree_depth(tree: exp.Expr) -> int:
+    """How deep ``tree`` is, walked without recursion."""
+    deepest = 0
+    stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return deepest
+
+
 def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
-    """Parse one statement's tokens, taken from ``text``."""
+    """Parse one statement's tokens, taken from ``text``; input nested too
+    deeply to handle is a failure, located, like a syntax error."""
+    deep = _too_deep(tokens)
+    if deep is not None:
+        return ParseFailure(
+            deep.start, f"too deeply nested: more than {MAX_NESTING} levels of parentheses"
+        )
+    try:
+        parsed = _parse_chunk(tokens, text)
+    except RecursionError:
+        return ParseFailure(tokens[0].start, "too deeply nested to parse")
+    if isinstance(parsed, exp.Expr) and _tree_depth(parsed) > MAX_DEPTH:
+        return ParseFailure(
+            tokens[0].start,
+            f"too deeply nested: the statement is more than {MAX_DEPTH} levels deep",
+        )
+    return parsed
+
+
+def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
     if _comment_is_null(tokens):
         empty = Token(
             TokenType.STRING, "", tokens[-1].line, tokens[-1].col, tokens[-1].start, tokens[-1].end
         )
-        comment = parse_chunk([*tokens[:-1], empty], text)
+        comment = _parse_chunk([*tokens[:-1], empty], text)
         if isinstance(comment, exp.Comment):
             comment.set("expression", exp.Null())
         return comment
@@ -133,7 +185,7 @@ def _sqlglot_gap(tokens: list[Token], text: str) -> exp.Expr | ParseFailure | No
     if words[:1] == ["CREATE"] and "INDEX" in words[:3] and "ON" in words:
         at = words.index("ON")
         if words[at + 1 : at + 2] == ["ONLY"]:
-            parsed = parse_chunk(tokens[: at + 1] + tokens[at + 2 :], text)
+            parsed = _parse_chunk(tokens[: at + 1] + tokens[at + 2 :], text)
             if isinstance(parsed, exp.Create) and isinstance(parsed.this, exp.Index):
                 parsed.this.args["table"].set("only", True)
             return parsed
@@ -141,7 +193,7 @@ def _sqlglot_gap(tokens: list[Token], text: str) -> exp.Expr | ParseFailure | No
         if words[at : at + 2] == ["BIT", "VARYING"]:
             first, second = tokens[at], tokens[at + 1]
             varbit = Token(TokenType.VAR, "varbit", first.line, first.col, first.start, second.end)
-            return parse_chunk([*tokens[:at], varbit, *tokens[at + 2 :]], text)
+            return _parse_chunk([*tokens[:at], varbit, *tokens[at + 2 :]], text)
     if words[:1] in (["CREATE"], ["DROP"]) and {"FUNCTION", "PROCEDURE"} & set(words[:4]):
         rest = text[tokens[1].start : tokens[-1].end + 1]
         return exp.Command(this=tokens[0].text.upper(), expression=rest)
