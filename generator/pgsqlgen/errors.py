@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,12 +98,19 @@ def use_colour(stream: TextIO) -> bool:
     return os.environ.get("FORCE_COLOR", "") not in ("", "0") or stream.isatty()
 
 
+_LARGEST_SHOWN_FILE = 64 * 1024 * 1024
+
+
 def _source_lines(file: str) -> list[str] | None:
     """The lines of a diagnostic's file (relative to the working directory, or
-    absolute); None when it cannot be read, e.g. ``<command line>``."""
+    absolute); None when it is no regular file of a sane size (``<command
+    line>``, a folder, ``/dev/full``, which would never end) or cannot be read."""
     try:
+        status = os.stat(file)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > _LARGEST_SHOWN_FILE:
+            return None
         return Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 

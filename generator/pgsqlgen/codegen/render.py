@@ -9,9 +9,12 @@ or a broken package.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import traceback
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
+from types import FrameType
 
 import jinja2
 
@@ -101,6 +104,37 @@ def render(
     """Python sources of the package (or of ``paths`` in it), by path relative to
     the output directory; templates in ``templates`` replace ours of the same name."""
     environment = _environment(templates)
+    with _shallow():
+        return _render_pages(environment, ir, templates, paths)
+
+
+_TEMPLATE_FRAMES = 2000
+"""How many frames deeper than the caller a rendering may go. The run's thread
+allows deep recursion for deep SQL (:func:`pgsqlgen.parallel.with_deep_stack`),
+but a template that includes itself would fill the memory on the way down
+before reaching that limit; ours nest a few dozen frames."""
+
+
+@contextlib.contextmanager
+def _shallow() -> Iterator[None]:
+    depth, frame = 0, sys._getframe()
+    frame_or_none: FrameType | None = frame
+    while frame_or_none is not None:
+        depth, frame_or_none = depth + 1, frame_or_none.f_back
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + _TEMPLATE_FRAMES)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def _render_pages(
+    environment: jinja2.Environment,
+    ir: Ir,
+    templates: Path | None,
+    paths: Collection[str] | None,
+) -> dict[str, str]:
     rendered: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for path, (template, context) in pages(ir).items():
@@ -110,7 +144,9 @@ def render(
             compiled = environment.get_template(template)
             rendered[path] = compiled.render(ir=ir, header=HEADER, **context)
         except Exception as error:  # a user's template can raise anything
-            problems.append(_template_problem(error, template, path))
+            own = templates / template if templates is not None else None
+            where = str(own) if own is not None and own.is_file() else template
+            problems.append(_template_problem(error, where, path))
             continue
         if templates is not None:
             problems.extend(_python_problem(rendered[path], compiled.filename or template, path))
@@ -120,7 +156,8 @@ def render(
 
 
 def _template_problem(error: Exception, template: str, path: str) -> Diagnostic:
-    """Where in which template ``error`` happened, as Jinja's rewritten traceback tells."""
+    """Where in which template ``error`` happened, as Jinja's rewritten traceback
+    tells; else at the file of ``template`` (one that could not even be read)."""
     if isinstance(error, jinja2.TemplateSyntaxError):
         where, line = error.filename or template, error.lineno
     else:

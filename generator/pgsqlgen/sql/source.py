@@ -20,12 +20,13 @@ def decode_source(data: bytes, display: str) -> str:
     """The text of a file's bytes: UTF-8, a leading byte-order mark dropped.
 
     Invalid bytes are reported at their line and column (counted in
-    characters of the valid text before them), as an editor shows them.
+    characters of the valid text before them), as an editor shows them; so is
+    a NUL character, which no SQL text may hold (nor a generated module).
     """
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         before = data[: error.start].decode("utf-8", errors="replace")
         line = before.count("\n") + 1
@@ -34,6 +35,14 @@ def decode_source(data: bytes, display: str) -> str:
         raise SqlgenError(
             [Diagnostic(display, line, col, f"invalid UTF-8 (byte {bad}): {error.reason}")]
         ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise SqlgenError(
+            [Diagnostic(display, line, col, "NUL character: PostgreSQL takes none in SQL text")]
+        )
+    return text
 
 
 def display_path(path: Path, root: Path) -> str:
