@@ -13,41 +13,27 @@ real process shows: Ctrl-C and the exit codes the shell sees.
 from __future__ import annotations
 
 import ast
-import contextlib
-import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from attack_cases import BASE_CONFIG, BASE_QUERIES, BASE_SCHEMA, CASES, Case
+from attack_cases import CASES, Case
+from attack_run import (
+    make_project,
+    remove_scratch,
+    run_case,
+    run_in_process,
+    scratch_folder,
+    snapshot,
+)
 
 from pgsqlgen import cli
 from pgsqlgen.codegen.reserved import PACKAGE_CLASSES, QUERIER_METHODS
-
-LOCATED = re.compile(r"^\S.*?:\d+:\d+: (error|warning): \S")
-EXCERPT = re.compile(r"^\s*(\d+)? \| ")
-LONGEST_LINE = 400
-NOBODY = 65534
-
-
-def make_project(root: Path) -> None:
-    """The valid project every case starts from, generated."""
-    for name, text in BASE_SCHEMA.items():
-        (root / "schema").mkdir(parents=True, exist_ok=True)
-        (root / "schema" / name).write_text(text, encoding="utf-8")
-    for name, text in BASE_QUERIES.items():
-        (root / "queries").mkdir(parents=True, exist_ok=True)
-        (root / "queries" / name).write_text(text, encoding="utf-8")
-    (root / "pyproject.toml").write_text(BASE_CONFIG, encoding="utf-8")
-    with contextlib.chdir(root):
-        assert cli.main(["generate"]) == 0
 
 
 @pytest.fixture(scope="module")
@@ -58,111 +44,11 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file's bytes and every link's target under ``root`` (the check cache aside)."""
-    found: dict[str, bytes | str] = {}
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).as_posix()
-        if relative.startswith(".sqlgen-cache"):
-            continue
-        if path.is_symlink():
-            found[relative] = os.readlink(path)
-        elif path.is_file():
-            found[relative] = path.read_bytes()
-    return found
-
-
-def run_in_process(root: Path, argv: tuple[str, ...]) -> tuple[int, str]:
-    """``sqlgen ARGV`` in ``root`` through ``cli.main``: exit code and stderr."""
-    stderr = _Capture()
-    with contextlib.chdir(root), contextlib.redirect_stderr(stderr), _quiet_stdout():
-        try:
-            code = cli.main(list(argv))
-        except SystemExit as exit:  # argparse's usage errors
-            code = exit.code if isinstance(exit.code, int) else 1
-    return code, stderr.getvalue()
-
-
-class _Capture:
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self._parts.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def getvalue(self) -> str:
-        return "".join(self._parts)
-
-
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        yield
-
-
-@contextlib.contextmanager
-def as_nobody(root: Path) -> Iterator[None]:
-    """Permissions that apply: as root (for whom they do not), ``root`` is given
-    to an unprivileged user and this process acts as that user until the block
-    ends. Everything the run needs is imported already (the base project was
-    generated), so only the project's own files are read as that user."""
-    if os.geteuid() != 0:
-        yield
-        return
-    for path in [root, *root.rglob("*")]:
-        os.lchown(path, NOBODY, NOBODY)
-    os.setegid(NOBODY)
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
-
-
 @pytest.fixture
 def scratch() -> Iterator[Path]:
-    """A folder another user can reach (pytest's own are private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="sqlgen-attack-"))
-    os.chmod(folder, 0o755)
+    folder = scratch_folder()
     yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if not path.is_symlink():
-            os.chmod(path, 0o755)
-    shutil.rmtree(folder)
-
-
-def run_case(case: Case, root: Path, database_url: str | None = None) -> str:
-    """Run one case in ``root`` (a copy of the base project) and check everything
-    the catalogue promises; returns stderr."""
-    case.setup(root)
-    before = snapshot(root)
-    argv = tuple(a.format(database_url=database_url) for a in case.argv)
-    with as_nobody(root) if case.unreadable else contextlib.nullcontext():
-        code, stderr = run_in_process(root, argv)
-    assert "Traceback" not in stderr, stderr
-    assert code == case.exit_code, stderr
-    assert case.message in stderr, stderr
-    lines = stderr.splitlines()
-    assert all(len(line) <= LONGEST_LINE for line in lines), max(map(len, lines))
-    if case.exit_code == 0:
-        assert "error" not in stderr, stderr
-        if case.argv == ("generate",):  # what it wrote is what it would write again
-            assert run_in_process(root, ("check", "--no-cache")) == (0, "")
-        return stderr
-        messages = [line for line in lines if line and not EXCERPT.match(line)]
-        assert messages, "an error without a message"
-        pattern = LOCATED if case.located else re.compile(r"^sqlgen: error: \S")
-        assert all(pattern.match(line) for line in messages), stderr
-    assert snapshot(root) == before, "the project changed"
-    return stderr
+    remove_scratch(folder)
 
 
 def _needs_database(case: Case) -> bool:

@@ -36,9 +36,11 @@ _LONG_WORD = re.compile(r"\S{81,}")
 
 
 def shorten(message: str) -> str:
-    """``message`` with every word longer than 80 characters (a generated or
-    hostile identifier) cut in its middle, so one diagnostic stays one line."""
-    return _LONG_WORD.sub(lambda m: f"{m[0][:60]}...{m[0][-17:]}", message)
+    """``message`` on one line (a library's message can quote several lines of
+    SQL), with every word longer than 80 characters (a generated or hostile
+    identifier) cut in its middle, so one diagnostic stays one line."""
+    one_line = " ".join(message.splitlines())
+    return _LONG_WORD.sub(lambda m: f"{m[0][:60]}...{m[0][-17:]}", one_line)
 
 
 _OS_REASONS = {
