@@ -358,10 +358,10 @@ FILESYSTEM_CASES = [
     Case("inspect-out-under-file", "filesystem", lambda root: None, "pyproject.toml/ir.json:1:1: error: cannot write: is not a folder", argv=("inspect", "-o", "pyproject.toml/ir.json")),
     Case("inspect-out-long-name", "filesystem", lambda root: None, "cannot write: the name is too long", argv=("inspect", "-o", "y" * 300)),
     Case("dump-out-missing-dir", "filesystem", lambda root: None, "sqlgen: error:", argv=("dump", "--from-db", "notaurl", "-o", "nowhere/d.sql"), located=False),
-    Case("init-onto-file", "filesystem", lambda root: None, "pyproject.toml", argv=("init", "--dir", "pyproject.toml")),
+    Case("init-onto-file", "filesystem", lambda root: None, "pyproject.toml", argv=("init", "--dir", "pyproject.toml"), located=False),
     Case("create-in-missing-dir-makes-it", "filesystem", lambda root: None, "", argv=("migrate", "--dir", "nowhere", "create", "add_x"), exit_code=0),
-    Case("create-bad-name", "filesystem", lambda root: None, "Add-X", argv=("migrate", "--dir", "schema", "create", "Add-X")),
-    Case("renumber-unknown", "filesystem", lambda root: None, "999999", argv=("migrate", "--dir", "schema", "renumber", "999999")),
+    Case("create-bad-name", "filesystem", lambda root: None, "Add-X", argv=("migrate", "--dir", "schema", "create", "Add-X"), located=False),
+    Case("renumber-unknown", "filesystem", lambda root: None, "999999", argv=("migrate", "--dir", "schema", "renumber", "999999"), located=False),
 ]
 # fmt: on
 

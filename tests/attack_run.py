@@ -13,6 +13,7 @@ import os
 import random
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ def make_project(root: Path) -> None:
         (root / "queries").mkdir(parents=True, exist_ok=True)
         (root / "queries" / name).write_text(text, encoding="utf-8")
     (root / "pyproject.toml").write_text(BASE_CONFIG, encoding="utf-8")
-    with contextlib.chdir(root):
+    with contextlib.chdir(root), _quiet_stdout():
         assert cli.main(["generate"]) == 0
 
 
@@ -301,3 +302,69 @@ def is_clean_outcome(code: int, stderr: str) -> bool:
 
 
 CASE_SHAPE = Case("fuzz", "fuzz", lambda root: None, "")
+
+
+def _measure_cases(cases: list[Case], counts: dict[str, dict[str, int]]) -> None:
+    folder = scratch_folder()
+    try:
+        base = folder / "base"
+        base.mkdir()
+        make_project(base)
+        shutil.rmtree(base / ".sqlgen-cache", ignore_errors=True)
+        for index, case in enumerate(cases):
+            if any("{database_url}" in a for a in case.argv):
+                continue
+            root = folder / f"case{index}"
+            shutil.copytree(base, root, symlinks=True)
+            outcome = classify(case, attempt(case, root))
+            tally = counts.setdefault(case.area, {})
+            tally[outcome] = tally.get(outcome, 0) + 1
+            if outcome not in ("clear error", "accepted"):
+                print(f"  {case.area}:{case.id}: {outcome}", file=sys.stderr)
+    finally:
+        remove_scratch(folder)
+
+
+def _measure_fuzz(examples: int, counts: dict[str, dict[str, int]]) -> None:
+    files = corpus()
+    folder = scratch_folder()
+    fuzz_project(folder)
+    try:
+        for seed in range(examples):
+            kind = ("query", "migration")[seed % 2]
+            choose = RandomChooser(seed)
+            original = files[kind][choose.integer(0, len(files[kind]) - 1)].read_bytes()
+            try:
+                code, stderr = run_mutant(folder, kind, mutate(original, choose))
+                clean = is_clean_outcome(code, stderr)
+            except Exception:
+                clean = False
+            outcome = "clear error" if clean else "traceback"
+            tally = counts.setdefault("fuzz", {})
+            tally[outcome] = tally.get(outcome, 0) + 1
+    finally:
+        remove_scratch(folder)
+
+
+def main() -> None:
+    """Print the before/after table of the issue: per area, the cases tried and what became of them."""
+    from attack_cases import CASES
+
+    examples = int(sys.argv[sys.argv.index("--fuzz") + 1]) if "--fuzz" in sys.argv else 0
+    os.environ.setdefault("SQLGEN_JOBS", "1")
+    counts: dict[str, dict[str, int]] = {}
+    _measure_cases(CASES, counts)
+    if examples:
+        _measure_fuzz(examples, counts)
+    columns = ("clear error", "traceback", "partial write", "data lost", "unclear")
+    print("| area | tried | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 2) + "|")
+    for area, found in counts.items():
+        clear = found.get("clear error", 0) + found.get("accepted", 0)
+        row = [clear, *(found.get(c, 0) for c in columns[1:])]
+        print(f"| {area} | {sum(found.values())} | " + " | ".join(map(str, row)) + " |")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()
