@@ -336,10 +336,14 @@ def _measure_fuzz(examples: int, counts: dict[str, dict[str, int]]) -> None:
             original = files[kind][choose.integer(0, len(files[kind]) - 1)].read_bytes()
             try:
                 code, stderr = run_mutant(folder, kind, mutate(original, choose))
-                clean = is_clean_outcome(code, stderr)
             except Exception:
-                clean = False
-            outcome = "clear error" if clean else "traceback"
+                code, stderr = -1, "Traceback"
+            if is_clean_outcome(code, stderr):
+                outcome = "clear error"
+            elif "Traceback" in stderr or "internal error" in stderr:
+                outcome = "traceback"
+            else:
+                outcome = "unclear"
             tally = counts.setdefault("fuzz", {})
             tally[outcome] = tally.get(outcome, 0) + 1
     finally:

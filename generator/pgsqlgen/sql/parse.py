@@ -54,8 +54,9 @@ class Statement:
 
 
 def node_offset(node: exp.Expr | None, default: int) -> int:
-    """The source offset sqlglot recorded for a node (identifiers carry one)."""
-    while node is not None:
+    """The source offset sqlglot recorded for a node (identifiers carry one);
+    ``default`` for anything else (sqlglot keeps some arguments as plain values)."""
+    while isinstance(node, exp.Expr):
         meta = node.meta if isinstance(node, exp.Identifier) else None
         if meta and "start" in meta:
             return int(meta["start"])
