@@ -32,15 +32,15 @@ class Diagnostic:
         return f"{self.file}:{self.line}:{self.col}: {self.severity}: {shorten(self.message)}"
 
 
-_LONG_WORD = re.compile(r"\S{81,}")
+_LONG_NAME = re.compile(r"[\w$]{81,}")
 
 
 def shorten(message: str) -> str:
     """``message`` on one line (a library's message can quote several lines of
-    SQL), with every word longer than 80 characters (a generated or hostile
-    identifier) cut in its middle, so one diagnostic stays one line."""
+    SQL), with every name longer than 80 characters (a generated or hostile
+    identifier; a path is left whole) cut in its middle, so one diagnostic stays one line."""
     one_line = " ".join(message.splitlines())
-    return _LONG_WORD.sub(lambda m: f"{m[0][:60]}...{m[0][-17:]}", one_line)
+    return _LONG_NAME.sub(lambda m: f"{m[0][:60]}...{m[0][-17:]}", one_line)
 
 
 _OS_REASONS = {
