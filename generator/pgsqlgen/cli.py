@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from pgsqlgen import __version__, cache
 from pgsqlgen.config.load import find_config, load_configs
 from pgsqlgen.config.model import Config
-from pgsqlgen.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
+from pgsqlgen.errors import (
+    Diagnostic,
+    SqlgenError,
+    format_diagnostics,
+    os_problem,
+    shorten,
+    use_colour,
+)
+from pgsqlgen.parallel import with_deep_stack
 
 if TYPE_CHECKING:
     from pgsqlgen.migrations.runner import Migrator
@@ -115,7 +123,7 @@ def _run(config: Config, verbose: bool = False, quiet: bool = False) -> Result:
     from pgsqlgen.pipeline import run
 
     with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
-        result = run(config, report)
+        result = with_deep_stack(lambda: run(config, report))
     if not quiet:
         _print_diagnostics(result.warnings)
     return result
@@ -191,7 +199,10 @@ def _check_package(config: Config) -> int:
 
 def _emit(text: str, output: Path | None) -> int:
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise SqlgenError([os_problem(str(output), error, "cannot write")]) from None
     else:
         sys.stdout.write(text)
     return 0
@@ -200,7 +211,8 @@ def _emit(text: str, output: Path | None) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from pgsqlgen.inspect import inspect_document
 
-    document = inspect_document(_config(args))
+    config = _config(args)
+    document = with_deep_stack(lambda: inspect_document(config))
     _emit(json.dumps(document, indent=2) + "\n", args.output)
     _print_diagnostics(Diagnostic(**error) for error in document["errors"])
     return 1 if document["errors"] else 0
@@ -246,7 +258,7 @@ def _verify(args: argparse.Namespace) -> int:
     failed = False
     with _server(args) as server:
         if args.schema or both:
-            diff = verify_schema(config, server)
+            diff = with_deep_stack(lambda: verify_schema(config, server))
             if diff:
                 print(
                     "schema: the static catalog differs from what PostgreSQL built:",
@@ -257,7 +269,7 @@ def _verify(args: argparse.Namespace) -> int:
             else:
                 print("schema: the static catalog matches PostgreSQL's")
         if args.queries or both:
-            problems = verify_queries(config, server)
+            problems = with_deep_stack(lambda: verify_queries(config, server))
             for problem in problems:
                 print(problem, file=sys.stderr)
             if problems:
@@ -658,7 +670,18 @@ def _finish_interrupted_writes(args: argparse.Namespace) -> None:
             print(f"{shown(config.out)}: note: {done}", file=sys.stderr)
 
 
+INTERRUPTED = 130
+"""The exit code of a run stopped by Ctrl-C, as a shell reports SIGINT (128 + 2)."""
+
+
+def _fail(message: str) -> int:
+    print(f"sqlgen: error: {shorten(message)}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every way it can fail ends in one line (or a located
+    diagnostic per problem) on stderr and exit 1, Ctrl-C in one line and 130."""
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -666,16 +689,41 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except SqlgenError as error:
         _print_diagnostics(error.diagnostics)
+    except KeyboardInterrupt:
+        print("\nsqlgen: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except RecursionError:
+        return _fail("input too deeply nested for sqlgen (more than the parser's limits allow)")
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        return _fail(f"{where}{error.strerror or error}")
     except Exception as error:
-        # Imported only now: the drift check's fast path must not pay for psycopg.
-        import psycopg
-
-        from pgsqlgen.migrations.runner import MigrateError
-
-        if isinstance(error, MigrateError):
-            print(f"error: {error}", file=sys.stderr)
-        elif isinstance(error, psycopg.OperationalError):
-            print(f"error: cannot reach the database: {error}", file=sys.stderr)
-        else:
-            raise
+        return _fail_unexpected(error)
     return 1
+
+
+def _fail_unexpected(error: Exception) -> int:
+    """Errors of the database and the migration runner in one line; anything
+    else is a bug of sqlgen's, said in one line with what to report."""
+    # Imported only now: the drift check's fast path must not pay for psycopg.
+    import psycopg
+
+    from pgsqlgen.migrations.runner import MigrateError
+
+    if isinstance(error, MigrateError):
+        return _fail(str(error))
+    if isinstance(error, psycopg.OperationalError):
+        return _fail(f"cannot reach the database: {_first_line(error)}")
+    if isinstance(error, psycopg.ProgrammingError) and "connection" in str(error):
+        return _fail(f"invalid database URL: {_first_line(error)}")
+    if isinstance(error, psycopg.Error):
+        return _fail(f"the database said: {_first_line(error)}")
+    return _fail(
+        f"internal error {type(error).__name__}: {_first_line(error)} "
+        "(a bug in sqlgen: please report it with the input that caused it)"
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

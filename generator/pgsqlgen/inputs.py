@@ -5,17 +5,22 @@ applied in numeric order; the optional ``.down.sql`` files are read too so
 that a broken down file is reported) or a single SQL file such as a schema dump.
 A sqlc config's schema entries are read as sqlc reads them instead
 (:mod:`pgsqlgen.sql.sqlc_layout`).
+
+A path that cannot be read is an error located at it, never "no files": a
+folder the user cannot list would otherwise look empty to ``glob``.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from pgsqlgen.config.model import SchemaLayout
-from pgsqlgen.errors import Diagnostic, SqlgenError
+from pgsqlgen.errors import Diagnostic, SqlgenError, os_problem
 from pgsqlgen.migrations.files import scan
-from pgsqlgen.sql.source import SourceFile
+from pgsqlgen.sql.source import SourceFile, display_path
 from pgsqlgen.sql.sqlc_layout import read_sqlc_schema
 
 
@@ -37,6 +42,21 @@ def _migration_files(directory: Path, root: Path) -> tuple[list[SourceFile], lis
     return up, down
 
 
+def _is_folder(path: Path, root: Path, what: str) -> bool:
+    """Whether an input path is a folder (which must then be listable) or a
+    file; raises SqlgenError, located, when it is neither or cannot be read."""
+    display = display_path(path, root)
+    try:
+        if not stat.S_ISDIR(path.stat().st_mode):
+            return False
+        os.listdir(path)
+    except FileNotFoundError:
+        raise SqlgenError([Diagnostic(display, 1, 1, f"{what} path does not exist")]) from None
+    except OSError as error:
+        raise SqlgenError([os_problem(display, error)]) from None
+    return True
+
+
 def load_schema(
     paths: tuple[Path, ...], root: Path, layout: SchemaLayout = "migrations"
 ) -> SchemaSources:
@@ -46,14 +66,12 @@ def load_schema(
     up: list[SourceFile] = []
     down: list[SourceFile] = []
     for path in paths:
-        if path.is_dir():
+        if _is_folder(path, root, "schema"):
             dir_up, dir_down = _migration_files(path, root)
             up.extend(dir_up)
             down.extend(dir_down)
-        elif path.is_file():
-            up.append(SourceFile.read(path, root))
         else:
-            raise SqlgenError([Diagnostic(str(path), 1, 1, "schema path does not exist")])
+            up.append(SourceFile.read(path, root))
     return SchemaSources(up=tuple(up), down=tuple(down))
 
 
@@ -61,10 +79,8 @@ def load_queries(paths: tuple[Path, ...], root: Path) -> tuple[SourceFile, ...]:
     """Read query files: each path is a ``.sql`` file or a directory of them."""
     files: list[SourceFile] = []
     for path in paths:
-        if path.is_dir():
+        if _is_folder(path, root, "queries"):
             files.extend(SourceFile.read(p, root) for p in sorted(path.glob("*.sql")))
-        elif path.is_file():
-            files.append(SourceFile.read(path, root))
         else:
-            raise SqlgenError([Diagnostic(str(path), 1, 1, "queries path does not exist")])
+            files.append(SourceFile.read(path, root))
     return tuple(files)

@@ -124,8 +124,32 @@ def parse_schema(
 
 
 def load_catalog(config: Config) -> Catalog:
-    """Parse the schema files and build the catalog; raises SqlgenError."""
-    return build_catalog(parse_schema(config)[0])
+    """Parse the schema files and build the catalog; raises SqlgenError, also
+    for an override of a column the schema does not have."""
+    catalog = build_catalog(parse_schema(config)[0])
+    check_overrides(config, catalog)
+    return catalog
+
+
+def check_overrides(config: Config, catalog: Catalog) -> None:
+    """Every column override names a column of a table or view: a misspelt one
+    would otherwise be silently ignored and the column keep its default type."""
+    problems: list[Diagnostic] = []
+    for override in config.overrides:
+        if override.column is None:
+            continue
+        relation, column = override.column.rsplit(".", 1)
+        columns = catalog.relation_columns(relation.removeprefix("public."))
+        if columns is None:
+            missing = f'relation "{relation}" does not exist'
+        elif all(c.name != column for c in columns):
+            missing = f'column "{column}" of relation "{relation}" does not exist'
+        else:
+            continue
+        file, entry = override.declared_in
+        problems.append(Diagnostic(file, 1, 1, f"{entry}: column {override.column}: {missing}"))
+    if problems:
+        raise SqlgenError(problems)
 
 
 def _analyse_sources(
@@ -242,9 +266,13 @@ def _render_and_format(
     module is compiled first, and one that is not Python is reported naming the
     template rather than formatted (black would fail on it); ours are held to
     valid output by the tests."""
+    try:
+        rendered = render(ir, templates, paths)
+    except SqlgenError as error:  # a Jinja error in a user's template, located
+        return {}, error.diagnostics
     files: dict[str, str] = {}
     problems: list[Diagnostic] = []
-    for path, text in render(ir, templates, paths).items():
+    for path, text in rendered.items():
         why = invalid_python(path, text) if templates is not None else None
         if templates is None or why is None:
             files[path] = format_python(text)
@@ -276,6 +304,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         detail.append(f"{len(statements)} statements")
     with clock.stage(STAGES[1]) as detail:
         catalog = build_catalog(statements)
+        check_overrides(config, catalog)
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
     dump = _later(lambda: render_dump(catalog), available() and len(statements) >= _PARALLEL_FILES)

@@ -22,6 +22,7 @@ from pgsqlgen.config.model import (
     read_options,
 )
 from pgsqlgen.config.sqlc import load_sqlc_config
+from pgsqlgen.sql.source import read_source
 
 _TOML_KEYS = {"schema", "queries", "out", "package", *OPTION_KEYS}
 CONFIG_FILES = ("sqlgen.toml", "pyproject.toml", "sqlc.yaml", "sqlc.yml", "sqlc.json")
@@ -45,10 +46,10 @@ def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise config_error(path, "configuration file not found")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise config_error(path, "configuration file not found") from None
+        return tomllib.loads(read_source(path, str(path)))
     except tomllib.TOMLDecodeError as exc:
         raise config_error(path, f"invalid TOML: {exc}") from None
 

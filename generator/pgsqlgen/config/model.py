@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pgsqlgen.errors import Diagnostic, SqlgenError
+from pgsqlgen.sql.source import read_source
 
 ModelKind = Literal["dataclass", "pydantic"]
 #: How a schema directory is read: as golang-migrate migrations (``NNN_name.up.sql``
@@ -39,6 +40,8 @@ class TypeOverride:
     column: str | None = None
     loader: str | None = None
     dumper: str | None = None
+    declared_in: tuple[str, str] = field(default=("", ""), compare=False)
+    """The configuration file and the entry in it that declare it, for diagnostics."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ def read_overrides(
                 column=column,
                 loader=adapters["loader"],
                 dumper=adapters["dumper"],
+                declared_in=(str(reader.path), item.where),
             )
         )
     return found, skipped
@@ -251,6 +255,8 @@ def read_options(reader: Reader, base: Path) -> dict[str, Any]:
     if not (emit_sync or emit_async):
         raise reader.fail("emit_sync and emit_async cannot both be false")
     templates = reader.string("templates")
+    if templates and not (base / templates).is_dir():
+        raise reader.fail(f"templates folder {templates!r} does not exist")
     overrides, skipped = read_overrides(reader, reader.table.get("overrides"))
     if skipped:
         raise reader.fail(f"overrides without a python_type: {'; '.join(skipped)}")
@@ -279,7 +285,7 @@ def package_name(reader: Reader, out: str, package: str | None) -> str:
 
 def load_json_or_yaml(path: Path) -> Any:
     """A sqlc configuration document; a syntax error is reported at its line."""
-    text = path.read_text(encoding="utf-8")
+    text = read_source(path, str(path))
     if path.suffix == ".json":
         try:
             return json.loads(text)

@@ -334,6 +334,8 @@ def _rewrite(
                 index += 2
                 continue
         macro = _macro_at(tokens, index)
+        if isinstance(macro, str):
+            return [], {}, (token.start, macro)
         if macro is not None:
             kind, name, end_index = macro
             if kind not in _MACROS:
@@ -415,13 +417,30 @@ def _param_edit(start: int, end: int, number: int) -> Edit:
     return Edit(start, end, text.ljust(end - start), param=number)
 
 
-def _macro_at(tokens: list[Token], index: int) -> tuple[str, str, int] | None:
-    window = tokens[index : index + 6]
-    if len(window) < 6 or window[0].text.lower() != "sqlc" or window[1].token_type != TokenType.DOT:
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _macro_at(tokens: list[Token], index: int) -> tuple[str, str, int] | str | None:
+    """``(kind, name, last token index)`` of a ``sqlc.kind(name)`` macro at
+    ``index``; a message when it is one without exactly one valid name
+    (``sqlc.arg()``, ``sqlc.arg(1)``, ``sqlc.arg(a, b)``), which would
+    otherwise reach PostgreSQL as a call of a function named sqlc.arg."""
+    window = tokens[index : index + 4]
+    if len(window) < 4 or window[0].text.lower() != "sqlc" or window[1].token_type != TokenType.DOT:
         return None
-    if window[3].token_type != TokenType.L_PAREN or window[5].token_type != TokenType.R_PAREN:
+    if window[3].token_type != TokenType.L_PAREN:
         return None
-    return window[2].text.lower(), window[4].text.lower(), index + 5
+    kind = window[2].text.lower()
+    inside = list(
+        itertools.takewhile(lambda t: t.token_type != TokenType.R_PAREN, tokens[index + 4 :])
+    )
+    closed = index + 4 + len(inside) < len(tokens)
+    if len(inside) != 1 or not closed:
+        return f"sqlc.{kind}() takes exactly one parameter name, e.g. sqlc.{kind}(user_id)"
+    name = inside[0].text.lower()
+    if inside[0].token_type == TokenType.NUMBER or not _PARAM_NAME.match(name):
+        return f"sqlc.{kind}({inside[0].text}): the parameter name must be an identifier"
+    return kind, name, index + 5
 
 
 def _is_select_star(tokens: list[Token], index: int) -> bool:

@@ -23,6 +23,15 @@ from pgsqlgen.sql.source import SourceFile
 # the catalog handles those deliberately, so the warning is noise.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
+MAX_NESTING = 1000
+"""Parentheses (and brackets) nested deeper than this are refused before parsing."""
+MAX_DEPTH = 20_000
+"""Parsed trees deeper than this (a ``WHERE`` of 20,000 ``OR`` is one) are
+refused, so that no later stage can exhaust the stack walking them; the run's
+thread is sized for it (:func:`pgsqlgen.parallel.with_deep_stack`)."""
+_OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET}
+_CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET}
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -43,8 +52,9 @@ class Statement:
 
 
 def node_offset(node: exp.Expr | None, default: int) -> int:
-    """The source offset sqlglot recorded for a node (identifiers carry one)."""
-    while node is not None:
+    """The source offset sqlglot recorded for a node (identifiers carry one);
+    ``default`` for anything else (sqlglot keeps some arguments as plain values)."""
+    while isinstance(node, exp.Expr):
         meta = node.meta if isinstance(node, exp.Identifier) else None
         if meta and "start" in meta:
             return int(meta["start"])
@@ -79,8 +89,51 @@ class ParseFailure:
     message: str
 
 
+def _too_deep(tokens: list[Token]) -> Token | None:
+    """The first parenthesis nested deeper than :data:`MAX_NESTING`, if any."""
+    depth = 0
+    for token in tokens:
+        if token.token_type in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                return token
+        elif token.token_type in _CLOSING:
+            depth -= 1
+    return None
+
+
+def _tree_depth(tree: exp.Expr) -> int:
+    """How deep ``tree`` is, walked without recursion."""
+    deepest = 0
+    stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return deepest
+
+
 def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
-    """Parse one statement's tokens, taken from ``text``, with our PostgreSQL dialect."""
+    """Parse one statement's tokens, taken from ``text``, with our PostgreSQL dialect;
+    input nested too deeply to handle is a failure, located, like a syntax error."""
+    deep = _too_deep(tokens)
+    if deep is not None:
+        return ParseFailure(
+            deep.start, f"too deeply nested: more than {MAX_NESTING} levels of parentheses"
+        )
+    try:
+        parsed = _parse_chunk(tokens, text)
+    except RecursionError:
+        return ParseFailure(tokens[0].start, "too deeply nested to parse")
+    if isinstance(parsed, exp.Expr) and _tree_depth(parsed) > MAX_DEPTH:
+        return ParseFailure(
+            tokens[0].start,
+            f"too deeply nested: the statement is more than {MAX_DEPTH} levels deep",
+        )
+    return parsed
+
+
+def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
     try:
         return parse_statement(tokens, text)
     except UnreadTokens as error:

@@ -1,31 +1,72 @@
-"""Source files and positions within them."""
+"""Source files and positions within them.
+
+Every input file is read here, by :func:`read_source` (``generate``, ``check``
+and the migration runner alike): UTF-8 with or without a byte-order mark, and
+a located error, never a traceback, for bytes that are not UTF-8 or a file
+that cannot be read.
+"""
 
 from __future__ import annotations
 
 import bisect
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgsqlgen.errors import Diagnostic, SqlgenError
-
-_BOM = b"\xef\xbb\xbf"
+from pgsqlgen.errors import Diagnostic, SqlgenError, os_problem
 
 
-def decode_source(data: bytes, path: Path | str) -> str:
-    """SQL text as PostgreSQL's clients take it: UTF-8, with or without a byte
-    order mark; CRLF and CR line ends read as LF, as text mode reads them.
-    Invalid bytes are a located error (``path:line:col``, the column counted in
-    characters), never a traceback or a silently replaced character."""
-    data = data.removeprefix(_BOM)
+def decode_source(data: bytes, display: Path | str) -> str:
+    """The text of a file's bytes: UTF-8, a leading byte-order mark dropped, CRLF and
+    CR line ends read as LF (as text mode reads them); ``generate`` and ``migrate``
+    both read SQL through here.
+
+    Invalid bytes are reported at their line and column (counted in
+    characters of the valid text before them), as an editor shows them; so is
+    a NUL character, which no SQL text may hold (nor a generated module).
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     try:
-        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start].decode("utf-8")
+        before = data[: error.start].decode("utf-8", errors="replace")
         line = before.count("\n") + 1
         col = len(before) - (before.rfind("\n") + 1) + 1
+        bad = data[error.start : error.end].hex(" ")
         raise SqlgenError(
-            [Diagnostic(str(path), line, col, f"invalid UTF-8: byte 0x{data[error.start]:02x}")]
+            [Diagnostic(str(display), line, col, f"invalid UTF-8 (byte {bad}): {error.reason}")]
         ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise SqlgenError(
+            [
+                Diagnostic(
+                    str(display), line, col, "NUL character: PostgreSQL takes none in SQL text"
+                )
+            ]
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def display_path(path: Path, root: Path) -> str:
+    """How diagnostics name ``path``: relative to ``root`` when it lies inside."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def read_source(path: Path, display: str) -> str:
+    """A file's text (see :func:`decode_source`); raises SqlgenError, located,
+    when it is a folder, unreadable, missing, or a loop of symbolic links."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SqlgenError([os_problem(display, error)]) from None
+    return decode_source(data, display)
 
 
 @dataclass(frozen=True)
@@ -44,11 +85,8 @@ class SourceFile:
 
     @classmethod
     def read(cls, path: Path, root: Path) -> SourceFile:
-        try:
-            display = str(path.relative_to(root))
-        except ValueError:
-            display = str(path)
-        return cls(path=path, display=display, text=decode_source(path.read_bytes(), display))
+        display = display_path(path, root)
+        return cls(path=path, display=display, text=read_source(path, display))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pgsqlgen import __version__
 from pgsqlgen.catalog.model import Catalog, Column, quote_ident
+from pgsqlgen.codegen import reserved
 from pgsqlgen.codegen.ir.imports import (
     module_annotations,
     module_import_blocks,
@@ -374,10 +375,23 @@ def _modules(
 
 
 def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -> None:
-    """Every query's methods end up in the same Queries classes: no name twice."""
+    """Every query's methods end up in the same Queries classes: no name twice,
+    and none that the package generates for itself (:mod:`pgsqlgen.codegen.reserved`)."""
     methods: dict[str, Query] = {}
     for module in modules:
         for query in module.queries:
+            own = {c.class_name for c in module.row_classes} | {
+                p.class_name for p in module.params_classes
+            }
+            taken = reserved.clash(
+                query.method, tuple(c for c in (query.row_class, query.params_class) if c in own)
+            )
+            if taken is not None:
+                problems.append(
+                    Diagnostic(
+                        query.file, query.line, 1, f"query {query.name}: {taken}; rename the query"
+                    )
+                )
             for method in query.methods:
                 first = methods.setdefault(method.name, query)
                 # Two queries of one name are reported as a duplicate name already.
