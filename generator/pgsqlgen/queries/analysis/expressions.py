@@ -22,10 +22,18 @@ from pgsqlgen.pg.functions import (
     sum_type,
     wider_numeric,
 )
+from pgsqlgen.pg import builtins
+from pgsqlgen.pg.resolve import known_type, resolve_function
 from pgsqlgen.pg.types import BOOL, FLOAT8, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.base import AnalyserBase
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Typed
-from pgsqlgen.queries.analysis.syntax import function_name, name_hint, quantified_array, unparen
+from pgsqlgen.queries.analysis.syntax import (
+    call_arguments,
+    function_name,
+    name_hint,
+    quantified_array,
+    unparen,
+)
 
 
 class ExpressionAnalyser(AnalyserBase):
@@ -73,8 +81,11 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(BOOL, False)
         if isinstance(node, exp.Predicate | exp.Connector | exp.Not):
             return Typed(BOOL, self._any_nullable(node, scope))
-        if isinstance(node, exp.Window):
+        if isinstance(node, exp.Window | exp.Filter):
             return self.type_of(node.this, scope)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):
+            builtin = self._builtin_call(node.this, self._within_group_arguments(node), scope)
+            return builtin if builtin is not None else Typed(None, True)
         if isinstance(node, exp.JSONExtractScalar):
             self.type_of(node.this, scope)
             return Typed(TEXT, True)
@@ -164,6 +175,9 @@ class ExpressionAnalyser(AnalyserBase):
         typed = [self.type_of(a, scope) for a in args]
         first = typed[0].type if typed else None
         strict_nullable = any(t.nullable for t in typed)
+        builtin = self._builtin_call(node, call_arguments(node), scope)
+        if builtin is not None:
+            return builtin
         if isinstance(node, exp.Sum):
             return Typed(sum_type(first), True)
         if isinstance(node, exp.Avg):
@@ -200,6 +214,63 @@ class ExpressionAnalyser(AnalyserBase):
             # which the catalog cannot see: possibly NULL.
             return Typed(function.returns, strict_nullable if function.strict else True)
         return Typed(None, True)
+
+    def _within_group_arguments(self, node: exp.WithinGroup) -> list[exp.Expr]:
+        """An ordered-set aggregate's direct arguments, then its ORDER BY ones, as
+        ``pg_proc`` lists them (``percentile_disc(float8, anyelement)``)."""
+        assert isinstance(node.this, exp.Func)
+        order = node.expression
+        ordered = order.expressions if isinstance(order, exp.Order) else []
+        return [*call_arguments(node.this), *(o.this for o in ordered)]
+
+    def _argument_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
+        """An argument's type as function resolution sees it: a string literal and NULL
+        are of unknown type, for the candidate to decide."""
+        node = unparen(node)
+        if isinstance(node, exp.Literal) and node.is_string or isinstance(node, exp.Null):
+            return None
+        return self.type_of(node, scope).type
+
+    def _builtin_call(
+        self, node: exp.Func, args: list[exp.Expr], scope: Scope, bind: bool = False
+    ) -> Typed | None:
+        """A call of a built-in function resolved as PostgreSQL resolves it (``pg_proc``
+        candidates, implicit casts, preferred types, polymorphic arguments); binds its
+        parameters when ``bind``. None for a user-defined function, an argument of a
+        type the built-in catalog does not know, or a call that resolves to no one
+        candidate: the caller then falls back to what it knows.
+        """
+        name = function_name(node)
+        if (
+            not builtins.functions_named(name)
+            or name in self.catalog.functions
+            or any(isinstance(a, exp.Kwarg) for a in args)
+        ):
+            return None
+        types = [self._argument_type(a, scope) for a in args]
+        if any(t is not None and not known_type(t) for t in types):
+            return None
+        resolved = resolve_function(name, types)
+        if resolved is None or resolved.result is None:
+            return None
+        if bind:
+            for arg, pg_type in zip(args, resolved.params, strict=True):
+                self._bind_param(arg, pg_type, scope)
+        function = resolved.candidate
+        listed = FUNCTIONS.get(name)
+        if function.is_aggregate:
+            nullable = name != "count"
+        elif listed is not None and listed[1] is not None:
+            # Whether a function that is not STRICT returns NULL, pg_proc does not say.
+            nullable = listed[1]
+        elif function.strict:
+            nullable = any(self.type_of(a, scope).nullable for a in args)
+        else:
+            nullable = True
+        if function.returns_set and function.returns != "record":
+            # A set-returning function in the select list gives NULL for no row at all.
+            nullable = nullable or name == "unnest"
+        return Typed(resolved.result, nullable)
 
     def _user_function(
         self, name: str, args: Sequence[exp.Expr], types: list[PgType | None], scope: Scope
@@ -314,6 +385,8 @@ class ExpressionAnalyser(AnalyserBase):
 
         elif isinstance(node, exp.Func):
             self._bind_arguments(node, scope)
+        elif isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):
+            self._builtin_call(node.this, self._within_group_arguments(node), scope, bind=True)
 
     def _bind_arguments(self, node: exp.Func, scope: Scope) -> None:
         """Type parameters passed to a built-in function from its signature.
@@ -325,6 +398,7 @@ class ExpressionAnalyser(AnalyserBase):
         name = function_name(node)
         signatures = SIGNATURES.get(name)
         if signatures is None:
+            self._builtin_call(node, call_arguments(node), scope, bind=True)
             return
         args = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
         named = [a for a in args if isinstance(a, exp.Kwarg)]
