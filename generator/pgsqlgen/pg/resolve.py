@@ -81,7 +81,10 @@ def _choose(
     keep_most([sum(_exact(a, t) for a, t in zip(args, p, strict=True)) for _, p in fitting])
     keep_most(
         [
-            sum(a is not None and not _exact(a, t) and _category(t)[1] for a, t in zip(args, p, strict=True))
+            sum(
+                a is not None and not _exact(a, t) and _category(t)[1]
+                for a, t in zip(args, p, strict=True)
+            )
             for _, p in fitting
         ]
     )

@@ -23,11 +23,12 @@ from pgsqlgen.pg.functions import (
     wider_numeric,
 )
 from pgsqlgen.pg import builtins
-from pgsqlgen.pg.resolve import known_type, resolve_function
+from pgsqlgen.pg.resolve import known_type, resolve_function, resolve_operator
 from pgsqlgen.pg.types import BOOL, FLOAT8, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.base import AnalyserBase
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Typed
 from pgsqlgen.queries.analysis.syntax import (
+    SQLGLOT_OPERATORS,
     call_arguments,
     function_name,
     name_hint,
@@ -311,6 +312,37 @@ class ExpressionAnalyser(AnalyserBase):
                 self._bind_param(arg, inputs[position].type, scope, inputs[position].name)
         return function
 
+    def _operator(
+        self, node: exp.Binary, scope: Scope
+    ) -> tuple[PgType | None, PgType | None] | None:
+        """The operand types of the ``pg_operator`` candidate PostgreSQL picks (section
+        10.2): ``jsonb ? $1`` makes ``$1`` text, ``cidr = $1`` inet. None when an
+        operand's type is not a built-in one or no one candidate fits; an operator no
+        candidate takes between two operands of known types is rejected, as PostgreSQL
+        rejects it (``boolean = integer``).
+        """
+        name = SQLGLOT_OPERATORS.get(type(node))
+        if name is None:
+            return None
+        left = self._argument_type(node.this, scope)
+        right = self._argument_type(node.expression, scope)
+        if any(t is not None and not known_type(t) for t in (left, right)):
+            return None
+        resolved = resolve_operator(name, left, right)
+        if resolved is not None:
+            return resolved.params[0], resolved.params[1]
+        direct = (exp.Column, exp.Literal, exp.Cast, exp.Parameter, exp.Boolean)
+        if (
+            left is not None
+            and right is not None
+            and isinstance(unparen(node.this), direct)
+            and isinstance(unparen(node.expression), direct)
+        ):
+            raise AnalysisError(
+                f"operator does not exist: {left.display()} {name} {right.display()}", node
+            )
+        return None
+
     def _operand_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
         """The type an operator gives a parameter compared with ``node``.
 
@@ -355,8 +387,14 @@ class ExpressionAnalyser(AnalyserBase):
                 )
                 self._bind_param(left, self._element(self.type_of(array, scope).type), scope)
                 return
-            self._bind_param(left, self._operand_type(right, scope), scope, name_hint(right))
-            self._bind_param(right, self._operand_type(left, scope), scope, name_hint(left))
+            operands = self._operator(node, scope)
+            left_type, right_type = (
+                operands
+                if operands is not None
+                else (self._operand_type(right, scope), self._operand_type(left, scope))
+            )
+            self._bind_param(left, left_type, scope, name_hint(right))
+            self._bind_param(right, right_type, scope, name_hint(left))
             if isinstance(node, exp.EQ | exp.NEQ):
                 self._note_origin(left, right, scope)
                 self._note_origin(right, left, scope)

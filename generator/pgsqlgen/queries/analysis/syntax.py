@@ -148,6 +148,26 @@ SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
 }
 
 
+# sqlglot's node for each binary operator whose candidates ``pg_operator`` lists.
+SQLGLOT_OPERATORS: dict[type[exp.Expr], str] = {
+    exp.EQ: "=",
+    exp.NEQ: "<>",
+    exp.GT: ">",
+    exp.GTE: ">=",
+    exp.LT: "<",
+    exp.LTE: "<=",
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Div: "/",
+    exp.Mod: "%",
+    exp.JSONBContainsTopKey: "?",
+    exp.ArrayContainsAll: "@>",
+    exp.ArrayContainedBy: "<@",
+    exp.ArrayOverlaps: "&&",
+}
+
+
 def call_arguments(node: exp.Func) -> list[exp.Expr]:
     """A call's arguments in PostgreSQL's order, as its function takes them.
 
