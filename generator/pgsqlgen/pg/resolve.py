@@ -161,16 +161,15 @@ def resolve_operator(
     candidates = [
         (o, (o.left, o.right)) for o in builtins.operators().get(name, ()) if o.left is not None
     ]
-    typed = [(o, (lt, rt)) for o, (lt, rt) in candidates if lt is not None]
+    typed: list[tuple[Operator, tuple[str, ...]]] = [
+        (o, (lt, rt)) for o, (lt, rt) in candidates if lt is not None
+    ]
     args = (left, right)
+    chosen: tuple[Operator, tuple[str, ...]] | None = None
     if (left is None) != (right is None):
         known = builtins.typname((left or right or PgType("unknown")).without_modifiers())
-        exact = [(o, p) for o, p in typed if p == (known, known)]
-        if exact:
-            operator, params = exact[0]
-            param_types, result = _polymorphic(params, args, operator.result)
-            return Resolved(operator, param_types, result)
-    chosen = _choose(typed, args)
+        chosen = next(((o, p) for o, p in typed if p == (known, known)), None)
+    chosen = chosen or _choose(typed, args)
     if chosen is None:
         return None
     operator, params = chosen

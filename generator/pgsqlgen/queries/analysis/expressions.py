@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Function
+from pgsqlgen.pg import builtins
 from pgsqlgen.pg.functions import (
     ARG,
     ELEMENT,
@@ -22,7 +23,6 @@ from pgsqlgen.pg.functions import (
     sum_type,
     wider_numeric,
 )
-from pgsqlgen.pg import builtins
 from pgsqlgen.pg.resolve import known_type, resolve_function, resolve_operator
 from pgsqlgen.pg.types import BOOL, FLOAT8, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.base import AnalyserBase
@@ -228,7 +228,7 @@ class ExpressionAnalyser(AnalyserBase):
         """An argument's type as function resolution sees it: a string literal and NULL
         are of unknown type, for the candidate to decide."""
         node = unparen(node)
-        if isinstance(node, exp.Literal) and node.is_string or isinstance(node, exp.Null):
+        if (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, exp.Null):
             return None
         return self.type_of(node, scope).type
 
