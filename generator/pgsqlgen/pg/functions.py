@@ -194,15 +194,6 @@ FUNCTIONS: dict[str, tuple[PgType | str, bool | None]] = {
 }
 
 
-# Built-in functions returning rows of several columns, by the columns' names and types.
-TABLE_FUNCTIONS: dict[str, list[tuple[str, PgType]]] = {
-    "jsonb_each": [("key", TEXT), ("value", JSONB)],
-    "json_each": [("key", TEXT), ("value", JSON)],
-    "jsonb_each_text": [("key", TEXT), ("value", TEXT)],
-    "json_each_text": [("key", TEXT), ("value", TEXT)],
-}
-
-
 # name -> every signature (argument types) of a built-in whose parameters we type
 # from its arguments. digest(text, text) stands for its text and bytea overloads:
 # PostgreSQL resolves an untyped argument to the string category's text.

@@ -128,20 +128,47 @@ def _polymorphic(
     return tuple(concrete(p) for p in params), concrete(result)
 
 
-def resolve_function(name: str, args: Sequence[PgType | None]) -> Resolved[BuiltinFunction] | None:
+def _aligned(
+    function: BuiltinFunction, count: int, names: Sequence[str | None]
+) -> tuple[str, ...] | None:
+    """The candidate's parameter types in the call's argument order, or None when the
+    call does not fit it: too few or too many arguments counting defaults, a name it
+    does not have, or a missing argument without a default."""
+    params = function.args
+    if function.variadic is not None and not any(names) and count >= len(params) - 1:
+        return params[:-1] + (function.variadic,) * (count - len(params) + 1)
+    positional = len(names) - sum(1 for n in names if n is not None)
+    if positional > len(params):
+        return None
+    chosen = list(params[:positional])
+    given = set(range(positional))
+    for name in names[positional:]:
+        if name is None or name not in function.arg_names[positional:]:
+            return None
+        position = function.arg_names.index(name, positional)
+        chosen.append(params[position])
+        given.add(position)
+    required = len(params) - function.defaults
+    if not all(position in given for position in range(required)):
+        return None
+    return tuple(chosen)
+
+
+def resolve_function(
+    name: str, args: Sequence[PgType | None], names: Sequence[str | None] = ()
+) -> Resolved[BuiltinFunction] | None:
     """The built-in overload PostgreSQL picks for ``name(args)``, None if none or several.
 
     A candidate fits the call's arity counting its defaults; a VARIADIC one is
-    expanded to as many arguments as the call has.
+    expanded to as many arguments as the call has; ``names`` gives each
+    argument's name for ``name => value`` arguments (None for a positional one).
     """
+    names = list(names) or [None] * len(args)
     candidates: list[tuple[BuiltinFunction, tuple[str, ...]]] = []
     for function in builtins.functions_named(name):
-        params = function.args
-        if function.variadic is not None and len(args) >= len(params) - 1:
-            params = params[:-1] + (function.variadic,) * (len(args) - len(params) + 1)
-        elif not len(params) - function.defaults <= len(args) <= len(params):
-            continue
-        candidates.append((function, params[: len(args)]))
+        params = _aligned(function, len(args), names)
+        if params is not None:
+            candidates.append((function, params))
     chosen = _choose(candidates, args)
     if chosen is None:
         return None

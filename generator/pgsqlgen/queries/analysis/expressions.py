@@ -242,21 +242,19 @@ class ExpressionAnalyser(AnalyserBase):
         candidate: the caller then falls back to what it knows.
         """
         name = function_name(node)
-        if (
-            not builtins.functions_named(name)
-            or name in self.catalog.functions
-            or any(isinstance(a, exp.Kwarg) for a in args)
-        ):
+        if not builtins.functions_named(name) or name in self.catalog.functions:
             return None
-        types = [self._argument_type(a, scope) for a in args]
+        names = [a.name.lower() if isinstance(a, exp.Kwarg) else None for a in args]
+        values = [a.expression if isinstance(a, exp.Kwarg) else a for a in args]
+        types = [self._argument_type(a, scope) for a in values]
         if any(t is not None and not known_type(t) for t in types):
             return None
-        resolved = resolve_function(name, types)
+        resolved = resolve_function(name, types, names)
         if resolved is None or resolved.result is None:
             return None
         if bind:
-            for arg, pg_type in zip(args, resolved.params, strict=True):
-                self._bind_param(arg, pg_type, scope)
+            for value, pg_type in zip(values, resolved.params, strict=True):
+                self._bind_param(value, pg_type, scope)
         function = resolved.candidate
         listed = FUNCTIONS.get(name)
         if function.is_aggregate:
@@ -265,7 +263,7 @@ class ExpressionAnalyser(AnalyserBase):
             # Whether a function that is not STRICT returns NULL, pg_proc does not say.
             nullable = listed[1]
         elif function.strict:
-            nullable = any(self.type_of(a, scope).nullable for a in args)
+            nullable = any(self.type_of(a, scope).nullable for a in values)
         else:
             nullable = True
         if function.returns_set and function.returns != "record":
