@@ -154,6 +154,20 @@ def _aligned(
     return tuple(chosen)
 
 
+def function_candidates(
+    name: str, count: int, names: Sequence[str | None] = ()
+) -> list[tuple[BuiltinFunction, tuple[str, ...]]]:
+    """The overloads of ``name`` a call of ``count`` arguments fits (section 10.3 step
+    1), each with its parameter types in the call's argument order."""
+    names = list(names) or [None] * count
+    candidates = []
+    for function in builtins.functions_named(name):
+        params = _aligned(function, count, names)
+        if params is not None:
+            candidates.append((function, params))
+    return candidates
+
+
 def resolve_function(
     name: str, args: Sequence[PgType | None], names: Sequence[str | None] = ()
 ) -> Resolved[BuiltinFunction] | None:
@@ -163,13 +177,7 @@ def resolve_function(
     expanded to as many arguments as the call has; ``names`` gives each
     argument's name for ``name => value`` arguments (None for a positional one).
     """
-    names = list(names) or [None] * len(args)
-    candidates: list[tuple[BuiltinFunction, tuple[str, ...]]] = []
-    for function in builtins.functions_named(name):
-        params = _aligned(function, len(args), names)
-        if params is not None:
-            candidates.append((function, params))
-    chosen = _choose(candidates, args)
+    chosen = _choose(function_candidates(name, len(args), names), args)
     if chosen is None:
         return None
     function, params = chosen

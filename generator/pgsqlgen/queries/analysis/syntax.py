@@ -138,6 +138,7 @@ SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
     exp.ExplodingGenerateSeries: "generate_series",
     exp.GenerateSeries: "generate_series",
     exp.Explode: "unnest",
+    exp.StrPosition: "strpos",
     exp.LogicalAnd: "bool_and",
     exp.LogicalOr: "bool_or",
     exp.JSONBObjectAgg: "jsonb_object_agg",
