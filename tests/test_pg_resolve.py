@@ -20,6 +20,7 @@ from pgsqlgen.pipeline import analyse
 from sqlgen_helpers import described_ir, write_project
 
 SCHEMA = """
+CREATE DOMAIN label AS text;
 CREATE TABLE users (
     id uuid PRIMARY KEY,
     email text NOT NULL,
@@ -28,7 +29,8 @@ CREATE TABLE users (
     meta jsonb,
     net cidr,
     tags text[] NOT NULL DEFAULT '{}',
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    title label
 );
 """
 
@@ -104,6 +106,11 @@ def test_date_trunc_field_parameter_is_text(tmp_path: Path, pg_server_url: str) 
 def test_polymorphic_argument_binds_the_element_type(tmp_path: Path, pg_server_url: str) -> None:
     q = query(tmp_path, pg_server_url, "SELECT array_append(tags, @tag) AS t FROM users;")
     assert params(q) == [("tag", "text")]
+
+
+def test_a_domain_argument_is_its_base_type(tmp_path: Path, pg_server_url: str) -> None:
+    q = query(tmp_path, pg_server_url, "SELECT upper(title) AS u FROM users WHERE title = @t;")
+    assert columns(q) == [("u", "str | None")]
 
 
 # -- Aggregates sqlglot parses into nodes of its own ------------------------------------

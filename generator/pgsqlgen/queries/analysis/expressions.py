@@ -212,12 +212,17 @@ class ExpressionAnalyser(AnalyserBase):
         return [*call_arguments(node.this), *(o.this for o in ordered)]
 
     def _argument_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
-        """An argument's type as function resolution sees it: a string literal and NULL
-        are of unknown type, for the candidate to decide."""
+        """An argument's type as function and operator resolution see it: a string
+        literal and NULL are of unknown type, for the candidate to decide; a domain is
+        its base type."""
         node = unparen(node)
         if (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, exp.Null):
             return None
-        return self.type_of(node, scope).type
+        pg_type = self.type_of(node, scope).type
+        domain = self.catalog.domains.get(pg_type.name) if pg_type is not None else None
+        if pg_type is not None and domain is not None:
+            return domain.base.array_of(pg_type.array_dims)
+        return pg_type
 
     def _builtin_call(
         self,
