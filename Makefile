@@ -46,6 +46,13 @@ typecheck: $(DEV_STAMP)
 verify: $(RUNTIME_STAMP)
 	$(PY) -m pgsqlgen verify
 
+## PostgreSQL's built-in functions, operators, casts, types and system relations, read
+## from a live server (DATABASE_URL, or a throwaway cluster from the PostgreSQL binaries
+## on PATH) into generator/pgsqlgen/pg/data/pg<major>.json.gz. Rerun for a new major.
+.PHONY: pgcatalog
+pgcatalog: $(RUNTIME_STAMP)
+	$(PY) -m pgsqlgen.pg.extract
+
 ## sqlc end-to-end conformance: type rates against PostgreSQL's describe, top failure causes
 ## (needs ../shared/conformance or SQLGEN_CONFORMANCE_DIR; ARGS=--write updates tests/conformance/).
 .PHONY: conformance

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -259,7 +260,7 @@ def test_parameters_take_builtin_argument_types(tmp_path: Path) -> None:
 
 
 def test_builtin_called_with_the_wrong_arity_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(SqlgenError, match="random does not take 1 arguments"):
+    with pytest.raises(SqlgenError, match=re.escape("function random(integer) does not exist")):
         one(tmp_path, "SELECT random(1);")
 
 

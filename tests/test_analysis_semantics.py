@@ -15,7 +15,7 @@ from pgsqlgen.codegen.ir.model import Query
 from pgsqlgen.config.load import load_config
 from pgsqlgen.errors import SqlgenError
 from pgsqlgen.inspect import inspect_document
-from pgsqlgen.pg.types import SYSTEM_COLUMNS
+from pgsqlgen.pg import builtins
 
 from sqlgen_helpers import described_ir, write_project
 
@@ -97,7 +97,9 @@ def test_system_columns_are_postgresqls(
         " WHERE attrelid = 'pg_class'::regclass AND attnum < 0"
     ).fetchall()
     names = {"xid": "xid", "cid": "cid", "tid": "tid", "oid": "oid"}
-    assert {name: names[t] for name, t in rows} == {k: v.name for k, v in SYSTEM_COLUMNS.items()}
+    assert {name: names[t] for name, t in rows} == {
+        k: v.name for k, v in builtins.system_columns().items()
+    }
 
 
 def test_delete_using_a_join_using(tmp_path: Path, pg_server_url: str) -> None:

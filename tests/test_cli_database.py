@@ -120,7 +120,7 @@ def test_verify_queries_reports_what_postgresql_rejects(pg_server_url: str, tmp_
                 SELECT id, name FROM a WHERE id = @id;
 
                 -- name: Mismatch :many
-                SELECT id FROM a WHERE name = 1;
+                SELECT id FROM a WHERE name = (1 + 1);
             """
         },
     )

@@ -228,13 +228,3 @@ NUMERIC = PgType("numeric")
 FLOAT8 = PgType("float8")
 TIMESTAMPTZ = PgType("timestamptz")
 UNKNOWN = PgType("unknown")
-
-# A table's system columns (pg_attribute rows with attnum < 0), as every table has them.
-SYSTEM_COLUMNS = {
-    "tableoid": PgType("oid"),
-    "cmax": PgType("cid"),
-    "xmax": PgType("xid"),
-    "cmin": PgType("cid"),
-    "xmin": PgType("xid"),
-    "ctid": PgType("tid"),
-}

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.pg.types import SYSTEM_COLUMNS, UNKNOWN, PgType
+from pgsqlgen.pg import builtins
+from pgsqlgen.pg.types import UNKNOWN, PgType
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
     STAR_MARKER,
@@ -70,7 +71,7 @@ class AnalyserBase:
 
     def _system_column(self, name: str, table: str | None, scope: Scope) -> Typed | None:
         """``xmin``, ``ctid``, ``tableoid``...: columns every table has and ``*`` never shows."""
-        pg_type = SYSTEM_COLUMNS.get(name)
+        pg_type = builtins.system_columns().get(name)
         if pg_type is None:
             return None
         tables = [

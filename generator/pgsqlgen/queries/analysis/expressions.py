@@ -11,21 +11,31 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Function
+from pgsqlgen.pg import builtins
 from pgsqlgen.pg.functions import (
-    ARG,
-    ELEMENT,
-    FLOAT_OR_NUMERIC,
-    FUNCTIONS,
-    KEYWORD_ARGUMENTS,
-    SIGNATURES,
-    float_or_numeric,
-    sum_type,
-    wider_numeric,
+    EXTENSION_FUNCTIONS,
+    EXTENSION_SIGNATURES,
+    MAY_BE_NULL,
+    NEVER_NULL,
+    SQL_VALUE_FUNCTIONS,
 )
-from pgsqlgen.pg.types import BOOL, FLOAT8, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
+from pgsqlgen.pg.resolve import (
+    function_candidates,
+    known_type,
+    resolve_function,
+    resolve_operator,
+)
+from pgsqlgen.pg.types import BOOL, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.base import AnalyserBase
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Typed
-from pgsqlgen.queries.analysis.syntax import function_name, name_hint, quantified_array, unparen
+from pgsqlgen.queries.analysis.syntax import (
+    SQLGLOT_OPERATORS,
+    call_arguments,
+    function_name,
+    name_hint,
+    quantified_array,
+    unparen,
+)
 
 
 class ExpressionAnalyser(AnalyserBase):
@@ -73,8 +83,12 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(BOOL, False)
         if isinstance(node, exp.Predicate | exp.Connector | exp.Not):
             return Typed(BOOL, self._any_nullable(node, scope))
-        if isinstance(node, exp.Window):
+        if isinstance(node, exp.Window | exp.Filter):
             return self.type_of(node.this, scope)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):
+            arguments = self._within_group_arguments(node)
+            builtin = self._builtin_call(node.this, arguments, scope, within_group=True)
+            return builtin if builtin is not None else Typed(None, True)
         if isinstance(node, exp.JSONExtractScalar):
             self.type_of(node.this, scope)
             return Typed(TEXT, True)
@@ -123,22 +137,21 @@ class ExpressionAnalyser(AnalyserBase):
         return nullable
 
     def _arithmetic(self, node: exp.Binary, scope: Scope) -> Typed:
+        """A binary operator's result: the ``pg_operator`` candidate PostgreSQL picks for
+        the operands' types (``date - date`` is integer, ``timestamptz - timestamptz``
+        interval, ``int4 + numeric`` numeric); for an operand of unknown type or of a
+        type of the schema, the other operand's type."""
         left = self.type_of(node.this, scope)
         right = self.type_of(node.expression, scope)
         nullable = left.nullable or right.nullable
-        a, b = left.type, right.type
-        if a is None or b is None:
-            return Typed(a or b, nullable)
-        names = {a.name, b.name}
-        if names <= {"timestamptz", "timestamp", "date"} and isinstance(node, exp.Sub):
-            return Typed(PgType("interval") if a.name != "date" else INT4, nullable)
-        for temporal in ("timestamptz", "timestamp", "date", "time"):
-            if temporal in names:
-                return Typed(
-                    PgType("timestamp") if {"date", "interval"} == names else PgType(temporal),
-                    nullable,
-                )
-        return Typed(wider_numeric(a, b), nullable)
+        name = SQLGLOT_OPERATORS.get(type(node))
+        a = self._argument_type(node.this, scope)
+        b = self._argument_type(node.expression, scope)
+        if name is not None and all(t is None or known_type(t) for t in (a, b)):
+            resolved = resolve_operator(name, a, b)
+            if resolved is not None and resolved.result is not None:
+                return Typed(resolved.result, nullable)
+        return Typed(left.type or right.type, nullable)
 
     def _case(self, node: exp.Case, scope: Scope) -> Typed:
         branches = [i.args["true"] for i in node.args.get("ifs") or []]
@@ -164,42 +177,99 @@ class ExpressionAnalyser(AnalyserBase):
         typed = [self.type_of(a, scope) for a in args]
         first = typed[0].type if typed else None
         strict_nullable = any(t.nullable for t in typed)
-        if isinstance(node, exp.Sum):
-            return Typed(sum_type(first), True)
-        if isinstance(node, exp.Avg):
-            return Typed(
-                FLOAT8 if first is not None and first.name in ("float4", "float8") else NUMERIC,
-                True,
-            )
-        if isinstance(node, exp.Max | exp.Min):
+        builtin = self._builtin_call(node, call_arguments(node), scope)
+        if builtin is not None:
+            return builtin
+        # What pg_proc cannot resolve for an argument of a type of the schema (an enum, a
+        # composite): functions whose result is their argument's type, or its element's.
+        if isinstance(node, exp.Max | exp.Min | exp.Nullif):
             return Typed(first, True)
         if isinstance(node, exp.ArrayAgg):
             return Typed(first.array_of() if first is not None else None, True)
-        if isinstance(node, exp.Nullif):
-            return Typed(first, True)
         if isinstance(node, exp.Greatest | exp.Least):
             chosen = next((t.type for t in typed if t.type is not None), None)
             return Typed(chosen, all(t.nullable for t in typed))
         name = function_name(node)
-        known = FUNCTIONS.get(name)
-        if known is not None:
-            result, nullable = known
-            if nullable is None:
-                nullable = strict_nullable
-            if result == ARG:
-                return Typed(first, nullable)
-            if result == ELEMENT:
-                return Typed(self._element(first), True)
-            if result == FLOAT_OR_NUMERIC:
-                return Typed(float_or_numeric([t.type for t in typed]), nullable)
-            assert isinstance(result, PgType)
-            return Typed(result, nullable)
+        if name == "unnest":
+            return Typed(self._element(first), True)
+        if name in SQL_VALUE_FUNCTIONS:
+            return Typed(SQL_VALUE_FUNCTIONS[name], False)
+        if name in EXTENSION_FUNCTIONS:
+            return Typed(EXTENSION_FUNCTIONS[name], strict_nullable)
         function = self._user_function(name, args, [t.type for t in typed], scope)
         if function is not None:
             # A STRICT function is NULL on a NULL argument; otherwise, as its body says,
             # which the catalog cannot see: possibly NULL.
             return Typed(function.returns, strict_nullable if function.strict else True)
         return Typed(None, True)
+
+    def _within_group_arguments(self, node: exp.WithinGroup) -> list[exp.Expr]:
+        """An ordered-set aggregate's direct arguments, then its ORDER BY ones, as
+        ``pg_proc`` lists them (``percentile_disc(float8, anyelement)``)."""
+        assert isinstance(node.this, exp.Func)
+        order = node.expression
+        ordered = order.expressions if isinstance(order, exp.Order) else []
+        return [*call_arguments(node.this), *(o.this for o in ordered)]
+
+    def _argument_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
+        """An argument's type as function and operator resolution see it: a string
+        literal and NULL are of unknown type, for the candidate to decide; a domain is
+        its base type."""
+        node = unparen(node)
+        if (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, exp.Null):
+            return None
+        pg_type = self.type_of(node, scope).type
+        domain = self.catalog.domains.get(pg_type.name) if pg_type is not None else None
+        if pg_type is not None and domain is not None:
+            return domain.base.array_of(pg_type.array_dims)
+        return pg_type
+
+    def _builtin_call(
+        self,
+        node: exp.Func,
+        args: list[exp.Expr],
+        scope: Scope,
+        bind: bool = False,
+        within_group: bool = False,
+    ) -> Typed | None:
+        """A call of a built-in function resolved as PostgreSQL resolves it (``pg_proc``
+        candidates, implicit casts, preferred types, polymorphic arguments); binds its
+        parameters when ``bind``. None for a user-defined function, an argument of a
+        type the built-in catalog does not know, or a call that resolves to no one
+        candidate: the caller then falls back to what it knows.
+        """
+        name = function_name(node)
+        if not builtins.functions_named(name) or name in self.catalog.functions:
+            return None
+        if isinstance(node.parent, exp.WithinGroup) and not within_group:
+            # An ordered-set aggregate's direct arguments alone: it is resolved with its
+            # WITHIN GROUP arguments, from the parent (_within_group_arguments).
+            return None
+        names = [a.name.lower() if isinstance(a, exp.Kwarg) else None for a in args]
+        values = [a.expression if isinstance(a, exp.Kwarg) else a for a in args]
+        types = [self._argument_type(a, scope) for a in values]
+        if any(t is not None and not known_type(t) for t in types):
+            return None
+        if not function_candidates(name, len(args), names):
+            shown = ", ".join(t.display() if t is not None else "unknown" for t in types)
+            raise AnalysisError(f"function {name}({shown}) does not exist", node)
+        resolved = resolve_function(name, types, names)
+        if resolved is None or resolved.result is None:
+            return None
+        if bind:
+            for value, pg_type in zip(values, resolved.params, strict=True):
+                self._bind_param(value, pg_type, scope)
+        function = resolved.candidate
+        if function.is_aggregate:
+            # An aggregate over no rows is NULL, count's 0 aside.
+            nullable = name != "count"
+        elif name in NEVER_NULL or name in MAY_BE_NULL:
+            nullable = name in MAY_BE_NULL
+        elif function.strict and function.kind != "w":
+            nullable = any(self.type_of(a, scope).nullable for a in values)
+        else:
+            nullable = True
+        return Typed(resolved.result, nullable)
 
     def _user_function(
         self, name: str, args: Sequence[exp.Expr], types: list[PgType | None], scope: Scope
@@ -239,6 +309,37 @@ class ExpressionAnalyser(AnalyserBase):
             else:
                 self._bind_param(arg, inputs[position].type, scope, inputs[position].name)
         return function
+
+    def _operator(
+        self, node: exp.Binary, scope: Scope
+    ) -> tuple[PgType | None, PgType | None] | None:
+        """The operand types of the ``pg_operator`` candidate PostgreSQL picks (section
+        10.2): ``jsonb ? $1`` makes ``$1`` text, ``cidr = $1`` inet. None when an
+        operand's type is not a built-in one or no one candidate fits; an operator no
+        candidate takes between two operands of known types is rejected, as PostgreSQL
+        rejects it (``boolean = integer``).
+        """
+        name = SQLGLOT_OPERATORS.get(type(node))
+        if name is None:
+            return None
+        left = self._argument_type(node.this, scope)
+        right = self._argument_type(node.expression, scope)
+        if any(t is not None and not known_type(t) for t in (left, right)):
+            return None
+        resolved = resolve_operator(name, left, right)
+        if resolved is not None:
+            return resolved.params[0], resolved.params[1]
+        direct = (exp.Column, exp.Literal, exp.Cast, exp.Parameter, exp.Boolean)
+        if (
+            left is not None
+            and right is not None
+            and isinstance(unparen(node.this), direct)
+            and isinstance(unparen(node.expression), direct)
+        ):
+            raise AnalysisError(
+                f"operator does not exist: {left.display()} {name} {right.display()}", node
+            )
+        return None
 
     def _operand_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
         """The type an operator gives a parameter compared with ``node``.
@@ -284,8 +385,14 @@ class ExpressionAnalyser(AnalyserBase):
                 )
                 self._bind_param(left, self._element(self.type_of(array, scope).type), scope)
                 return
-            self._bind_param(left, self._operand_type(right, scope), scope, name_hint(right))
-            self._bind_param(right, self._operand_type(left, scope), scope, name_hint(left))
+            operands = self._operator(node, scope)
+            left_type, right_type = (
+                operands
+                if operands is not None
+                else (self._operand_type(right, scope), self._operand_type(left, scope))
+            )
+            self._bind_param(left, left_type, scope, name_hint(right))
+            self._bind_param(right, right_type, scope, name_hint(left))
             if isinstance(node, exp.EQ | exp.NEQ):
                 self._note_origin(left, right, scope)
                 self._note_origin(right, left, scope)
@@ -314,6 +421,9 @@ class ExpressionAnalyser(AnalyserBase):
 
         elif isinstance(node, exp.Func):
             self._bind_arguments(node, scope)
+        elif isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):
+            arguments = self._within_group_arguments(node)
+            self._builtin_call(node.this, arguments, scope, bind=True, within_group=True)
 
     def _bind_arguments(self, node: exp.Func, scope: Scope) -> None:
         """Type parameters passed to a built-in function from its signature.
@@ -323,16 +433,11 @@ class ExpressionAnalyser(AnalyserBase):
         none); with several candidates of that arity it stays untyped.
         """
         name = function_name(node)
-        signatures = SIGNATURES.get(name)
+        signatures = EXTENSION_SIGNATURES.get(name)
         if signatures is None:
+            self._builtin_call(node, call_arguments(node), scope, bind=True)
             return
         args = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
-        named = [a for a in args if isinstance(a, exp.Kwarg)]
-        if named:
-            keywords = KEYWORD_ARGUMENTS.get(name, {})
-            for keyword in named:
-                self._bind_param(keyword.expression, keywords.get(keyword.name.lower()), scope)
-            return
         candidates = [s for s in signatures if len(s) == len(args)]
         if not candidates:
             raise AnalysisError(f"function {name} does not take {len(args)} arguments", node)

@@ -8,7 +8,8 @@ import sqlglot
 import sqlglot.errors
 from sqlglot import exp
 
-from pgsqlgen.pg.functions import TABLE_FUNCTIONS
+from pgsqlgen.pg import builtins
+from pgsqlgen.pg.resolve import known_type, resolve_function
 from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType
 from pgsqlgen.queries.analysis.expressions import ExpressionAnalyser
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source
@@ -34,14 +35,16 @@ class FromItemAnalyser(ExpressionAnalyser):
                 ]
             elif (value := self._value_function(node)) is not None:
                 columns = [ResultColumn(alias or name, value, False)]
-            else:
-                relation = self.catalog.relation_columns(name)
-                if relation is None:
-                    raise AnalysisError(f'relation "{name}" does not exist', node)
+            elif (relation := self.catalog.relation_columns(name)) is not None:
                 relation_name = name
                 columns = [
                     ResultColumn(c.name, c.type, not c.not_null, name, c.name) for c in relation
                 ]
+            elif (system := builtins.relations().get(name)) is not None:
+                # pg_class, pg_timezone_names, information_schema.tables...
+                columns = [ResultColumn(c, t, not not_null) for c, t, not_null in system]
+            else:
+                raise AnalysisError(f'relation "{name}" does not exist', node)
             alias = alias or ident(node.this)
         elif isinstance(node, exp.Subquery) and is_join_tree(node.this):
             # A parenthesised join tree, as pg_get_viewdef writes FROM clauses.
@@ -136,10 +139,15 @@ class FromItemAnalyser(ExpressionAnalyser):
         name = function_name(call)
         args = [a for a in call.iter_expressions() if not isinstance(a, exp.Star)]
         types = [self.type_of(a, scope).type for a in args]
-        builtin = TABLE_FUNCTIONS.get(name)
-        if builtin is not None:
-            return [ResultColumn(column, pg_type, True) for column, pg_type in builtin]
         function = self._user_function(name, args, types, scope)
+        if function is None and all(t is None or known_type(t) for t in types):
+            # A built-in returning rows of OUT columns (jsonb_each: key, value).
+            resolved = resolve_function(name, [self._argument_type(a, scope) for a in args])
+            if resolved is not None and resolved.candidate.columns:
+                return [
+                    ResultColumn(c, builtins.to_pg_type(t), True)
+                    for c, t in resolved.candidate.columns
+                ]
         if function is not None and function.returns_table is not None:
             return [ResultColumn(c.name, c.type, True) for c in function.returns_table]
         if typed.type is not None:

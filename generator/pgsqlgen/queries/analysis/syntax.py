@@ -138,7 +138,62 @@ SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
     exp.ExplodingGenerateSeries: "generate_series",
     exp.GenerateSeries: "generate_series",
     exp.Explode: "unnest",
+    exp.StrPosition: "strpos",
+    exp.LogicalAnd: "bool_and",
+    exp.LogicalOr: "bool_or",
+    exp.JSONBObjectAgg: "jsonb_object_agg",
+    exp.JSONObjectAgg: "json_object_agg",
+    exp.ArrayAgg: "array_agg",
+    exp.PercentileDisc: "percentile_disc",
+    exp.PercentileCont: "percentile_cont",
 }
+
+
+# sqlglot's node for each binary operator whose candidates ``pg_operator`` lists.
+SQLGLOT_OPERATORS: dict[type[exp.Expr], str] = {
+    exp.EQ: "=",
+    exp.NEQ: "<>",
+    exp.GT: ">",
+    exp.GTE: ">=",
+    exp.LT: "<",
+    exp.LTE: "<=",
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Div: "/",
+    exp.Mod: "%",
+    exp.JSONBContainsTopKey: "?",
+    exp.ArrayContainsAll: "@>",
+    exp.ArrayContainedBy: "<@",
+    exp.ArrayOverlaps: "&&",
+}
+
+
+def call_arguments(node: exp.Func) -> list[exp.Expr]:
+    """A call's arguments in PostgreSQL's order, as its function takes them.
+
+    sqlglot keeps some as named parts of its own nodes (``date_trunc``'s
+    field is its ``unit``, ``string_agg``'s separator its ``separator``) and
+    wraps others in what they are part of (``DISTINCT x``, ``x ORDER BY y``):
+    this undoes both, so a call looks up ``pg_proc`` as PostgreSQL does.
+    """
+    if isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
+        unit = node.args.get("unit")
+        field = exp.Literal.string(unit.name.lower()) if isinstance(unit, exp.Var) else unit
+        parts = [field, node.this, node.args.get("zone")]
+    elif isinstance(node, exp.GroupConcat):
+        parts = [node.this, node.args.get("separator")]
+    else:
+        parts = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
+    arguments: list[exp.Expr] = []
+    for part in parts:
+        if isinstance(part, exp.Distinct):
+            arguments.extend(part.expressions)
+        elif isinstance(part, exp.Order) and part.this is not None:
+            arguments.append(part.this)
+        elif isinstance(part, exp.Expr):
+            arguments.append(part)
+    return arguments
 
 
 def column_name(node: exp.Expr) -> str:
