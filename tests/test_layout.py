@@ -19,14 +19,14 @@ LAYERS = {
     "pgsqlgen.errors": 0,
     "pgsqlgen.sql": 1,
     "pgsqlgen.pg": 1,
-    "pgsqlgen.config": 1,
-    "pgsqlgen.catalog": 2,
-    "pgsqlgen.queries": 3,
-    "pgsqlgen.schema": 4,
-    "pgsqlgen.codegen": 5,
-    "pgsqlgen.migrations": 5,
+    "pgsqlgen.config": 2,
+    "pgsqlgen.catalog": 3,
+    "pgsqlgen.queries": 4,
+    "pgsqlgen.schema": 5,
+    "pgsqlgen.codegen": 6,
+    "pgsqlgen.migrations": 6,
 }
-TOP = 6
+TOP = 7
 MAX_LINES = 900
 
 

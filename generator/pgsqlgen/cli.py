@@ -674,8 +674,11 @@ INTERRUPTED = 130
 """The exit code of a run stopped by Ctrl-C, as a shell reports SIGINT (128 + 2)."""
 
 
-def _fail(message: str) -> int:
-    print(f"sqlgen: error: {shorten(message)}", file=sys.stderr)
+def _fail(message: str, lines: bool = False) -> int:
+    """One error line; with ``lines``, a message of ours whose lines are steps to
+    follow (the migration runner's way out of a dirty state) keeps them."""
+    text = "\n".join(map(shorten, message.splitlines())) if lines else shorten(message)
+    print(f"sqlgen: error: {text}", file=sys.stderr)
     return 1
 
 
@@ -711,7 +714,7 @@ def _fail_unexpected(error: Exception) -> int:
     from pgsqlgen.migrations.runner import MigrateError
 
     if isinstance(error, MigrateError):
-        return _fail(str(error))
+        return _fail(str(error), lines=True)
     if isinstance(error, psycopg.OperationalError):
         return _fail(f"cannot reach the database: {_first_line(error)}")
     if isinstance(error, psycopg.ProgrammingError) and "connection" in str(error):

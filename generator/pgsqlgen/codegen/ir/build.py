@@ -5,6 +5,7 @@ query file, assembled with the names checked for clashes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -169,7 +170,7 @@ def plan_ir(catalog: Catalog, shape: Shape) -> IrPlan:
                 )
             )
     for kind in constraints:
-        constraints[kind].sort(key=lambda c: c.name)
+        constraints[kind] = _distinct_members(sorted(constraints[kind], key=lambda c: c.name))
 
     return IrPlan(shape, namer, enums, composites, tuple(models), constraints)
 
@@ -494,3 +495,17 @@ def _uses_as_is(annotations: list[str], modules: tuple[QueryModule, ...]) -> boo
     ]
     texts += [p.annotation for m in modules for q in m.queries for p in q.params]
     return any("AsIs]" in text for text in texts)
+
+
+def _distinct_members(constraints: list[ConstraintDef]) -> list[ConstraintDef]:
+    """Constraint names are unique per table, not per schema: a name two tables use
+    becomes one member per table, named ``<TABLE>_<NAME>``."""
+    counts: dict[str, int] = {}
+    for constraint in constraints:
+        counts[constraint.member] = counts.get(constraint.member, 0) + 1
+    return [
+        dataclasses.replace(c, member=constant_name(f"{c.table}__{c.name}"))
+        if counts[c.member] > 1
+        else c
+        for c in constraints
+    ]

@@ -25,6 +25,18 @@ def names_in(annotations: list[str], names: set[str]) -> tuple[str, ...]:
 _ABC = {"AsyncGenerator", "Generator", "Iterable"}
 
 
+def isort_order(names: tuple[str, ...] | list[str]) -> list[str]:
+    """Imported names in isort's (and ruff's) default order: constants, then classes,
+    then the rest, each group compared without case (``getObligationsByFQNsRow``
+    before ``getObligationTriggerRow``)."""
+
+    def key(name: str) -> tuple[int, str, str]:
+        group = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+        return group, name.lower(), name
+
+    return sorted(names, key=key)
+
+
 def module_import_blocks(
     namer: TypeNamer,
     annotations: list[str],
@@ -61,7 +73,9 @@ def module_import_blocks(
         third.append(f"from psycopg.rows import {', '.join(rows)}")
     if jsonb:
         third.append("from psycopg.types.json import Jsonb")
-    own = [f"from {m} import {', '.join(names)}" for m, names in local.items() if names]
+    own = [
+        f"from {m} import {', '.join(isort_order(names))}" for m, names in local.items() if names
+    ]
     return tuple(tuple(block) for block in (stdlib, third, users, own) if block)
 
 
