@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.codegen.fmt import format_python
+from pgsqlgen.codegen.fmt import format_module
 from pgsqlgen.codegen.ir import (
     Ir,
     IrPlan,
@@ -26,7 +26,7 @@ from pgsqlgen.codegen.ir import (
     build_modules,
     plan_ir,
 )
-from pgsqlgen.codegen.render import pages, render
+from pgsqlgen.codegen.render import from_user_templates, pages, render
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.inputs import load_queries, load_schema
@@ -235,8 +235,18 @@ def _halves(ir: Ir) -> tuple[set[str], set[str]]:
     return halves
 
 
-def _render_and_format(ir: Ir, templates: Path | None, paths: set[str]) -> dict[str, str]:
-    return {path: format_python(text) for path, text in render(ir, templates, paths).items()}
+def _render_and_format(
+    ir: Ir, templates: Path | None, paths: set[str]
+) -> tuple[dict[str, str], set[str]]:
+    """The modules of ``paths``, formatted, and those of them black formatted."""
+    theirs = from_user_templates(ir, templates)
+    files: dict[str, str] = {}
+    by_black: set[str] = set()
+    for path, text in render(ir, templates, paths).items():
+        files[path], black = format_module(text, ours=path not in theirs)
+        if black:
+            by_black.add(path)
+    return files, by_black
 
 
 def run(config: Config, report: StageReport | None = None) -> Result:
@@ -277,9 +287,12 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         if not (available() and count >= _PARALLEL_QUERIES):
             mine, theirs = mine | theirs, set()
         other = _later(lambda: _render_and_format(ir, config.templates, theirs), bool(theirs))
-        files = _render_and_format(ir, config.templates, mine) | other()
+        files, by_black = _render_and_format(ir, config.templates, mine)
+        more_files, more_by_black = other()
+        files |= more_files
         files = {path: files[path] for path in pages(ir)}
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
+        detail.append(f"{len(by_black | more_by_black)} modules through black")
     with clock.stage(STAGES[4]) as detail:
         files["py.typed"] = ""
         files["dump.sql"] = dump()
