@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.codegen import fmt
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config
 from pgsqlgen.pipeline import analyse_queries, load_catalog
@@ -71,3 +73,20 @@ def analyse(tmp_path: Path, schema: str, queries: str) -> dict[str, Analysis]:
     config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
     catalog = load_catalog(config)
     return {parsed.name: analysis for parsed, analysis in analyse_queries(config, catalog)}
+
+
+def _black(source: str) -> str:
+    return fmt.format_with_black(source)
+
+
+def assert_black_identical(modules: dict[str, str]) -> None:
+    """Every module wrapped by the fast path, and the result is black's (black
+    runs in a process per core: on the large layers it takes a minute)."""
+    fast = {path: fmt.fast_format(source) for path, source in modules.items()}
+    unknown = sorted(path for path, text in fast.items() if text is None)
+    assert not unknown, f"long lines of a shape the fast path does not wrap in {unknown}"
+    workers = min(os.cpu_count() or 1, len(modules))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        reference = dict(zip(modules, pool.map(_black, modules.values()), strict=True))
+    differ = sorted(path for path in modules if fast[path] != reference[path])
+    assert not differ, f"the fast path differs from black in {differ}"

@@ -10,15 +10,12 @@ over the modules in parallel; on two cores the whole file takes a few minutes.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from pgsqlgen.codegen import fmt
 from pgsqlgen.codegen.ir import Ir, Shape, assemble_ir, build_modules, plan_ir
 from pgsqlgen.codegen.render import render
 from pgsqlgen.config.load import load_config
@@ -36,21 +33,7 @@ QUERY_SETS = ("neosync", "opentdf")
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 import synth  # noqa: E402
 
-
-def _black(source: str) -> str:
-    return fmt.format_with_black(source)
-
-
-def assert_black_identical(modules: dict[str, str]) -> None:
-    """Every module wrapped by the fast path, and the result is black's."""
-    fast = {path: fmt.fast_format(source) for path, source in modules.items()}
-    unknown = sorted(path for path, text in fast.items() if text is None)
-    assert not unknown, f"long lines of a shape the fast path does not wrap in {unknown}"
-    workers = min(os.cpu_count() or 1, len(modules))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        reference = dict(zip(modules, pool.map(_black, modules.values()), strict=True))
-    differ = sorted(path for path in modules if fast[path] != reference[path])
-    assert not differ, f"the fast path differs from black in {differ}"
+from sqlgen_helpers import assert_black_identical  # noqa: E402
 
 
 def _accepted_migrations(root: Path) -> tuple[Path, ...]:
