@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 LINE_LENGTH = 88
@@ -68,6 +69,9 @@ class _Bracket:
 _TOKEN = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[()\[\]{},#]| for | if ")
 
 
+# One split cuts the same text at several levels (a signature's parameters,
+# then each parameter): tokenized once, not at every level.
+@lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[tuple[int, str, int], ...]:
     """(position, token, depth before it) of every bracket, comma and clause keyword."""
     if _TRIPLE_QUOTE in text:
