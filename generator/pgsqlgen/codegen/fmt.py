@@ -293,23 +293,32 @@ def _without_brackets(text: str, pairs: list[_Bracket]) -> str:
     return "".join(kept)
 
 
+# A line too long for black, found without walking the lines in Python.
+_LONG_LINE = re.compile(rf"^.{{{LINE_LENGTH + 1},}}$", re.MULTILINE)
+
+
 def fast_format(source: str) -> str | None:
     """``source`` with its long lines wrapped, or None when one has a shape
-    this module does not wrap."""
-    lines: list[str] = []
-    inside_string = False
+    this module does not wrap. A long line inside a triple-quoted string
+    (after an odd number of triple quotes) is text, and stays as it is."""
+    pieces: list[str] = []
+    done = quotes = 0
     try:
-        for line in source.split("\n"):
-            if inside_string or len(line) <= LINE_LENGTH:
-                lines.append(line)
+        for match in _LONG_LINE.finditer(source):
+            quotes += source.count(_TRIPLE_QUOTE, done, match.start())
+            line = match.group()
+            pieces.append(source[done : match.start()])
+            if quotes % 2:
+                pieces.append(line)
             else:
                 text = line.lstrip(" ")
-                lines.extend(_wrap_statement(line[: len(line) - len(text)], text))
-            if line.count(_TRIPLE_QUOTE) % 2:
-                inside_string = not inside_string
+                pieces.append("\n".join(_wrap_statement(line[: len(line) - len(text)], text)))
+            quotes += line.count(_TRIPLE_QUOTE)
+            done = match.end()
     except _Unsupported:
         return None
-    return "\n".join(lines)
+    pieces.append(source[done:])
+    return "".join(pieces)
 
 
 def format_python(source: str) -> str:
