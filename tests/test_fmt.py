@@ -138,8 +138,10 @@ def test_each_shape_is_wrapped_as_black_wraps_it(source: str) -> None:
         f"with open({LONG}) as first, open({LONG}) as second:\n    pass\n",
         # A trailing comment, which black may carry into new parentheses.
         f'{LONG.upper()} = "{LONG}"  # {LONG}\n',
+        # A union whose member black splits at its own brackets too.
+        f"def get(self) -> dict[str, {LONG}{LONG} | None] | None:\n    pass\n",
     ],
-    ids=["operators", "two-context-managers", "trailing-comment"],
+    ids=["operators", "two-context-managers", "trailing-comment", "union-of-a-long-subscript"],
 )
 def test_other_shapes_go_through_black(source: str) -> None:
     assert fmt.fast_format(source) is None

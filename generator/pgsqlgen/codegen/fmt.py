@@ -222,6 +222,8 @@ def _wrap_statement(indent: str, text: str) -> list[str]:
             text[first.open + 1 : first.close],
             text[first.close :],
         )
+        if not body:
+            raise _Unsupported  # black would split the return annotation instead
         lines = _wrap_body(indent, head, body, ")", force=len(_split_commas(body)) == 1)
         return lines[:-1] + _wrap_returns(indent, tail)
     if text.startswith("from ") and " import " in text and "(" not in text:
@@ -252,11 +254,14 @@ def _wrap_returns(indent: str, tail: str) -> list[str]:
         raise _Unsupported
     annotation, colon = returns.groups()
     inner = indent + _INDENT
-    if any(token == " | " for token in _union_bars(annotation)):
+    union = _union_members(annotation)
+    if len(union) > 1:
         if _fits(inner, annotation):
             return [indent + ") -> (", inner + annotation, indent + ")" + colon]
-        first, *rest = annotation.split(" | ")
+        first, *rest = union
         members = [inner + first, *(f"{inner}| {member}" for member in rest)]
+        if any(not _fits("", m) and _top_level_brackets(m) for m in members):
+            raise _Unsupported  # black would split the member at its brackets too
         return [indent + ") -> (", *members, indent + ")" + colon]
     pairs = _top_level_brackets(annotation)
     if not pairs or not _PRIMARY.match(_without_brackets(annotation, pairs)):
@@ -267,17 +272,19 @@ def _wrap_returns(indent: str, tail: str) -> list[str]:
     return _wrap_body(indent, head, body, close + colon, force=False)
 
 
-def _union_bars(annotation: str) -> list[str]:
-    """The ``|`` operators at depth 0 of a type annotation."""
-    depth, bars = 0, []
+def _union_members(annotation: str) -> list[str]:
+    """The members of a type annotation's union at depth 0 (one if it is none)."""
+    depth, cuts = 0, []
     for position, char in enumerate(annotation):
         if char in _OPENING:
             depth += 1
         elif char in _CLOSING:
             depth -= 1
-        elif char == "|" and depth == 0:
-            bars.append(annotation[position - 1 : position + 2])
-    return bars
+        elif annotation.startswith(" | ", position - 1) and depth == 0:
+            cuts.append(position)
+    starts = [0, *(cut + 2 for cut in cuts)]
+    ends = [*(cut - 1 for cut in cuts), len(annotation)]
+    return [annotation[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def _without_brackets(text: str, pairs: list[_Bracket]) -> str:
