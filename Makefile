@@ -35,10 +35,12 @@ check: $(RUNTIME_STAMP)
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check generator tests bench
 	$(PY) -m ruff format --check generator tests bench
+	cd generated && ../$(PY) -m ruff check --isolated chatdb
 
 typecheck: $(DEV_STAMP)
 	$(PY) -m mypy --strict -p pgsqlgen
 	cd generated && ../$(PY) -m mypy --strict chatdb chatdb_types.py
+	cd generated && ../$(PY) -m pyright --pythonpath ../$(PY) chatdb chatdb_types.py
 
 ## The static schema and query types against PostgreSQL's own (DATABASE_URL, or a throwaway local cluster).
 verify: $(RUNTIME_STAMP)
@@ -49,6 +51,18 @@ verify: $(RUNTIME_STAMP)
 .PHONY: conformance
 conformance: $(DEV_STAMP)
 	$(PY) tests/conformance.py $(ARGS)
+
+## The real-world acceptance table: eight migration histories against PostgreSQL's own catalog
+## (needs ../shared/realworld; ARGS=--write updates tests/realworld/summary.json).
+.PHONY: realworld
+realworld: $(DEV_STAMP)
+	PYTHONPATH=tests $(PY) tests/realworld.py $(ARGS)
+
+## Does each PostgreSQL case of the sqlc corpus generate from its own sqlc.json/sqlc.yaml,
+## unchanged? The count, and every failure with its reason (needs ../shared/conformance).
+.PHONY: sqlc-corpus
+sqlc-corpus: $(DEV_STAMP)
+	$(PY) tests/sqlc_corpus.py $(ARGS)
 
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)

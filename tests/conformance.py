@@ -28,6 +28,9 @@ Decisions, so the figures mean one thing:
   ``psql -v ON_ERROR_STOP=0`` load (which is how ``pg.json`` was made): a failing
   statement is left out whole and the rest still applies. Those failures are
   reported on their own; the queries that then fail count as failures.
+* Where ``pg.json`` contradicts PostgreSQL 15's own describe of a query, the live
+  describe recorded in ``conformance/errata.json`` is used instead (and re-checked
+  against a live server by ``test_conformance_errata.py``).
 * A query PostgreSQL refused (``{error}`` in ``pg.json``) is not analysable and is
   skipped. A query our parser or analyser rejects, or crashes on, is a failure
   with its reason, so new support (``:execresult``, ``sqlc.slice``, ...) shows up
@@ -58,18 +61,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from conformance_errata import load_errata
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog, Column
 from pgsqlgen.errors import Diagnostic, SqlgenError
 from pgsqlgen.pg.types import PgType
-from pgsqlgen.queries.analyse import (
-    STAR_MARKER,
-    Analysis,
-    AnalysisError,
-    ResultColumn,
-    analyse_statement,
-)
+from pgsqlgen.queries.analysis.model import STAR_MARKER, Analysis, AnalysisError, ResultColumn
+from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, parse_query_file
 from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.sql.parse import Statement, parse_file
@@ -786,6 +785,11 @@ def _user_defined(catalog: Catalog, function: str) -> bool:
 # --- cases -----------------------------------------------------------------------------
 
 
+# Queries whose pg.json PostgreSQL 15 contradicts, with its own describe (see
+# conformance_errata.py; tests/test_conformance_errata.py keeps each one true).
+ERRATA = load_errata()
+
+
 def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -847,7 +851,9 @@ def run_ok_case(directory: Path, case: str) -> CaseResult:
     pg: dict[str, Json] = _load(path / "pg.json")
     sqlc = {q["name"]: q for q in _load(path / "expected.json")["queries"]}
     results: list[QueryResult] = []
-    for name, described in pg.items():
+    for name, recorded in pg.items():
+        erratum = ERRATA.get(f"{case}/{name}")
+        described = erratum["described"] if erratum is not None else recorded
         reference = sqlc.get(name)
         result = QueryResult(case, name, str(reference["cmd"]) if reference else "?")
         result.schema_failed = bool(schema.failures)
@@ -1171,7 +1177,9 @@ class Report:
             "",
             f"queries: {q['analysable']} analysable ({q['skipped_pg_refused']} skipped: PG refused), "
             f"{q['analysed']} analysed, {q['failed']} failed; "
-            f"{c['with_schema_errors']} of {c['ok']} cases had schema statements we reject",
+            f"{c['with_schema_errors']} of {c['ok']} cases had schema statements we reject; "
+            f"{len(ERRATA)} queries compared with PostgreSQL 15's own describe, where pg.json "
+            "contradicts it (tests/conformance/errata.json)",
             "",
             f"top {top} failure causes (cases / cases where it is the only cause / queries"
             " / queries in cases with schema errors):",

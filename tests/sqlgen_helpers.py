@@ -11,10 +11,13 @@ from pathlib import Path
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen import fmt
+from pgsqlgen.codegen.ir.model import Ir
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config
+from pgsqlgen.pipeline import analyse as pipeline_analyse
 from pgsqlgen.pipeline import analyse_queries, load_catalog
-from pgsqlgen.queries.analyse import Analysis
+from pgsqlgen.queries.analysis.model import Analysis
+from pgsqlgen.verify import verify_queries
 
 
 def write_project(
@@ -47,7 +50,8 @@ def write_project(
 def run_sqlgen(
     cwd: Path, *args: str, database_url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m pgsqlgen ARGS`` as a user runs it; DATABASE_URL only when given."""
+    """``python -m pgsqlgen ARGS`` as a user runs it; DATABASE_URL only when given;
+    never at a terminal (stdin is empty, whatever runs the tests)."""
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     if database_url is not None:
@@ -56,6 +60,7 @@ def run_sqlgen(
         [sys.executable, "-m", "pgsqlgen", *args],
         cwd=cwd,
         env=env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         check=False,
@@ -73,6 +78,14 @@ def analyse(tmp_path: Path, schema: str, queries: str) -> dict[str, Analysis]:
     config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
     catalog = load_catalog(config)
     return {parsed.name: analysis for parsed, analysis in analyse_queries(config, catalog)}
+
+
+def described_ir(tmp_path: Path, server_url: str, schema: str, queries: str) -> Ir:
+    """The IR of a one-migration project whose every query PostgreSQL describes exactly as
+    we analyse it (parameter and column types, column names: ``sqlgen verify --queries``)."""
+    config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
+    assert verify_queries(config, server_url) == []
+    return pipeline_analyse(config)[1]
 
 
 def _black(source: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pg.types import PgType
-from pgsqlgen.queries.analyse import Analysis
+from pgsqlgen.queries.analysis.model import Analysis
 
 from sqlgen_helpers import analyse
 
@@ -267,14 +267,20 @@ def test_user_defined_function_gives_result_and_parameter_types(tmp_path: Path) 
     schema = SCHEMA + (
         "CREATE FUNCTION plus(a integer, b integer DEFAULT 1) RETURNS integer"
         " LANGUAGE sql STRICT AS $$ SELECT a + b $$;\n"
+        "CREATE FUNCTION loose(a integer) RETURNS integer LANGUAGE sql AS $$ SELECT a $$;\n"
     )
     result = analyse(
         tmp_path,
         schema,
-        "-- name: Q :one\nSELECT plus(@x), plus(b => @y, a => 2);\n",
+        "-- name: Q :one\nSELECT plus(@x), plus(b => @y, a => 2), loose(1), plus(nullif(1, 2));\n",
     )["Q"]
-    # A user function's body may return NULL whatever its arguments.
-    assert shapes(result) == [("plus", "int4", 0, True), ("plus", "int4", 0, True)]
+    # STRICT: NULL exactly when an argument is; otherwise the body decides: maybe NULL.
+    assert shapes(result) == [
+        ("plus", "int4", 0, False),
+        ("plus", "int4", 0, False),
+        ("loose", "int4", 0, True),
+        ("plus", "int4", 0, True),
+    ]
     assert params(result) == [(1, "x", "int4", False), (2, "y", "int4", False)]
 
 

@@ -27,7 +27,8 @@ import pytest
 from psycopg.rows import TupleRow
 
 from pgsqlgen.codegen.fmt import format_python
-from pgsqlgen.codegen.ir import Ir, Query, Shape, build_ir
+from pgsqlgen.codegen.ir.build import build_ir
+from pgsqlgen.codegen.ir.model import Ir, Query, Shape
 from pgsqlgen.codegen.render import render
 from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pipeline import analyse_queries, load_catalog
@@ -678,7 +679,7 @@ def test_params_dataclasses_are_frozen_and_keyword_only(demo: ModuleType) -> Non
 def test_generated_class_names_must_not_shadow_models(tmp_path: Path) -> None:
     message = errors(
         tmp_path,
-        "-- name: Shelf :one\nSELECT count(*) AS n FROM shelf_rows;\n",
+        "-- name: Shelf :one\nSELECT count(*) AS n, max(id) AS m FROM shelf_rows;\n",
         schema="CREATE TABLE shelf_rows (id int PRIMARY KEY);",
     )
     assert message == (

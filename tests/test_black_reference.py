@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pgsqlgen.codegen.ir import Ir, Shape, assemble_ir, build_modules, plan_ir
+from pgsqlgen.codegen.ir.build import assemble_ir, build_modules, plan_ir
+from pgsqlgen.codegen.ir.model import Ir, Shape
 from pgsqlgen.codegen.render import render
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config

@@ -22,7 +22,7 @@ from psycopg.rows import TupleRow
 
 import chatdb
 from chatdb.models import ChatUsage, ChatUsageReport
-from pgsqlgen.codegen.ir import build_ir
+from pgsqlgen.codegen.ir.build import build_ir
 
 from sqlgen_helpers import catalog_of, run_sqlgen, write_project
 
@@ -169,3 +169,24 @@ async def test_chat_usage_registered_async(aconn: psycopg.AsyncConnection[TupleR
     usage = ChatUsage(None, None, None)
     cur = await aconn.execute("SELECT %s IS NULL, %s::text", (usage, usage))
     assert await cur.fetchone() == (True, "(,,)")
+
+
+def test_types_are_registered_in_one_round_trip(db_url: str) -> None:
+    """Every enum and composite of the schema, with one query, whatever their number."""
+    import tempfile
+
+    from psycopg import pq
+
+    from chatdb import register_types
+    from chatdb._runtime import COMPOSITES, ENUMS
+
+    assert len(ENUMS) + len(COMPOSITES) > 1
+    with psycopg.connect(db_url, autocommit=True) as conn, tempfile.TemporaryFile("w+") as trace:
+        conn.pgconn.trace(trace.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        register_types(conn)
+        conn.pgconn.untrace()
+        trace.seek(0)
+        sent = [line.split("\t")[2].strip() for line in trace if line.startswith("F\t")]
+        assert sent.count("Sync") + sent.count("Query") == 1, sent
+        assert all(conn.adapters.types.get(name) is not None for name, _ in ENUMS)

@@ -37,7 +37,6 @@ import chatdb
 from chatdb.chat_debug_sql import CopyChatDebugStepsParams
 from chatdb.chat_messages_sql import (
     CopyChatMessagesParams,
-    CountChatMessagesRow,
     GetChatTokenUsageRow,
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
@@ -1175,10 +1174,10 @@ def chats_commands_and_macros(q: chatdb.Queries, conn: Conn) -> None:
     a = must(q.update_chat_status(status=ChatStatus.RUNNING, id=a.id))
 
     def count(statuses: list[ChatStatus], excluded: list[uuid.UUID]) -> int:
-        row = q.count_owner_chats_in_statuses(
+        # One aggregate column: the value itself, and never None (exactly one row).
+        return q.count_owner_chats_in_statuses(
             owner_id=carol.id, statuses=statuses, excluded_ids=excluded
         )
-        return must(row).chat_count
 
     assert count([ChatStatus.WAITING], []) == 2  # a list of enums
     assert count([ChatStatus.WAITING, ChatStatus.RUNNING], []) == 3
@@ -1287,7 +1286,7 @@ async def achats_commands_and_macros(q: chatdb.AsyncQueries, conn: AConn) -> Non
     counted = await q.count_owner_chats_in_statuses(
         owner_id=carol.id, statuses=[ChatStatus.WAITING], excluded_ids=[a.id]
     )
-    assert must(counted).chat_count == 1
+    assert counted == 1
 
     owned = must(await q.get_chat_with_owner(id=b.id))
     assert (owned.chat, owned.user) == (b, carol)
@@ -1502,10 +1501,9 @@ def chat_messages_scenario(q: chatdb.Queries, conn: Conn) -> None:
     assert q.get_last_chat_message(chat_id=empty.id) is None
 
     count = q.count_chat_messages(chat_id=chat.id)
-    assert count == CountChatMessagesRow(message_count=4)
-    assert count is not None
-    assert type(count.message_count) is int
-    assert q.count_chat_messages(chat_id=empty.id) == CountChatMessagesRow(message_count=0)
+    assert count == 4
+    assert type(count) is int
+    assert q.count_chat_messages(chat_id=empty.id) == 0
 
     usage = q.get_chat_token_usage(chat_id=chat.id)
     assert usage == GetChatTokenUsageRow(input_tokens=3_000_000_005, output_tokens=42)
@@ -1617,8 +1615,8 @@ async def achat_messages_scenario(q: chatdb.AsyncQueries, conn: AConn) -> None:
     await asame_rows(q.iter_chat_messages(chat_id=chat.id, after_id=0), [user, reply])
     assert await q.get_last_chat_message(chat_id=chat.id) == reply
     assert await q.get_last_chat_message(chat_id=empty.id) is None
-    assert await q.count_chat_messages(chat_id=chat.id) == CountChatMessagesRow(2)
-    assert await q.count_chat_messages(chat_id=empty.id) == CountChatMessagesRow(0)
+    assert await q.count_chat_messages(chat_id=chat.id) == 2
+    assert await q.count_chat_messages(chat_id=empty.id) == 0
     assert await q.get_chat_token_usage(chat_id=chat.id) == GetChatTokenUsageRow(2**40, 7)
     assert await q.get_chat_token_usage(chat_id=empty.id) == GetChatTokenUsageRow(0, 0)
     assert_rowcount(await q.delete_chat_messages_after(chat_id=chat.id, after_id=user.id), 1)

@@ -18,12 +18,15 @@ from typing import Any
 import psycopg
 import pytest
 
+from pgsqlgen.migrations.pytest_plugin import check_up_with_fixtures
 from pgsqlgen.migrations.runner import (
     DirtyDatabase,
+    MigrateError,
     Migration,
     MigrationFailed,
     MigrationSetError,
     Migrator,
+    advisory_lock_id,
     autocommit_reason,
     create_migration,
     find_migrations,
@@ -534,3 +537,67 @@ def test_autocommit_reason(script: str, reason: str | None) -> None:
 
 def test_add_value_needs_autocommit_before_postgresql_12() -> None:
     assert autocommit_reason("ALTER TYPE s ADD VALUE 'x';", 110000) is not None
+
+
+def test_renumber_carries_fixtures_by_version_whatever_their_name(tmp_path: Path) -> None:
+    write_set(tmp_path, {1: ("a", "", ""), 2: ("b", "", None)})
+    fixtures = tmp_path / "testdata" / "fixtures"
+    fixtures.mkdir(parents=True)
+    (fixtures / "000002_ some rows.up.sql").write_text("SELECT 2;\n")
+    (fixtures / "000001_ other rows.up.sql").write_text("SELECT 1;\n")
+    moves = renumber(tmp_path, [2], 5)
+    assert [(old.name, new.name) for old, new in moves] == [
+        ("000002_b.up.sql", "000005_b.up.sql"),
+        ("000002_ some rows.up.sql", "000005_ some rows.up.sql"),
+    ]
+    assert sorted(p.name for p in fixtures.iterdir()) == [
+        "000001_ other rows.up.sql",
+        "000005_ some rows.up.sql",
+    ]
+
+
+def test_fixtures_load_by_version_as_coders_test_matches_them(
+    pg_server_url: str, tmp_path: Path
+) -> None:
+    write_set(tmp_path, {191: ("Create Things", "CREATE TABLE t (x int);\n", "DROP TABLE t;\n")})
+    fixtures = tmp_path / "testdata" / "fixtures"
+    fixtures.mkdir(parents=True)
+    (fixtures / "000191_ some name.up.sql").write_text("INSERT INTO t VALUES (1);\n")
+    # Fails with "tables with no fixture rows" unless the fixture is found by version.
+    check_up_with_fixtures(pg_server_url, tmp_path)
+
+
+def test_up_only_histories_and_any_names_apply(empty_db: str, tmp_path: Path) -> None:
+    write_set(
+        tmp_path,
+        {
+            1: ("Init.Schema v2", "CREATE TABLE a (x int);\n", None),
+            2: ("more", "CREATE TABLE b (x int);\n", None),
+        },
+    )
+    migrator = Migrator(empty_db, tmp_path)
+    assert migrator.up() == [1, 2]
+    with pytest.raises(MigrationSetError, match="no down migration"):
+        migrator.down(1)
+
+
+def test_another_version_table_and_its_own_lock(empty_db: str, tmp_path: Path) -> None:
+    directory = write_set(tmp_path, TWO_TABLES)
+    ours = Migrator(empty_db, directory, table="sqlgen_migrations")
+    assert ours.up(1) == [1]
+    assert query(empty_db, "SELECT version, dirty FROM sqlgen_migrations") == [(1, False)]
+    assert query(empty_db, "SELECT to_regclass('schema_migrations') IS NULL") == [(True,)]
+    assert Migrator(empty_db, directory).version() == (None, False)
+    assert advisory_lock_id("/db", "public", "sqlgen_migrations") != advisory_lock_id(
+        "/db", "public"
+    )
+    for bad in ("", "x" * 64):
+        with pytest.raises(MigrateError, match="must be 1 to 63 bytes"):
+            Migrator(empty_db, directory, table=bad)
+
+
+def test_a_failed_first_run_leaves_no_version_table(empty_db: str, tmp_path: Path) -> None:
+    directory = write_set(tmp_path, {1: ("broken", "SELEC 1;\n", None)})
+    with pytest.raises(MigrationFailed):
+        Migrator(empty_db, directory).up()
+    assert query(empty_db, "SELECT to_regclass('schema_migrations') IS NULL") == [(True,)]

@@ -120,9 +120,9 @@ def test_duplicate_migration_number_fails_the_migrations_hook(project: Path) -> 
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("2_Bad-Name.up.sql", "must match NNNNNN_snake_name.(up|down).sql"),
-        ("000002_lonely.up.sql", "missing down migration 000002_lonely.down.sql"),
-        ("testdata/fixtures/000009_gone.up.sql", "does not name an existing migration"),
+        ("2_no_direction.sql", "must match NNN_name.(up|down).sql"),
+        ("000002_lonely.down.sql", "missing up migration 000002_lonely.up.sql"),
+        ("testdata/fixtures/000009_gone.up.sql", "does not belong to an existing migration"),
     ],
 )
 def test_migrate_check_reports_each_rule(project: Path, name: str, expected: str) -> None:
@@ -133,6 +133,17 @@ def test_migrate_check_reports_each_rule(project: Path, name: str, expected: str
     assert result.returncode == 1
     assert f"schema/{name}:1:1: error: " in result.stderr
     assert expected in result.stderr
+
+
+def test_migrate_check_strict_adds_the_house_style(project: Path) -> None:
+    (project / "schema" / "000002_Lonely.up.sql").write_text("SELECT 1;\n")
+    assert run_sqlgen(project, "migrate", "check").returncode == 0
+    result = run_sqlgen(project, "migrate", "check", "--strict")
+    assert result.returncode == 1
+    assert "schema/000002_Lonely.up.sql:1:1: error: migration name 'Lonely' is not snake_case" in (
+        result.stderr
+    )
+    assert "missing down migration 000002_Lonely.down.sql (--strict)" in result.stderr
 
 
 def test_migrate_check_of_a_missing_directory(tmp_path: Path) -> None:

@@ -50,59 +50,91 @@ def _attributes(value: Any, info: CompositeInfo) -> Sequence[Any]:
     return tuple(getattr(value, f.name) for f in dataclasses.fields(value))
 
 
-def _register_composite(
-    conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
-    name: str,
-    info: CompositeInfo | None,
-    factory: type[Any],
-) -> None:
-    if info is None:
-        raise LookupError(
-            f"composite type {name!r} is not in the database: are the migrations applied?"
-        )
-    register_composite(info, conn, factory, make_sequence=_attributes)
-
-
-def _register(
-    conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
-    name: str,
-    info: EnumInfo | None,
-    python_enum: type[enum.StrEnum],
-) -> None:
-    if info is None:
-        raise LookupError(
-            f"enum type {name!r} is not in the database: are the migrations applied?"
-        )
-    register_enum(
-        info,
-        conn,
-        python_enum,
-        mapping={member: member.value for member in python_enum},
+_TYPES = """\
+SELECT
+    n.name, t.oid, t.typarray, t.oid::regtype::text,
+    array(
+        SELECT e.enumlabel FROM pg_enum e
+        WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder
+    ),
+    array(
+        SELECT a.attname FROM pg_attribute a
+        WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+    ),
+    array(
+        SELECT a.atttypid FROM pg_attribute a
+        WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
     )
+FROM unnest(%s::text[]) AS n(name)
+JOIN pg_type t ON t.oid = to_regtype(n.name)
+"""
+"""The enums' and composite types' catalog rows, all in one round trip."""
+
+
+def _regtype(name: str) -> str:
+    """A type name as ``to_regtype`` reads it: each part quoted, as stored."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+_REGTYPES = [_regtype(name) for name, _ in (*ENUMS, *COMPOSITES)]
+
+
+def _register_all(
+    conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any], rows: list[Any]
+) -> None:
+    found: dict[str, list[Any]] = {name: row for name, *row in rows}
+
+    def row_of(name: str, kind: str) -> list[Any]:
+        row = found.get(_regtype(name))
+        if row is None:
+            raise LookupError(
+                f"{kind} type {name!r} is not in the database: are the migrations applied?"
+            )
+        return row
+
+    for name, python_enum in ENUMS:
+        oid, array_oid, regtype, labels, _, _ = row_of(name, "enum")
+        info = EnumInfo(name, oid, array_oid, labels, regtype=regtype)
+        mapping = {member: member.value for member in python_enum}
+        register_enum(info, conn, python_enum, mapping=mapping)
+    for name, factory in COMPOSITES:
+        oid, array_oid, regtype, _, fields, types = row_of(name, "composite")
+        composite = CompositeInfo(
+            name, oid, array_oid, regtype=regtype, field_names=fields, field_types=types
+        )
+        register_composite(composite, conn, factory, make_sequence=_attributes)
 
 
 def register_types(conn: psycopg.Connection[Any]) -> None:
     """Make the schema's enums and composite types load as, and dump from, their
-    Python enums and dataclasses on ``conn``."""
-    for name, python_enum in ENUMS:
-        _register(conn, name, EnumInfo.fetch(conn, name), python_enum)
-    for name, factory in COMPOSITES:
-        _register_composite(conn, name, CompositeInfo.fetch(conn, name), factory)
+    Python enums and dataclasses on ``conn``: one round trip, however many types."""
+    _register_all(conn, conn.execute(_TYPES, [_REGTYPES]).fetchall())
 
 
 async def register_types_async(conn: psycopg.AsyncConnection[Any]) -> None:
     """Make the schema's enums and composite types load as, and dump from, their
-    Python enums and dataclasses on ``conn``."""
-    for name, python_enum in ENUMS:
-        _register(conn, name, await EnumInfo.fetch(conn, name), python_enum)
-    for name, factory in COMPOSITES:
-        _register_composite(conn, name, await CompositeInfo.fetch(conn, name), factory)
+    Python enums and dataclasses on ``conn``: one round trip, however many types."""
+    cursor = await conn.execute(_TYPES, [_REGTYPES])
+    _register_all(conn, await cursor.fetchall())
 
 
 ITER_SIZE = 1000
 """Rows an ``iter_*`` method fetches per round trip, unless the Queries class is given another."""
 
 _cursor_numbers = itertools.count(1)
+
+
+class NoRowError(LookupError):
+    """A query that returns exactly one row returned none: a trigger or a rule suppressed it."""
+
+
+def exactly_one(row: Row | None, query: str) -> Row:
+    """The row of a query PostgreSQL answers with exactly one row."""
+    if row is None:
+        raise NoRowError(f"{query} returned no row: a trigger or a rule suppressed it")
+    return row
 
 
 def jsonb_or_none(value: Any) -> Jsonb | None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from psycopg.rows import args_row, tuple_row
 
-from ._runtime import AsyncQueriesBase, QueriesBase
-from .models import ChatDebugRun, ChatDebugStep, JsonValue
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
+from .models import ChatDebugRun, ChatDebugStep, Json
 
 INSERT_CHAT_DEBUG_RUN = """\
 INSERT INTO chat_debug_runs (chat_id, model, provider) VALUES ($1, $2, $3)
@@ -34,8 +34,8 @@ class CopyChatDebugStepsParams:
     run_id: uuid.UUID
     chat_id: uuid.UUID
     step_number: int
-    request: JsonValue
-    response: JsonValue | None
+    request: Json
+    response: Json | None
     tool_names: list[str]
     duration_ms: int | None
     created_at: datetime.datetime
@@ -50,12 +50,12 @@ class ChatDebugQueries(QueriesBase):
 
     def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None:
+    ) -> ChatDebugRun:
         """InsertChatDebugRun (queries/chat_debug.sql:1)."""
         cur = self._take(_ROW_CHAT_DEBUG_RUN)
         try:
             cur.execute(INSERT_CHAT_DEBUG_RUN, (chat_id, model, provider))
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertChatDebugRun")
         finally:
             self._give(_ROW_CHAT_DEBUG_RUN, cur)
 
@@ -113,8 +113,7 @@ class ChatDebugQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_DEBUG_STEP) as cur:
             cur.execute(LIST_CHAT_DEBUG_STEPS, (run_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
 
 class AsyncChatDebugQueries(AsyncQueriesBase):
@@ -122,14 +121,14 @@ class AsyncChatDebugQueries(AsyncQueriesBase):
 
     async def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None:
+    ) -> ChatDebugRun:
         """InsertChatDebugRun (queries/chat_debug.sql:1)."""
         cur = self._take(_ROW_CHAT_DEBUG_RUN)
         if cur is None:
             cur = await self._cursor(_ROW_CHAT_DEBUG_RUN)
         try:
             await cur.execute(INSERT_CHAT_DEBUG_RUN, (chat_id, model, provider))
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertChatDebugRun")
         finally:
             self._give(_ROW_CHAT_DEBUG_RUN, cur)
 

@@ -8,11 +8,11 @@ import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
 from dataclasses import dataclass
 
-from psycopg.rows import args_row, tuple_row
+from psycopg.rows import BaseRowFactory, args_row, scalar_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
-from .models import ChatMessage, ChatMessageRole, JsonValue, QueuedMessage
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
+from .models import ChatMessage, ChatMessageRole, Json, JsonValue, QueuedMessage
 
 INSERT_CHAT_MESSAGE = """\
 INSERT INTO chat_messages (chat_id, role, content, input_tokens, output_tokens)
@@ -73,13 +73,6 @@ SELECT id, chat_id, role, content, input_tokens, output_tokens, created_at FROM 
 
 
 @dataclass(frozen=True, slots=True)
-class CountChatMessagesRow:
-    """A row of CountChatMessages."""
-
-    message_count: int
-
-
-@dataclass(frozen=True, slots=True)
 class GetChatTokenUsageRow:
     """A row of GetChatTokenUsage."""
 
@@ -102,7 +95,7 @@ class CopyChatMessagesParams:
 
     chat_id: uuid.UUID
     role: ChatMessageRole
-    content: JsonValue
+    content: Json
     input_tokens: int | None
     output_tokens: int | None
 
@@ -115,10 +108,10 @@ class ListChatMessagesForChatsParams:
 
 
 _ROW_CHAT_MESSAGE = args_row(ChatMessage)
-_ROW_COUNT_CHAT_MESSAGES_ROW = args_row(CountChatMessagesRow)
 _ROW_GET_CHAT_TOKEN_USAGE_ROW = args_row(GetChatTokenUsageRow)
 _ROW_LIST_QUEUED_CHAT_MESSAGES_ROW = args_row(ListQueuedChatMessagesRow)
 _ROW_QUEUED_MESSAGE = args_row(QueuedMessage)
+_SCALAR_INT: BaseRowFactory[int] = scalar_row
 
 
 class ChatMessagesQueries(QueriesBase):
@@ -129,10 +122,10 @@ class ChatMessagesQueries(QueriesBase):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None:
+    ) -> ChatMessage:
         """InsertChatMessage (queries/chat_messages.sql:1)."""
         cur = self._take(_ROW_CHAT_MESSAGE)
         try:
@@ -140,7 +133,7 @@ class ChatMessagesQueries(QueriesBase):
                 INSERT_CHAT_MESSAGE,
                 (chat_id, role, Jsonb(content), input_tokens, output_tokens),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertChatMessage")
         finally:
             self._give(_ROW_CHAT_MESSAGE, cur)
 
@@ -173,8 +166,7 @@ class ChatMessagesQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_MESSAGE) as cur:
             cur.execute(LIST_CHAT_MESSAGES, (chat_id, after_id))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None:
         """GetLastChatMessage (queries/chat_messages.sql:16)."""
@@ -185,23 +177,21 @@ class ChatMessagesQueries(QueriesBase):
         finally:
             self._give(_ROW_CHAT_MESSAGE, cur)
 
-    def count_chat_messages(self, *, chat_id: uuid.UUID) -> CountChatMessagesRow | None:
+    def count_chat_messages(self, *, chat_id: uuid.UUID) -> int:
         """CountChatMessages (queries/chat_messages.sql:19)."""
-        cur = self._take(_ROW_COUNT_CHAT_MESSAGES_ROW)
+        cur = self._take(_SCALAR_INT)
         try:
             cur.execute(COUNT_CHAT_MESSAGES, (chat_id,))
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "CountChatMessages")
         finally:
-            self._give(_ROW_COUNT_CHAT_MESSAGES_ROW, cur)
+            self._give(_SCALAR_INT, cur)
 
-    def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None:
+    def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow:
         """GetChatTokenUsage (queries/chat_messages.sql:22)."""
         cur = self._take(_ROW_GET_CHAT_TOKEN_USAGE_ROW)
         try:
             cur.execute(GET_CHAT_TOKEN_USAGE, (chat_id,))
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "GetChatTokenUsage")
         finally:
             self._give(_ROW_GET_CHAT_TOKEN_USAGE_ROW, cur)
 
@@ -215,13 +205,13 @@ class ChatMessagesQueries(QueriesBase):
             self._give(tuple_row, cur)
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None:
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
         cur = self._take(_ROW_QUEUED_MESSAGE)
         try:
             cur.execute(ENQUEUE_CHAT_MESSAGE, (chat_id, Jsonb(content)))
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "EnqueueChatMessage")
         finally:
             self._give(_ROW_QUEUED_MESSAGE, cur)
 
@@ -245,8 +235,7 @@ class ChatMessagesQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_QUEUED_CHAT_MESSAGES_ROW) as cur:
             cur.execute(LIST_QUEUED_CHAT_MESSAGES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def delete_queued_chat_message(self, *, id: int, chat_id: uuid.UUID) -> None:
         """DeleteQueuedChatMessage (queries/chat_messages.sql:39)."""
@@ -305,10 +294,10 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None:
+    ) -> ChatMessage:
         """InsertChatMessage (queries/chat_messages.sql:1)."""
         cur = self._take(_ROW_CHAT_MESSAGE)
         if cur is None:
@@ -318,7 +307,7 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
                 INSERT_CHAT_MESSAGE,
                 (chat_id, role, Jsonb(content), input_tokens, output_tokens),
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertChatMessage")
         finally:
             self._give(_ROW_CHAT_MESSAGE, cur)
 
@@ -367,29 +356,25 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
         finally:
             self._give(_ROW_CHAT_MESSAGE, cur)
 
-    async def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None:
+    async def count_chat_messages(self, *, chat_id: uuid.UUID) -> int:
         """CountChatMessages (queries/chat_messages.sql:19)."""
-        cur = self._take(_ROW_COUNT_CHAT_MESSAGES_ROW)
+        cur = self._take(_SCALAR_INT)
         if cur is None:
-            cur = await self._cursor(_ROW_COUNT_CHAT_MESSAGES_ROW)
+            cur = await self._cursor(_SCALAR_INT)
         try:
             await cur.execute(COUNT_CHAT_MESSAGES, (chat_id,))
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "CountChatMessages")
         finally:
-            self._give(_ROW_COUNT_CHAT_MESSAGES_ROW, cur)
+            self._give(_SCALAR_INT, cur)
 
-    async def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None:
+    async def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow:
         """GetChatTokenUsage (queries/chat_messages.sql:22)."""
         cur = self._take(_ROW_GET_CHAT_TOKEN_USAGE_ROW)
         if cur is None:
             cur = await self._cursor(_ROW_GET_CHAT_TOKEN_USAGE_ROW)
         try:
             await cur.execute(GET_CHAT_TOKEN_USAGE, (chat_id,))
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "GetChatTokenUsage")
         finally:
             self._give(_ROW_GET_CHAT_TOKEN_USAGE_ROW, cur)
 
@@ -407,15 +392,15 @@ class AsyncChatMessagesQueries(AsyncQueriesBase):
             self._give(tuple_row, cur)
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None:
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage:
         """EnqueueChatMessage (queries/chat_messages.sql:33)."""
         cur = self._take(_ROW_QUEUED_MESSAGE)
         if cur is None:
             cur = await self._cursor(_ROW_QUEUED_MESSAGE)
         try:
             await cur.execute(ENQUEUE_CHAT_MESSAGE, (chat_id, Jsonb(content)))
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "EnqueueChatMessage")
         finally:
             self._give(_ROW_QUEUED_MESSAGE, cur)
 

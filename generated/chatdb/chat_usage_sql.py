@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 import decimal
 import uuid
 from collections.abc import AsyncGenerator, Generator
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 
 from psycopg.rows import args_row
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import ChatUsage, ChatUsageReport
 
 UPSERT_CHAT_USAGE_REPORT = """\
@@ -62,12 +61,12 @@ class ChatUsageQueries(QueriesBase):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None:
+    ) -> ChatUsageReport:
         """Records a chat's usage, replacing its previous report."""
         cur = self._take(_ROW_CHAT_USAGE_REPORT)
         try:
             cur.execute(UPSERT_CHAT_USAGE_REPORT, (chat_id, total, turns, budget))
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "UpsertChatUsageReport")
         finally:
             self._give(_ROW_CHAT_USAGE_REPORT, cur)
 
@@ -96,8 +95,7 @@ class ChatUsageQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_CHATS_OVER_BUDGET_ROW) as cur:
             cur.execute(LIST_CHATS_OVER_BUDGET, ())
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
 
 class AsyncChatUsageQueries(AsyncQueriesBase):
@@ -110,14 +108,14 @@ class AsyncChatUsageQueries(AsyncQueriesBase):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None:
+    ) -> ChatUsageReport:
         """Records a chat's usage, replacing its previous report."""
         cur = self._take(_ROW_CHAT_USAGE_REPORT)
         if cur is None:
             cur = await self._cursor(_ROW_CHAT_USAGE_REPORT)
         try:
             await cur.execute(UPSERT_CHAT_USAGE_REPORT, (chat_id, total, turns, budget))
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "UpsertChatUsageReport")
         finally:
             self._give(_ROW_CHAT_USAGE_REPORT, cur)
 

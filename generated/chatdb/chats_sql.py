@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import chatdb_types
 import datetime
 import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
@@ -11,19 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import TupleRow, args_row, tuple_row
+from psycopg.rows import BaseRowFactory, TupleRow, args_row, scalar_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+import chatdb_types
+
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import (
     Chat,
     ChatHeartbeat,
     ChatMessageRole,
     ChatOverview,
     ChatStatus,
-    JsonValue,
     User,
-    UserStatus,
     Workspace,
     WorkspaceAgentLifecycleState,
 )
@@ -193,13 +192,6 @@ class CountChatsByStatusRow:
 
 
 @dataclass(frozen=True, slots=True)
-class CountOwnerChatsInStatusesRow:
-    """A row of CountOwnerChatsInStatuses."""
-
-    chat_count: int
-
-
-@dataclass(frozen=True, slots=True)
 class GetChatWithOwnerRow:
     """A row of GetChatWithOwner."""
 
@@ -268,12 +260,12 @@ _ROW_CHAT = args_row(Chat)
 _ROW_CHAT_HEARTBEAT = args_row(ChatHeartbeat)
 _ROW_CHAT_OVERVIEW = args_row(ChatOverview)
 _ROW_COUNT_CHATS_BY_STATUS_ROW = args_row(CountChatsByStatusRow)
-_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW = args_row(CountOwnerChatsInStatusesRow)
 _ROW_GET_CHAT_WITH_OWNER_ROW = args_row(_get_chat_with_owner_row)
 _ROW_GET_CHAT_WITH_WORKSPACE_ROW = args_row(GetChatWithWorkspaceRow)
 _ROW_LIST_ACTIVE_CHATS_ROW = args_row(ListActiveChatsRow)
 _ROW_LIST_BUSY_CHATS_ROW = args_row(ListBusyChatsRow)
 _ROW_LIST_CHATS_WITH_WORKSPACE_ROW = args_row(_list_chats_with_workspace_row)
+_SCALAR_INT: BaseRowFactory[int] = scalar_row
 
 
 class ChatsQueries(QueriesBase):
@@ -287,7 +279,7 @@ class ChatsQueries(QueriesBase):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         """InsertChat (queries/chats.sql:1)."""
         cur = self._take(_ROW_CHAT)
         try:
@@ -295,7 +287,7 @@ class ChatsQueries(QueriesBase):
                 INSERT_CHAT,
                 (owner_id, workspace_id, agent_id, title, Jsonb(model_config)),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertChat")
         finally:
             self._give(_ROW_CHAT, cur)
 
@@ -328,8 +320,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_OWNER, (owner_id, limit_count))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def list_active_chats(self) -> list[ListActiveChatsRow]:
         """ListActiveChats (queries/chats.sql:17)."""
@@ -347,8 +338,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_ACTIVE_CHATS_ROW) as cur:
             cur.execute(LIST_ACTIVE_CHATS, ())
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_chat_with_workspace(
         self, *, id: uuid.UUID
@@ -381,8 +371,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_COUNT_CHATS_BY_STATUS_ROW) as cur:
             cur.execute(COUNT_CHATS_BY_STATUS, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def list_chat_overviews_by_owner(
         self, *, owner_id: uuid.UUID, archived: bool, limit_count: int
@@ -404,8 +393,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_OVERVIEW) as cur:
             cur.execute(LIST_CHAT_OVERVIEWS_BY_OWNER, (owner_id, archived, limit_count))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def update_chat_status(self, *, status: ChatStatus, id: uuid.UUID) -> Chat | None:
         """UpdateChatStatus (queries/chats.sql:45)."""
@@ -502,8 +490,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT) as cur:
             cur.execute(LIST_CHATS_BY_IDS, (ids,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def count_owner_chats_in_statuses(
         self,
@@ -511,16 +498,16 @@ class ChatsQueries(QueriesBase):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
-        cur = self._take(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        cur = self._take(_SCALAR_INT)
         try:
             cur.execute(
                 COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "CountOwnerChatsInStatuses")
         finally:
-            self._give(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW, cur)
+            self._give(_SCALAR_INT, cur)
 
     def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
         """GetChatWithOwner (queries/chats.sql:81)."""
@@ -551,8 +538,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_CHATS_WITH_WORKSPACE_ROW) as cur:
             cur.execute(LIST_CHATS_WITH_WORKSPACE, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def list_busy_chats(
         self, *, since: datetime.datetime, owner_id: uuid.UUID, role: ChatMessageRole
@@ -574,8 +560,7 @@ class ChatsQueries(QueriesBase):
         with self._server_cursor(_ROW_LIST_BUSY_CHATS_ROW) as cur:
             cur.execute(LIST_BUSY_CHATS, (since, owner_id, role))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def archive_chats_of_owner(
         self, *, owner_id: uuid.UUID
@@ -607,7 +592,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         """InsertChat (queries/chats.sql:1)."""
         cur = self._take(_ROW_CHAT)
         if cur is None:
@@ -617,7 +602,7 @@ class AsyncChatsQueries(AsyncQueriesBase):
                 INSERT_CHAT,
                 (owner_id, workspace_id, agent_id, title, Jsonb(model_config)),
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertChat")
         finally:
             self._give(_ROW_CHAT, cur)
 
@@ -855,18 +840,18 @@ class AsyncChatsQueries(AsyncQueriesBase):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         """CountOwnerChatsInStatuses (queries/chats.sql:76)."""
-        cur = self._take(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+        cur = self._take(_SCALAR_INT)
         if cur is None:
-            cur = await self._cursor(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW)
+            cur = await self._cursor(_SCALAR_INT)
         try:
             await cur.execute(
                 COUNT_OWNER_CHATS_IN_STATUSES, (owner_id, statuses, excluded_ids)
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "CountOwnerChatsInStatuses")
         finally:
-            self._give(_ROW_COUNT_OWNER_CHATS_IN_STATUSES_ROW, cur)
+            self._give(_SCALAR_INT, cur)
 
     async def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None:
         """GetChatWithOwner (queries/chats.sql:81)."""

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import (
     ChatContextResource,
-    JsonValue,
+    Json,
     WorkspaceAgentContextBodyKind,
     WorkspaceAgentContextResource,
     WorkspaceAgentContextResourceStatus,
@@ -88,7 +88,7 @@ class CopyChatContextResourcesParams:
     chat_id: uuid.UUID
     source: str
     body_kind: WorkspaceAgentContextBodyKind
-    body: JsonValue
+    body: Json
     content_hash: bytes
     size_bytes: int
     status: WorkspaceAgentContextResourceStatus
@@ -114,13 +114,13 @@ class ContextResourcesQueries(QueriesBase):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         """Last-writer-wins: a push overwrites the agent's previous row for the source."""
         cur = self._take(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
         try:
@@ -138,7 +138,7 @@ class ContextResourcesQueries(QueriesBase):
                     source_path,
                 ),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "UpsertWorkspaceAgentContextResource")
         finally:
             self._give(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE, cur)
 
@@ -162,8 +162,7 @@ class ContextResourcesQueries(QueriesBase):
         with self._server_cursor(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_WORKSPACE_AGENT_CONTEXT_RESOURCES, (agent_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def delete_workspace_agent_context_resource(
         self, *, agent_id: uuid.UUID, source: str
@@ -217,8 +216,7 @@ class ContextResourcesQueries(QueriesBase):
         with self._server_cursor(_ROW_CHAT_CONTEXT_RESOURCE) as cur:
             cur.execute(LIST_CHAT_CONTEXT_RESOURCES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_chat_context_resource_statuses(
         self, *, chat_id: uuid.UUID
@@ -240,8 +238,7 @@ class ContextResourcesQueries(QueriesBase):
         with self._server_cursor(_ROW_GET_CHAT_CONTEXT_RESOURCE_STATUSES_ROW) as cur:
             cur.execute(GET_CHAT_CONTEXT_RESOURCE_STATUSES, (chat_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def copy_chat_context_resources(
         self, rows: Iterable[CopyChatContextResourcesParams], /
@@ -298,13 +295,13 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         """Last-writer-wins: a push overwrites the agent's previous row for the source."""
         cur = self._take(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE)
         if cur is None:
@@ -324,7 +321,9 @@ class AsyncContextResourcesQueries(AsyncQueriesBase):
                     source_path,
                 ),
             )
-            return await cur.fetchone()
+            return exactly_one(
+                await cur.fetchone(), "UpsertWorkspaceAgentContextResource"
+            )
         finally:
             self._give(_ROW_WORKSPACE_AGENT_CONTEXT_RESOURCE, cur)
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import chatdb_types
 import datetime
 import decimal
 import enum
@@ -12,10 +11,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
+import chatdb_types
+
 JsonValue: TypeAlias = (
     Mapping[str, "JsonValue"] | Sequence["JsonValue"] | str | int | float | bool | None
 )
-"""A json or jsonb value, as psycopg loads it and as it accepts it."""
+"""A json or jsonb value as psycopg loads it; a JSON null at the top is None, as SQL NULL is."""
+
+Json: TypeAlias = (
+    Mapping[str, JsonValue] | Sequence[JsonValue] | str | int | float | bool
+)
+"""A json or jsonb value sent as a parameter: not None, which is SQL NULL (never JSON null)."""
 
 
 class UserStatus(enum.StrEnum):

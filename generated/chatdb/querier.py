@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import chatdb_types
 import datetime
 import uuid
 from collections.abc import AsyncGenerator, Generator, Iterable
@@ -11,6 +10,8 @@ from typing import Protocol
 
 import psycopg
 from psycopg.rows import TupleRow
+
+import chatdb_types
 
 from .chat_debug_sql import (
     AsyncChatDebugQueries,
@@ -21,7 +22,6 @@ from .chat_messages_sql import (
     AsyncChatMessagesQueries,
     ChatMessagesQueries,
     CopyChatMessagesParams,
-    CountChatMessagesRow,
     GetChatTokenUsageRow,
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
@@ -32,11 +32,10 @@ from .chat_usage_sql import (
     ListChatsOverBudgetRow,
 )
 from .chats_sql import (
+    ArchiveChatsOfOwnerRow,
     AsyncChatsQueries,
     ChatsQueries,
-    ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
-    CountOwnerChatsInStatusesRow,
     GetChatHeartbeatsParams,
     GetChatWithOwnerRow,
     GetChatWithWorkspaceRow,
@@ -51,13 +50,6 @@ from .context_resources_sql import (
     CopyChatContextResourcesParams,
     GetChatContextResourceStatusesRow,
 )
-from .users_sql import AsyncUsersQueries, UsersQueries
-from .workspace_agents_sql import AsyncWorkspaceAgentsQueries, WorkspaceAgentsQueries
-from .workspaces_sql import (
-    AsyncWorkspacesQueries,
-    WorkspacesQueries,
-    GetWorkspaceWithOwnerRow,
-)
 from .models import (
     Chat,
     ChatContextResource,
@@ -70,7 +62,7 @@ from .models import (
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
-    JsonValue,
+    Json,
     QueuedMessage,
     User,
     UserStatus,
@@ -81,6 +73,13 @@ from .models import (
     WorkspaceAgentContextResourceStatus,
     WorkspaceAgentLifecycleState,
 )
+from .users_sql import AsyncUsersQueries, UsersQueries
+from .workspace_agents_sql import AsyncWorkspaceAgentsQueries, WorkspaceAgentsQueries
+from .workspaces_sql import (
+    AsyncWorkspacesQueries,
+    GetWorkspaceWithOwnerRow,
+    WorkspacesQueries,
+)
 
 
 class Querier(Protocol):
@@ -88,7 +87,7 @@ class Querier(Protocol):
 
     def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None: ...
+    ) -> ChatDebugRun: ...
 
     def copy_chat_debug_steps(
         self, rows: Iterable[CopyChatDebugStepsParams], /
@@ -105,10 +104,10 @@ class Querier(Protocol):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None: ...
+    ) -> ChatMessage: ...
 
     def get_chat_message_by_id(self, *, id: int) -> ChatMessage | None: ...
 
@@ -122,21 +121,17 @@ class Querier(Protocol):
 
     def get_last_chat_message(self, *, chat_id: uuid.UUID) -> ChatMessage | None: ...
 
-    def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None: ...
+    def count_chat_messages(self, *, chat_id: uuid.UUID) -> int: ...
 
-    def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None: ...
+    def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow: ...
 
     def delete_chat_messages_after(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> int: ...
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None: ...
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage: ...
 
     def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -161,7 +156,7 @@ class Querier(Protocol):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None: ...
+    ) -> ChatUsageReport: ...
 
     def get_chat_usage_report(
         self, *, chat_id: uuid.UUID
@@ -181,7 +176,7 @@ class Querier(Protocol):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None: ...
+    ) -> Chat: ...
 
     def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None: ...
 
@@ -253,7 +248,7 @@ class Querier(Protocol):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None: ...
+    ) -> int: ...
 
     def get_chat_with_owner(self, *, id: uuid.UUID) -> GetChatWithOwnerRow | None: ...
 
@@ -287,13 +282,13 @@ class Querier(Protocol):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None: ...
+    ) -> WorkspaceAgentContextResource: ...
 
     def list_workspace_agent_context_resources(
         self, *, agent_id: uuid.UUID
@@ -341,7 +336,7 @@ class Querier(Protocol):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None: ...
+    ) -> User: ...
 
     def get_user_by_id(self, *, id: uuid.UUID) -> User | None: ...
 
@@ -375,9 +370,9 @@ class Querier(Protocol):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None: ...
+    ) -> WorkspaceAgent: ...
 
     def get_workspace_agent_by_id(self, *, id: uuid.UUID) -> WorkspaceAgent | None: ...
 
@@ -404,7 +399,7 @@ class Querier(Protocol):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None: ...
+    ) -> Workspace: ...
 
     def get_workspace_by_id(self, *, id: uuid.UUID) -> Workspace | None: ...
 
@@ -428,7 +423,7 @@ class AsyncQuerier(Protocol):
 
     async def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None: ...
+    ) -> ChatDebugRun: ...
 
     async def copy_chat_debug_steps(
         self, rows: Iterable[CopyChatDebugStepsParams], /
@@ -447,10 +442,10 @@ class AsyncQuerier(Protocol):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None: ...
+    ) -> ChatMessage: ...
 
     async def get_chat_message_by_id(self, *, id: int) -> ChatMessage | None: ...
 
@@ -466,21 +461,19 @@ class AsyncQuerier(Protocol):
         self, *, chat_id: uuid.UUID
     ) -> ChatMessage | None: ...
 
-    async def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None: ...
+    async def count_chat_messages(self, *, chat_id: uuid.UUID) -> int: ...
 
     async def get_chat_token_usage(
         self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None: ...
+    ) -> GetChatTokenUsageRow: ...
 
     async def delete_chat_messages_after(
         self, *, chat_id: uuid.UUID, after_id: int
     ) -> int: ...
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None: ...
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage: ...
 
     async def list_queued_chat_messages(
         self, *, chat_id: uuid.UUID
@@ -509,7 +502,7 @@ class AsyncQuerier(Protocol):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None: ...
+    ) -> ChatUsageReport: ...
 
     async def get_chat_usage_report(
         self, *, chat_id: uuid.UUID
@@ -529,7 +522,7 @@ class AsyncQuerier(Protocol):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None: ...
+    ) -> Chat: ...
 
     async def get_chat_by_id(self, *, id: uuid.UUID) -> Chat | None: ...
 
@@ -601,7 +594,7 @@ class AsyncQuerier(Protocol):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None: ...
+    ) -> int: ...
 
     async def get_chat_with_owner(
         self, *, id: uuid.UUID
@@ -637,13 +630,13 @@ class AsyncQuerier(Protocol):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None: ...
+    ) -> WorkspaceAgentContextResource: ...
 
     async def list_workspace_agent_context_resources(
         self, *, agent_id: uuid.UUID
@@ -691,7 +684,7 @@ class AsyncQuerier(Protocol):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None: ...
+    ) -> User: ...
 
     async def get_user_by_id(self, *, id: uuid.UUID) -> User | None: ...
 
@@ -725,9 +718,9 @@ class AsyncQuerier(Protocol):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None: ...
+    ) -> WorkspaceAgent: ...
 
     async def get_workspace_agent_by_id(
         self, *, id: uuid.UUID
@@ -756,7 +749,7 @@ class AsyncQuerier(Protocol):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None: ...
+    ) -> Workspace: ...
 
     async def get_workspace_by_id(self, *, id: uuid.UUID) -> Workspace | None: ...
 

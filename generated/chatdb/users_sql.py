@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Generator
 
 from psycopg.rows import args_row, tuple_row
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import User, UserStatus
 
 CREATE_USER = """\
@@ -69,14 +69,14 @@ class UsersQueries(QueriesBase):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None:
+    ) -> User:
         """CreateUser (queries/users.sql:1)."""
         cur = self._take(_ROW_USER)
         try:
             cur.execute(
                 CREATE_USER, (email, username, name, hashed_password, rbac_roles)
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "CreateUser")
         finally:
             self._give(_ROW_USER, cur)
 
@@ -120,8 +120,7 @@ class UsersQueries(QueriesBase):
         with self._server_cursor(_ROW_USER) as cur:
             cur.execute(LIST_USERS, (status, limit_count, offset_count))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def update_user_profile(
         self, *, name: str, username: str, id: uuid.UUID
@@ -165,7 +164,7 @@ class AsyncUsersQueries(AsyncQueriesBase):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None:
+    ) -> User:
         """CreateUser (queries/users.sql:1)."""
         cur = self._take(_ROW_USER)
         if cur is None:
@@ -174,7 +173,7 @@ class AsyncUsersQueries(AsyncQueriesBase):
             await cur.execute(
                 CREATE_USER, (email, username, name, hashed_password, rbac_roles)
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "CreateUser")
         finally:
             self._give(_ROW_USER, cur)
 

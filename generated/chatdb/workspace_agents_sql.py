@@ -10,8 +10,8 @@ from collections.abc import AsyncGenerator, Generator
 from psycopg.rows import args_row, tuple_row
 from psycopg.types.json import Jsonb
 
-from ._runtime import AsyncQueriesBase, QueriesBase
-from .models import JsonValue, WorkspaceAgent, WorkspaceAgentLifecycleState
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
+from .models import Json, WorkspaceAgent, WorkspaceAgentLifecycleState
 
 INSERT_WORKSPACE_AGENT = """\
 INSERT INTO workspace_agents (workspace_id, name, architecture, operating_system, directory, environment_variables, connection_timeout_seconds)
@@ -53,9 +53,9 @@ class WorkspaceAgentsQueries(QueriesBase):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
         cur = self._take(_ROW_WORKSPACE_AGENT)
         try:
@@ -71,7 +71,7 @@ class WorkspaceAgentsQueries(QueriesBase):
                     connection_timeout_seconds,
                 ),
             )
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "InsertWorkspaceAgent")
         finally:
             self._give(_ROW_WORKSPACE_AGENT, cur)
 
@@ -104,8 +104,7 @@ class WorkspaceAgentsQueries(QueriesBase):
         with self._server_cursor(_ROW_WORKSPACE_AGENT) as cur:
             cur.execute(LIST_WORKSPACE_AGENTS_BY_WORKSPACE_ID, (workspace_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def update_workspace_agent_lifecycle_state(
         self, *, lifecycle_state: WorkspaceAgentLifecycleState, id: uuid.UUID
@@ -139,9 +138,9 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         """InsertWorkspaceAgent (queries/workspace_agents.sql:1)."""
         cur = self._take(_ROW_WORKSPACE_AGENT)
         if cur is None:
@@ -159,7 +158,7 @@ class AsyncWorkspaceAgentsQueries(AsyncQueriesBase):
                     connection_timeout_seconds,
                 ),
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "InsertWorkspaceAgent")
         finally:
             self._give(_ROW_WORKSPACE_AGENT, cur)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from psycopg.rows import args_row, tuple_row
 
-from ._runtime import AsyncQueriesBase, QueriesBase
+from ._runtime import AsyncQueriesBase, QueriesBase, exactly_one
 from .models import Workspace
 
 CREATE_WORKSPACE = """\
@@ -73,12 +73,12 @@ class WorkspacesQueries(QueriesBase):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None:
+    ) -> Workspace:
         """CreateWorkspace (queries/workspaces.sql:1)."""
         cur = self._take(_ROW_WORKSPACE)
         try:
             cur.execute(CREATE_WORKSPACE, (owner_id, name, autostart_schedule, ttl_ms))
-            return cur.fetchone()
+            return exactly_one(cur.fetchone(), "CreateWorkspace")
         finally:
             self._give(_ROW_WORKSPACE, cur)
 
@@ -109,8 +109,7 @@ class WorkspacesQueries(QueriesBase):
         with self._server_cursor(_ROW_WORKSPACE) as cur:
             cur.execute(LIST_WORKSPACES, (owner_id,))
             while rows := cur.fetchmany(self._iter_size):
-                for row in rows:
-                    yield row
+                yield from rows
 
     def get_workspace_with_owner(
         self, *, id: uuid.UUID
@@ -150,7 +149,7 @@ class AsyncWorkspacesQueries(AsyncQueriesBase):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None:
+    ) -> Workspace:
         """CreateWorkspace (queries/workspaces.sql:1)."""
         cur = self._take(_ROW_WORKSPACE)
         if cur is None:
@@ -159,7 +158,7 @@ class AsyncWorkspacesQueries(AsyncQueriesBase):
             await cur.execute(
                 CREATE_WORKSPACE, (owner_id, name, autostart_schedule, ttl_ms)
             )
-            return await cur.fetchone()
+            return exactly_one(await cur.fetchone(), "CreateWorkspace")
         finally:
             self._give(_ROW_WORKSPACE, cur)
 

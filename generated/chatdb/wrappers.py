@@ -9,7 +9,6 @@ query. The metrics queriers are ready ones: calls, errors and latency per query.
 
 from __future__ import annotations
 
-import chatdb_types
 import contextlib
 import datetime
 import functools
@@ -24,10 +23,11 @@ from typing import TypeVar
 import psycopg
 from psycopg.rows import TupleRow
 
+import chatdb_types
+
 from .chat_debug_sql import CopyChatDebugStepsParams
 from .chat_messages_sql import (
     CopyChatMessagesParams,
-    CountChatMessagesRow,
     GetChatTokenUsageRow,
     ListChatMessagesForChatsParams,
     ListQueuedChatMessagesRow,
@@ -36,7 +36,6 @@ from .chat_usage_sql import ListChatsOverBudgetRow
 from .chats_sql import (
     ArchiveChatsOfOwnerRow,
     CountChatsByStatusRow,
-    CountOwnerChatsInStatusesRow,
     GetChatHeartbeatsParams,
     GetChatWithOwnerRow,
     GetChatWithWorkspaceRow,
@@ -49,7 +48,6 @@ from .context_resources_sql import (
     CopyChatContextResourcesParams,
     GetChatContextResourceStatusesRow,
 )
-from .workspaces_sql import GetWorkspaceWithOwnerRow
 from .models import (
     Chat,
     ChatContextResource,
@@ -62,7 +60,7 @@ from .models import (
     ChatStatus,
     ChatUsage,
     ChatUsageReport,
-    JsonValue,
+    Json,
     QueuedMessage,
     User,
     UserStatus,
@@ -74,6 +72,7 @@ from .models import (
     WorkspaceAgentLifecycleState,
 )
 from .querier import AsyncQuerier, Querier
+from .workspaces_sql import GetWorkspaceWithOwnerRow
 
 T = TypeVar("T")
 
@@ -118,7 +117,7 @@ class QuerierWrapper(Querier):
 
     def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None:
+    ) -> ChatDebugRun:
         return self._around(
             "insert_chat_debug_run",
             functools.partial(
@@ -154,10 +153,10 @@ class QuerierWrapper(Querier):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None:
+    ) -> ChatMessage:
         return self._around(
             "insert_chat_message",
             functools.partial(
@@ -202,15 +201,13 @@ class QuerierWrapper(Querier):
             functools.partial(self._inner.get_last_chat_message, chat_id=chat_id),
         )
 
-    def count_chat_messages(self, *, chat_id: uuid.UUID) -> CountChatMessagesRow | None:
+    def count_chat_messages(self, *, chat_id: uuid.UUID) -> int:
         return self._around(
             "count_chat_messages",
             functools.partial(self._inner.count_chat_messages, chat_id=chat_id),
         )
 
-    def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None:
+    def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow:
         return self._around(
             "get_chat_token_usage",
             functools.partial(self._inner.get_chat_token_usage, chat_id=chat_id),
@@ -227,8 +224,8 @@ class QuerierWrapper(Querier):
         )
 
     def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None:
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage:
         return self._around(
             "enqueue_chat_message",
             functools.partial(
@@ -281,7 +278,7 @@ class QuerierWrapper(Querier):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None:
+    ) -> ChatUsageReport:
         return self._around(
             "upsert_chat_usage_report",
             functools.partial(
@@ -317,7 +314,7 @@ class QuerierWrapper(Querier):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         return self._around(
             "insert_chat",
             functools.partial(
@@ -488,7 +485,7 @@ class QuerierWrapper(Querier):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         return self._around(
             "count_owner_chats_in_statuses",
             functools.partial(
@@ -561,13 +558,13 @@ class QuerierWrapper(Querier):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         return self._around(
             "upsert_workspace_agent_context_resource",
             functools.partial(
@@ -688,7 +685,7 @@ class QuerierWrapper(Querier):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None:
+    ) -> User:
         return self._around(
             "create_user",
             functools.partial(
@@ -777,9 +774,9 @@ class QuerierWrapper(Querier):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         return self._around(
             "insert_workspace_agent",
             functools.partial(
@@ -853,7 +850,7 @@ class QuerierWrapper(Querier):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None:
+    ) -> Workspace:
         return self._around(
             "create_workspace",
             functools.partial(
@@ -952,7 +949,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
 
     async def insert_chat_debug_run(
         self, *, chat_id: uuid.UUID, model: str, provider: str | None
-    ) -> ChatDebugRun | None:
+    ) -> ChatDebugRun:
         return await self._around(
             "insert_chat_debug_run",
             functools.partial(
@@ -990,10 +987,10 @@ class AsyncQuerierWrapper(AsyncQuerier):
         *,
         chat_id: uuid.UUID,
         role: ChatMessageRole,
-        content: JsonValue,
+        content: Json,
         input_tokens: int | None,
         output_tokens: int | None,
-    ) -> ChatMessage | None:
+    ) -> ChatMessage:
         return await self._around(
             "insert_chat_message",
             functools.partial(
@@ -1038,17 +1035,13 @@ class AsyncQuerierWrapper(AsyncQuerier):
             functools.partial(self._inner.get_last_chat_message, chat_id=chat_id),
         )
 
-    async def count_chat_messages(
-        self, *, chat_id: uuid.UUID
-    ) -> CountChatMessagesRow | None:
+    async def count_chat_messages(self, *, chat_id: uuid.UUID) -> int:
         return await self._around(
             "count_chat_messages",
             functools.partial(self._inner.count_chat_messages, chat_id=chat_id),
         )
 
-    async def get_chat_token_usage(
-        self, *, chat_id: uuid.UUID
-    ) -> GetChatTokenUsageRow | None:
+    async def get_chat_token_usage(self, *, chat_id: uuid.UUID) -> GetChatTokenUsageRow:
         return await self._around(
             "get_chat_token_usage",
             functools.partial(self._inner.get_chat_token_usage, chat_id=chat_id),
@@ -1067,8 +1060,8 @@ class AsyncQuerierWrapper(AsyncQuerier):
         )
 
     async def enqueue_chat_message(
-        self, *, chat_id: uuid.UUID, content: JsonValue
-    ) -> QueuedMessage | None:
+        self, *, chat_id: uuid.UUID, content: Json
+    ) -> QueuedMessage:
         return await self._around(
             "enqueue_chat_message",
             functools.partial(
@@ -1123,7 +1116,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         total: ChatUsage,
         turns: list[ChatUsage],
         budget: ChatUsage | None,
-    ) -> ChatUsageReport | None:
+    ) -> ChatUsageReport:
         return await self._around(
             "upsert_chat_usage_report",
             functools.partial(
@@ -1161,7 +1154,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         agent_id: uuid.UUID | None,
         title: str,
         model_config: chatdb_types.ModelConfig,
-    ) -> Chat | None:
+    ) -> Chat:
         return await self._around(
             "insert_chat",
             functools.partial(
@@ -1334,7 +1327,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         owner_id: uuid.UUID,
         statuses: list[ChatStatus],
         excluded_ids: list[uuid.UUID],
-    ) -> CountOwnerChatsInStatusesRow | None:
+    ) -> int:
         return await self._around(
             "count_owner_chats_in_statuses",
             functools.partial(
@@ -1409,13 +1402,13 @@ class AsyncQuerierWrapper(AsyncQuerier):
         agent_id: uuid.UUID,
         source: str,
         body_kind: WorkspaceAgentContextBodyKind,
-        body: JsonValue,
+        body: Json,
         content_hash: bytes,
         size_bytes: int,
         status: WorkspaceAgentContextResourceStatus,
         error: str,
         source_path: str,
-    ) -> WorkspaceAgentContextResource | None:
+    ) -> WorkspaceAgentContextResource:
         return await self._around(
             "upsert_workspace_agent_context_resource",
             functools.partial(
@@ -1536,7 +1529,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         name: str,
         hashed_password: bytes,
         rbac_roles: list[str],
-    ) -> User | None:
+    ) -> User:
         return await self._around(
             "create_user",
             functools.partial(
@@ -1625,9 +1618,9 @@ class AsyncQuerierWrapper(AsyncQuerier):
         architecture: str,
         operating_system: str,
         directory: str,
-        environment_variables: JsonValue,
+        environment_variables: Json,
         connection_timeout_seconds: int,
-    ) -> WorkspaceAgent | None:
+    ) -> WorkspaceAgent:
         return await self._around(
             "insert_workspace_agent",
             functools.partial(
@@ -1703,7 +1696,7 @@ class AsyncQuerierWrapper(AsyncQuerier):
         name: str,
         autostart_schedule: str | None,
         ttl_ms: int | None,
-    ) -> Workspace | None:
+    ) -> Workspace:
         return await self._around(
             "create_workspace",
             functools.partial(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pgsqlgen import __version__, cache
 from pgsqlgen.config.load import load_configs
@@ -20,6 +22,7 @@ from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
 
 if TYPE_CHECKING:
+    from pgsqlgen.migrations.runner import Migrator
     from pgsqlgen.pipeline import Result, Stage, StageReport
 
 Handler = Callable[[argparse.Namespace], int]
@@ -108,11 +111,14 @@ def stage_report(stream: TextIO, *, verbose: bool, label: str) -> Iterator[Stage
         yield None
 
 
-def _run(config: Config, verbose: bool = False) -> Result:
+def _run(config: Config, verbose: bool = False, quiet: bool = False) -> Result:
     from pgsqlgen.pipeline import run
 
     with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
-        return run(config, report)
+        result = run(config, report)
+    if not quiet:
+        _print_diagnostics(result.warnings)
+    return result
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -120,15 +126,26 @@ def _generate(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     # Every package is generated before any is written: an error anywhere writes nothing.
-    results = [(config, _run(config, args.verbose)) for config in _configs(args)]
+    results = [(config, _run(config, args.verbose, args.quiet)) for config in _configs(args)]
     for config, result in results:
         for path in write_all(config.out, result.files):
             verb = "wrote" if (config.out / path).exists() else "removed"
-            print(f"{verb} {_relative(config, config.out / path)}")
+            if not args.quiet:
+                print(f"{verb} {_relative(config, config.out / path)}")
         cache.remember_clean(config)
     if args.verbose:
         print(f"{'total':<28}{time.perf_counter() - started:8.3f} s", file=sys.stderr)
     return 0
+
+
+def _regenerate_command(config: Config) -> str:
+    """What regenerates here: the project's own ``make gen`` when its Makefile has one."""
+    makefile = config.root / "Makefile"
+    try:
+        has_gen = re.search(r"^gen\s*:", makefile.read_text(encoding="utf-8"), re.M) is not None
+    except (OSError, UnicodeDecodeError):
+        has_gen = False
+    return "`make gen` (or `sqlgen generate`)" if has_gen else "`sqlgen generate`"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -146,7 +163,7 @@ def _check_package(config: Config, no_cache: bool) -> int:
         return 0
     out = _relative(config, config.out)
     print(
-        f"generated code in {out} is out of date; run `make gen` (or `sqlgen generate`)",
+        f"generated code in {out} is out of date; run {_regenerate_command(config)}",
         file=sys.stderr,
     )
     for label, paths in (
@@ -253,7 +270,8 @@ def _migrations_dir(args: argparse.Namespace) -> Path:
 def _migrate_check(args: argparse.Namespace) -> int:
     """The database-free rules of the migrations directories (``--dir``, else
     every directory of the schema of every package, or of ``--package``'s):
-    the checks ``generate`` runs first, on their own for a pre-commit hook."""
+    the checks ``generate`` runs first, on their own for a pre-commit hook;
+    ``--strict`` adds the house style (snake_case names, a down for every up)."""
     from pgsqlgen.migrations.files import scan
 
     if args.dir is not None:
@@ -264,12 +282,55 @@ def _migrate_check(args: argparse.Namespace) -> int:
     problems: list[Diagnostic] = []
     for directory in directories:
         if directory.is_dir():
-            problems.extend(scan(directory, Path.cwd())[1])
+            problems.extend(scan(directory, Path.cwd(), strict=args.strict)[1])
         else:
             problems.append(Diagnostic(str(directory), 1, 1, "migrations directory does not exist"))
     if problems:
         raise SqlgenError(problems)
     return 0
+
+
+def _migrations_table(args: argparse.Namespace) -> str | None:
+    """``--migrations-table``, else the configuration's; None for the default
+    (with ``--dir`` and no configuration at hand)."""
+    if args.migrations_table is not None:
+        return str(args.migrations_table)
+    if args.dir is not None and args.config is None:
+        from pgsqlgen.config.load import find_config
+
+        try:
+            find_config(Path.cwd())
+        except SqlgenError:
+            return None
+    return _config(args).migrations_table
+
+
+def _confirm_down_all(args: argparse.Namespace, directory: Path) -> bool:
+    """``migrate down`` without a count reverts everything: as golang-migrate
+    does, ask on a terminal; elsewhere (scripts, CI) it takes ``--all``."""
+    from pgsqlgen.migrations.runner import MigrateError
+
+    if args.all:
+        if args.steps is not None:
+            raise MigrateError("down takes a count or --all, not both")
+        return True
+    if args.steps is not None:
+        return True
+    if not sys.stdin.isatty():
+        raise MigrateError(
+            "migrate down without a count reverts every applied migration; "
+            "pass --all to do that, or a count (down 1)"
+        )
+    print(f"revert every applied migration of {directory}? [y/N] ", end="", file=sys.stderr)
+    sys.stderr.flush()
+    try:
+        answer = input()
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("not reverting anything", file=sys.stderr)
+    return False
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -295,22 +356,44 @@ def _migrate(args: argparse.Namespace) -> int:
         for old, new in migrate.renumber(directory, items, start):
             print(f"renamed {old.name} -> {new.name}")
         return 0
-    migrator = migrate.Migrator(_database_url(args), directory)
+    table = _migrations_table(args) or migrate.MIGRATIONS_TABLE
+    migrator = migrate.Migrator(_database_url(args), directory, table)
+    try:
+        if action == "down" and not _confirm_down_all(args, directory):
+            return 1
+        return _migrate_database(args, migrator)
+    except migrate.MigrationFailed as failure:
+        for version in failure.done:
+            print(f"{failure.verb} {version}")
+        raise
+    except migrate.MigrationInterrupted as interrupt:
+        for version in interrupt.done:
+            print(f"{interrupt.verb} {version}")
+        print(interrupt, file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted before any migration ran: nothing was changed", file=sys.stderr)
+        return 130
+
+
+def _migrate_database(args: argparse.Namespace, migrator: Migrator) -> int:
+    """The actions that talk to the database."""
+    action = args.migrate_command
     if action == "version":
         version, dirty = migrator.version()
         print(f"{'nil' if version is None else version}{' (dirty)' if dirty else ''}")
         return 0
     if action == "force":
-        migrator.force(None if args.version < 0 else args.version)
+        migrator.force(args.version)
         return 0
-    before = migrator.version()[0] or 0
     if action == "up":
         changed, verb = migrator.up(args.steps), "applied"
     elif action == "down":
         changed, verb = migrator.down(args.steps), "reverted"
     else:
+        before = migrator.version()[0]
         changed = migrator.goto(args.version)
-        verb = "applied" if args.version >= before else "reverted"
+        verb = "applied" if before is None or args.version >= before else "reverted"
     for version in changed:
         print(f"{verb} {version}")
     if not changed:
@@ -328,24 +411,65 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" for a misspelt command, action or option."""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        unknown = re.search(r"unrecognized arguments: (\S+)", message)
+        if choice is not None:
+            known = re.findall(r"'?([\w-]+)'?", choice[2])
+            message = _suggest(message, choice[1], known)
+        elif unknown is not None:
+            known = [o for action in self._actions for o in action.option_strings]
+            for sub in self._subparsers._group_actions if self._subparsers else ():
+                for parser in getattr(sub, "choices", {}).values():
+                    known += [o for a in parser._actions for o in a.option_strings]
+            message = _suggest(message, unknown[1], known)
+        super().error(message)
+
+
+def _suggest(message: str, given: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(given, known, n=1)
+    return f"{message}; did you mean {close[0]!r}?" if close else message
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """Options every command takes, before or after its name (``sqlgen generate
+    --config x`` as well as ``sqlgen --config x generate``)."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.yml/sqlc.json "
+        "(default: the first of these in the current directory or the nearest parent, "
+        "up to the repository root)",
+    )
+    parser.add_argument(
+        "--package",
+        default=default,
+        help="with several packages configured: the one inspect, verify and migrate work on "
+        "(default: the first)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if default is None else default,
+        help="print errors only",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sqlgen",
         description="Generate typed psycopg 3 code from PostgreSQL migrations and annotated queries.",
         epilog="example: sqlgen init && sqlgen generate",
     )
     parser.add_argument("--version", action="version", version=f"sqlgen {__version__}")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
-        "(default: the first of these in the current directory)",
-    )
-    parser.add_argument(
-        "--package",
-        help="with several packages configured: the one inspect, verify and migrate work on "
-        "(default: the first)",
-    )
+    _global_options(parser, None)
+    common = _Parser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, handler: Handler, summary: str, example: str) -> argparse.ArgumentParser:
@@ -354,6 +478,7 @@ def _parser() -> argparse.ArgumentParser:
             help=summary,
             description=f"{summary[0].upper()}{summary[1:]}.",
             epilog=f"example: {example}",
+            parents=[common],
         )
         sub.set_defaults(handler=handler)
         return sub
@@ -431,6 +556,16 @@ def _parser() -> argparse.ArgumentParser:
         "check migrations, or run them (golang-migrate compatible) against a database",
         "sqlgen migrate --database-url postgresql://localhost/app up",
     )
+    migrate.description = (
+        "Check migrations, or run them against a database. The directory is read as "
+        "golang-migrate reads it (NNN_anything.up.sql, downs optional) and the version is "
+        "kept in golang-migrate's table, so either tool can continue the other's work. Each "
+        "file runs in one transaction with its version update; a file that cannot (CREATE "
+        "INDEX CONCURRENTLY, VACUUM, its own BEGIN/COMMIT) runs statement by statement, "
+        "marked dirty until it completes: if it fails, the error lists what took effect and "
+        "the `force` that records the repaired state. Ctrl-C cancels the running statement "
+        "and exits 130, saying where the database is."
+    )
     migrate.add_argument(
         "--database-url", metavar="URL", help="database to migrate (default: DATABASE_URL)"
     )
@@ -439,20 +574,37 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="migrations directory (default: the first in [tool.sqlgen] schema; for check, every one)",
     )
+    migrate.add_argument(
+        "--migrations-table",
+        metavar="NAME",
+        help="the table the version is recorded in, in the current schema (default: the "
+        "configuration's migrations_table, else schema_migrations, golang-migrate's); "
+        "another name for a history that has its own schema_migrations",
+    )
     actions = migrate.add_subparsers(dest="migrate_command", required=True, metavar="ACTION")
 
     def action(name: str, summary: str, example: str) -> argparse.ArgumentParser:
         return actions.add_parser(name, help=summary, epilog=f"example: sqlgen migrate {example}")
 
-    action(
+    check_set = action(
         "check",
-        "check the migration file names, up/down pairs, numbers and fixtures (no database)",
-        "check",
+        "check the migration file names, numbers and fixtures (no database)",
+        "check --strict",
+    )
+    check_set.add_argument(
+        "--strict",
+        action="store_true",
+        help="also require snake_case names and a down migration for every up",
     )
     up = action("up", "apply all pending migrations, or the next N", "up 1")
     up.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
-    down = action("down", "revert all migrations, or the last N", "down 1")
-    down.add_argument("steps", type=int, nargs="?", help="how many (default: all)")
+    down = action(
+        "down",
+        "revert the last N migrations, or all of them with --all (asks on a terminal without either)",
+        "down 1",
+    )
+    down.add_argument("steps", type=int, nargs="?", help="how many")
+    down.add_argument("--all", action="store_true", help="revert every applied migration")
     goto = action("goto", "migrate up or down to exactly VERSION", "goto 12")
     goto.add_argument("version", type=int)
     action("version", "print the current version (and whether it is dirty)", "version")

@@ -14,7 +14,8 @@ from typing import Any
 
 from pgsqlgen import __version__
 from pgsqlgen.catalog.model import Catalog, Column, render_sql
-from pgsqlgen.codegen.ir import Shape, build_ir
+from pgsqlgen.codegen.ir.build import assemble_ir_keep_going, build_modules, plan_ir
+from pgsqlgen.codegen.ir.model import Shape
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, SqlgenError
 from pgsqlgen.pipeline import analyse_queries_keep_going, load_catalog
@@ -109,11 +110,10 @@ def inspect_document(config: Config) -> dict[str, Any]:
         return document
     document["catalog"] = catalog_document(catalog)
     analysed, problems = analyse_queries_keep_going(config, catalog)
-    try:
-        ir = build_ir(catalog, analysed, config.package, shape=Shape.of(config))
-    except SqlgenError as error:
-        problems = problems + error.diagnostics
-    else:
-        document["ir"] = dataclasses.asdict(ir)
+    plan = plan_ir(catalog, Shape.of(config))
+    modules, module_problems = build_modules(plan, analysed)
+    ir, name_problems = assemble_ir_keep_going(plan, config.package, modules)
+    document["ir"] = dataclasses.asdict(ir)
+    problems = [*problems, *module_problems, *name_problems]
     document["errors"] = _errors(sorted(problems, key=lambda d: (d.file, d.line, d.col)))
     return document

@@ -7,6 +7,7 @@ nothing here touches the output directory: writing is the caller's choice
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,22 +17,15 @@ from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen.fmt import format_module
-from pgsqlgen.codegen.ir import (
-    Ir,
-    IrPlan,
-    QueryModule,
-    Shape,
-    assemble_ir,
-    build_ir,
-    build_modules,
-    plan_ir,
-)
+from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
+from pgsqlgen.codegen.ir.model import Ir, QueryModule, Shape
 from pgsqlgen.codegen.render import from_user_templates, pages, render
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.inputs import load_queries, load_schema
 from pgsqlgen.parallel import available, in_background
-from pgsqlgen.queries.analyse import Analysis, AnalysisError, analyse_statement
+from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
+from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, parse_query_file
 from pgsqlgen.schema.ddl import build_catalog, check_command
 from pgsqlgen.schema.dump import render_dump
@@ -46,6 +40,9 @@ class Result:
     catalog: Catalog
     ir: Ir
     files: dict[str, str]
+    warnings: list[Diagnostic]
+    """Problems that do not stop a run: errors in down migrations, which never change
+    the catalog (golang-migrate reads a history the same way)."""
 
 
 @dataclass(frozen=True)
@@ -108,24 +105,25 @@ def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
     return problems
 
 
-def parse_schema(config: Config, *, parallel: bool = False) -> list[Statement]:
-    """Parse the schema files (downs too, to report their errors); raises
-    SqlgenError. With ``parallel``, a long history's downs are checked in a
-    second process while the ups are parsed."""
-    sources = load_schema(config.schema, config.root)
+def parse_schema(
+    config: Config, *, parallel: bool = False
+) -> tuple[list[Statement], list[Diagnostic]]:
+    """Parse the schema files: the statements of the ups, and the problems of the downs
+    as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
+    ``parallel``, a long history's downs are checked in a second process meanwhile."""
+    sources = load_schema(config.schema, config.root, config.schema_layout)
     downs = _later(
         lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
     )
     statements, problems = _parse_ups(sources.up)
-    problems += downs()
     if problems:
         raise SqlgenError(problems)
-    return statements
+    return statements, [dataclasses.replace(d, severity="warning") for d in downs()]
 
 
 def load_catalog(config: Config) -> Catalog:
     """Parse the schema files and build the catalog; raises SqlgenError."""
-    return build_catalog(parse_schema(config))
+    return build_catalog(parse_schema(config)[0])
 
 
 def _analyse_sources(
@@ -258,7 +256,7 @@ def run(config: Config, report: StageReport | None = None) -> Result:
     """
     clock = _Stopwatch(report)
     with clock.stage(STAGES[0]) as detail:
-        statements = parse_schema(config, parallel=available())
+        statements, warnings = parse_schema(config, parallel=available())
         detail.append(f"{len(statements)} statements")
     with clock.stage(STAGES[1]) as detail:
         catalog = build_catalog(statements)
@@ -297,4 +295,4 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         files["py.typed"] = ""
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
-    return Result(catalog, ir, files)
+    return Result(catalog, ir, files, warnings)

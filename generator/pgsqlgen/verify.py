@@ -17,6 +17,7 @@ import psycopg
 from psycopg import pq
 
 from pgsqlgen.config.model import Config
+from pgsqlgen.inputs import load_schema
 from pgsqlgen.migrations.runner import Migrator
 from pgsqlgen.pg.cluster import scratch_database
 from pgsqlgen.pg.types import PgType
@@ -32,7 +33,13 @@ def live_dump(url: str) -> str:
 
 
 def apply_schema(url: str, config: Config) -> None:
-    """Apply every configured schema source: migrations up, dump files as scripts."""
+    """Apply every configured schema source: migrations up, dump files as scripts;
+    a sqlc config's files as sqlc applies them (each file's up part, in order)."""
+    if config.schema_layout == "sqlc":
+        with psycopg.connect(url, autocommit=True) as conn:
+            for source in load_schema(config.schema, config.root, "sqlc").up:
+                conn.execute(source.text.encode())
+        return
     for path in config.schema:
         if path.is_dir():
             Migrator(url, path).up()
@@ -66,8 +73,10 @@ LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
 """
 
 
-def _described(conn: psycopg.Connection[Any], text: str) -> tuple[list[int], list[int]] | str:
-    """Parameter and column type OIDs PostgreSQL gives a query, or its error."""
+def _described(
+    conn: psycopg.Connection[Any], text: str
+) -> tuple[list[int], list[int], list[str]] | str:
+    """Parameter and column type OIDs and column names PostgreSQL gives a query, or its error."""
     pgconn = conn.pgconn
     prepared = pgconn.prepare(b"", text.encode())
     if prepared.status != pq.ExecStatus.COMMAND_OK:
@@ -75,7 +84,8 @@ def _described(conn: psycopg.Connection[Any], text: str) -> tuple[list[int], lis
     description = pgconn.describe_prepared(b"")
     params = [description.param_type(i) for i in range(description.nparams)]
     columns = [description.ftype(i) for i in range(description.nfields)]
-    return params, columns
+    names = [(description.fname(i) or b"").decode() for i in range(description.nfields)]
+    return params, columns, names
 
 
 def verify_queries(config: Config, server_url: str) -> list[str]:
@@ -94,7 +104,7 @@ def verify_queries(config: Config, server_url: str) -> list[str]:
                     if isinstance(described, str):
                         problems.append(f"{where}: PostgreSQL rejects the query: {described}")
                         continue
-                    param_oids, column_oids = described
+                    param_oids, column_oids, column_names = described
                     ours_params = [(p.pg_type, p.array_dims) for p in query.params]
                     theirs_params = [types.get(oid, (f"oid {oid}", 0)) for oid in param_oids]
                     for index, (ours, theirs) in enumerate(
@@ -111,9 +121,13 @@ def verify_queries(config: Config, server_url: str) -> list[str]:
                         )
                     ours_columns = [_base(domains, c.pg_type, c.array_dims) for c in query.columns]
                     theirs_columns = [types.get(oid, (f"oid {oid}", 0)) for oid in column_oids]
-                    for column, ours, theirs in zip(
-                        query.columns, ours_columns, theirs_columns, strict=False
+                    for column, ours, theirs, name in zip(
+                        query.columns, ours_columns, theirs_columns, column_names, strict=False
                     ):
+                        if column.name != name:
+                            problems.append(
+                                f"{where}: column {column.name}: PostgreSQL names it {name}"
+                            )
                         if ours != theirs:
                             problems.append(
                                 f"{where}: column {column.name}: we infer {_type_text(ours)}, "

@@ -21,14 +21,92 @@ def pascal_case(name: str) -> str:
     return escape_identifier(result or "Unnamed")
 
 
-def singular(name: str) -> str:
-    """English singular of a table name's last word, the way sqlc names structs."""
-    if name.endswith("ies") and len(name) > 3:
-        return name[:-3] + "y"
-    if name.endswith(("sses", "shes", "ches", "xes", "zes", "uses")):
-        return name[:-2]
-    if name.endswith("s") and not name.endswith(("ss", "us", "is")):
-        return name[:-1]
+# The singular rules sqlc names structs by: github.com/jinzhu/inflection v1 (Rails'
+# ActiveSupport rules), in its order, then sqlc's own fixes (internal/inflection).
+_SINGULAR_RULES = (
+    ("s$", ""),
+    ("(ss)$", r"\1"),
+    ("(n)ews$", r"\1ews"),
+    ("([ti])a$", r"\1um"),
+    ("((a)naly|(b)a|(d)iagno|(p)arenthe|(p)rogno|(s)ynop|(t)he)(sis|ses)$", r"\1sis"),
+    ("(^analy)(sis|ses)$", r"\1sis"),
+    ("([^f])ves$", r"\1fe"),
+    ("(hive)s$", r"\1"),
+    ("(tive)s$", r"\1"),
+    ("([lr])ves$", r"\1f"),
+    ("([^aeiouy]|qu)ies$", r"\1y"),
+    ("(s)eries$", r"\1eries"),
+    ("(m)ovies$", r"\1ovie"),
+    ("(x|ch|ss|sh)es$", r"\1"),
+    ("^(m|l)ice$", r"\1ouse"),
+    ("(bus)(es)?$", r"\1"),
+    ("(o)es$", r"\1"),
+    ("(shoe)s$", r"\1"),
+    ("(cris|test)(is|es)$", r"\1is"),
+    ("^(a)x[ie]s$", r"\1xis"),
+    ("(octop|vir)(us|i)$", r"\1us"),
+    ("(alias|status)(es)?$", r"\1"),
+    ("^(ox)en", r"\1"),
+    ("(vert|ind)ices$", r"\1ex"),
+    ("(matr)ices$", r"\1ix"),
+    ("(quiz)zes$", r"\1"),
+    ("(database)s$", r"\1"),
+)
+_IRREGULAR = (
+    ("person", "people"),
+    ("man", "men"),
+    ("child", "children"),
+    ("sex", "sexes"),
+    ("move", "moves"),
+    ("mombie", "mombies"),
+)
+_UNCOUNTABLE = (
+    "equipment",
+    "information",
+    "rice",
+    "money",
+    "species",
+    "series",
+    "fish",
+    "sheep",
+    "jeans",
+    "police",
+)
+_SQLC_SINGULARS = {
+    "campus": None,
+    "meta": None,
+    "calories": "calorie",
+    "waves": "wave",
+    "metadata": "metadata",
+}
+
+
+def _compile_singulars() -> list[tuple[re.Pattern[str], str]]:
+    rules = [(re.compile(f"(?i)^({word})$"), r"\1") for word in _UNCOUNTABLE]
+    for single, plural in _IRREGULAR:
+        for case in (str.upper, str.title, str):
+            rules.append((re.compile(case(plural) + "$"), case(single)))
+    for pattern, replacement in reversed(_SINGULAR_RULES):
+        rules.append((re.compile(pattern.upper()), replacement.upper()))
+        rules.append((re.compile(pattern), replacement))
+        rules.append((re.compile("(?i)" + pattern), replacement))
+    return rules
+
+
+_SINGULARS = _compile_singulars()
+
+
+def singular(name: str, exclusions: tuple[str, ...] = ()) -> str:
+    """The singular of a table name, exactly as sqlc makes struct names: its inflection
+    rules, its fixes, and ``inflection_exclude_table_names`` left as they are."""
+    if any(name.lower() == excluded.lower() for excluded in exclusions):
+        return name
+    if name.lower() in _SQLC_SINGULARS:
+        fixed = _SQLC_SINGULARS[name.lower()]
+        return name if fixed is None else fixed
+    for pattern, replacement in _SINGULARS:
+        if pattern.search(name):
+            return pattern.sub(replacement, name)
     return name
 
 

@@ -1,8 +1,17 @@
 """Checks on a directory of migrations, before any of them is read as SQL.
 
-The rules are golang-migrate's and Coder's: ``NNNNNN_snake_name.up.sql`` with
-a matching ``.down.sql``, no number used twice (gaps are fine), and every
-fixture in ``testdata/fixtures`` named after an existing migration.
+A directory is read the way golang-migrate reads it: ``NNN_anything.up.sql``
+and ``NNN_anything.down.sql``, any name after ``NNN_`` (dots, capitals,
+spaces), a version with only an up file (upstream-only histories such as
+Harbor's have no downs), gaps in the numbering. What golang-migrate would
+also refuse is an error here: a version beyond ``bigint`` (where the version
+is recorded), two names for one number (the merge race, with the number to
+move to), a down file without its up. Fixtures in ``testdata/fixtures``
+belong to a migration by version number, as in Coder's
+``TestMigrateUpWithFixtures`` (``000191_ some name.up.sql`` is version 191's).
+
+``strict`` adds the house style as opt-in rules (``sqlgen migrate check
+--strict``): snake_case names and a down file for every up file.
 """
 
 from __future__ import annotations
@@ -13,18 +22,20 @@ from pathlib import Path
 
 from pgsqlgen.errors import Diagnostic
 
-MIGRATION_NAME = re.compile(
-    r"^(?P<version>\d+)_(?P<name>[a-z0-9]+(?:_[a-z0-9]+)*)\.(?P<direction>up|down)\.sql$"
-)
+MIGRATION_NAME = re.compile(r"^(?P<version>\d+)_(?P<name>.*)\.(?P<direction>up|down)\.sql$")
 FIXTURES = Path("testdata") / "fixtures"
 
+#: The largest version PostgreSQL can record: golang-migrate's ``schema_migrations.version`` is a bigint.
+MAX_VERSION = 2**63 - 1
 
 DEFAULT_WIDTH = 6
+
+_SNAKE_NAME = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
 class MigrationFile:
-    """One ``NNNNNN_snake_name.(up|down).sql`` file, its name taken apart."""
+    """One ``NNN_name.(up|down).sql`` file, its name taken apart."""
 
     path: Path
     version: int
@@ -33,8 +44,8 @@ class MigrationFile:
 
     @property
     def stem(self) -> str:
-        """``NNNNNN_snake_name``, with the digits as written."""
-        return self.path.name.rsplit(".", 2)[0]
+        """``NNN_name``, with the digits as written."""
+        return self.path.name.removesuffix(f".{self.direction}.sql")
 
     @property
     def width(self) -> int:
@@ -55,6 +66,16 @@ def migration_files(directory: Path) -> list[MigrationFile]:
     return [f for f in found if f is not None]
 
 
+def out_of_range(version: int) -> str | None:
+    """Why ``version`` cannot be recorded, or None when it can."""
+    if version > MAX_VERSION:
+        return (
+            f"migration version {version} is out of range: the version is recorded in a "
+            f"bigint, at most {MAX_VERSION}"
+        )
+    return None
+
+
 def version_width(files: list[MigrationFile]) -> int:
     """Digits of the widest version in use, so new numbers line up with the old."""
     return max((f.width for f in files), default=DEFAULT_WIDTH)
@@ -73,7 +94,21 @@ def next_free_version(versions: set[int]) -> int:
     return max(versions, default=0) + 1
 
 
-def scan(directory: Path, root: Path) -> tuple[list[MigrationFile], list[Diagnostic]]:
+def fixture_versions(directory: Path) -> dict[int, list[Path]]:
+    """The fixtures of a migrations directory by the version they belong to."""
+    fixtures = directory / FIXTURES
+    found: dict[int, list[Path]] = {}
+    if fixtures.is_dir():
+        for path in sorted(fixtures.glob("*.sql")):
+            file = migration_file(path)
+            if file is not None and file.direction == "up":
+                found.setdefault(file.version, []).append(path)
+    return found
+
+
+def scan(
+    directory: Path, root: Path, *, strict: bool = False
+) -> tuple[list[MigrationFile], list[Diagnostic]]:
     """The migration files of a directory, and every rule they break."""
     files: list[MigrationFile] = []
     problems: list[Diagnostic] = []
@@ -81,12 +116,23 @@ def scan(directory: Path, root: Path) -> tuple[list[MigrationFile], list[Diagnos
     def problem(path: Path, message: str) -> None:
         problems.append(Diagnostic(_display(path, root), 1, 1, message))
 
-    for path in sorted(directory.glob("*.sql")):
+    try:
+        paths = sorted(p for p in directory.iterdir() if p.suffix == ".sql")
+    except OSError as error:
+        problem(directory, f"cannot read the migrations directory: {error.strerror}")
+        return files, problems
+    for path in paths:
         file = migration_file(path)
         if file is None:
-            problem(path, "migration file name must match NNNNNN_snake_name.(up|down).sql")
-            continue
-        files.append(file)
+            problem(path, "migration file name must match NNN_name.(up|down).sql")
+        elif (reason := out_of_range(file.version)) is not None:
+            problem(path, reason)
+        elif not path.is_file():
+            problem(path, "a migration must be a file")
+        else:
+            if strict and not _SNAKE_NAME.match(file.name):
+                problem(path, f"migration name {file.name!r} is not snake_case (--strict)")
+            files.append(file)
     by_version: dict[int, dict[str, list[MigrationFile]]] = {}
     for file in files:
         by_version.setdefault(file.version, {}).setdefault(file.direction, []).append(file)
@@ -107,27 +153,43 @@ def scan(directory: Path, root: Path) -> tuple[list[MigrationFile], list[Diagnos
                 f"renumber the one your branch adds to {free} (sqlgen migrate renumber)",
             )
             continue
-        if not downs:
-            problem(
-                ups[0].path,
-                f"missing down migration {ups[0].path.name[: -len('.up.sql')]}.down.sql",
-            )
         if not ups:
             problem(
                 downs[0].path,
-                f"missing up migration {downs[0].path.name[: -len('.down.sql')]}.up.sql",
+                f"missing up migration {downs[0].stem}.up.sql",
             )
-    known = {(f.version, f.name) for f in files}
-    fixtures = directory / FIXTURES
-    if fixtures.is_dir():
-        for path in sorted(fixtures.glob("*.sql")):
-            match = MIGRATION_NAME.match(path.name)
-            if match is None or match["direction"] != "up":
-                problem(path, "fixture file name must match NNNNNN_snake_name.up.sql")
-            elif (int(match["version"]), match["name"]) not in known:
-                problem(
-                    path,
-                    f"fixture {path.name} does not name an existing migration "
-                    f"({int(match['version']):0{width}d}_{match['name']})",
-                )
+        elif strict and not downs:
+            problem(ups[0].path, f"missing down migration {ups[0].stem}.down.sql (--strict)")
+    problems.extend(_fixture_problems(directory, root, versions, width))
     return files, problems
+
+
+def _fixture_problems(
+    directory: Path, root: Path, versions: set[int], width: int
+) -> list[Diagnostic]:
+    """Fixtures must be named ``NNN_anything.up.sql`` after an existing version, one each."""
+    fixtures = directory / FIXTURES
+    if not fixtures.is_dir():
+        return []
+    problems: list[Diagnostic] = []
+    by_version = fixture_versions(directory)
+    named = {p for group in by_version.values() for p in group}
+    for path in sorted(fixtures.glob("*.sql")):
+        if path not in named:
+            problems.append(
+                Diagnostic(
+                    _display(path, root), 1, 1, "fixture file name must match NNN_name.up.sql"
+                )
+            )
+    for version, paths in sorted(by_version.items()):
+        if version not in versions:
+            message = (
+                f"fixture {paths[0].name} does not belong to an existing migration "
+                f"(no migration {version:0{width}d})"
+            )
+        elif len(paths) > 1:
+            message = f"version {version:0{width}d} has {len(paths)} fixtures; keep one"
+        else:
+            continue
+        problems.append(Diagnostic(_display(paths[-1], root), 1, 1, message))
+    return problems

@@ -7,12 +7,19 @@ Enable it in a ``conftest.py``::
 
     pytest_plugins = ["pgsqlgen.migrations.pytest_plugin"]
 
-Fixtures (override ``sqlgen_migrations_dir`` to point elsewhere):
+Fixtures (override ``sqlgen_config``, ``sqlgen_migrations_dir`` or
+``sqlgen_migrations_table`` to point elsewhere):
 
 - ``sqlgen_server_url`` (session): ``DATABASE_URL`` when set, else a
   throwaway cluster from the local PostgreSQL binaries, removed afterwards.
-- ``sqlgen_migrations_dir`` (session): the first migrations directory in
-  ``[tool.sqlgen] schema`` of the ``pyproject.toml`` at pytest's rootdir.
+- ``sqlgen_config`` (session): the project's configuration, found as the
+  command line finds it, from pytest's rootdir: ``sqlgen.toml``,
+  ``[tool.sqlgen]`` in ``pyproject.toml`` or ``sqlc.yaml``/``sqlc.yml``/
+  ``sqlc.json``, there or in the nearest parent directory that has one.
+- ``sqlgen_migrations_dir`` (session): the first migrations directory in the
+  configuration's ``schema``.
+- ``sqlgen_migrations_table`` (session): ``migrations_table`` of that
+  configuration (``schema_migrations`` unless the history has its own).
 - ``sqlgen_template`` (session): a database migrated once, to clone.
 - ``sqlgen_database`` (function): the URL of a fresh clone of the template;
   a ``CREATE DATABASE ... TEMPLATE`` costs a file copy, not a migration run.
@@ -30,8 +37,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgsqlgen.config.load import load_config
-from pgsqlgen.migrations.files import FIXTURES
+from pgsqlgen.config.load import find_config, load_configs
+from pgsqlgen.config.model import Config
+from pgsqlgen.errors import SqlgenError
+from pgsqlgen.migrations.files import fixture_versions
 from pgsqlgen.migrations.runner import MIGRATIONS_TABLE, Migration, Migrator, find_migrations
 from pgsqlgen.pg.cluster import (
     create_database,
@@ -53,22 +62,40 @@ def sqlgen_server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sqlgen_migrations_dir(pytestconfig: pytest.Config) -> Path:
-    """The project's migrations directory, from ``[tool.sqlgen]``."""
-    config = load_config(Path(pytestconfig.rootpath) / "pyproject.toml")
-    directory = next((p for p in config.schema if p.is_dir()), None)
+def sqlgen_config(pytestconfig: pytest.Config) -> Config:
+    """The project's configuration (its first package, when it declares several)."""
+    try:
+        return load_configs(find_config(Path(pytestconfig.rootpath)))[0]
+    except SqlgenError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session")
+def sqlgen_migrations_dir(sqlgen_config: Config) -> Path:
+    """The project's migrations directory: the first directory in ``schema``."""
+    directory = next((p for p in sqlgen_config.schema if p.is_dir()), None)
     if directory is None:
-        raise pytest.UsageError("[tool.sqlgen] schema names no migrations directory")
+        raise pytest.UsageError(
+            f"{sqlgen_config.root}: the configuration's schema names no migrations directory"
+        )
     return directory
 
 
 @pytest.fixture(scope="session")
-def sqlgen_template(sqlgen_server_url: str, sqlgen_migrations_dir: Path) -> Iterator[str]:
+def sqlgen_migrations_table(sqlgen_config: Config) -> str:
+    """The table the version is recorded in: the configuration's ``migrations_table``."""
+    return sqlgen_config.migrations_table
+
+
+@pytest.fixture(scope="session")
+def sqlgen_template(
+    sqlgen_server_url: str, sqlgen_migrations_dir: Path, sqlgen_migrations_table: str
+) -> Iterator[str]:
     """Name of a database with every migration applied, cloned for each test."""
     name = unique_name("sqlgen_template")
     url = create_database(sqlgen_server_url, name)
     try:
-        Migrator(url, sqlgen_migrations_dir).up()
+        Migrator(url, sqlgen_migrations_dir, sqlgen_migrations_table).up()
         yield name
     finally:
         drop_database(sqlgen_server_url, name)
@@ -88,11 +115,11 @@ def sqlgen_database(sqlgen_server_url: str, sqlgen_template: str) -> Iterator[st
 # --- the checks ---------------------------------------------------------------------
 
 
-def check_migrate(server_url: str, directory: Path) -> None:
+def check_migrate(server_url: str, directory: Path, table: str = MIGRATIONS_TABLE) -> None:
     """Migrating up reaches the newest migration, clean; a second run is a no-op."""
     latest = find_migrations(directory)[-1].version
     with scratch_database(server_url) as url:
-        migrator = Migrator(url, directory)
+        migrator = Migrator(url, directory, table)
         applied = migrator.up()
         assert applied == [m.version for m in find_migrations(directory)], applied
         assert migrator.version() == (latest, False)
@@ -100,7 +127,9 @@ def check_migrate(server_url: str, directory: Path) -> None:
         assert migrator.version() == (latest, False)
 
 
-def check_concurrent_up(server_url: str, directory: Path, workers: int = 2) -> None:
+def check_concurrent_up(
+    server_url: str, directory: Path, workers: int = 2, table: str = MIGRATIONS_TABLE
+) -> None:
     """Several processes running ``up`` at once end at the same, correct state."""
     latest = find_migrations(directory)[-1].version
     with scratch_database(server_url) as url:
@@ -109,7 +138,7 @@ def check_concurrent_up(server_url: str, directory: Path, workers: int = 2) -> N
 
         def run() -> None:
             try:
-                results.append(Migrator(url, directory).up())
+                results.append(Migrator(url, directory, table).up())
             except BaseException as error:  # reported below, in the test's thread
                 errors.append(error)
 
@@ -121,13 +150,13 @@ def check_concurrent_up(server_url: str, directory: Path, workers: int = 2) -> N
         assert not errors, errors
         applied = sorted(v for result in results for v in result)
         assert applied == [m.version for m in find_migrations(directory)], applied
-        assert Migrator(url, directory).version() == (latest, False)
+        assert Migrator(url, directory, table).version() == (latest, False)
 
 
-def check_up_down_up(server_url: str, directory: Path) -> None:
+def check_up_down_up(server_url: str, directory: Path, table: str = MIGRATIONS_TABLE) -> None:
     """Every down works: up, down to nothing, up again."""
     with scratch_database(server_url) as url:
-        migrator = Migrator(url, directory)
+        migrator = Migrator(url, directory, table)
         migrator.up()
         migrator.down()
         assert migrator.version() == (None, False)
@@ -135,11 +164,7 @@ def check_up_down_up(server_url: str, directory: Path) -> None:
         assert migrator.version() == (find_migrations(directory)[-1].version, False)
 
 
-def _fixture_for(migration: Migration) -> Path:
-    return migration.up.parent / FIXTURES / migration.up.name
-
-
-def user_objects(conn: psycopg.Connection[Any]) -> list[str]:
+def user_objects(conn: psycopg.Connection[Any], table: str = MIGRATIONS_TABLE) -> list[str]:
     """Tables, views, sequences, types and functions left in the current schema."""
     rows = conn.execute(
         """
@@ -155,13 +180,16 @@ def user_objects(conn: psycopg.Connection[Any]) -> list[str]:
         WHERE p.pronamespace = current_schema()::regnamespace
         ORDER BY 1
         """,
-        {"state": MIGRATIONS_TABLE},
+        {"state": table},
     ).fetchall()
     return [row[0] for row in rows]
 
 
 def check_up_with_fixtures(
-    server_url: str, directory: Path, empty_tables_allowed: Iterable[str] = ()
+    server_url: str,
+    directory: Path,
+    empty_tables_allowed: Iterable[str] = (),
+    table: str = MIGRATIONS_TABLE,
 ) -> None:
     """Coder's TestMigrateUpWithFixtures.
 
@@ -172,11 +200,12 @@ def check_up_with_fixtures(
     """
     allowed = set(empty_tables_allowed)
     with scratch_database(server_url) as url:
-        migrator = Migrator(url, directory)
+        migrator = Migrator(url, directory, table)
+        # By version, as Coder's test matches them: 000191_ some name.up.sql is 191's.
+        fixtures = fixture_versions(directory)
 
         def load_fixture(migration: Migration, conn: psycopg.Connection[Any]) -> None:
-            fixture = _fixture_for(migration)
-            if fixture.is_file():
+            for fixture in fixtures.get(migration.version, []):
                 conn.execute(fixture.read_bytes())
 
         migrator.step_up_with(load_fixture)
@@ -186,7 +215,7 @@ def check_up_with_fixtures(
                 for row in conn.execute(
                     "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
                     " AND relkind IN ('r', 'p') AND relname <> %s ORDER BY relname",
-                    (MIGRATIONS_TABLE,),
+                    (table,),
                 )
             ]
             empty = [
@@ -201,13 +230,13 @@ def check_up_with_fixtures(
         assert not empty, f"tables with no fixture rows (add a fixture or allow them): {empty}"
         migrator.down()
         with psycopg.connect(url, autocommit=True) as conn:
-            left = user_objects(conn)
+            left = user_objects(conn, table)
         assert not left, f"down migrations left these behind: {left}"
 
 
-def check_latest_version(database_url: str, directory: Path) -> None:
+def check_latest_version(database_url: str, directory: Path, table: str = MIGRATIONS_TABLE) -> None:
     """Coder's TestCheckLatestVersion: the database is at the newest migration, clean."""
-    version, dirty = Migrator(database_url, directory).version()
+    version, dirty = Migrator(database_url, directory, table).version()
     latest = find_migrations(directory)[-1].version
     assert not dirty, f"database is dirty at version {version}"
     assert version == latest, f"database is at version {version}, the newest migration is {latest}"

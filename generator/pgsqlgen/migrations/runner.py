@@ -1,11 +1,16 @@
-"""Migration runner: apply and revert ``NNNNNN_name.(up|down).sql`` files.
+"""Migration runner: apply and revert ``NNN_name.(up|down).sql`` files.
 
 The files are the same golang-migrate directory the code generator reads its
 schema from, and the bookkeeping is golang-migrate's too: a
 ``schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT
 NULL)`` table in the current schema holding at most one row, with no row
 meaning "never migrated".  A database migrated by either tool can therefore
-be continued by the other, and both take the same advisory lock.
+be continued by the other, and both take the same advisory lock.  The table
+may be named otherwise (golang-migrate's ``x-migrations-table``; sqlgen's
+``--migrations-table``), which a history that keeps its own table called
+``schema_migrations`` needs: a table of that name that is not a version
+table, or a migration that drops or reshapes it, is a clear error naming
+the option, never a traceback.
 
 Where this runner deliberately differs, it is stricter or safer, never
 incompatible:
@@ -18,47 +23,63 @@ incompatible:
   CONCURRENTLY``, ``VACUUM``, explicit ``BEGIN``/``COMMIT``, ...) is detected
   and run statement by statement in autocommit mode, with golang-migrate's
   protocol: mark dirty, run, clear dirty.  A failure there leaves the
-  database dirty, because a partial application cannot be undone.
+  database dirty, because a partial application cannot be undone; the error
+  says so, lists what of the file took effect and names the ``force`` that
+  records the state once it is repaired.
+* Every file of a run is read (and decoded as UTF-8, with or without a BOM,
+  as generation reads it) before the first one runs, so an unreadable file
+  changes nothing.
 * Errors name ``file:line`` (PostgreSQL's error position mapped back into
   the file) rather than a position inside a statement.
+* Ctrl-C cancels the running statement; the run stops with
+  :class:`MigrationInterrupted`, which says where the database is.
 * The advisory lock is taken by polling ``pg_try_advisory_lock`` instead of
   blocking in ``pg_advisory_lock``: a session blocked in that call holds a
   snapshot, and ``CREATE INDEX CONCURRENTLY`` in the session holding the lock
   waits for every older snapshot, so a second runner waiting for the lock
   would deadlock with the first (PostgreSQL then kills one of them).
-
-The module also has the file-level helpers the CLI needs: creating the next
-migration pair and renumbering migrations (with their test fixtures), e.g.
-after two branches both added migration 21.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import re
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import psycopg
-from psycopg import pq, sql
-from sqlglot.dialects.postgres import Postgres
+from psycopg import errors, pq, sql
 from sqlglot.errors import TokenError
-from sqlglot.tokenizer_core import TokenType
 
-from pgsqlgen.migrations.files import (
-    DEFAULT_WIDTH,
-    FIXTURES,
-    MIGRATION_NAME,
-    migration_file,
-    migration_files,
-    version_width,
+from pgsqlgen.migrations.directory import (
+    Migration,
+    create_migration,
+    find_migrations,
+    next_free_version,
+    renumber,
 )
-from pgsqlgen.migrations.files import next_free_version as next_version
+from pgsqlgen.migrations.errors import (
+    MIGRATIONS_TABLE,
+    DirtyDatabase,
+    MigrateError,
+    MigrationFailed,
+    MigrationInterrupted,
+    MigrationSetError,
+    force_command,
+)
+from pgsqlgen.migrations.files import out_of_range
+from pgsqlgen.migrations.statements import (
+    Statement,
+    autocommit_reason,
+    split_statements,
+    statements_reason,
+)
+from pgsqlgen.sql.source import decode_source
 
 __all__ = [
     "MIGRATIONS_TABLE",
@@ -66,6 +87,7 @@ __all__ = [
     "MigrateError",
     "Migration",
     "MigrationFailed",
+    "MigrationInterrupted",
     "MigrationSetError",
     "Migrator",
     "Statement",
@@ -78,10 +100,6 @@ __all__ = [
     "split_statements",
 ]
 
-#: golang-migrate's default bookkeeping table (``x-migrations-table``).
-MIGRATIONS_TABLE: Final = "schema_migrations"
-
-#: Digits in a new migration number when the directory has none to copy.
 # golang-migrate's database.GenerateAdvisoryLockId salt (from Rails).
 _LOCK_SALT: Final = 1486364155
 
@@ -90,422 +108,16 @@ _LOCK_SALT: Final = 1486364155
 _LOCK_POLL_FIRST: Final = 0.02
 _LOCK_POLL_MAX: Final = 0.5
 
-_SNAKE_CASE: Final = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-_WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+# PostgreSQL's identifier limit (NAMEDATALEN - 1).
+_MAX_NAME_BYTES: Final = 63
 
-# Tokens whose text is data or a quoted name, never a keyword.
-_QUOTED_TOKENS: Final = frozenset(
-    {
-        TokenType.STRING,
-        TokenType.IDENTIFIER,
-        TokenType.BIT_STRING,
-        TokenType.HEX_STRING,
-        TokenType.BYTE_STRING,
-        TokenType.NATIONAL_STRING,
-        TokenType.NATIONAL_RAW_STRING,
-        TokenType.RAW_STRING,
-        TokenType.HEREDOC_STRING,
-        TokenType.UNICODE_STRING,
-        TokenType.NUMBER,
-    }
-)
+_INTEGER_TYPES: Final = frozenset({"bigint", "integer", "smallint"})
 
-_TRANSACTION_CONTROL: Final = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"})
+# What :meth:`_Session.problem` says of a version table that is not there (yet).
+_MISSING: Final = "missing"
 
-
-# -- errors -------------------------------------------------------------------
-
-
-class MigrateError(Exception):
-    """Base class of everything this module raises on purpose.
-
-    Lets the CLI turn any migration problem into a one-line message and a
-    non-zero exit without catching unrelated bugs.
-    """
-
-
-class MigrationSetError(MigrateError):
-    """The migration files, or their relation to the database, are inconsistent.
-
-    Examples: two files with the same version, a down file without its up
-    file, reverting a migration that has no down file, a database at a
-    version no file describes.  Nothing has been run when this is raised for
-    a problem that can be detected up front.
-    """
-
-
-class MigrationFailed(MigrateError):
-    """PostgreSQL rejected a migration file.
-
-    ``str()`` is ``path:line: migration NNNNNN failed: <message>`` so editors
-    and terminals can jump to the offending line; ``line`` is ``None`` when
-    the server gave no position (e.g. a runtime error inside a ``DO`` block
-    of a transactional file).
-    """
-
-    def __init__(self, path: Path, line: int | None, version: int, pg_message: str) -> None:
-        self.path = path
-        self.line = line
-        self.version = version
-        self.pg_message = pg_message
-        match = MIGRATION_NAME.match(path.name)
-        label = match["version"] if match else f"{version:0{DEFAULT_WIDTH}d}"
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: migration {label} failed: {pg_message}")
-
-
-class DirtyDatabase(MigrateError):
-    """The database is marked dirty: a migration failed part-way earlier.
-
-    Running more migrations on top of a half-applied one would make things
-    worse, so the runner refuses until a human has looked at it and recorded
-    the real state with ``force`` (exactly golang-migrate's contract).
-    ``version`` is ``None`` for golang-migrate's "nil version, dirty" state
-    (a failed down of the first migration), which ``force -1`` clears.
-    """
-
-    def __init__(self, version: int | None) -> None:
-        self.version = version
-        shown = -1 if version is None else version
-        super().__init__(
-            f"database is marked dirty at version {shown}: a migration failed part-way "
-            f"and may be half-applied; run `sqlgen migrate force {shown}` after fixing it "
-            "by hand (or force the version the database matches after you undid the change)"
-        )
-
-
-# -- the set of migrations on disk ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One migration: its number, its snake_case name and its files."""
-
-    version: int
-    name: str
-    up: Path
-    down: Path | None
-
-    @property
-    def stem(self) -> str:
-        """``NNNNNN_name``, as spelled on disk (keeps the original padding)."""
-        return self.up.name.removesuffix(".up.sql")
-
-
-def find_migrations(directory: Path, *, allow_duplicates: bool = False) -> list[Migration]:
-    """The migrations in ``directory``, sorted by version (then stem).
-
-    Files not named ``NNNNNN_snake_name.(up|down).sql`` are ignored (READMEs,
-    ``testdata/``; the schema loader is the one that complains about them).
-    Two different stems with the same version are an error, since their
-    order would be arbitrary; the message names the files and the next free
-    version, which is what the loser of a merge race should move to.
-    ``allow_duplicates`` lists them anyway, for tools that fix the set
-    (e.g. choosing where :func:`renumber` should start).
-    """
-    if not directory.is_dir():
-        raise MigrationSetError(f"{directory}: migrations directory not found")
-    files = _scan(directory)
-    problems: list[str] = []
-    migrations: list[Migration] = []
-    free = max(files, default=0) + 1
-    width = _width_in_use(directory)
-    for version in sorted(files):
-        paths = files[version]
-        stems = sorted({_stem(p) for p in paths})
-        if len(stems) > 1 and not allow_duplicates:
-            names = " and ".join(p.name for p in sorted(paths))
-            problems.append(
-                f"{directory}: duplicate migration version {version}: {names}; renumber the "
-                f"one your branch adds to the next free version {free:0{width}d} "
-                "(sqlgen migrate renumber)"
-            )
-            free += 1
-            continue
-        for stem in stems:
-            up = directory / f"{stem}.up.sql"
-            down = directory / f"{stem}.down.sql"
-            if up not in paths:
-                problems.append(f"{down}: down migration without an up migration ({up.name})")
-                continue
-            name = stem.split("_", 1)[1]
-            migrations.append(Migration(version, name, up, down if down in paths else None))
-    if problems:
-        raise MigrationSetError("\n".join(problems))
-    return migrations
-
-
-def next_free_version(migrations: list[Migration]) -> int:
-    """One more than the highest version (1 for an empty set); gaps are never filled."""
-    return next_version({m.version for m in migrations})
-
-
-def create_migration(directory: Path, name: str) -> tuple[Path, Path]:
-    """Create the next ``NNNNNN_name.up.sql`` / ``.down.sql`` pair; return their paths.
-
-    The number is :func:`next_free_version`, padded to the width the
-    directory already uses (6 digits for a new directory) so that files keep
-    sorting correctly in ``ls`` and code review.  ``name`` must be
-    snake_case because the schema loader only accepts such names.  Existing
-    files are never overwritten.
-    """
-    if not _SNAKE_CASE.match(name):
-        raise MigrationSetError(
-            f"migration name {name!r} must be snake_case: lower-case letters, digits and "
-            "single underscores, starting with a letter (e.g. add_chat_titles)"
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    version = next_free_version(find_migrations(directory))
-    stem = f"{version:0{_width_in_use(directory)}d}_{name}"
-    up = directory / f"{stem}.up.sql"
-    down = directory / f"{stem}.down.sql"
-    for path in (up, down):
-        if path.exists():
-            raise MigrationSetError(f"{path}: already exists; not overwriting it")
-    up_text = f"-- {stem}: write the schema change here.\n"
-    down_text = (
-        f"-- {stem}: undo what {up.name} does, in reverse order.\n"
-        "-- If it cannot be undone (e.g. an added enum value), say why and keep a\n"
-        "-- no-op such as SELECT 1;\n"
-    )
-    with up.open("x", encoding="utf-8") as f:
-        f.write(up_text)
-    try:
-        with down.open("x", encoding="utf-8") as f:
-            f.write(down_text)
-    except BaseException:
-        up.unlink()
-        raise
-    return up, down
-
-
-def renumber(directory: Path, versions: Sequence[int | str], start: int) -> list[tuple[Path, Path]]:
-    """Give the migrations ``versions`` the numbers ``start, start+1, ...``.
-
-    The typical use: two branches both added migration 21; the one merged
-    second moves its migrations after the other's.  Each item is a version
-    number or, when the number is ambiguous (exactly that merge situation),
-    the stem of the migration to move (``"000021_add_things"``): an int
-    cannot say which of two files to move, so an ambiguous int is refused.
-    Items are taken in the order given, so this can also reorder.  The up
-    and down files and the test fixture (``testdata/fixtures/<same
-    stem>.up.sql``) move together.  Target numbers used by any migration or
-    fixture that is not moving are refused.  Returns ``(old, new)`` path
-    pairs of every file moved.
-
-    Renumbering a migration that some database has already applied makes
-    that database's recorded version point at a different migration; only
-    renumber migrations that have not been deployed.
-    """
-    if start < 0:
-        raise MigrationSetError(f"start version must not be negative, got {start}")
-    if not directory.is_dir():
-        raise MigrationSetError(f"{directory}: migrations directory not found")
-    files = _scan(directory)
-    fixtures_dir = directory / FIXTURES
-    fixtures = _scan(fixtures_dir) if fixtures_dir.is_dir() else {}
-    width = _width_in_use(directory)
-    stems = [_resolve_stem(directory, files, item) for item in versions]
-    if len(set(stems)) != len(stems):
-        raise MigrationSetError(f"migrations to renumber are listed twice: {list(versions)}")
-    moving = set(stems)
-
-    moves: list[tuple[Path, Path]] = []
-    for offset, old_stem in enumerate(stems):
-        target = start + offset
-        for where, taken in (("migration", files), ("fixture", fixtures)):
-            others = [p for p in taken.get(target, []) if _stem(p) not in moving]
-            if others:
-                raise MigrationSetError(
-                    f"cannot renumber {old_stem} to {target}: "
-                    f"{where} {_stem(others[0])} already has that version"
-                )
-        new_stem = f"{target:0{width}d}_{old_stem.split('_', 1)[1]}"
-        if new_stem == old_stem:
-            continue
-        for folder, suffix in (
-            (directory, ".up.sql"),
-            (directory, ".down.sql"),
-            (fixtures_dir, ".up.sql"),
-        ):
-            old = folder / f"{old_stem}{suffix}"
-            if old.is_file():
-                moves.append((old, folder / f"{new_stem}{suffix}"))
-
-    # Two phases through temporary names, so that shifting 21, 22 to 22, 23
-    # (each target is another source) never overwrites a file.
-    staged: list[tuple[Path, Path]] = []
-    for index, (old, new) in enumerate(moves):
-        temp = old.with_name(f".renumber-{index}-{old.name}")
-        old.rename(temp)
-        staged.append((temp, new))
-    for temp, new in staged:
-        if new.exists():  # not one of ours: a file appeared meanwhile
-            raise MigrationSetError(f"{new}: already exists; renamed files left as {temp.name}")
-        temp.rename(new)
-    return moves
-
-
-def _resolve_stem(directory: Path, files: dict[int, list[Path]], item: int | str) -> str:
-    """The one migration stem a :func:`renumber` item names."""
-    if isinstance(item, str):
-        stem = item.removesuffix(".sql").removesuffix(".up").removesuffix(".down")
-        match = MIGRATION_NAME.match(f"{stem}.up.sql")
-        if match is None or (directory / f"{stem}.up.sql") not in files.get(
-            int(match["version"]), []
-        ):
-            raise MigrationSetError(f"{directory}: no migration {item}")
-        return stem
-    found = sorted({_stem(p) for p in files.get(item, [])})
-    if not found:
-        raise MigrationSetError(f"{directory}: no migration with version {item}")
-    if len(found) > 1:
-        raise MigrationSetError(
-            f"{directory}: version {item} is used by {' and '.join(found)}; "
-            "name the one to move by its full name (e.g. " + found[-1] + ")"
-        )
-    return found[0]
-
-
-def _scan(directory: Path) -> dict[int, list[Path]]:
-    """Migration-named files of ``directory`` grouped by version (no checks)."""
-    files: dict[int, list[Path]] = {}
-    for file in migration_files(directory):
-        files.setdefault(file.version, []).append(file.path)
-    return files
-
-
-def _stem(path: Path) -> str:
-    file = migration_file(path)
-    assert file is not None
-    return file.stem
-
-
-def _width_in_use(directory: Path) -> int:
-    """Digits of the widest version number in ``directory`` (default 6)."""
-    return version_width(migration_files(directory)) if directory.is_dir() else DEFAULT_WIDTH
-
-
-# -- statements ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One statement of a migration file, as sent in autocommit mode."""
-
-    #: From the first token to the terminating semicolon (inclusive).
-    text: str
-    #: Character offset of ``text`` in the file, to map error positions back.
-    offset: int
-    #: 1-based line of the first token, the fallback error line.
-    line: int
-    #: Upper-cased keywords and unquoted names, for classification.
-    words: tuple[str, ...]
-
-
-def split_statements(script: str) -> list[Statement]:
-    """Split ``script`` at top-level semicolons.
-
-    Uses sqlglot's PostgreSQL tokenizer so that semicolons in strings,
-    quoted names, comments and ``$tag$`` bodies do not split; a
-    ``BEGIN ATOMIC ... END`` function body is tracked like psql does.
-    Raises :class:`sqlglot.errors.TokenError` on text it cannot tokenize.
-    """
-    tokens = Postgres().tokenize(script)
-    statements: list[Statement] = []
-    current: list[Any] = []
-    depth = 0
-    for token in tokens:
-        kind = token.token_type
-        if kind == TokenType.SEMICOLON and depth == 0:
-            if current:
-                statements.append(_statement(script, current, token.end + 1))
-                current = []
-            continue
-        word = token.text.upper() if kind not in _QUOTED_TOKENS else ""
-        opens_body = word == "ATOMIC" and current and current[-1].token_type == TokenType.BEGIN
-        if opens_body or (depth and word == "CASE"):
-            depth += 1
-        elif depth and word == "END":
-            depth -= 1
-        current.append(token)
-    if current:
-        statements.append(_statement(script, current, len(script)))
-    return statements
-
-
-def _statement(script: str, tokens: list[Any], end: int) -> Statement:
-    start: int = tokens[0].start
-    words: list[str] = []
-    after_command = False
-    for token in tokens:
-        if token.token_type == TokenType.COMMAND:
-            # sqlglot folds the rest of commands it does not parse (VACUUM,
-            # REINDEX, ...) into one string token; its words still matter.
-            words.append(token.text.upper())
-            after_command = True
-            continue
-        if after_command and token.token_type == TokenType.STRING:
-            words.extend(w.upper() for w in _WORD.findall(token.text))
-        elif token.token_type not in _QUOTED_TOKENS and _WORD.fullmatch(token.text):
-            words.append(token.text.upper())
-        after_command = False
-    return Statement(
-        text=script[start:end].rstrip(),
-        offset=start,
-        line=script.count("\n", 0, start) + 1,
-        words=tuple(words),
-    )
-
-
-def autocommit_reason(script: str, server_version: int) -> str | None:
-    """Why ``script`` cannot run as one transaction, or ``None`` if it can.
-
-    ``server_version`` is libpq's number (e.g. 150004): before PostgreSQL
-    12, ``ALTER TYPE ... ADD VALUE`` could not run in a transaction block
-    either.  A script that cannot be tokenized is reported as transactional:
-    the server will reject it with a proper position anyway.
-    """
-    try:
-        statements = split_statements(script)
-    except TokenError:
-        return None
-    for statement in statements:
-        reason = _statement_reason(statement.words, server_version)
-        if reason is not None:
-            return reason
-    return None
-
-
-def _statement_reason(words: Sequence[str], server_version: int) -> str | None:
-    if not words:
-        return None
-    first, rest = words[0], list(words[1:])
-    if first in _TRANSACTION_CONTROL:
-        return f"it controls transactions itself ({first})"
-    if first == "VACUUM":
-        return "VACUUM"
-    if first == "REINDEX" and {"CONCURRENTLY", "SCHEMA", "DATABASE", "SYSTEM"} & set(rest):
-        return "REINDEX " + " ".join(rest[:2])
-    if first in ("CREATE", "DROP"):
-        if rest[:1] and rest[0] in ("DATABASE", "TABLESPACE", "SUBSCRIPTION"):
-            return f"{first} {rest[0]}"
-        head = rest[:2]
-        if "INDEX" in head:
-            after = rest[head.index("INDEX") + 1 : head.index("INDEX") + 2]
-            if after == ["CONCURRENTLY"]:
-                return f"{first} INDEX CONCURRENTLY"
-    if first == "ALTER" and rest:
-        if rest[0] == "SYSTEM":
-            return "ALTER SYSTEM"
-        if rest[0] == "TABLE" and "DETACH" in rest and "CONCURRENTLY" in rest:
-            return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"
-        if rest[0] == "TYPE" and "ADD" in rest and "VALUE" in rest and server_version < 120000:
-            return "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
-    return None
-
-
-# -- the runner ------------------------------------------------------------------
+# What a failing statement of a non-transactional file is shown as.
+_SUMMARY_WIDTH: Final = 72
 
 
 def advisory_lock_id(database: str, schema: str, table: str = MIGRATIONS_TABLE) -> int:
@@ -520,19 +132,158 @@ def advisory_lock_id(database: str, schema: str, table: str = MIGRATIONS_TABLE) 
     return (zlib.crc32(key) * _LOCK_SALT) & 0xFFFFFFFF
 
 
+def _one_line(error: psycopg.Error) -> str:
+    """PostgreSQL's (or libpq's) message on one line."""
+    diag = error.diag.message_primary if isinstance(error, psycopg.DatabaseError) else None
+    return " ".join((diag or str(error)).split())
+
+
+@contextmanager
+def _database_errors(what: str) -> Iterator[None]:
+    """Turn a failure of the runner's own bookkeeping into one clear line."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise MigrateError(f"{what}: {_one_line(error)}") from None
+
+
+@contextmanager
+def _connect(url: str) -> Iterator[psycopg.Connection[Any]]:
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.ProgrammingError as error:  # libpq could not parse the URL
+        raise MigrateError(f"invalid database URL: {_one_line(error)}") from None
+    except psycopg.Error as error:
+        raise MigrateError(f"cannot connect to the database: {_one_line(error)}") from None
+    with conn:
+        yield conn
+
+
+@dataclass(frozen=True)
+class _Script:
+    """A migration file, read and split before anything runs."""
+
+    migration: Migration
+    path: Path
+    text: str
+    statements: list[Statement]
+
+    @classmethod
+    def read(cls, migration: Migration, path: Path) -> _Script:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise MigrationSetError(f"{path}: cannot read: {error.strerror}") from None
+        text = decode_source(data, path)
+        try:
+            statements = split_statements(text)
+        except TokenError:
+            # Sent whole, so the server reports the problem with its position.
+            statements = [Statement(text, 0, 1, ())]
+        return cls(migration, path, text, statements)
+
+
 @dataclass
 class _Session:
-    """A connection holding the migration lock, and where the table is."""
+    """A connection holding the migration lock, where the version table is, and
+    the state recorded there as far as this run knows (for Ctrl-C)."""
 
     conn: psycopg.Connection[Any]
-    table: sql.Identifier
+    schema: str
+    name: str
+    recorded: tuple[int | None, bool] = (None, False)
+    created: bool = False
+
+    @property
+    def table(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, self.name)
+
+    @property
+    def where(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def problem(self) -> str | None:
+        """Why the version table cannot be used: :data:`_MISSING`, or what makes it
+        someone else's table; None when it is a version table."""
+        rows = self.conn.execute(
+            "SELECT c.relkind, a.attname, format_type(a.atttypid, a.atttypmod),"
+            " a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''"
+            " FROM pg_catalog.pg_class c"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_catalog.pg_attribute a"
+            "   ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+            " WHERE n.nspname = %s AND c.relname = %s",
+            (self.schema, self.name),
+        ).fetchall()
+        if not rows:
+            return _MISSING
+        if rows[0][0] not in ("r", "p"):
+            return "it is not a table"
+        types = {str(name): str(kind) for _, name, kind, _ in rows if name is not None}
+        if types.get("version") not in _INTEGER_TYPES:
+            return "it has no integer column version"
+        if types.get("dirty") != "boolean":
+            return "it has no boolean column dirty"
+        required = [str(name) for _, name, _, needed in rows if needed]
+        extra = [name for name in required if name not in ("version", "dirty")]
+        if extra:
+            return f"its column {extra[0]} needs a value sqlgen would not give"
+        return None
+
+    def foreign(self, problem: str) -> MigrateError:
+        return MigrateError(
+            f"{self.where} is not a migrations table ({problem}): it is another table of "
+            f"the same name. {_RENAME_ADVICE}"
+        )
+
+    def ensure_table(self) -> None:
+        """Create the version table, or check the one there is golang-migrate's."""
+        with _database_errors(f"cannot read {self.where}"):
+            problem = self.problem()
+        if problem is None:
+            return
+        if problem != _MISSING:
+            raise self.foreign(problem)
+        try:
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} "
+                    "(version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)"
+                ).format(self.table)
+            )
+        except psycopg.Error as error:
+            raise MigrateError(
+                f"cannot create {self.where}, where the migration version is kept: "
+                f"{_one_line(error)}; grant the role CREATE on schema {self.schema}, or "
+                "create the table once as a role that may: CREATE TABLE "
+                f"{self.table.as_string(self.conn)} (version bigint NOT NULL PRIMARY KEY, "
+                "dirty boolean NOT NULL)"
+            ) from None
+        self.created = True
+
+    def undo_creation(self) -> None:
+        """Drop the version table this run created, if it still records nothing:
+        a first run that fails leaves the database as it found it (so a retry
+        with ``--migrations-table`` does not trip over an empty leftover)."""
+        if not self.created or self.recorded != (None, False):
+            return
+        with contextlib.suppress(psycopg.Error):
+            if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                self.conn.rollback()
+            with self.conn.transaction():
+                empty = self.conn.execute(
+                    sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(self.table)
+                ).fetchone()
+                if empty == (True,):
+                    self.conn.execute(sql.SQL("DROP TABLE {}").format(self.table))
 
     def read(self) -> tuple[int | None, bool]:
-        row = self.conn.execute(
-            sql.SQL("SELECT version, dirty FROM {} ORDER BY version DESC LIMIT 1").format(
-                self.table
-            )
-        ).fetchone()
+        with _database_errors(f"cannot read {self.where}"):
+            row = self.conn.execute(
+                sql.SQL("SELECT version, dirty FROM {} ORDER BY version DESC LIMIT 1").format(
+                    self.table
+                )
+            ).fetchone()
         if row is None:
             return None, False
         version, dirty = int(row[0]), bool(row[1])
@@ -545,13 +296,47 @@ class _Session:
         TRUNCATE's ACCESS EXCLUSIVE lock would block every ``version()``
         reader until commit, while DELETE lets them see the old row.
         """
-        self.conn.execute(sql.SQL("DELETE FROM {}").format(self.table))
-        # golang-migrate keeps a row for "nil version, dirty" (-1, true).
-        if version is not None or dirty:
-            self.conn.execute(
-                sql.SQL("INSERT INTO {} (version, dirty) VALUES (%s, %s)").format(self.table),
-                (-1 if version is None else version, dirty),
-            )
+        with _database_errors(f"cannot record the version in {self.where}"):
+            self.conn.execute(sql.SQL("DELETE FROM {}").format(self.table))
+            # golang-migrate keeps a row for "nil version, dirty" (-1, true).
+            if version is not None or dirty:
+                self.conn.execute(
+                    sql.SQL("INSERT INTO {} (version, dirty) VALUES (%s, %s)").format(self.table),
+                    (-1 if version is None else version, dirty),
+                )
+
+    def check_kept(self, script: _Script, transactional: bool) -> None:
+        """After a file ran: the version table is still there and still usable
+        (a history with its own ``schema_migrations`` may drop or reshape it)."""
+        with _database_errors(f"cannot read {self.where}"):
+            problem = self.problem()
+        if problem is None:
+            return
+        changed = "dropped" if problem == _MISSING else f"changed ({problem})"
+        outcome = (
+            "nothing of it was applied; the database is still at version "
+            f"{_shown(self.recorded[0])}"
+            if transactional
+            else "it ran, but its version cannot be recorded"
+        )
+        raise MigrationFailed(
+            script.path,
+            None,
+            script.migration.version,
+            f"it {changed} {self.where}, the table sqlgen records the version in, so the "
+            f"history has its own table of that name; {outcome}. {_RENAME_ADVICE}",
+        )
+
+
+_RENAME_ADVICE: Final = (
+    "Keep sqlgen's version in another table: --migrations-table NAME, or "
+    'migrations_table = "NAME" in the configuration (a database already migrated records '
+    "its version there with `sqlgen migrate --migrations-table NAME force VERSION`)"
+)
+
+
+def _shown(version: int | None) -> str:
+    return "nil" if version is None else str(version)
 
 
 class Migrator:
@@ -560,12 +345,18 @@ class Migrator:
     Every operation opens its own connection and closes it, so a Migrator
     is cheap, holds nothing between calls and may be used from any thread
     (but one call at a time per instance).  The files are re-read on every
-    call, so edits are picked up.
+    call, so edits are picked up.  ``table`` names the version table
+    (golang-migrate's ``x-migrations-table``), in the current schema.
     """
 
-    def __init__(self, url: str, directory: Path) -> None:
+    def __init__(self, url: str, directory: Path, table: str = MIGRATIONS_TABLE) -> None:
+        if not table or len(table.encode()) > _MAX_NAME_BYTES or "\x00" in table:
+            raise MigrateError(
+                f"migrations table name {table[:_MAX_NAME_BYTES]!r} must be 1 to 63 bytes"
+            )
         self.url = url
         self.directory = directory
+        self.table = table
 
     # -- reading ----------------------------------------------------------------
 
@@ -576,11 +367,15 @@ class Migrator:
         and while another process is migrating (it then sees the last
         committed state).
         """
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            schema = _current_schema(conn)
-            if not _table_exists(conn, schema):
+        with _connect(self.url) as conn:
+            session = _Session(conn, _current_schema(conn), self.table)
+            with _database_errors(f"cannot read {session.where}"):
+                problem = session.problem()
+            if problem == _MISSING:
                 return None, False
-            return _Session(conn, sql.Identifier(schema, MIGRATIONS_TABLE)).read()
+            if problem is not None:
+                raise session.foreign(problem)
+            return session.read()
 
     # -- moving -----------------------------------------------------------------
 
@@ -642,10 +437,14 @@ class Migrator:
         The way out of a dirty state after fixing the database by hand, as
         golang-migrate's ``force``.  Like golang-migrate it does not require a
         file for ``version``; the next ``up``/``down`` will complain if there
-        is none.
+        is none.  Below -1 is refused: it would silently record "never migrated".
         """
         if version is not None and version < -1:
-            raise MigrationSetError(f"cannot force version {version}: must be >= -1")
+            raise MigrationSetError(
+                f"cannot force version {version}: give a migration version, or -1 for none"
+            )
+        if version is not None and (reason := out_of_range(version)) is not None:
+            raise MigrationSetError(f"cannot force version {version}: {reason}")
         target = None if version is None or version == -1 else version
         with self._locked() as session, session.conn.transaction():
             session.write(target, False)
@@ -660,33 +459,35 @@ class Migrator:
         golang-migrate's key, so runners of either tool serialise: the second
         waits, then finds nothing left to do.
         """
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with _connect(self.url) as conn:
             schema = _current_schema(conn)
-            row = conn.execute("SELECT current_database()").fetchone()
-            assert row is not None
-            key = advisory_lock_id("/" + str(row[0]), schema)
-            _acquire_lock(conn, key)
+            with _database_errors("cannot take the migration lock"):
+                row = conn.execute("SELECT current_database()").fetchone()
+                assert row is not None
+                key = advisory_lock_id("/" + str(row[0]), schema, self.table)
+                _acquire_lock(conn, key)
+            session = _Session(conn, schema, self.table)
             try:
-                table = sql.Identifier(schema, MIGRATIONS_TABLE)
-                if not _table_exists(conn, schema):
-                    conn.execute(
-                        sql.SQL(
-                            "CREATE TABLE IF NOT EXISTS {} "
-                            "(version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)"
-                        ).format(table)
-                    )
-                yield _Session(conn, table)
+                session.ensure_table()
+                yield session
+            except BaseException:
+                session.undo_creation()
+                raise
             finally:
-                if not conn.closed and not conn.broken:
-                    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                        conn.rollback()
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                # The lock ends with the session anyway; a broken connection
+                # must not hide the error that broke it.
+                with contextlib.suppress(psycopg.Error):
+                    if not conn.closed and not conn.broken:
+                        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                            conn.rollback()
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _current(self, session: _Session, migrations: list[Migration]) -> int | None:
         """The recorded version, checked to be clean and known."""
         current, dirty = session.read()
+        session.recorded = (current, dirty)
         if dirty:
-            raise DirtyDatabase(current)
+            raise DirtyDatabase(current, self.table)
         if current is not None and current not in {m.version for m in migrations}:
             newest = max((m.version for m in migrations), default=None)
             if newest is None or current > newest:
@@ -715,20 +516,35 @@ class Migrator:
                 pending = pending[:steps]
             return self._apply(session, pending, after_each)
 
+    @contextmanager
+    def _progress(self, session: _Session, verb: str) -> Iterator[list[int]]:
+        """The versions a run has moved through so far, attached to whatever stops it."""
+        done: list[int] = []
+        try:
+            yield done
+        except MigrationFailed as failure:
+            failure.done, failure.verb = done, verb
+            if failure.recovery and done:
+                failure.recovery += f"\nbefore it, this run {verb} {', '.join(map(str, done))}"
+            raise
+        except KeyboardInterrupt:
+            raise MigrationInterrupted(done, verb, *session.recorded, self.table) from None
+
     def _apply(
         self,
         session: _Session,
         pending: list[Migration],
         after_each: Callable[[Migration, psycopg.Connection[Any]], None] | None,
     ) -> list[int]:
-        applied: list[int] = []
-        for migration in pending:
-            _run_file(session, migration, migration.up, migration.version)
-            applied.append(migration.version)
-            if after_each is not None:
-                with session.conn.transaction():
-                    after_each(migration, session.conn)
-        return applied
+        scripts = [_Script.read(m, m.up) for m in pending]
+        with self._progress(session, "applied") as done:
+            for script in scripts:
+                _run_file(session, script, script.migration.version)
+                done.append(script.migration.version)
+                if after_each is not None:
+                    with session.conn.transaction():
+                        after_each(script.migration, session.conn)
+        return done
 
     def _revert(
         self, session: _Session, migrations: list[Migration], targets: list[Migration]
@@ -740,37 +556,28 @@ class Migrator:
                 + ", ".join(str(m.up.with_name(f"{m.stem}.down.sql")) for m in missing)
             )
         previous = {m.version: p.version for p, m in itertools.pairwise(migrations)}
-        reverted: list[int] = []
-        for migration in targets:
-            assert migration.down is not None
-            _run_file(session, migration, migration.down, previous.get(migration.version))
-            reverted.append(migration.version)
-        return reverted
+        scripts = [_Script.read(m, m.down) for m in targets if m.down is not None]
+        with self._progress(session, "reverted") as done:
+            for script in scripts:
+                _run_file(session, script, previous.get(script.migration.version))
+                done.append(script.migration.version)
+        return done
 
 
 def _check_steps(steps: int | None) -> None:
     if steps is not None and steps < 0:
-        raise ValueError(f"steps must not be negative, got {steps}")
+        raise MigrationSetError(f"the number of migrations must not be negative, got {steps}")
 
 
 def _current_schema(conn: psycopg.Connection[Any]) -> str:
-    row = conn.execute("SELECT current_schema()").fetchone()
+    with _database_errors("cannot read the current schema"):
+        row = conn.execute("SELECT current_schema()").fetchone()
     if row is None or row[0] is None:
         raise MigrateError(
             "no current schema: search_path names no existing schema, so there is "
-            f"nowhere to keep {MIGRATIONS_TABLE}"
+            "nowhere to keep the migrations table"
         )
     return str(row[0])
-
-
-def _table_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
-    row = conn.execute(
-        "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relname = %s)",
-        (schema, MIGRATIONS_TABLE),
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _acquire_lock(conn: psycopg.Connection[Any], key: int) -> None:
@@ -784,74 +591,100 @@ def _acquire_lock(conn: psycopg.Connection[Any], key: int) -> None:
         delay = min(delay * 2, _LOCK_POLL_MAX)
 
 
-def _read_script(path: Path) -> str:
-    try:
-        # utf-8-sig tolerates a BOM; universal newlines keep positions simple.
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise MigrationSetError(f"{path}: not valid UTF-8 ({e.reason} at byte {e.start})") from e
-    except OSError as e:
-        raise MigrationSetError(f"{path}: cannot read: {e.strerror}") from e
-
-
-def _run_file(session: _Session, migration: Migration, path: Path, target: int | None) -> None:
+def _run_file(session: _Session, script: _Script, target: int | None) -> None:
     """Run one up or down file and record ``target`` as the new version."""
     conn = session.conn
-    script = _read_script(path)
-    if autocommit_reason(script, conn.info.server_version) is None:
+    reason = statements_reason(script.statements, conn.info.server_version)
+    if reason is None:
         with conn.transaction():
             # One statement at a time, so an error PostgreSQL reports without
-            # a position (most catalog errors) still names its line. bytes:
-            # without parameters psycopg sends the text verbatim (% is safe).
-            for statement in split_statements(script):
-                try:
-                    conn.execute(statement.text.encode())
-                except psycopg.Error as e:
-                    raise _failure(
-                        path, script, migration.version, e, statement.offset, statement.line
-                    ) from e
+            # a position (most catalog errors) still names its line.
+            for statement in script.statements:
+                _execute(session, script, statement)
+            session.check_kept(script, transactional=True)
             session.write(target, False)
+        session.recorded = (target, False)
         return
 
     # golang-migrate's protocol: the dirty mark is committed first, so a
     # failure part-way is visible to whoever runs next.
+    before = session.recorded[0]
     with conn.transaction():
         session.write(target, True)
-    for statement in split_statements(script):
-        try:
-            conn.execute(statement.text.encode())
-        except psycopg.Error as e:
-            if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-                conn.rollback()
-            raise _failure(
-                path, script, migration.version, e, statement.offset, statement.line
-            ) from e
-    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-        conn.rollback()
-        raise MigrationFailed(
-            path,
-            None,
-            migration.version,
-            "the file ends inside a transaction (BEGIN without COMMIT)",
-        )
+    session.recorded = (target, True)
+    ran: list[Statement] = []
+    try:
+        for statement in script.statements:
+            _execute(session, script, statement)
+            ran.append(statement)
+        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise MigrationFailed(
+                script.path,
+                None,
+                script.migration.version,
+                "the file ends inside a transaction (BEGIN without COMMIT)",
+            )
+    except MigrationFailed as failure:
+        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            conn.rollback()
+        failure.recovery = _dirty_advice(session, script, reason, ran, before, target)
+        raise
+    session.check_kept(script, transactional=False)
     with conn.transaction():
         session.write(target, False)
+    session.recorded = (target, False)
+
+
+def _execute(session: _Session, script: _Script, statement: Statement) -> None:
+    # bytes: without parameters psycopg sends the text verbatim (% is safe).
+    try:
+        session.conn.execute(statement.text.encode())
+    except psycopg.Error as error:
+        raise _failure(session, script, error, statement) from error
+
+
+def _dirty_advice(
+    session: _Session,
+    script: _Script,
+    reason: str,
+    ran: list[Statement],
+    before: int | None,
+    target: int | None,
+) -> str:
+    """What a failed non-transactional file left behind, and the way out."""
+    lines = [
+        f"the database is now dirty at version {_shown(target)}: {script.path.name} cannot "
+        f"run in a transaction ({reason}), so what ran before the failure stays applied:"
+    ]
+    for statement in ran:
+        first = statement.text.splitlines()[0]
+        if len(first) > _SUMMARY_WIDTH:
+            first = first[: _SUMMARY_WIDTH - 3] + "..."
+        lines.append(f"  line {statement.line}: {first}")
+    if not ran:
+        lines.append("  (nothing: the first statement failed)")
+    lines.append(
+        f"to recover: finish or undo {script.path.name} by hand, then record the state with "
+        f"`{force_command(target, session.name)}` (finished) or "
+        f"`{force_command(before, session.name)}` (undone)"
+    )
+    return "\n".join(lines)
 
 
 def _failure(
-    path: Path, script: str, version: int, error: psycopg.Error, offset: int, fallback: int | None
+    session: _Session, script: _Script, error: psycopg.Error, statement: Statement
 ) -> MigrationFailed:
     """A :class:`MigrationFailed` with PostgreSQL's position mapped to a file line."""
     diag = error.diag
-    line = fallback
+    line = statement.line
     if diag.statement_position:
         try:
-            position = offset + int(diag.statement_position) - 1  # 1-based characters
+            position = statement.offset + int(diag.statement_position) - 1  # 1-based characters
         except ValueError:
             pass
         else:
-            line = script.count("\n", 0, max(position, 0)) + 1
-    message = diag.message_primary or str(error).strip()
+            line = script.text.count("\n", 0, max(position, 0)) + 1
+    message = diag.message_primary or " ".join(str(error).split())
     for label, extra in (
         ("DETAIL", diag.message_detail),
         ("HINT", diag.message_hint),
@@ -859,4 +692,9 @@ def _failure(
     ):
         if extra:
             message += f"\n{label}: {extra}"
-    return MigrationFailed(path, line, version, message)
+    if isinstance(error, errors.DuplicateTable) and f'"{session.name}"' in message:
+        message += (
+            f"\nHINT: the history creates its own {session.name}, the table sqlgen records "
+            f"the version in. {_RENAME_ADVICE}"
+        )
+    return MigrationFailed(script.path, line, script.migration.version, message)

@@ -69,7 +69,7 @@ _DISPLAY: dict[str, str] = {
 }
 
 # Python spelling of each base type, as written in generated code.
-_PYTHON: dict[str, str] = {
+PYTHON_TYPES: dict[str, str] = {
     "int2": "int",
     "int4": "int",
     "int8": "int",
@@ -217,4 +217,24 @@ def is_serial(data_type: exp.DataType) -> bool:
 
 def python_base_type(name: str) -> str | None:
     """The Python type for a built-in base type, or None when it is not known."""
-    return _PYTHON.get(name)
+    return PYTHON_TYPES.get(name)
+
+
+BOOL = PgType("bool")
+TEXT = PgType("text")
+INT4 = PgType("int4")
+INT8 = PgType("int8")
+NUMERIC = PgType("numeric")
+FLOAT8 = PgType("float8")
+TIMESTAMPTZ = PgType("timestamptz")
+UNKNOWN = PgType("unknown")
+
+# A table's system columns (pg_attribute rows with attnum < 0), as every table has them.
+SYSTEM_COLUMNS = {
+    "tableoid": PgType("oid"),
+    "cmax": PgType("cid"),
+    "xmax": PgType("xid"),
+    "cmin": PgType("cid"),
+    "xmin": PgType("xid"),
+    "ctid": PgType("tid"),
+}

@@ -21,7 +21,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from pgsqlgen.errors import Diagnostic
-from pgsqlgen.queries.analyse import EMBED_MARKER, STAR_MARKER, Param
+from pgsqlgen.queries.analysis.model import EMBED_MARKER, STAR_MARKER, Param
 from pgsqlgen.sql.parse import ParseFailure, node_offset, parse_chunk, split_tokens, tokenize
 from pgsqlgen.sql.source import SourceFile
 

@@ -6,7 +6,26 @@ import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgsqlgen.errors import Diagnostic
+from pgsqlgen.errors import Diagnostic, SqlgenError
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def decode_source(data: bytes, path: Path | str) -> str:
+    """SQL text as PostgreSQL's clients take it: UTF-8, with or without a byte
+    order mark; CRLF and CR line ends read as LF, as text mode reads them.
+    Invalid bytes are a located error (``path:line:col``, the column counted in
+    characters), never a traceback or a silently replaced character."""
+    data = data.removeprefix(_BOM)
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        raise SqlgenError(
+            [Diagnostic(str(path), line, col, f"invalid UTF-8: byte 0x{data[error.start]:02x}")]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -29,7 +48,7 @@ class SourceFile:
             display = str(path.relative_to(root))
         except ValueError:
             display = str(path)
-        return cls(path=path, display=display, text=path.read_text(encoding="utf-8"))
+        return cls(path=path, display=display, text=decode_source(path.read_bytes(), display))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""

@@ -1,0 +1,132 @@
+"""The import lines each generated module needs, worked out from the annotations its
+queries and rows use.
+"""
+
+from __future__ import annotations
+
+from pgsqlgen.codegen.ir.model import Query, QueryModule, RowClass
+from pgsqlgen.codegen.ir.types import IDENTIFIER_PATTERN, TypeNamer
+
+
+def module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
+    annotations = [p.annotation for q in queries for p in q.params]
+    annotations += [f.annotation for r in rows for f in r.fields]
+    annotations += [q.row_class for q in queries if q.row_class is not None]
+    for query in queries:
+        for method in query.methods:
+            annotations += [method.arguments, method.returns, method.async_returns]
+    return annotations
+
+
+def names_in(annotations: list[str], names: set[str]) -> tuple[str, ...]:
+    return tuple(sorted({n for a in annotations for n in IDENTIFIER_PATTERN.findall(a)} & names))
+
+
+_ABC = {"AsyncGenerator", "Generator", "Iterable"}
+
+
+def module_import_blocks(
+    namer: TypeNamer,
+    annotations: list[str],
+    *,
+    dataclass: bool = False,
+    typing_names: tuple[str, ...] = (),
+    row_factories: tuple[str, ...] = (),
+    jsonb: bool = False,
+    local: dict[str, tuple[str, ...]],
+    stdlib_modules: tuple[str, ...] = (),
+    abc_names: tuple[str, ...] = (),
+) -> tuple[tuple[str, ...], ...]:
+    """Import lines in isort's order: standard library, psycopg, the user's own modules
+    (those of type overrides), then the package; ``stdlib_modules`` and ``abc_names``
+    are what the module's own code uses beside its annotations."""
+    modules = namer.imports(annotations)
+    users = [f"import {m}" for m in modules if m in namer.override_modules]
+    stdlib = [
+        f"import {m}"
+        for m in sorted({*modules, *stdlib_modules})
+        if m != "psycopg" and m not in namer.override_modules
+    ]
+    abc = sorted({*names_in(annotations, _ABC), *abc_names})
+    if abc:
+        stdlib.append(f"from collections.abc import {', '.join(abc)}")
+    if dataclass:
+        stdlib.append("from dataclasses import dataclass")
+    typing = sorted({*typing_names, *names_in(annotations, {"Annotated"})})
+    if typing:
+        stdlib.append(f"from typing import {', '.join(typing)}")
+    third = ["import psycopg"] if "psycopg" in modules else []
+    rows = sorted({*row_factories, *names_in(annotations, {"TupleRow"})})
+    if rows:
+        third.append(f"from psycopg.rows import {', '.join(rows)}")
+    if jsonb:
+        third.append("from psycopg.types.json import Jsonb")
+    own = [f"from {m} import {', '.join(names)}" for m, names in local.items() if names]
+    return tuple(tuple(block) for block in (stdlib, third, users, own) if block)
+
+
+def querier_imports(
+    namer: TypeNamer,
+    modules: tuple[QueryModule, ...],
+    model_classes: set[str],
+    flavours: tuple[bool, ...],
+) -> tuple[tuple[str, ...], ...]:
+    annotations = _method_annotations(modules)
+    local = {
+        f".{module.module}": tuple(
+            sorted(
+                {("", "Async")[flag] + module.mixin for flag in flavours}
+                | {r.class_name for r in module.row_classes}
+                | {p.class_name for p in module.params_classes}
+            )
+        )
+        for module in modules
+    }
+    local[".models"] = names_in(annotations, model_classes | {"AsIs", "Json", "JsonValue"})
+    local = dict(sorted(local.items()))
+    return module_import_blocks(namer, annotations, typing_names=("Protocol",), local=local)
+
+
+def wrapper_imports(
+    namer: TypeNamer,
+    modules: tuple[QueryModule, ...],
+    model_classes: set[str],
+    flavours: tuple[bool, ...],
+) -> tuple[tuple[str, ...], ...]:
+    """``wrappers.py``'s imports: the querier's, less its protocol and mixins, plus what
+    the wrappers' own code uses."""
+    annotations = _method_annotations(modules)
+    local = {
+        f".{module.module}": tuple(
+            sorted(
+                {r.class_name for r in module.row_classes}
+                | {p.class_name for p in module.params_classes}
+            )
+        )
+        for module in modules
+    }
+    local[".models"] = names_in(annotations, model_classes | {"AsIs", "Json", "JsonValue"})
+    local[".querier"] = tuple(sorted(("Querier", "AsyncQuerier")[flag] for flag in flavours))
+    sync, asynchronous = False in flavours, True in flavours
+    return module_import_blocks(
+        namer,
+        annotations,
+        dataclass=True,
+        typing_names=("TypeVar",),
+        local=dict(sorted(local.items())),
+        stdlib_modules=("contextlib", "functools", "threading", "time")
+        + (("itertools",) if sync else ()),
+        abc_names=("Callable",)
+        + (("Generator",) if sync else ())
+        + (("AsyncGenerator", "Awaitable") if asynchronous else ()),
+    )
+
+
+def _method_annotations(modules: tuple[QueryModule, ...]) -> list[str]:
+    return [
+        text
+        for module in modules
+        for q in module.queries
+        for m in q.methods
+        for text in (m.arguments, m.returns, m.async_returns)
+    ]
