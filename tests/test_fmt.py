@@ -118,6 +118,7 @@ WRAPPED_SHAPES = {
     "long constant before a block string": f'{LONG.upper()}_{LONG.upper()} = """\\\nSELECT 1\n"""\n',
     "assignment in parentheses": f"_ROW_{LONG.upper()}_{LONG.upper()[:24]} = args_row({LONG[:30]})\n",
     "assignment with a long target": f"_ROW_{LONG.upper()}_{LONG.upper()} = args_row({LONG}, a)\n",
+    "annotated row factory": f"_SCALAR_{LONG.upper()}: BaseRowFactory[{LONG} | None] = scalar_row\n",
     "class without bases": f"class {LONG}{LONG}{LONG}:\n    pass\n",
     "exploded call": f"def f() -> None:\n    return {LONG}{LONG}{LONG}(\n        a=1,\n    )\n",
 }

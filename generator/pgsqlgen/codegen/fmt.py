@@ -48,6 +48,9 @@ _OPENS_BLOCK_STRING = re.compile(r'^[\w.]+ = """\\$')
 # Lines black has no place to split: a class without bases, and the opening
 # line of a call the templates already laid out one argument per line.
 _UNSPLITTABLE = re.compile(r"^(?:class \w+:|(?:return |[\w.]+ = )?[\w.]+\()$")
+# A name annotated with a subscript and assigned a name: black splits it in
+# the annotation's brackets, the only ones it has.
+_ANNOTATED_NAME = re.compile(r"^(\w+: [\w.]+\[)(.+)(\] = [\w.]+)$")
 # The target of a plain assignment statement.
 _ASSIGNMENT_TARGET = re.compile(r"^[\w.]+ = ")
 # The return annotation closing a signature split at its parameters.
@@ -234,6 +237,12 @@ def _wrap_statement(indent: str, text: str) -> list[str]:
         return _wrap_annotation(indent, *annotated.groups())
     if "#" in text:
         raise _Unsupported  # black may move a trailing comment into new parentheses
+    annotated_name = _ANNOTATED_NAME.match(text)
+    if annotated_name:
+        head, body, tail = annotated_name.groups()
+        if not (_fits(indent, head) and _fits(indent + _INDENT, body)):
+            raise _Unsupported
+        return [indent + head, indent + _INDENT + body, indent + tail]
     assigned = _ASSIGNED_STRING.match(text)
     if assigned:
         target, value = assigned.groups()
