@@ -141,6 +141,11 @@ class Family:
         return f"{self.parent_singular}_overview_{self.number}"
 
     @property
+    def records(self) -> str:
+        """The wide table of the real-shaped layer."""
+        return f"{self.parent_singular}_records_{self.number}"
+
+    @property
     def total_fn(self) -> str:
         return f"{self.parent_singular}_total_{self.number}"
 
@@ -596,6 +601,155 @@ def _family_queries(f: Family) -> list[tuple[str, str, str]]:
     ]
 
 
+# The real-shaped layer's wide table: (column, type) after its id and parent
+# key, 44 columns in all, the mix of types a long-lived table collects.
+_RECORD_COLUMNS = (
+    ("title", "text NOT NULL"),
+    ("slug", "varchar(200) NOT NULL"),
+    ("summary_text", "text"),
+    ("body_markdown", "text"),
+    ("source_path", "text NOT NULL DEFAULT ''"),
+    ("locale", "varchar(16) NOT NULL DEFAULT 'en'"),
+    ("priority", "integer NOT NULL DEFAULT 0"),
+    ("weight", "numeric(8, 3)"),
+    ("score", "double precision"),
+    ("is_public", "boolean NOT NULL DEFAULT false"),
+    ("is_archived", "boolean NOT NULL DEFAULT false"),
+    ("attempt_count", "integer NOT NULL DEFAULT 0"),
+    ("max_attempts", "smallint NOT NULL DEFAULT 5"),
+    ("byte_size", "bigint"),
+    ("checksum", "bytea"),
+    ("external_reference", "uuid"),
+    ("correlation_id", "uuid"),
+    ("metadata", "jsonb NOT NULL DEFAULT '{}'::jsonb"),
+    ("settings", "jsonb"),
+    ("raw_payload", "json"),
+    ("labels", "text[] NOT NULL DEFAULT '{}'"),
+    ("allowed_origins", "text[]"),
+    ("retry_delays", "integer[]"),
+    ("status", "{enum} NOT NULL DEFAULT 'draft'"),
+    ("previous_status", "{enum}"),
+    ("client_address", "inet"),
+    ("due_on", "date"),
+    ("starts_at", "timestamptz"),
+    ("ends_at", "timestamptz"),
+    ("reminder_time", "time"),
+    ("processing_window", "interval"),
+    ("last_error_message", "text"),
+    ("last_error_code", "varchar(64)"),
+    ("created_by", "text NOT NULL DEFAULT ''"),
+    ("updated_by", "text"),
+    ("approved_by", "text"),
+    ("approved_at", "timestamptz"),
+    ("deleted_at", "timestamptz"),
+    ("version", "integer NOT NULL DEFAULT 1"),
+    ("parent_path", "text[]"),
+    ("created_at", "timestamptz NOT NULL DEFAULT now()"),
+    ("updated_at", "timestamptz NOT NULL DEFAULT now()"),
+)
+# Set by the database, never by an insert.
+_RECORD_GENERATED = {"created_at", "updated_at", "deleted_at", "version"}
+# What the update query sets: with the id and the expected version, 22 parameters.
+_RECORD_UPDATED = [name for name, _ in _RECORD_COLUMNS[:20]]
+
+# Words that make query names as long as real projects write them (60-100
+# characters): each family takes one or both.
+_QUALIFIERS = ("ForTheAuditTrail", "InTheAdminConsole")
+
+
+def _create_records(f: Family) -> Migration:
+    """The wide table: 44 columns, a key to the family's parent, a comment with a quote."""
+    columns = ",\n".join(
+        f"    {name} {kind.replace('{enum}', f.enum)}" for name, kind in _RECORD_COLUMNS
+    )
+    up = (
+        f"CREATE TABLE {f.records} (\n"
+        "    id bigserial PRIMARY KEY,\n"
+        f"    {f.fk} bigint NOT NULL REFERENCES {f.parent} (id) ON DELETE CASCADE,\n"
+        f"{columns}\n);\n"
+        f"CREATE INDEX {f.records}_{f.fk}_idx ON {f.records} ({f.fk}, priority DESC);\n"
+        f'COMMENT ON TABLE {f.records} IS \'What a {f.parent_singular} "records": '
+        "one row per event, kept for years.';\n"
+    )
+    return Migration(f"create_{f.records}", up, f"DROP TABLE {f.records};\n")
+
+
+def _long(f: Family, name: str) -> str:
+    """``name`` with as many qualifiers as the family's index asks for."""
+    return name + "".join(_QUALIFIERS[: 1 + f.index % len(_QUALIFIERS)])
+
+
+def _record_queries(f: Family) -> list[tuple[str, str, str]]:
+    """The real-shaped queries: long names, long parameter lists, wide rows,
+    ``sqlc.embed``, JSON, and strings with escapes and ``LIKE`` patterns."""
+    r, p, fk, P = f.records, f.parent, f.fk, f.p_name
+    inserted = [name for name, _ in _RECORD_COLUMNS if name not in _RECORD_GENERATED]
+    assignments = ",\n    ".join(f"{name} = @{name}" for name in _RECORD_UPDATED)
+    return [
+        (
+            _long(f, f"Get{P}RecordWithParentDetailsByExternalReference"),
+            "one",
+            f"""
+            SELECT sqlc.embed(r), sqlc.embed(p)
+            FROM {r} r
+            JOIN {p} p ON p.id = r.{fk}
+            WHERE r.external_reference = @external_reference AND r.deleted_at IS NULL;
+            """,
+        ),
+        (
+            _long(f, f"Create{P}RecordWithEveryColumnSetExplicitly"),
+            "one",
+            f"INSERT INTO {r} ({fk}, {', '.join(inserted)})\n"
+            f"VALUES (@{fk}, {', '.join('@' + name for name in inserted)})\nRETURNING *;",
+        ),
+        (
+            _long(f, f"Update{P}RecordContentWhenTheVersionStillMatches"),
+            "execrows",
+            f"UPDATE {r}\nSET {assignments},\n    version = version + 1\n"
+            "WHERE id = @id AND version = @expected_version;",
+        ),
+        (
+            _long(f, f"Search{P}RecordsByTitlePatternEscapingWildcards"),
+            "many",
+            rf"""
+            SELECT id, title, slug, source_path, last_error_message
+            FROM {r}
+            WHERE (title ILIKE '%' || @title_fragment::text || '%' ESCAPE '\'
+                   OR slug LIKE 'draft\_%' ESCAPE '\')
+              AND source_path ~ E'^/[a-z0-9_\\-]+(/[a-z0-9_\\-]+)*$'
+              AND coalesce(last_error_message, '') NOT LIKE '%"timeout"%'
+              AND coalesce(body_markdown, '') NOT LIKE E'%\n\n\n%'
+              AND created_by <> 'it''s a bot'
+            ORDER BY priority DESC, id
+            LIMIT @max_rows;
+            """,
+        ),
+        (
+            _long(f, f"List{P}RecordMetadataSummariesFilteredByJsonContainment"),
+            "many",
+            f"""
+            SELECT id, metadata->>'source' AS metadata_source,
+                   jsonb_build_object('id', id, 'title', title, 'labels', labels) AS summary,
+                   coalesce(settings, '{{}}'::jsonb) AS settings,
+                   raw_payload
+            FROM {r}
+            WHERE metadata @> @metadata_filter::jsonb AND {fk} = @{fk}
+            ORDER BY updated_at DESC;
+            """,
+        ),
+        (
+            _long(f, f"List{P}RecordsWithEveryColumnForTheExportJob"),
+            "many",
+            f"""
+            SELECT * FROM {r}
+            WHERE {fk} = @{fk} AND id > @after_id
+            ORDER BY id
+            LIMIT @max_rows;
+            """,
+        ),
+    ]
+
+
 def _families(scale: int) -> list[Family]:
     """Domains round-robin, so each query file grows evenly; owners chain backwards."""
     families: list[Family] = []
@@ -608,23 +762,27 @@ def _families(scale: int) -> list[Family]:
     return families
 
 
-def _history(families: list[Family]) -> list[Migration]:
+def _history(families: list[Family], *, real_shaped: bool) -> list[Migration]:
     """Every family's steps interleaved: step s of family i runs in round i*_STAGGER + s."""
+    steps = (*_STEPS, _create_records) if real_shaped else _STEPS
     scheduled = [
         (i * _STAGGER + s, i, step(family))
         for i, family in enumerate(families)
-        for s, step in enumerate(_STEPS)
+        for s, step in enumerate(steps)
     ]
     scheduled.sort(key=lambda item: (item[0], item[1]))
     base = Migration("create_touch", _sql(_BASE_UP), "DROP FUNCTION touch_updated_at();\n")
     return [base, *(migration for _, _, migration in scheduled)]
 
 
-def _query_file(families: list[Family]) -> tuple[str, int]:
+def _query_file(families: list[Family], *, real_shaped: bool) -> tuple[str, int]:
     """One domain's query file, and how many queries it holds."""
     blocks = []
     for family in families:
-        for name, command, sql in _family_queries(family):
+        queries = _family_queries(family)
+        if real_shaped:
+            queries += _record_queries(family)
+        for name, command, sql in queries:
             blocks.append(f"-- name: {name} :{command}\n{_sql(sql)}")
     return _HEADER + "\n" + "\n".join(blocks), len(blocks)
 
@@ -652,8 +810,10 @@ def _config_files() -> dict[str, str]:
     return {"pyproject.toml": textwrap.dedent(pyproject), "sqlc.yaml": textwrap.dedent(sqlc)}
 
 
-def write_layer(directory: Path, scale: int = 1) -> LayerStats:
-    """Write the layer of ``scale`` into ``directory`` and return what it holds.
+def write_layer(directory: Path, scale: int = 1, *, real_shaped: bool = False) -> LayerStats:
+    """Write the layer of ``scale`` into ``directory`` and return what it holds;
+    ``real_shaped`` adds each family's wide table and the queries real projects
+    write against such tables (:func:`_record_queries`).
 
     The ``.sql`` files already in ``schema/migrations`` and ``queries`` are
     removed first, so a smaller scale written over a larger one leaves no
@@ -669,7 +829,7 @@ def write_layer(directory: Path, scale: int = 1) -> LayerStats:
         for stale in owned.glob("*.sql"):
             stale.unlink()
 
-    history = _history(families)
+    history = _history(families, real_shaped=real_shaped)
     for number, migration in enumerate(history, start=1):
         stem = f"{number:06d}_{migration.name}"
         (migrations_dir / f"{stem}.up.sql").write_text(migration.up)
@@ -677,7 +837,8 @@ def write_layer(directory: Path, scale: int = 1) -> LayerStats:
 
     queries = 0
     for domain, *_ in _DOMAINS:
-        text, count = _query_file([f for f in families if f.domain == domain])
+        family_set = [f for f in families if f.domain == domain]
+        text, count = _query_file(family_set, real_shaped=real_shaped)
         (queries_dir / f"{domain}.sql").write_text(text)
         queries += count
 
@@ -686,7 +847,7 @@ def write_layer(directory: Path, scale: int = 1) -> LayerStats:
 
     return LayerStats(
         migrations=len(history),
-        tables=2 * len(families),
+        tables=(3 if real_shaped else 2) * len(families),
         views=len(families),
         enums=len(families),
         # The shared touch function, then a guard and a total per family.
@@ -700,8 +861,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("directory", type=Path)
     parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument(
+        "--real-shaped", action="store_true", help="add wide tables and real-world query shapes"
+    )
     args = parser.parse_args(argv)
-    print(write_layer(args.directory, args.scale))
+    print(write_layer(args.directory, args.scale, real_shaped=args.real_shaped))
 
 
 if __name__ == "__main__":

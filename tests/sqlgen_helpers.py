@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.codegen import fmt
 from pgsqlgen.codegen.ir.model import Ir
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config
@@ -84,3 +86,20 @@ def described_ir(tmp_path: Path, server_url: str, schema: str, queries: str) -> 
     config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
     assert verify_queries(config, server_url) == []
     return pipeline_analyse(config)[1]
+
+
+def _black(source: str) -> str:
+    return fmt.format_with_black(source)
+
+
+def assert_black_identical(modules: dict[str, str]) -> None:
+    """Every module wrapped by the fast path, and the result is black's (black
+    runs in a process per core: on the large layers it takes a minute)."""
+    fast = {path: fmt.fast_format(source) for path, source in modules.items()}
+    unknown = sorted(path for path, text in fast.items() if text is None)
+    assert not unknown, f"long lines of a shape the fast path does not wrap in {unknown}"
+    workers = min(os.cpu_count() or 1, len(modules))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        reference = dict(zip(modules, pool.map(_black, modules.values()), strict=True))
+    differ = sorted(path for path in modules if fast[path] != reference[path])
+    assert not differ, f"the fast path differs from black in {differ}"

@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.codegen.fmt import format_python
+from pgsqlgen.codegen.fmt import format_module
 from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
 from pgsqlgen.codegen.ir.model import Ir, QueryModule, Shape
-from pgsqlgen.codegen.ownership import shown
-from pgsqlgen.codegen.render import pages, render
-from pgsqlgen.codegen.write import invalid_python
+from pgsqlgen.codegen.render import from_user_templates, pages, render
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.inputs import load_queries, load_schema
@@ -261,34 +259,23 @@ def _halves(ir: Ir) -> tuple[set[str], set[str]]:
 
 def _render_and_format(
     ir: Ir, templates: Path | None, paths: set[str]
-) -> tuple[dict[str, str], list[Diagnostic]]:
-    """The modules of ``paths``, formatted. With a user's ``templates``, each
-    module is compiled first, and one that is not Python is reported naming the
-    template rather than formatted (black would fail on it); ours are held to
-    valid output by the tests."""
+) -> tuple[dict[str, str], set[str], list[Diagnostic]]:
+    """The modules of ``paths``, formatted; those of them black formatted; and the
+    problems of a user's templates (returned, not raised: this may run in a second
+    process). A module a user's template renders that is not Python is one of those
+    problems (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
     try:
         rendered = render(ir, templates, paths)
-    except SqlgenError as error:  # a Jinja error in a user's template, located
-        return {}, error.diagnostics
+    except SqlgenError as error:
+        return {}, set(), error.diagnostics
+    theirs = from_user_templates(ir, templates)
     files: dict[str, str] = {}
-    problems: list[Diagnostic] = []
+    by_black: set[str] = set()
     for path, text in rendered.items():
-        why = invalid_python(path, text) if templates is not None else None
-        if templates is None or why is None:
-            files[path] = format_python(text)
-        else:
-            template = pages(ir)[path][0]
-            user_file = templates / template
-            problems.append(
-                Diagnostic(
-                    shown(user_file if user_file.is_file() else templates),
-                    1,
-                    1,
-                    f"{path}, rendered from {template} (or a template it includes), "
-                    f"does not compile: {why}",
-                )
-            )
-    return files, problems
+        files[path], black = format_module(text, ours=path not in theirs)
+        if black:
+            by_black.add(path)
+    return files, by_black, []
 
 
 def run(config: Config, report: StageReport | None = None) -> Result:
@@ -330,13 +317,14 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         if not (available() and count >= _PARALLEL_QUERIES):
             mine, theirs = mine | theirs, set()
         other = _later(lambda: _render_and_format(ir, config.templates, theirs), bool(theirs))
-        files, problems = _render_and_format(ir, config.templates, mine)
-        other_files, other_problems = other()
-        if problems or other_problems:
-            raise SqlgenError(problems + other_problems)
-        files |= other_files
+        files, by_black, problems = _render_and_format(ir, config.templates, mine)
+        more_files, more_by_black, more_problems = other()
+        if problems or more_problems:
+            raise SqlgenError(problems + more_problems)
+        files |= more_files
         files = {path: files[path] for path in pages(ir)}
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
+        detail.append(f"{len(by_black | more_by_black)} modules through black")
     with clock.stage(STAGES[4]) as detail:
         files["py.typed"] = ""
         files["dump.sql"] = dump()

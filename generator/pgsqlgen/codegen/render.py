@@ -55,10 +55,10 @@ def _python_literal(value: object) -> str:
 
 
 def _sql_literal(sql: str) -> str:
-    """A SQL text as a Python literal: a readable triple-quoted block when possible."""
-    if '"""' in sql or "\\" in sql or sql.endswith('"'):
-        return repr(sql)
-    return '"""\\\n' + sql + '\n"""'
+    """A SQL text as a readable triple-quoted block, backslashes and quotes
+    escaped: the first line of the block is all black ever looks at."""
+    escaped = sql.replace("\\", "\\\\").replace('"""', '""\\"')
+    return '"""\\\n' + escaped + '\n"""'
 
 
 def _environment(overrides: Path | None) -> jinja2.Environment:
@@ -96,6 +96,21 @@ def pages(ir: Ir) -> dict[str, tuple[str, dict[str, object]]]:
     for module in ir.modules:
         found[f"{module.module}.py"] = ("query_module.py.j2", {"module": module})
     return found
+
+
+def from_user_templates(ir: Ir, templates: Path | None) -> set[str]:
+    """The modules whose layout a user's template decides: those whose page
+    template is replaced, or all of them when a shared part (``_macros.j2``,
+    a ``command_*`` body) is, since any page may include it."""
+    if templates is None:
+        return set()
+    replaced = {path.name for path in TEMPLATES.iterdir()} & {
+        path.name for path in templates.glob("*.j2")
+    }
+    found = pages(ir)
+    if any(name.startswith(("_macros", "command_")) for name in replaced):
+        return set(found)
+    return {path for path, (template, _) in found.items() if template in replaced}
 
 
 def render(
