@@ -52,11 +52,12 @@ verify: $(RUNTIME_STAMP)
 conformance: $(DEV_STAMP)
 	$(PY) tests/conformance.py $(ARGS)
 
-## The real-world acceptance table: eight migration histories against PostgreSQL's own catalog
-## (needs ../shared/realworld; ARGS=--write updates tests/realworld/summary.json).
+## The real-world acceptance table: eight migration histories against PostgreSQL's own catalog,
+## their pg_dump as a schema file, and verify --schema (needs ../shared/realworld and PostgreSQL:
+## DATABASE_URL or local binaries; ARGS=--write updates tests/realworld/summary.json).
 .PHONY: realworld
 realworld: $(DEV_STAMP)
-	PYTHONPATH=tests $(PY) tests/realworld.py $(ARGS)
+	PYTHONPATH=tests $(PY) tests/realworld.py --verify $(ARGS)
 
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)
