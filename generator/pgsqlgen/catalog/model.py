@@ -56,6 +56,34 @@ class Column:
     local: bool = True
 
 
+def stored_default(default: exp.Expr, column_type: PgType, is_domain: bool) -> exp.Expr | None:
+    """The default PostgreSQL keeps for a column, or None when it keeps none.
+
+    A default that comes out as a bare NULL constant once coerced to the
+    column's type gets no ``pg_attrdef`` row (``AddRelationNewConstraints``):
+    ``DEFAULT NULL`` and ``DEFAULT NULL::text`` on a ``text`` column leave no
+    default. A type with modifiers (``varchar(39)``) coerces through its length
+    function and a domain through ``CoerceToDomain``, so those keep it, which
+    ``pg_get_expr`` prints as ``NULL::character varying``.
+
+    A quoted number is stored coerced to the column's number type.
+    """
+    inner = default
+    while isinstance(inner, (exp.Cast, exp.Paren)):
+        inner = inner.this
+    bare_null = isinstance(inner, exp.Null)
+    if bare_null and not column_type.modifiers and not is_domain:
+        return None
+    if isinstance(default, exp.Literal) and default.is_string and column_type in _NUMBERS:
+        # A quoted constant is of no type yet: PostgreSQL stores it coerced to
+        # the column's ('0' on an integer column is the integer 0).
+        return exp.cast(default, column_type.display(), dialect="postgres")
+    return default
+
+
+_NUMBERS = {PgType(name) for name in ("int2", "int4", "int8", "numeric", "float4", "float8")}
+
+
 def render_sql(node: exp.Expr) -> str:
     """A parsed expression as PostgreSQL text, the one spelling the dump uses."""
     return canonical_sql(node)

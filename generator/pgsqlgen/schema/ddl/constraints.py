@@ -19,6 +19,7 @@ from pgsqlgen.catalog.model import (
     qualify,
     render_sql,
     split_name,
+    stored_default,
 )
 from pgsqlgen.schema.ddl.common import (
     DDLError,
@@ -61,7 +62,8 @@ def column_constraint(
     if isinstance(kind, exp.NotNullColumnConstraint):
         column.not_null = not kind.args.get("allow_null")
     elif isinstance(kind, exp.DefaultColumnConstraint):
-        column.default = kind.this
+        is_domain = column.type.element().name in catalog.domains
+        column.default = stored_default(kind.this, column.type, is_domain)
     elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
         column.identity = "ALWAYS" if kind.this else "BY DEFAULT"
         column.not_null = True
