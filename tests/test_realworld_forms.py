@@ -49,10 +49,21 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
         """,
         # A quoted number on a number column is the number.
         "CREATE TABLE t (a integer DEFAULT '0', b bigint DEFAULT '-1', c numeric DEFAULT '1.5');",
+        # Quoted booleans, bytea in hex, a timestamp without its written zone.
+        r"""
+        CREATE TABLE t (a bytea DEFAULT '', b bytea DEFAULT 'ab', c bytea DEFAULT '\xAB',
+            d boolean DEFAULT 'false', e boolean DEFAULT 'on',
+            f timestamp DEFAULT '1970-01-01 00:00:01+00:00', g timestamp DEFAULT '2020-01-02T03:04:05');
+        """,
         # "Any other operator" binds tighter than IS: no parentheses needed.
         """
         CREATE TABLE t (c jsonb, k text GENERATED ALWAYS AS (
             CASE WHEN c -> 'a' IS NOT NULL THEN 'a' WHEN c ->> 'b' = 'x' THEN 'b' END) STORED);
+        """,
+        # ->> passed as a varchar argument: PostgreSQL adds (and prints) a cast to varchar.
+        """
+        CREATE FUNCTION f(s varchar) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+        CREATE TABLE t (j jsonb, n int GENERATED ALWAYS AS (f(j ->> 'k')) STORED);
         """,
         # RETURNS NULL ON NULL INPUT is STRICT.
         """
@@ -60,7 +71,14 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
             LANGUAGE sql IMMUTABLE RETURNS NULL ON NULL INPUT;
         """,
     ],
-    ids=["default-null", "quoted-number-default", "json-operator-precedence", "strict"],
+    ids=[
+        "default-null",
+        "quoted-number-default",
+        "quoted-constants",
+        "json-operator-precedence",
+        "implicit-varchar-cast",
+        "strict",
+    ],
 )
 def test_static_catalog_is_postgresqls(empty_db: str, sql: str) -> None:
     assert render_dump(build(sql)) == render_dump(live(empty_db, sql))
@@ -94,3 +112,45 @@ def test_pg_dumps_qualified_spellings_read_as_the_history_does() -> None:
         CREATE TRIGGER g BEFORE UPDATE ON public.t FOR EACH ROW EXECUTE FUNCTION public.f();
     """
     assert render_dump(build(dumped)) == render_dump(build(history))
+
+
+LONG = "a_name_that_goes_on_and_on_nearly_to_what_postgresql_keeps_"  # 60 bytes
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # A written name over 63 bytes is truncated, and reads the same when written again.
+        f"""
+        CREATE TABLE t (c int CONSTRAINT {LONG}_unique_key UNIQUE);
+        CREATE INDEX {LONG}_index ON t (c);
+        ALTER TABLE t ADD CONSTRAINT {LONG}_check_longer CHECK (c > 0);
+        ALTER TABLE t ADD CONSTRAINT {LONG}_other_check CHECK (c < 9);
+        ALTER TABLE t DROP CONSTRAINT {LONG}_che_and_more;
+        """,
+        # Generated names trim each part in bytes, at a character boundary (makeObjectName).
+        """
+        CREATE TABLE "tāble_with_a_rather_long_name_in_ünicode_characters" (
+            "cölumn_with_a_rather_long_name_in_ünicode_characters_too" int UNIQUE,
+            c2 int CHECK (c2 > 0));
+        CREATE INDEX ON "tāble_with_a_rather_long_name_in_ünicode_characters"
+            ("cölumn_with_a_rather_long_name_in_ünicode_characters_too", c2);
+        """,
+    ],
+    ids=["written", "generated"],
+)
+def test_names_are_truncated_as_postgresql_does(empty_db: str, sql: str) -> None:
+    static = catalog_json(build(sql))
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(textwrap.dedent(sql))
+        names = {
+            row[0]
+            for row in conn.execute(
+                "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+                " UNION SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            )
+        }
+    ours = {c["name"] for c in static["constraints"]} | {i["name"] for i in static["indexes"]}
+    ours |= {t["name"] for t in static["tables"]}
+    assert ours == names
+    assert all(len(name.encode()) <= 63 for name in ours)

@@ -20,6 +20,8 @@ from sqlglot import exp
 
 _TEXT_TYPES = {"text", "varchar", "bpchar", "character varying", "character"}
 _NUMBER_TYPES = {"int", "smallint", "bigint", "decimal", "real", "double precision"}
+# Operators whose result is text.
+_TEXT_RESULTS = (exp.JSONExtractScalar, exp.JSONBExtractScalar)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 # PostgreSQL's reserved, column-name and type/function-name keywords: the ones
@@ -137,6 +139,10 @@ def _strip(node: exp.Expr) -> exp.Expr:
             number = exp.Literal.number(inner.name.lstrip("-"))
             return exp.Neg(this=number) if inner.name.startswith("-") else number
         if _is_literal(inner) or (isinstance(inner, exp.Column) and target in _TEXT_TYPES):
+            return inner
+        if isinstance(inner, _TEXT_RESULTS) and target in _TEXT_TYPES and not node.to.expressions:
+            # Text to varchar is binary coercible: PostgreSQL prints the implicit
+            # cast it adds to ->> passed as a varchar argument, which is not written.
             return inner
     if isinstance(node, exp.Paren):
         inner = node.this
