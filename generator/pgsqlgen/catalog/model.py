@@ -100,8 +100,8 @@ def _coerced_constant(literal: exp.Literal, column_type: PgType) -> exp.Expr | N
         # '0' on an integer column is the integer 0.
         return exp.cast(literal, column_type.display(), dialect="postgres")
     if column_type == PgType("bool"):
-        value = _BOOLEANS.get(text.strip().lower())
-        return exp.Boolean(this=value) if value is not None else None
+        truth = _BOOLEANS.get(text.strip().lower())
+        return exp.Boolean(this=truth) if truth is not None else None
     if column_type == PgType("bytea"):
         # byteaout's hex form: '' is '\x', 'ab' is '\x6162'.
         if text.startswith("\\x"):
@@ -112,10 +112,10 @@ def _coerced_constant(literal: exp.Literal, column_type: PgType) -> exp.Expr | N
     if column_type.name == "timestamp" and not column_type.array_dims:
         # timestamp without time zone ignores a written zone: '1970-01-01 00:00:01+00'.
         try:
-            value = datetime.datetime.fromisoformat(text.strip())
+            moment = datetime.datetime.fromisoformat(text.strip())
         except ValueError:
             return None
-        return exp.Literal.string(value.replace(tzinfo=None).isoformat(" "))
+        return exp.Literal.string(moment.replace(tzinfo=None).isoformat(" "))
     return None
 
 
