@@ -18,6 +18,7 @@ from pgsqlgen.catalog.canonical import canonical_sql
 from pgsqlgen.catalog.canonical import quote_ident as quote_ident
 from pgsqlgen.catalog.canonical import quote_name as quote_name
 from pgsqlgen.catalog.canonical import split_name as split_name
+from pgsqlgen.errors import Diagnostic
 from pgsqlgen.pg.types import PgType
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check"]
@@ -403,6 +404,9 @@ class Catalog:
     indexes: dict[str, Index] = field(default_factory=dict)
     routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list, compare=False, repr=False)
+    """What replaying the schema could not know for sure (a ``DO`` block's dynamic SQL):
+    located warnings, reported with the run's, that ``verify --schema`` settles."""
 
     @property
     def functions(self) -> dict[str, list[Function]]:
