@@ -154,3 +154,19 @@ def test_names_are_truncated_as_postgresql_does(empty_db: str, sql: str) -> None
     ours |= {t["name"] for t in static["tables"]}
     assert ours == names
     assert all(len(name.encode()) <= 63 for name in ours)
+
+
+def test_unique_nulls_not_distinct(empty_db: str) -> None:
+    sql = """
+        CREATE TABLE t (a int UNIQUE NULLS NOT DISTINCT, b int, c int,
+                        UNIQUE NULLS NOT DISTINCT (b, c));
+    """
+    static = catalog_json(build(sql))
+    assert [c["definition"] for c in static["constraints"]] == [
+        "UNIQUE NULLS NOT DISTINCT (a)",
+        "UNIQUE NULLS NOT DISTINCT (b, c)",
+    ]
+    assert static["indexes"][0]["definition"] == (
+        "CREATE UNIQUE INDEX t_a_key ON public.t USING btree (a) NULLS NOT DISTINCT"
+    )
+    assert render_dump(build(sql)) == render_dump(live(empty_db, sql))

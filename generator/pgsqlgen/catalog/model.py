@@ -143,6 +143,7 @@ class Constraint:
     on_delete: str | None = None
     on_update: str | None = None
     inherited: bool = False
+    nulls_not_distinct: bool = False
 
     def definition(self) -> str:
         """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
@@ -150,7 +151,8 @@ class Constraint:
         if self.kind == "primary_key":
             return f"PRIMARY KEY ({cols})"
         if self.kind == "unique":
-            return f"UNIQUE ({cols})"
+            nulls = " NULLS NOT DISTINCT" if self.nulls_not_distinct else ""
+            return f"UNIQUE{nulls} ({cols})"
         if self.kind == "check":
             assert self.check is not None
             return f"CHECK ({render_sql(self.check)})"
@@ -175,6 +177,7 @@ class Index:
     where: exp.Expr | None = None
     include: tuple[str, ...] = ()
     parent: str | None = None
+    nulls_not_distinct: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -191,6 +194,8 @@ class Index:
         )
         if self.include:
             text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
+        if self.nulls_not_distinct:
+            text += " NULLS NOT DISTINCT"
         if self.where is not None:
             text += f" WHERE ({render_sql(self.where)})"
         return text

@@ -118,7 +118,8 @@ def _key_index(table: str, constraint: Constraint) -> Index:
     schema, _ = split_name(table)
     name = constraint.name if schema == "public" else f"{schema}.{constraint.name}"
     elements: list[exp.Expr] = [exp.column(c, quoted=True) for c in constraint.columns]
-    return Index(name, table, unique=True, using="btree", elements=elements)
+    nulls = constraint.nulls_not_distinct
+    return Index(name, table, True, "btree", elements, nulls_not_distinct=nulls)
 
 
 def _index(index: Index, partitioned: bool) -> JsonObject:
