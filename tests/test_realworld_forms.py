@@ -12,12 +12,14 @@ import psycopg
 import pytest
 
 from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.config.model import Config
 from pgsqlgen.schema.catalog_json import catalog_json
 from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.schema.dump import render_dump
 from pgsqlgen.schema.introspect import catalog_from_database
 from pgsqlgen.sql.parse import parse_file
 from pgsqlgen.sql.source import SourceFile
+from pgsqlgen.verify import verify_schema
 
 
 def build(sql: str) -> Catalog:
@@ -170,3 +172,21 @@ def test_unique_nulls_not_distinct(empty_db: str) -> None:
         "CREATE UNIQUE INDEX t_a_key ON public.t USING btree (a) NULLS NOT DISTINCT"
     )
     assert render_dump(build(sql)) == render_dump(live(empty_db, sql))
+
+
+def test_verify_reads_a_history_that_owns_the_version_table(
+    tmp_path: Path, pg_server_url: str
+) -> None:
+    # Harbor's first migration creates golang-migrate's own table, which the runner then
+    # shares: it is the history's table, so verify --schema compares it like any other.
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "000001_init.up.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\n"
+        "CREATE TABLE t (a int);\n"
+    )
+    config = Config(
+        root=tmp_path, schema=(migrations,), queries=(), out=tmp_path / "o", package="o"
+    )
+    assert verify_schema(config, pg_server_url) == ""
