@@ -18,6 +18,8 @@ from pgsqlgen.schema.introspect import catalog_from_database
 from pgsqlgen.sql.parse import parse_file
 from pgsqlgen.sql.source import SourceFile
 
+from sqlgen_helpers import run_sqlgen, write_project
+
 
 def build(sql: str) -> Catalog:
     statements, problems = parse_file(SourceFile(Path("m.sql"), "m.sql", textwrap.dedent(sql)))
@@ -112,3 +114,18 @@ def test_a_failing_statement_in_a_do_block_is_an_error() -> None:
     with pytest.raises(SqlgenError) as raised:
         build("DO $$ BEGIN ALTER TABLE missing ADD COLUMN a int; END $$;")
     assert 'in the DO block: relation "missing" does not exist' in str(raised.value)
+
+
+def test_generate_reports_the_warning_and_still_writes(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {
+            "000001_init.up.sql": "CREATE TABLE t (a int);\nDO $$ BEGIN EXECUTE 'SELECT 1'; END $$;\n"
+        },
+    )
+    result = run_sqlgen(tmp_path, "generate")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "schema/000001_init.up.sql:2:13: warning: PL/pgSQL EXECUTE: the catalog may differ"
+        in result.stderr
+    )
