@@ -10,7 +10,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlglot
 
+from pgsqlgen.catalog.canonical import canonical_sql
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.config.model import Config
 from pgsqlgen.schema.catalog_json import catalog_json
@@ -67,6 +69,12 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
         CREATE FUNCTION f(s varchar) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
         CREATE TABLE t (j jsonb, n int GENERATED ALWAYS AS (f(j ->> 'k')) STORED);
         """,
+        # BETWEEN is two comparisons, INNER JOIN is JOIN, parentheses under AND stay.
+        """
+        CREATE TABLE t (a int CHECK (a BETWEEN 1 AND 9), b int,
+                        CHECK (b > 0 AND b NOT BETWEEN 3 AND 4), CHECK (a = 1 AND (b = 1 OR b = 2)));
+        CREATE VIEW v AS SELECT t.a, u.b FROM t INNER JOIN t AS u ON t.a = u.b;
+        """,
         # RETURNS NULL ON NULL INPUT is STRICT.
         """
         CREATE FUNCTION f(s varchar) RETURNS text AS $$ SELECT s $$
@@ -79,6 +87,7 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
         "quoted-constants",
         "json-operator-precedence",
         "implicit-varchar-cast",
+        "between-join",
         "strict",
     ],
 )
@@ -190,3 +199,13 @@ def test_verify_reads_a_history_that_owns_the_version_table(
         root=tmp_path, schema=(migrations,), queries=(), out=tmp_path / "o", package="o"
     )
     assert verify_schema(config, pg_server_url) == ""
+
+
+def test_parentheses_that_change_the_meaning_stay() -> None:
+    # sqlglot's AND and OR are Func subclasses: operators all the same.
+    def canonical(text: str) -> str:
+        return canonical_sql(sqlglot.parse_one(text, read="postgres"))
+
+    assert canonical("SELECT x AND (a OR b)") == "SELECT x AND (a OR b)"
+    assert canonical("SELECT x AND a NOT BETWEEN 1 AND 2") == "SELECT x AND (a < 1 OR a > 2)"
+    assert canonical("SELECT f((a)), (a || b) = c") == "SELECT f(a), a || b = c"

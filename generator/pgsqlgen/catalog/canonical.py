@@ -148,10 +148,24 @@ def _strip(node: exp.Expr) -> exp.Expr:
         inner = node.this
         assert isinstance(inner, exp.Expr)
         parent = node.parent
-        if _is_atom(inner) or parent is None or isinstance(parent, _PAREN_FREE):
+        # (sqlglot's AND, OR and -> are Func subclasses, but operators all the same.)
+        operator = _precedence(parent) is not None if parent is not None else False
+        paren_free = isinstance(parent, _PAREN_FREE) and not operator
+        if _is_atom(inner) or parent is None or paren_free:
             return inner
         if _binds_tighter(inner, parent):
             return inner
+    if isinstance(node, exp.Join) and str(node.args.get("kind") or "").upper() == "INNER":
+        # PostgreSQL prints an inner join as JOIN.
+        node.set("kind", None)
+    negated = isinstance(node, exp.Not) and isinstance(node.this, exp.Between)
+    between = node.this if negated else node
+    if isinstance(between, exp.Between) and not between.args.get("symmetric"):
+        # PostgreSQL stores BETWEEN as two comparisons, NOT BETWEEN as their negation.
+        value, low, high = between.this, between.args["low"], between.args["high"]
+        if negated:
+            return exp.Paren(this=exp.or_(value < low, value.copy() > high))
+        return exp.Paren(this=exp.and_(value >= low, value.copy() <= high))
     if isinstance(node, exp.Case) and node.args.get("default") is None:
         # PostgreSQL stores a CASE without ELSE with ELSE NULL.
         node.set("default", exp.Null())
