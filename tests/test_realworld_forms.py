@@ -209,3 +209,6 @@ def test_parentheses_that_change_the_meaning_stay() -> None:
     assert canonical("SELECT x AND (a OR b)") == "SELECT x AND (a OR b)"
     assert canonical("SELECT x AND a NOT BETWEEN 1 AND 2") == "SELECT x AND (a < 1 OR a > 2)"
     assert canonical("SELECT f((a)), (a || b) = c") == "SELECT f(a), a || b = c"
+    # Operators associate to the left; comparisons do not associate.
+    assert canonical("SELECT ((c -> 'a') -> 'b') ->> 'c'") == "SELECT c -> 'a' -> 'b' ->> 'c'"
+    assert canonical("SELECT a - (b - c), (a = 1) = TRUE") == "SELECT a - (b - c), (a = 1) = TRUE"

@@ -155,6 +155,12 @@ def _strip(node: exp.Expr) -> exp.Expr:
             return inner
         if _binds_tighter(inner, parent):
             return inner
+        level = _precedence(inner)
+        left = parent.this is node and not isinstance(inner, exp.Predicate)
+        if left and level is not None and level == _precedence(parent):
+            # Operators associate to the left: (a -> 'x') -> 'y' is a -> 'x' -> 'y'
+            # (comparisons do not associate at all: theirs stay).
+            return inner
     if isinstance(node, exp.Join) and str(node.args.get("kind") or "").upper() == "INNER":
         # PostgreSQL prints an inner join as JOIN.
         node.set("kind", None)
