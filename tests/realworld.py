@@ -6,11 +6,12 @@ For every project it measures the checks issue 12 asks for:
 * **loads**: the migration history builds a catalog, with no error and no stubbing;
 * **catalog**: our catalog, written in PostgreSQL's JSON shape
   (:mod:`pgsqlgen.schema.catalog_json`), against ``expected/catalog.json`` section by
-  section: relations and their kind; columns at the same position with the same name,
-  ``format_type``, element type and array-ness, nullability, default, generation and
-  identity; enum labels in order; composites; domains; constraints by name with
-  ``pg_get_constraintdef``'s text; indexes by ``pg_get_indexdef``'s text; sequences
-  with their owner; functions by identity arguments; triggers by table and name;
+  section: extensions; relations and their kind; columns at the same position with the
+  same name, ``format_type``, element type and array-ness, nullability, default,
+  generation and identity; enum labels in order; composites; domains; constraints by
+  name with ``pg_get_constraintdef``'s text; indexes by ``pg_get_indexdef``'s text;
+  sequences with their owner; functions by identity arguments; triggers by table and
+  name;
 * **dump**: ``expected/dump.sql`` (pg_dump's output) loaded as a schema file gives the
   same catalog: the same figures, and our dump of it equals our dump of the history;
 * **verify** (``--verify``, needs PostgreSQL: ``DATABASE_URL`` or local binaries): what
@@ -114,6 +115,7 @@ def _by(*key: str, fields: tuple[str, ...] = ()) -> Callable[[list[Item]], Keyed
 
 
 SECTIONS: dict[str, Callable[[Item], Keyed]] = {
+    "extensions": lambda c: _by("name")(c["extensions"]),
     "relations": lambda c: _by("schema", "name", fields=("kind",))([*c["tables"], *c["views"]]),
     "columns": _columns,
     "enums": lambda c: _by("schema", "name", fields=("labels",))(c["enums"]),
