@@ -76,7 +76,27 @@ GUARDED = [
 ]
 
 
-@pytest.mark.parametrize("sql", GUARDED, ids=["pg_type", "pg_constraint", "columns-else"])
+GUARDED.append(
+    # Drizzle's form: an error the handler ignores undoes the whole block, and only it.
+    """
+    CREATE TYPE mood AS ENUM ('a');
+    DO $$ BEGIN
+        CREATE TABLE t (a int);
+        CREATE TYPE mood AS ENUM ('b');
+    EXCEPTION
+        WHEN duplicate_object OR duplicate_table THEN null;
+    END $$;
+    DO $$ BEGIN
+        CREATE TYPE other AS ENUM ('c');
+    EXCEPTION WHEN duplicate_object THEN null;
+    END $$;
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "sql", GUARDED, ids=["pg_type", "pg_constraint", "columns-else", "exception-handler"]
+)
 def test_guarded_ddl_is_applied_as_postgresql_runs_it(empty_db: str, sql: str) -> None:
     catalog = build(sql)
     assert catalog.warnings == []
@@ -129,3 +149,15 @@ def test_generate_reports_the_warning_and_still_writes(tmp_path: Path) -> None:
         "schema/000001_init.up.sql:2:13: warning: PL/pgSQL EXECUTE: the catalog may differ"
         in result.stderr
     )
+
+
+def test_a_handler_that_does_more_than_null_is_a_warning() -> None:
+    catalog = build(
+        "DO $$ BEGIN CREATE TABLE t (a int);\n"
+        "EXCEPTION WHEN others THEN RAISE NOTICE 'x'; END $$;\n"
+    )
+    assert [w.message.split(":")[0] for w in catalog.warnings] == [
+        "an EXCEPTION handler that does more than NULL"
+    ]
+    assert (catalog.warnings[0].line, catalog.warnings[0].col) == (2, 1)
+    assert catalog.tables == {}

@@ -6,12 +6,14 @@ plain statements and ``IF [NOT] EXISTS`` guards over the catalog tables a static
 catalog can answer (``pg_class``, ``pg_type``, ``pg_constraint``, ``pg_extension``,
 ``pg_namespace``, ``information_schema.tables``/``columns``/``schemata``) is applied
 as PostgreSQL would run it. Anything else (variables, loops, dynamic ``EXECUTE``, a
-guard it cannot evaluate) is a located warning that the catalog may differ and that
+guard it cannot evaluate, an EXCEPTION handler that does more than ignore
+``duplicate_object`` and the like) is a located warning that the catalog may differ and that
 ``sqlgen verify --schema`` settles it: never silently ignored.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
@@ -38,6 +40,15 @@ _GUARD = re.compile(
 )
 _EQUALS = re.compile(r"^(?:\w+\.)?(\w+)\s*=\s*'((?:[^']|'')*)'$", re.S)
 _IGNORED = ("RAISE", "NULL")
+# Conditions an EXCEPTION handler may name, by what our errors for them say.
+_CONDITIONS = {
+    "others": "",
+    **dict.fromkeys(
+        ("duplicate_object", "duplicate_table", "duplicate_column", "duplicate_schema"),
+        "already exists",
+    ),
+    **dict.fromkeys(("undefined_object", "undefined_table", "undefined_column"), "does not exist"),
+}
 _UNKNOWN = "the catalog may differ from PostgreSQL's; `sqlgen verify --schema` settles it"
 
 
@@ -74,7 +85,32 @@ class DoBlock:
         except TokenError:
             self.warn(inner_start, "a DO block this does not read")
             return
-        self.statements(split_tokens(tokens), block["inner"], inner_start)
+        chunks = split_tokens(tokens)
+        handler = next(
+            (i for i, c in enumerate(chunks) if c and c[0].text.upper() == "EXCEPTION"), None
+        )
+        if handler is None:
+            self.statements(chunks, block["inner"], inner_start)
+            return
+        ignored = _ignored_errors(chunks[handler:])
+        if ignored is None:
+            self.warn(
+                inner_start + chunks[handler][0].start,
+                "an EXCEPTION handler that does more than NULL",
+            )
+            return
+        # The block runs as a subtransaction: an error it handles undoes all of it.
+        trial = copy.deepcopy(self.catalog)
+        try:
+            DoBlock(trial, self.statement, self.apply).statements(
+                chunks[:handler], block["inner"], inner_start
+            )
+        except DDLError as error:
+            if not any(marker in str(error) for marker in ignored):
+                raise
+            return
+        for part in dataclasses.fields(trial):
+            setattr(self.catalog, part.name, getattr(trial, part.name))
 
     def statements(self, chunks: list[list[Token]], text: str, base: int) -> None:
         """Run ``chunks`` (statements split at semicolons), taking IF ... END IF whole."""
@@ -159,6 +195,23 @@ class DoBlock:
             self.apply(self.catalog, statement)
         except DDLError as error:
             raise DDLError(f"in the DO block: {error}", error.node) from error
+
+
+def _ignored_errors(chunks: list[list[Token]]) -> set[str] | None:
+    """What the errors ``EXCEPTION WHEN cond [OR cond] THEN NULL; ...`` handles say,
+    or None when a handler does anything but NULL or names another condition."""
+    markers: set[str] = set()
+    for index, chunk in enumerate(chunks):
+        words = [t.text.lower() for t in (chunk[1:] if index == 0 else chunk)]
+        if len(words) < 4 or words[0] != "when" or words[-2:] != ["then", "null"]:
+            return None
+        for condition in words[1:-2]:
+            if condition == "or":
+                continue
+            if condition not in _CONDITIONS:
+                return None
+            markers.add(_CONDITIONS[condition])
+    return markers
 
 
 def _exists(catalog: Catalog, table: str, where: dict[str, str]) -> bool | None:
