@@ -59,6 +59,12 @@ conformance: $(DEV_STAMP)
 realworld: $(DEV_STAMP)
 	PYTHONPATH=tests $(PY) tests/realworld.py --verify $(ARGS)
 
+## Does each PostgreSQL case of the sqlc corpus generate from its own sqlc.json/sqlc.yaml,
+## unchanged? The count, and every failure with its reason (needs ../shared/conformance).
+.PHONY: sqlc-corpus
+sqlc-corpus: $(DEV_STAMP)
+	$(PY) tests/sqlc_corpus.py $(ARGS)
+
 ## Everything CI runs: drift check, lint, type checks, schema verification, and the tests on real PostgreSQL.
 test: $(DEV_STAMP)
 	$(PY) -m pgsqlgen check --no-cache

@@ -53,12 +53,23 @@ def _add_migration(root: Path) -> None:
     (root / "schema" / "000002_tag.down.sql").write_text("ALTER TABLE notes DROP COLUMN tag;\n")
 
 
+def _own_a_stray_file(out: Path) -> None:
+    """A file sqlgen wrote that generation no longer produces (listed in the manifest)."""
+    (out / "stray.py").write_text("")
+    with (out / ".sqlgen-manifest").open("a") as manifest:
+        manifest.write("stray.py\n")
+
+
 @pytest.mark.parametrize(
     ("change", "reported"),
     [
         (lambda out: (out / "models.py").write_text("# hand edit\n"), "stale: gen/demo/models.py"),
         (lambda out: (out / "querier.py").unlink(), "missing: gen/demo/querier.py"),
-        (lambda out: (out / "stray.py").write_text(""), "extra: gen/demo/stray.py"),
+        (_own_a_stray_file, "extra: gen/demo/stray.py"),
+        (
+            lambda out: (out / ".sqlgen-manifest").write_text("# emptied\n"),
+            "stale: gen/demo/.sqlgen-manifest",
+        ),
         (
             lambda out: (out.parents[1] / "queries" / "notes.sql").write_text(
                 "-- name: GetNoteBody :one\nSELECT body FROM notes WHERE id = @id;\n"
@@ -67,7 +78,14 @@ def _add_migration(root: Path) -> None:
         ),
         (lambda out: _add_migration(out.parents[1]), "stale: gen/demo/models.py"),
     ],
-    ids=["hand-edit", "deleted-output", "extra-output", "query-change", "new-migration"],
+    ids=[
+        "hand-edit",
+        "deleted-output",
+        "extra-output",
+        "manifest-edit",
+        "query-change",
+        "new-migration",
+    ],
 )
 def test_any_change_gets_the_full_check(project: Path, change: object, reported: str) -> None:
     assert _check_in_process(project) == (0, False)

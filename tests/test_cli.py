@@ -55,6 +55,7 @@ def project(tmp_path: Path) -> Path:
 def test_generate_then_check_is_silent(project: Path) -> None:
     out = project / "gen" / "demo"
     assert sorted(p.name for p in out.iterdir()) == [
+        ".sqlgen-manifest",
         "__init__.py",
         "_runtime.py",
         "constraints.py",
@@ -75,7 +76,12 @@ def test_check_reports_stale_missing_and_extra(project: Path) -> None:
     models = out / "models.py"
     models.write_text(models.read_text() + "# hand edit\n")
     (out / "constraints.py").unlink()
+    # An owned file generation no longer produces (listed in the manifest), and
+    # a file of the user's, which is none of the check's business.
     (out / "leftover.py").write_text("x = 1\n")
+    with (out / ".sqlgen-manifest").open("a") as manifest:
+        manifest.write("leftover.py\n")
+    (out / "mine.py").write_text("y = 2\n")
     result = sqlgen(project, "check")
     assert result.returncode == 1
     # The project has no Makefile: the hint names the command that exists here.
@@ -83,10 +89,12 @@ def test_check_reports_stale_missing_and_extra(project: Path) -> None:
     assert "stale: gen/demo/models.py" in result.stderr
     assert "missing: gen/demo/constraints.py" in result.stderr
     assert "extra: gen/demo/leftover.py" in result.stderr
+    assert "mine.py" not in result.stderr
     assert "-# hand edit" in result.stderr
     assert sqlgen(project, "generate").returncode == 0
     assert sqlgen(project, "check").returncode == 0
     assert not (out / "leftover.py").exists()
+    assert (out / "mine.py").read_text() == "y = 2\n"
 
 
 def test_deleted_query_file_leaves_an_extra_module(project: Path) -> None:

@@ -9,9 +9,10 @@ covers everything that decides whether the check passes:
   the versions of the libraries whose behaviour reaches the output;
 * the resolved configuration, and every file under its input paths and its
   custom templates directory;
-* every file in the output directory, so a hand edit of a generated file,
-  a deleted file or a stray extra file changes the key and gets the full
-  check.
+* every file in the output directory, the ownership manifest
+  (``.sqlgen-manifest``) included, so a hand edit of a generated file, a
+  deleted file, a stray extra file or a change to what sqlgen owns changes
+  the key and gets the full check.
 
 Only a clean result is remembered, and only after a full check (or a
 ``generate``) established it: a key that is found means "this exact state

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pgsqlgen import __version__, cache
-from pgsqlgen.config.load import load_configs
+from pgsqlgen.config.load import find_config, load_configs
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, SqlgenError, format_diagnostics, use_colour
 
@@ -121,12 +121,19 @@ def _run(config: Config, verbose: bool = False, quiet: bool = False) -> Result:
     return result
 
 
+def _config_file(args: argparse.Namespace) -> Path:
+    return args.config if args.config is not None else find_config(Path.cwd())
+
+
 def _generate(args: argparse.Namespace) -> int:
+    from pgsqlgen.codegen.ownership import refuse_unsafe_outs
     from pgsqlgen.codegen.write import write_all
 
     started = time.perf_counter()
+    configs = _configs(args)
+    refuse_unsafe_outs(configs, _config_file(args))
     # Every package is generated before any is written: an error anywhere writes nothing.
-    results = [(config, _run(config, args.verbose, args.quiet)) for config in _configs(args)]
+    results = [(config, _run(config, args.verbose, args.quiet)) for config in configs]
     for config, result in results:
         for path in write_all(config.out, result.files):
             verb = "wrote" if (config.out / path).exists() else "removed"
@@ -149,12 +156,17 @@ def _regenerate_command(config: Config) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    return max(_check_package(config, args.no_cache) for config in _configs(args))
-
-
-def _check_package(config: Config, no_cache: bool) -> int:
-    if not no_cache and cache.known_clean(config):
+    configs = _configs(args)
+    unknown = [c for c in configs if args.no_cache or not cache.known_clean(c)]
+    if not unknown:
         return 0
+    from pgsqlgen.codegen.ownership import refuse_unsafe_outs
+
+    refuse_unsafe_outs(configs, _config_file(args))
+    return max(_check_package(config) for config in unknown)
+
+
+def _check_package(config: Config) -> int:
     from pgsqlgen.codegen.write import compare
 
     drift = compare(config.out, _run(config).files)
@@ -441,8 +453,9 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
         "--config",
         type=Path,
         default=default,
-        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.json "
-        "(default: the first of these in the current directory or the nearest above it)",
+        help="sqlgen.toml, a pyproject.toml with [tool.sqlgen], or a sqlc.yaml/sqlc.yml/sqlc.json "
+        "(default: the first of these in the current directory or the nearest parent, "
+        "up to the repository root)",
     )
     parser.add_argument(
         "--package",
@@ -629,10 +642,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _finish_interrupted_writes(args: argparse.Namespace) -> None:
+    """Before any command: complete (or undo) a ``generate`` that was killed while
+    writing, so no command ever sees half a package (:mod:`pgsqlgen.codegen.write`)."""
+    from pgsqlgen.codegen.ownership import shown
+    from pgsqlgen.codegen.write import recover
+
+    try:
+        configs = load_configs(args.config)
+    except (SqlgenError, OSError):
+        return  # a command that needs the configuration reports the problem itself
+    for config in configs:
+        done = recover(config.out)
+        if done is not None:
+            print(f"{shown(config.out)}: note: {done}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
+        _finish_interrupted_writes(args)
         return handler(args)
     except SqlgenError as error:
         _print_diagnostics(error.diagnostics)

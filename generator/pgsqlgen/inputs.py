@@ -3,6 +3,8 @@
 A schema entry is either a golang-migrate directory (``NNN_name.up.sql``
 applied in numeric order; the optional ``.down.sql`` files are read too so
 that a broken down file is reported) or a single SQL file such as a schema dump.
+A sqlc config's schema entries are read as sqlc reads them instead
+(:mod:`pgsqlgen.sql.sqlc_layout`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgsqlgen.config.model import SchemaLayout
 from pgsqlgen.errors import Diagnostic, SqlgenError
 from pgsqlgen.migrations.files import scan
 from pgsqlgen.sql.source import SourceFile
+from pgsqlgen.sql.sqlc_layout import read_sqlc_schema
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,12 @@ def _migration_files(directory: Path, root: Path) -> tuple[list[SourceFile], lis
     return up, down
 
 
-def load_schema(paths: tuple[Path, ...], root: Path) -> SchemaSources:
+def load_schema(
+    paths: tuple[Path, ...], root: Path, layout: SchemaLayout = "migrations"
+) -> SchemaSources:
     """Read migrations directories and dump files, in the order configured."""
+    if layout == "sqlc":
+        return SchemaSources(up=tuple(read_sqlc_schema(paths, root)), down=())
     up: list[SourceFile] = []
     down: list[SourceFile] = []
     for path in paths:

@@ -19,7 +19,9 @@ from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen.fmt import format_python
 from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
 from pgsqlgen.codegen.ir.model import Ir, QueryModule, Shape
+from pgsqlgen.codegen.ownership import shown
 from pgsqlgen.codegen.render import pages, render
+from pgsqlgen.codegen.write import invalid_python
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.inputs import load_queries, load_schema
@@ -111,7 +113,7 @@ def parse_schema(
     """Parse the schema files: the statements of the ups, and the problems of the downs
     as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
     ``parallel``, a long history's downs are checked in a second process meanwhile."""
-    sources = load_schema(config.schema, config.root)
+    sources = load_schema(config.schema, config.root, config.schema_layout)
     downs = _later(
         lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
     )
@@ -233,8 +235,32 @@ def _halves(ir: Ir) -> tuple[set[str], set[str]]:
     return halves
 
 
-def _render_and_format(ir: Ir, templates: Path | None, paths: set[str]) -> dict[str, str]:
-    return {path: format_python(text) for path, text in render(ir, templates, paths).items()}
+def _render_and_format(
+    ir: Ir, templates: Path | None, paths: set[str]
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The modules of ``paths``, formatted. With a user's ``templates``, each
+    module is compiled first, and one that is not Python is reported naming the
+    template rather than formatted (black would fail on it); ours are held to
+    valid output by the tests."""
+    files: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for path, text in render(ir, templates, paths).items():
+        why = invalid_python(path, text) if templates is not None else None
+        if templates is None or why is None:
+            files[path] = format_python(text)
+        else:
+            template = pages(ir)[path][0]
+            user_file = templates / template
+            problems.append(
+                Diagnostic(
+                    shown(user_file if user_file.is_file() else templates),
+                    1,
+                    1,
+                    f"{path}, rendered from {template} (or a template it includes), "
+                    f"does not compile: {why}",
+                )
+            )
+    return files, problems
 
 
 def run(config: Config, report: StageReport | None = None) -> Result:
@@ -275,7 +301,11 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         if not (available() and count >= _PARALLEL_QUERIES):
             mine, theirs = mine | theirs, set()
         other = _later(lambda: _render_and_format(ir, config.templates, theirs), bool(theirs))
-        files = _render_and_format(ir, config.templates, mine) | other()
+        files, problems = _render_and_format(ir, config.templates, mine)
+        other_files, other_problems = other()
+        if problems or other_problems:
+            raise SqlgenError(problems + other_problems)
+        files |= other_files
         files = {path: files[path] for path in pages(ir)}
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
     with clock.stage(STAGES[4]) as detail:

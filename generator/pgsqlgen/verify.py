@@ -17,6 +17,7 @@ import psycopg
 from psycopg import pq
 
 from pgsqlgen.config.model import Config
+from pgsqlgen.inputs import load_schema
 from pgsqlgen.migrations.runner import Migrator
 from pgsqlgen.pg.cluster import scratch_database
 from pgsqlgen.pg.types import PgType
@@ -33,7 +34,13 @@ def live_dump(url: str, state_table: str | None = STATE_TABLE) -> str:
 
 
 def apply_schema(url: str, config: Config) -> None:
-    """Apply every configured schema source: migrations up, dump files as scripts."""
+    """Apply every configured schema source: migrations up, dump files as scripts;
+    a sqlc config's files as sqlc applies them (each file's up part, in order)."""
+    if config.schema_layout == "sqlc":
+        with psycopg.connect(url, autocommit=True) as conn:
+            for source in load_schema(config.schema, config.root, "sqlc").up:
+                conn.execute(source.text.encode())
+        return
     for path in config.schema:
         if path.is_dir():
             Migrator(url, path).up()

@@ -21,7 +21,7 @@ from pgsqlgen.catalog.canonical import split_name as split_name
 from pgsqlgen.errors import Diagnostic
 from pgsqlgen.pg.types import PgType
 
-ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check"]
+ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
 
 NAMEDATALEN = 64
 
@@ -126,6 +126,30 @@ def render_sql(node: exp.Expr) -> str:
 
 
 @dataclass
+class Exclusion:
+    """What an ``EXCLUDE`` constraint compares: index elements, each with its operator."""
+
+    using: str
+    elements: list[exp.Expr]
+    operators: tuple[str, ...]
+    where: exp.Expr | None = None
+
+    def parts(self) -> list[exp.Expr]:
+        """The expressions that name columns: the elements and the predicate."""
+        return [*self.elements, *([self.where] if self.where is not None else [])]
+
+    def definition(self) -> str:
+        items = ", ".join(
+            f"{render_sql(e)} WITH {op}"
+            for e, op in zip(self.elements, self.operators, strict=True)
+        )
+        text = f"EXCLUDE USING {self.using} ({items})"
+        if self.where is not None:
+            text += f" WHERE ({render_sql(self.where)})"
+        return text
+
+
+@dataclass
 class Constraint:
     """A table constraint, kept structurally so renames reach its definition.
 
@@ -144,9 +168,14 @@ class Constraint:
     on_update: str | None = None
     inherited: bool = False
     nulls_not_distinct: bool = False
+    exclusion: Exclusion | None = None
+    valid: bool = True
 
     def definition(self) -> str:
         """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
+        return self._body() + ("" if self.valid else " NOT VALID")
+
+    def _body(self) -> str:
         cols = ", ".join(quote_ident(c) for c in self.columns)
         if self.kind == "primary_key":
             return f"PRIMARY KEY ({cols})"
@@ -156,6 +185,9 @@ class Constraint:
         if self.kind == "check":
             assert self.check is not None
             return f"CHECK ({render_sql(self.check)})"
+        if self.kind == "exclude":
+            assert self.exclusion is not None
+            return self.exclusion.definition()
         refs = ", ".join(quote_ident(c) for c in self.ref_columns)
         text = f"FOREIGN KEY ({cols}) REFERENCES {quote_name(self.ref_table or '')}({refs})"
         if self.on_update:

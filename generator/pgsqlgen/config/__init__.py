@@ -1,7 +1,9 @@
 """Configuration: ``sqlgen.toml``, ``[tool.sqlgen]`` in ``pyproject.toml``, and sqlc's
-``sqlc.yaml``/``sqlc.yml``/``sqlc.json``, all read into one ``Config``.
+``sqlc.yaml``/``sqlc.yml``/``sqlc.json`` (version 1 or 2), all read into one ``Config``.
 
-``model`` holds the ``Config`` and the readers every file format shares; ``toml`` and
-``sqlc`` read one format each; ``find`` picks the file and dispatches. Imports run
-model <- toml, sqlc <- find. Imports from the rest of pgsqlgen: ``errors`` only.
+``model`` holds the ``Config`` and the readers every file format shares; ``sqlc``
+reads sqlc's files as sqlc reads them; ``load`` finds the file (in the current
+directory or the nearest parent, as ruff and git do), reads the TOML formats
+and dispatches. Imports run model <- sqlc <- load. Imports from the rest of
+pgsqlgen: ``errors`` only.
 """

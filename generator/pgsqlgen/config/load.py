@@ -16,6 +16,7 @@ from pgsqlgen.config.model import (
     OPTION_KEYS,
     Config,
     Reader,
+    check_output_apart,
     config_error,
     package_name,
     read_options,
@@ -32,7 +33,7 @@ def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
     out = reader.string("out")
     if out is None:
         raise reader.fail("out must be a directory path")
-    return Config(
+    config = Config(
         root=path.parent,
         schema=reader.paths("schema", path.parent),
         queries=reader.paths("queries", path.parent),
@@ -40,6 +41,7 @@ def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
         package=package_name(reader, out, reader.string("package")),
         **read_options(reader, path.parent),
     )
+    return check_output_apart(config, path)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -59,20 +61,29 @@ def load_config(path: Path) -> Config:
     return configs[0]
 
 
+def _configures_sqlgen(candidate: Path) -> bool:
+    if not candidate.is_file():
+        return False
+    return candidate.name != "pyproject.toml" or "sqlgen" in _read_toml(candidate).get("tool", {})
+
+
 def find_config(directory: Path) -> Path:
-    """The configuration in ``directory``: the first of :data:`CONFIG_FILES` that
-    configures sqlgen (a pyproject.toml without [tool.sqlgen] does not)."""
-    for name in CONFIG_FILES:
-        candidate = directory / name
-        if not candidate.is_file():
-            continue
-        if name == "pyproject.toml" and "sqlgen" not in _read_toml(candidate).get("tool", {}):
-            continue
-        return candidate
+    """The configuration that applies in ``directory``, found as ruff and git find
+    theirs: in ``directory``, else in the nearest parent that has one, looking no
+    higher than the repository root (the first directory with a ``.git``) or the
+    filesystem root. In each directory the first of :data:`CONFIG_FILES` that
+    configures sqlgen wins (a pyproject.toml without [tool.sqlgen] does not)."""
+    start = directory.resolve()
+    for folder in (start, *start.parents):
+        found = next((c for name in CONFIG_FILES if _configures_sqlgen(c := folder / name)), None)
+        if found is not None:
+            return found
+        if (folder / ".git").exists():
+            break
     raise config_error(
-        directory / "sqlgen.toml",
+        start / "sqlgen.toml",
         f"no configuration: none of {', '.join(CONFIG_FILES)} configures sqlgen here "
-        "(sqlgen init writes one)",
+        "or in a parent directory (sqlgen init writes one)",
     )
 
 

@@ -10,6 +10,7 @@ drive sqlc), but each one is named in a warning.
 
 from __future__ import annotations
 
+import difflib
 import json
 import keyword
 import re
@@ -21,6 +22,10 @@ from typing import Any, Literal
 from pgsqlgen.errors import Diagnostic, SqlgenError
 
 ModelKind = Literal["dataclass", "pydantic"]
+#: How a schema directory is read: as golang-migrate migrations (``NNN_name.up.sql``
+#: in version order, downs checked) or as sqlc reads one (every ``.sql`` file in
+#: name order, down files and down sections left out).
+SchemaLayout = Literal["migrations", "sqlc"]
 _PYTHON_TYPE = re.compile(r"^(?:[A-Za-z_][\w.]*:)?[A-Za-z_][\w.]*$")
 
 
@@ -55,6 +60,10 @@ class Config:
     exact_table_names: bool = False
     inflection_exclude_table_names: tuple[str, ...] = ()
     templates: Path | None = None
+    #: sqlc's ``emit_methods_with_db_argument``: each query method takes the
+    #: connection as its first argument instead of one queries object holding it.
+    emit_methods_with_db_argument: bool = False
+    schema_layout: SchemaLayout = "migrations"
     #: The table ``sqlgen migrate`` records the version in (golang-migrate's
     #: ``x-migrations-table``); another name for a history that has its own.
     migrations_table: str = "schema_migrations"
@@ -63,6 +72,21 @@ class Config:
 
 def config_error(path: Path, message: str, line: int = 1) -> SqlgenError:
     return SqlgenError([Diagnostic(str(path), line, 1, message)])
+
+
+def check_output_apart(config: Config, path: Path) -> Config:
+    """``config``, once sure its output directory holds none of its inputs: the
+    generator makes ``out`` hold exactly the generated files, so a schema or
+    query file inside it would be deleted."""
+    out = config.out.resolve()
+    for source in (*config.schema, *config.queries, path):
+        if source.resolve().is_relative_to(out):
+            raise config_error(
+                path,
+                f"out {config.out} holds {source}: generated files replace what is in out, "
+                "so put the package in a directory of its own",
+            )
+    return config
 
 
 class Reader:
@@ -114,7 +138,24 @@ class Reader:
         """Fail naming every key not in ``known``: a misspelt option is never ignored."""
         unknown = sorted(set(self.table) - known)
         if unknown:
-            raise self.fail(f"unknown keys: {', '.join(unknown)}")
+            raise self.fail(unknown_keys_message(unknown, known))
+
+
+def unknown_keys_message(unknown: list[str], known: set[str]) -> str:
+    """``unknown key: emit_sycn (did you mean emit_sync?)``, for each key that is
+    close to a known one."""
+    guesses = {
+        key: match[0]
+        for key in unknown
+        if (match := difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.7))
+    }
+    message = f"unknown key{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+    if len(unknown) == 1 and guesses:
+        return f"{message} (did you mean {guesses[unknown[0]]}?)"
+    if guesses:
+        hints = ", ".join(f"{guess} for {key}" for key, guess in guesses.items())
+        return f"{message} (did you mean {hints}?)"
+    return message
 
 
 OPTION_KEYS = {
@@ -128,6 +169,7 @@ OPTION_KEYS = {
     "templates",
     "rename",
     "overrides",
+    "emit_methods_with_db_argument",
     "migrations_table",
 }
 
@@ -160,8 +202,11 @@ def _python_type(reader: Reader, entry: Mapping[str, Any]) -> str:
 _OVERRIDE_KEYS = {"db_type", "column", "python_type", "loader", "dumper", "nullable"}
 
 
-def read_overrides(reader: Reader, value: object) -> tuple[list[TypeOverride], list[str]]:
-    """The overrides that name a Python type; the keys of the others, to report."""
+def read_overrides(
+    reader: Reader, value: object, foreign: frozenset[str] = frozenset()
+) -> tuple[list[TypeOverride], list[str]]:
+    """The overrides that name a Python type; the keys of the others, to report.
+    ``foreign`` keys belong to another generator (sqlc's ``go_type``) and are left aside."""
     if value is None:
         return [], []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -173,7 +218,7 @@ def read_overrides(reader: Reader, value: object) -> tuple[list[TypeOverride], l
         if "python_type" not in entry:
             skipped.append(f"overrides[{index}] ({', '.join(sorted(entry))}: no python_type)")
             continue
-        item.reject_unknown(_OVERRIDE_KEYS)
+        item.reject_unknown(_OVERRIDE_KEYS | foreign)
         db_type, column = item.string("db_type"), item.string("column")
         if (db_type is None) == (column is None):
             raise item.fail("give exactly one of db_type and column")
@@ -216,6 +261,7 @@ def read_options(reader: Reader, base: Path) -> dict[str, Any]:
         "models": models,
         "omit_unused_models": reader.flag("omit_unused_models", False),
         "exact_table_names": reader.flag("exact_table_names", False),
+        "emit_methods_with_db_argument": reader.flag("emit_methods_with_db_argument", False),
         "inflection_exclude_table_names": reader.names("inflection_exclude_table_names"),
         "templates": base / templates if templates else None,
         "renames": read_renames(reader, reader.table.get("rename")),

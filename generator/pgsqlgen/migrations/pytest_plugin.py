@@ -7,13 +7,17 @@ Enable it in a ``conftest.py``::
 
     pytest_plugins = ["pgsqlgen.migrations.pytest_plugin"]
 
-Fixtures (override ``sqlgen_migrations_dir`` or ``sqlgen_migrations_table`` to
-point elsewhere):
+Fixtures (override ``sqlgen_config``, ``sqlgen_migrations_dir`` or
+``sqlgen_migrations_table`` to point elsewhere):
 
 - ``sqlgen_server_url`` (session): ``DATABASE_URL`` when set, else a
   throwaway cluster from the local PostgreSQL binaries, removed afterwards.
-- ``sqlgen_migrations_dir`` (session): the first migrations directory in
-  ``[tool.sqlgen] schema`` of the ``pyproject.toml`` at pytest's rootdir.
+- ``sqlgen_config`` (session): the project's configuration, found as the
+  command line finds it, from pytest's rootdir: ``sqlgen.toml``,
+  ``[tool.sqlgen]`` in ``pyproject.toml`` or ``sqlc.yaml``/``sqlc.yml``/
+  ``sqlc.json``, there or in the nearest parent directory that has one.
+- ``sqlgen_migrations_dir`` (session): the first migrations directory in the
+  configuration's ``schema``.
 - ``sqlgen_migrations_table`` (session): ``migrations_table`` of that
   configuration (``schema_migrations`` unless the history has its own).
 - ``sqlgen_template`` (session): a database migrated once, to clone.
@@ -33,8 +37,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgsqlgen.config.load import load_config
+from pgsqlgen.config.load import find_config, load_configs
 from pgsqlgen.config.model import Config
+from pgsqlgen.errors import SqlgenError
 from pgsqlgen.migrations.files import fixture_versions
 from pgsqlgen.migrations.runner import MIGRATIONS_TABLE, Migration, Migrator, find_migrations
 from pgsqlgen.pg.cluster import (
@@ -56,23 +61,30 @@ def sqlgen_server_url() -> Iterator[str]:
         yield url
 
 
-def _project_config(pytestconfig: pytest.Config) -> Config:
-    return load_config(Path(pytestconfig.rootpath) / "pyproject.toml")
+@pytest.fixture(scope="session")
+def sqlgen_config(pytestconfig: pytest.Config) -> Config:
+    """The project's configuration (its first package, when it declares several)."""
+    try:
+        return load_configs(find_config(Path(pytestconfig.rootpath)))[0]
+    except SqlgenError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture(scope="session")
-def sqlgen_migrations_dir(pytestconfig: pytest.Config) -> Path:
-    """The project's migrations directory, from ``[tool.sqlgen]``."""
-    directory = next((p for p in _project_config(pytestconfig).schema if p.is_dir()), None)
+def sqlgen_migrations_dir(sqlgen_config: Config) -> Path:
+    """The project's migrations directory: the first directory in ``schema``."""
+    directory = next((p for p in sqlgen_config.schema if p.is_dir()), None)
     if directory is None:
-        raise pytest.UsageError("[tool.sqlgen] schema names no migrations directory")
+        raise pytest.UsageError(
+            f"{sqlgen_config.root}: the configuration's schema names no migrations directory"
+        )
     return directory
 
 
 @pytest.fixture(scope="session")
-def sqlgen_migrations_table(pytestconfig: pytest.Config) -> str:
-    """The table the version is recorded in, from ``[tool.sqlgen]``."""
-    return _project_config(pytestconfig).migrations_table
+def sqlgen_migrations_table(sqlgen_config: Config) -> str:
+    """The table the version is recorded in: the configuration's ``migrations_table``."""
+    return sqlgen_config.migrations_table
 
 
 @pytest.fixture(scope="session")

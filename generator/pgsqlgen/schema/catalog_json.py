@@ -34,7 +34,7 @@ from pgsqlgen.pg.types import PgType
 JsonObject = dict[str, Any]
 
 # Our constraint kinds as pg_constraint.contype.
-_CONTYPE = {"primary_key": "p", "unique": "u", "foreign_key": "f", "check": "c"}
+_CONTYPE = {"primary_key": "p", "unique": "u", "foreign_key": "f", "check": "c", "exclude": "x"}
 _IDENTITY = {"ALWAYS": "a", "BY DEFAULT": "d"}
 
 

@@ -108,7 +108,7 @@ ORDER BY a.attrelid, a.attnum
 _CONSTRAINTS = """
 SELECT c.conrelid, c.conname, pg_get_constraintdef(c.oid)
 FROM pg_constraint c
-WHERE c.conrelid = ANY(%(oids)s) AND c.contype IN ('p', 'u', 'f', 'c')
+WHERE c.conrelid = ANY(%(oids)s) AND c.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY c.contype = 'f', c.conrelid, c.conname
 """
 
@@ -206,6 +206,7 @@ def schema_ddl(conn: psycopg.Connection[Any], state_table: str | None = STATE_TA
             )
     relations = conn.execute(_RELATIONS, params).fetchall()
     oids = [oid for oid, _, _, kind, _, _ in relations if kind in ("r", "p")]
+    indexed = [oid for oid, _, _, kind, _, _ in relations if kind in ("r", "p", "m")]
     columns: dict[int, list[str]] = {}
     comments: list[tuple[int, str, str]] = []
     for relid, name, type_text, not_null, default, identity, generated, comment in conn.execute(
@@ -241,7 +242,7 @@ def schema_ddl(conn: psycopg.Connection[Any], state_table: str | None = STATE_TA
         )
     for relid, name, definition in conn.execute(_CONSTRAINTS, {"oids": oids}):
         out.append(f"ALTER TABLE {names[relid]} ADD CONSTRAINT {quote_ident(name)} {definition};")
-    for (definition,) in conn.execute(_INDEXES, {"oids": oids}):
+    for (definition,) in conn.execute(_INDEXES, {"oids": indexed}):
         # A partitioned table's index reads ``ON ONLY``: its partitions' indexes
         # follow as indexes of their own, so here the plain form says the same.
         out.append(definition.replace(" ON ONLY ", " ON ", 1) + ";")

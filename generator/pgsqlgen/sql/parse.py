@@ -12,18 +12,16 @@ import logging
 from dataclasses import dataclass
 
 from sqlglot import exp
-from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from pgsqlgen.errors import Diagnostic
+from pgsqlgen.sql.dialect import DIALECT, UnreadTokens, parse_statement
 from pgsqlgen.sql.source import SourceFile
 
 # sqlglot logs a warning for every statement it keeps as an opaque Command;
 # the catalog handles those deliberately, so the warning is noise.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-DIALECT = Postgres()
 
 
 @dataclass(frozen=True)
@@ -81,32 +79,13 @@ class ParseFailure:
     message: str
 
 
-def _comment_is_null(tokens: list[Token]) -> bool:
-    """``COMMENT ON ... IS NULL`` (which removes a comment) is valid but sqlglot rejects it."""
-    return (
-        len(tokens) > 3
-        and tokens[0].token_type == TokenType.COMMENT
-        and tokens[-2].token_type == TokenType.IS
-        and tokens[-1].token_type == TokenType.NULL
-    )
-
-
 def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
-    """Parse one statement's tokens, taken from ``text``."""
-    if _comment_is_null(tokens):
-        empty = Token(
-            TokenType.STRING, "", tokens[-1].line, tokens[-1].col, tokens[-1].start, tokens[-1].end
-        )
-        comment = parse_chunk([*tokens[:-1], empty], text)
-        if isinstance(comment, exp.Comment):
-            comment.set("expression", exp.Null())
-        return comment
+    """Parse one statement's tokens, taken from ``text``, with our PostgreSQL dialect."""
     try:
-        parsed = DIALECT.parser().parse(tokens, text)
+        return parse_statement(tokens, text)
+    except UnreadTokens as error:
+        return ParseFailure(error.token.start, f"syntax error at or near {error.token.text!r}")
     except ParseError as error:
-        gap = _sqlglot_gap(tokens, text)
-        if gap is not None:
-            return gap
         first = error.errors[0] if error.errors else {}
         line, col = first.get("line"), first.get("col")
         offset = tokens[0].start
@@ -116,36 +95,6 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
             offset = _offset_in(text, line, col) - max(len(highlight) - 1, 0)
         message = str(first.get("description") or error).split("\n")[0]
         return ParseFailure(offset, f"syntax error: {message}")
-    expressions: list[exp.Expr] = [e for e in parsed if e is not None]
-    if len(expressions) != 1:
-        return ParseFailure(tokens[0].start, "expected exactly one statement")
-    return expressions[0]
-
-
-def _sqlglot_gap(tokens: list[Token], text: str) -> exp.Expr | ParseFailure | None:
-    """PostgreSQL DDL that sqlglot's grammar lacks, read another way; None for a real error.
-
-    ``CREATE INDEX ... ON ONLY t`` parses without ``ONLY``, which then marks
-    the table; ``bit varying`` is sqlglot's ``varbit``; a function definition
-    or drop is kept as a command, which the catalog reads at token level.
-    """
-    words = [t.text.upper() for t in tokens]
-    if words[:1] == ["CREATE"] and "INDEX" in words[:3] and "ON" in words:
-        at = words.index("ON")
-        if words[at + 1 : at + 2] == ["ONLY"]:
-            parsed = parse_chunk(tokens[: at + 1] + tokens[at + 2 :], text)
-            if isinstance(parsed, exp.Create) and isinstance(parsed.this, exp.Index):
-                parsed.this.args["table"].set("only", True)
-            return parsed
-    for at in range(len(words) - 1):
-        if words[at : at + 2] == ["BIT", "VARYING"]:
-            first, second = tokens[at], tokens[at + 1]
-            varbit = Token(TokenType.VAR, "varbit", first.line, first.col, first.start, second.end)
-            return parse_chunk([*tokens[:at], varbit, *tokens[at + 2 :]], text)
-    if words[:1] in (["CREATE"], ["DROP"]) and {"FUNCTION", "PROCEDURE"} & set(words[:4]):
-        rest = text[tokens[1].start : tokens[-1].end + 1]
-        return exp.Command(this=tokens[0].text.upper(), expression=rest)
-    return None
 
 
 def _offset_in(text: str, line: int, col: int) -> int:

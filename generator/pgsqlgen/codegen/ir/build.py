@@ -147,6 +147,8 @@ def plan_ir(catalog: Catalog, shape: Shape) -> IrPlan:
     constraints: dict[str, list[ConstraintDef]] = {"unique": [], "foreign_key": [], "check": []}
     for table in catalog.tables.values():
         for constraint in table.constraints:
+            if constraint.kind == "exclude":
+                continue  # Generated code names keys, references and checks only.
             kind = "unique" if constraint.kind == "primary_key" else constraint.kind
             definition = f"ALTER TABLE ONLY {quote_ident(table.name)} ADD CONSTRAINT {quote_ident(constraint.name)} {constraint.definition()};"
             constraints[kind].append(

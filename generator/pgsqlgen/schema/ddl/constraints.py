@@ -14,6 +14,7 @@ from pgsqlgen.catalog.model import (
     Catalog,
     Column,
     Constraint,
+    Exclusion,
     Table,
     choose_name,
     qualify,
@@ -41,7 +42,14 @@ def inherit_check(table: Table, check: Constraint) -> None:
     own = table.constraint(check.name)
     if own is None:
         table.constraints.append(
-            Constraint(check.name, "check", check.columns, check=check.check, inherited=True)
+            Constraint(
+                check.name,
+                "check",
+                check.columns,
+                check=check.check,
+                inherited=True,
+                valid=check.valid,
+            )
         )
     elif own.kind != "check" or render_sql(own.check or exp.null()) != render_sql(
         check.check or exp.null()
@@ -97,6 +105,13 @@ def table_constraint_adder(catalog: Catalog, table: Table, node: exp.Expr) -> Ca
     if isinstance(node, exp.PrimaryKey):
         columns = tuple(ident(c) for c in node.expressions)
         return lambda: add_primary_key(catalog, table, given, columns)
+    index = _using_index(node)
+    if index is not None:
+        primary = isinstance(node, exp.PrimaryKeyColumnConstraint)
+        return lambda: _key_using_index(catalog, table, given, primary, index)
+    if isinstance(node, exp.ExcludeColumnConstraint):
+        params = node.this
+        return lambda: _add_exclusion(catalog, table, given, params)
     if isinstance(node, exp.UniqueColumnConstraint):
         target = node.this
         columns = tuple(ident(c) for c in target.expressions) if target is not None else ()
@@ -143,9 +158,13 @@ def add_constraint(
     if given is None:
         schema, local = split_name(table.name)
         taken = RelationsIn(catalog, schema, constraints=True)
-        label = {"primary_key": "pkey", "unique": "key", "foreign_key": "fkey", "check": "check"}[
-            kind
-        ]
+        label = {
+            "primary_key": "pkey",
+            "unique": "key",
+            "foreign_key": "fkey",
+            "check": "check",
+            "exclude": "excl",
+        }[kind]
         name2 = None if kind == "primary_key" else "_".join(columns) or None
         if kind == "check":
             name2 = columns[0] if len(columns) == 1 else None
@@ -155,6 +174,66 @@ def add_constraint(
     constraint = Constraint(given, kind, columns, **details)  # type: ignore[arg-type]
     table.constraints.append(constraint)
     return constraint
+
+
+def _using_index(node: exp.Expr) -> exp.Identifier | None:
+    """The index of ``PRIMARY KEY USING INDEX i`` / ``UNIQUE USING INDEX i``, if so written."""
+    if not isinstance(node, exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint):
+        return None
+    for option in node.args.get("options") or []:
+        using = option.args.get("using") if isinstance(option, exp.IndexConstraintOption) else None
+        if isinstance(using, exp.Index) and isinstance(using.this, exp.Identifier):
+            return using.this
+    return None
+
+
+def _key_using_index(
+    catalog: Catalog, table: Table, given: str | None, primary: bool, written: exp.Identifier
+) -> None:
+    """A key made of an existing unique index, which PostgreSQL renames to the key's name."""
+    local = ident(written)
+    index = catalog.indexes.get(qualify(split_name(table.name)[0], local))
+    if index is None:
+        raise DDLError(f'index "{local}" does not exist', written)
+    if index.table != table.name:
+        raise DDLError(f'index "{local}" does not belong to table "{table.name}"', written)
+    if not index.unique:
+        raise DDLError(f'"{local}" is not a unique index', written)
+    if index.where is not None:
+        raise DDLError(f'index "{local}" is a partial index', written)
+    if not all(isinstance(e, exp.Column) for e in index.elements) or index.include:
+        raise DDLError(f'index "{local}" contains expressions', written)
+    columns = tuple(ident(e) for e in index.elements)
+    del catalog.indexes[index.name]
+    if primary:
+        add_primary_key(catalog, table, given or local, columns)
+    else:
+        add_constraint(catalog, table, given or local, "unique", columns)
+
+
+def _add_exclusion(
+    catalog: Catalog, table: Table, given: str | None, params: exp.IndexParameters
+) -> None:
+    """``EXCLUDE [USING method] (element WITH operator, ...) [WHERE (predicate)]``."""
+    typer = column_typer(table)
+    pairs = [(w.this, w.args["op"].name) for w in params.args.get("columns") or []]
+    elements = [
+        without_domain_casts(
+            catalog, e.this if isinstance(e, exp.Ordered) and not e.args.get("desc") else e, typer
+        )
+        for e, _ in pairs
+    ]
+    where = params.args.get("where")
+    predicate = without_domain_casts(catalog, where.this.unnest(), typer) if where else None
+    using = params.args.get("using")
+    exclusion = Exclusion(
+        using.name.lower() if using is not None else "btree",
+        elements,
+        tuple(op for _, op in pairs),
+        predicate,
+    )
+    columns = tuple(ident(e) for e in elements if isinstance(e, exp.Column))
+    add_constraint(catalog, table, given, "exclude", columns, exclusion=exclusion)
 
 
 def cascade_constraint(catalog: Catalog, table: Table, constraint: Constraint) -> None:
@@ -263,15 +342,34 @@ def _add_foreign_key(
 
 
 def add_table_constraints(
-    catalog: Catalog, table: Table, nodes: list[exp.Expr], recurse: bool
+    catalog: Catalog, table: Table, nodes: list[exp.Expr], recurse: bool, valid: bool = True
 ) -> None:
-    """``ADD CONSTRAINT``, reaching the table's children unless ``ONLY`` was given."""
+    """``ADD CONSTRAINT``, reaching the table's children unless ``ONLY`` was given.
+
+    A check or foreign key added ``NOT VALID`` says so until ``VALIDATE CONSTRAINT``.
+    """
     before = len(table.constraints)
     for node in nodes:
         table_constraint_adder(catalog, table, node)()
+    for constraint in table.constraints[before:]:
+        if not valid and constraint.kind not in ("check", "foreign_key"):
+            kind = {"primary_key": "PRIMARY KEY", "unique": "UNIQUE", "exclude": "EXCLUDE"}
+            raise DDLError(f"{kind[constraint.kind]} constraints cannot be marked NOT VALID")
+        constraint.valid = valid
     if recurse:
         for constraint in table.constraints[before:]:
             cascade_constraint(catalog, table, constraint)
+
+
+def validate_constraint(catalog: Catalog, table: Table, name: str, node: exp.Expr) -> None:
+    """``VALIDATE CONSTRAINT``: the constraint, and its copies in the children, are valid."""
+    constraint = table.constraint(name)
+    if constraint is None:
+        raise DDLError(f'constraint "{name}" of relation "{table.name}" does not exist', node)
+    constraint.valid = True
+    for child in catalog.children(table.name):
+        if child.constraint(name) is not None:
+            validate_constraint(catalog, child, name, node)
 
 
 def drop_constraint(

@@ -24,6 +24,7 @@ from pgsqlgen.schema.ddl.common import (
     column_typer,
     ident,
     parse_name,
+    relation_name,
     table_of,
     without_domain_casts,
 )
@@ -79,7 +80,7 @@ def create_index(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
     the table.
     """
     index = node.this
-    table = table_of(catalog, index.args["table"])
+    table = _indexed_relation(catalog, index.args["table"])
     params = index.args.get("params")
     type_of = column_typer(table)
     elements = [
@@ -119,6 +120,16 @@ def create_index(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
     if table.partitioned and not index.args["table"].args.get("only"):
         for partition in catalog.children(table.name):
             clone_index(catalog, created, partition, attach=True)
+
+
+def _indexed_relation(catalog: Catalog, node: exp.Expr) -> Table:
+    """The table an index is on; a materialized view's rows are indexed as a table's."""
+    view = catalog.views.get(relation_name(node))
+    if view is None:
+        return table_of(catalog, node)
+    if not view.materialized:
+        raise DDLError(f'cannot create index on relation "{view.name}"', node)
+    return Table(view.name, view.columns)
 
 
 def _index_column_names(elements: list[exp.Expr]) -> list[str]:

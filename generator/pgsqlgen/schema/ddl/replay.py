@@ -36,7 +36,6 @@ from pgsqlgen.schema.ddl.comments import comment_on
 from pgsqlgen.schema.ddl.common import (
     DROP_BEHAVIOUR_PATTERN,
     NAME_PATTERN,
-    STRING_PATTERN,
     CommandHandler,
     DDLError,
     column_typer,
@@ -77,7 +76,6 @@ from pgsqlgen.schema.ddl.tables import (
 from pgsqlgen.schema.ddl.types import (
     alter_domain,
     alter_type,
-    comment_on_domain,
     create_domain,
     create_type,
     drop_domain,
@@ -183,6 +181,11 @@ def _alter(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
     kind = str(node.args.get("kind") or "").upper()
     name = relation_name(node.this)
     if kind in ("VIEW", "INDEX", "SEQUENCE"):
+        known = {"VIEW": set(catalog.views), "INDEX": set(catalog.indexes)}.get(
+            kind, set(catalog.sequences)
+        )
+        if node.args.get("exists") and name not in known:
+            return  # PostgreSQL skips it with a notice.
         for action in node.args.get("actions") or []:
             if isinstance(action, exp.AlterRename):
                 rename_relation(catalog, kind, name, renamed_name(name, action.this), node)
@@ -196,8 +199,9 @@ def _alter(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
             return
         raise DDLError(f'relation "{name}" does not exist', node.this)
     table = catalog.tables[name]
+    valid = not node.args.get("not_valid")
     for action in node.args.get("actions") or []:
-        alter_table_action(catalog, table, action, recurse=not node.args.get("only"))
+        alter_table_action(catalog, table, action, not node.args.get("only"), valid)
 
 
 def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
@@ -242,6 +246,10 @@ def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
             drop_index(catalog, catalog.indexes[name], target)
         else:
             del store[name]
+        if kind in ("VIEW", "MATERIALIZED VIEW"):
+            # A materialized view's indexes go with it.
+            for index in [i for i in catalog.indexes.values() if i.table == name]:
+                del catalog.indexes[index.name]
 
 
 # ``ALTER TABLE [IF EXISTS] [ONLY] name``, the head of the table commands below.
@@ -335,13 +343,6 @@ _COMMANDS: tuple[tuple[re.Pattern[str], CommandHandler], ...] = (
             re.I | re.S,
         ),
         drop_domain,
-    ),
-    (
-        re.compile(
-            rf"^COMMENT\s+ON\s+DOMAIN\s+{NAME_PATTERN}\s+IS\s+(?:NULL|{STRING_PATTERN})$",
-            re.I | re.S,
-        ),
-        comment_on_domain,
     ),
     (
         re.compile(rf"^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?{NAME_PATTERN}", re.I | re.S),

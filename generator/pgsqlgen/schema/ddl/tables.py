@@ -48,6 +48,7 @@ from pgsqlgen.schema.ddl.constraints import (
     drop_constraint,
     inherit_check,
     table_constraint_adder,
+    validate_constraint,
 )
 from pgsqlgen.schema.ddl.indexes import clone_index, rebuild_partition_indexes
 from pgsqlgen.schema.ddl.renames import rename_relation
@@ -314,7 +315,9 @@ def _follow_column_rename(catalog: Catalog, table: str, old: str, new: str) -> N
                     column.replace(exp.alias_(column.copy(), name_node(old)))
 
 
-def alter_table_action(catalog: Catalog, table: Table, action: exp.Expr, recurse: bool) -> None:
+def alter_table_action(
+    catalog: Catalog, table: Table, action: exp.Expr, recurse: bool, valid: bool = True
+) -> None:
     if isinstance(action, exp.ColumnDef):
         if action.args.get("exists") and table.column(ident(action.this)) is not None:
             return  # ADD COLUMN IF NOT EXISTS: PostgreSQL skips it with a notice.
@@ -364,9 +367,30 @@ def alter_table_action(catalog: Catalog, table: Table, action: exp.Expr, recurse
     elif isinstance(action, exp.AlterRename):
         rename_relation(catalog, "TABLE", table.name, renamed_name(table.name, action.this), action)
     elif isinstance(action, exp.AddConstraint):
-        add_table_constraints(catalog, table, list(action.expressions), recurse)
-    else:
+        add_table_constraints(catalog, table, list(action.expressions), recurse, valid)
+    elif isinstance(action, exp.Command) and action.name == "VALIDATE CONSTRAINT":
+        validate_constraint(catalog, table, ident(action.expression), action)
+    elif not _storage_only(action):
         raise DDLError(f"unsupported ALTER TABLE action: {render_sql(action)}", action)
+
+
+def _storage_only(action: exp.Expr) -> bool:
+    """``SET``/``RESET (storage_parameter ...)``, ``SET [UN]LOGGED``, ``SET TABLESPACE``,
+    ``SET WITHOUT CLUSTER``, ``SET ACCESS METHOD``: how rows are stored, not what they are."""
+    if isinstance(action, exp.Anonymous):
+        return action.name == "RESET"
+    if not isinstance(action, exp.AlterSet):
+        return False
+    settings = action.expressions
+    option = action.args.get("option")
+    return (
+        (bool(settings) and all(isinstance(e, exp.EQ) for e in settings))
+        or (option is not None and option.name in _STORAGE_OPTIONS)
+        or any(action.args.get(k) for k in ("tablespace", "access_method"))
+    )
+
+
+_STORAGE_OPTIONS = ("LOGGED", "UNLOGGED", "WITHOUT CLUSTER", "WITHOUT OIDS")
 
 
 def _add_inherited_column(catalog: Catalog, table: Table, column: Column) -> None:
@@ -458,6 +482,9 @@ def _rename_column(catalog: Catalog, table: Table, old: str, new: str, node: exp
         constraint.columns = tuple(rename.get(c, c) for c in constraint.columns)
         if constraint.check is not None:
             _rename_columns_in(constraint.check, rename)
+        if constraint.exclusion is not None:
+            for part in constraint.exclusion.parts():
+                _rename_columns_in(part, rename)
     for other in catalog.tables.values():
         for constraint in other.constraints:
             if constraint.ref_table == table.name:

@@ -18,6 +18,7 @@ from pgsqlgen.catalog.model import (
     Constraint,
     Domain,
     Enum,
+    Routine,
     choose_name,
     render_sql,
     split_name,
@@ -41,10 +42,14 @@ from pgsqlgen.sql.parse import Statement
 
 def create_type(catalog: Catalog, node: exp.Expr) -> None:
     name = relation_name(node.this)
-    if name in catalog.enums or name in catalog.composites or name in catalog.domains:
+    taken = (catalog.enums, catalog.composites, catalog.domains)
+    if any(name in store for store in taken) or ("range", name) in catalog.routines:
         raise DDLError(f'type "{name}" already exists', node.this)
     body = node.args.get("expression")
-    if isinstance(body, exp.DataType) and body.this == exp.DataType.Type.ENUM:
+    if isinstance(body, exp.Anonymous) and body.name == "RANGE":
+        # A range type: kept as written; columns of it are of a named type like any other.
+        catalog.routines[("range", name)] = Routine("range", name, render_sql(node))
+    elif isinstance(body, exp.DataType) and body.this == exp.DataType.Type.ENUM:
         catalog.enums[name] = Enum(name, [literal.name for literal in body.expressions])
     elif isinstance(body, exp.Schema):
         columns = [
@@ -101,13 +106,6 @@ def drop_domain(catalog: Catalog, match: re.Match[str], statement: Statement) ->
     name = parse_name(match[2])
     if catalog.domains.pop(name, None) is None and not match[1]:
         raise DDLError(f'type "{name}" does not exist', statement.expression)
-
-
-def comment_on_domain(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
-    domain = catalog.domains.get(parse_name(match[1]))
-    if domain is None:
-        raise DDLError(f'type "{parse_name(match[1])}" does not exist', statement.expression)
-    domain.comment = None if match[2] is None else unquote_literal(match[2])
 
 
 _DOMAIN_ADD = re.compile(r"^ADD\s+(.*)$", re.I | re.S)

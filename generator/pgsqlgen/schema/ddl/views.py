@@ -39,10 +39,25 @@ def create_view(catalog: Catalog, node: exp.Expr) -> None:
     properties = node.args.get("properties")
     materialized = bool(properties and properties.find(exp.MaterializedProperty))
     columns = infer_relation_columns(catalog, query)
+    bound = _bind(catalog, query)
+    if isinstance(node.this, exp.Schema):
+        _name_columns(columns, bound, [ident(c) for c in node.this.expressions], node.this)
     old = catalog.views.get(name)
     catalog.views[name] = View(
-        name, _bind(catalog, query), columns, materialized, comment=old.comment if old else None
+        name, bound, columns, materialized, comment=old.comment if old else None
     )
+
+
+def _name_columns(columns: list[Column], query: exp.Expr, names: list[str], node: exp.Expr) -> None:
+    """``CREATE VIEW v (a, b)``: the first outputs take the names given, as PostgreSQL
+    stores them (each renamed output aliased in the query)."""
+    if len(names) > len(columns):
+        raise DDLError("CREATE VIEW specifies more column names than columns", node)
+    select = _leftmost(query)
+    for column, item, name in zip(columns, select.expressions, names, strict=False):
+        column.name = name
+        if item.alias_or_name != name:
+            item.replace(exp.alias_(item.unalias().copy(), name_node(name)))
 
 
 # A source of a SELECT: the name it is referred to by, and its columns.
