@@ -75,6 +75,11 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
                         CHECK (b > 0 AND b NOT BETWEEN 3 AND 4), CHECK (a = 1 AND (b = 1 OR b = 2)));
         CREATE VIEW v AS SELECT t.a, u.b FROM t INNER JOIN t AS u ON t.a = u.b;
         """,
+        # NO ACTION is the default, which PostgreSQL does not print.
+        """
+        CREATE TABLE p (id int PRIMARY KEY);
+        CREATE TABLE c (p int REFERENCES p ON DELETE NO ACTION ON UPDATE NO ACTION);
+        """,
         # RETURNS NULL ON NULL INPUT is STRICT.
         """
         CREATE FUNCTION f(s varchar) RETURNS text AS $$ SELECT s $$
@@ -88,6 +93,7 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
         "json-operator-precedence",
         "implicit-varchar-cast",
         "between-join",
+        "no-action",
         "strict",
     ],
 )

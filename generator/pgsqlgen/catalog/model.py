@@ -190,9 +190,10 @@ class Constraint:
             return self.exclusion.definition()
         refs = ", ".join(quote_ident(c) for c in self.ref_columns)
         text = f"FOREIGN KEY ({cols}) REFERENCES {quote_name(self.ref_table or '')}({refs})"
-        if self.on_update:
+        # NO ACTION is the default, which pg_get_constraintdef leaves out.
+        if self.on_update and self.on_update.upper() != "NO ACTION":
             text += f" ON UPDATE {self.on_update}"
-        if self.on_delete:
+        if self.on_delete and self.on_delete.upper() != "NO ACTION":
             text += f" ON DELETE {self.on_delete}"
         return text
 
