@@ -59,11 +59,12 @@ pgcatalog: $(RUNTIME_STAMP)
 conformance: $(DEV_STAMP)
 	$(PY) tests/conformance.py $(ARGS)
 
-## The real-world acceptance table: eight migration histories against PostgreSQL's own catalog
-## (needs ../shared/realworld; ARGS=--write updates tests/realworld/summary.json).
+## The real-world acceptance table: eight migration histories against PostgreSQL's own catalog,
+## their pg_dump as a schema file, and verify --schema (needs ../shared/realworld and PostgreSQL:
+## DATABASE_URL or local binaries; ARGS=--write updates tests/realworld/summary.json).
 .PHONY: realworld
 realworld: $(DEV_STAMP)
-	PYTHONPATH=tests $(PY) tests/realworld.py $(ARGS)
+	PYTHONPATH=tests $(PY) tests/realworld.py --verify $(ARGS)
 
 ## Does each PostgreSQL case of the sqlc corpus generate from its own sqlc.json/sqlc.yaml,
 ## unchanged? The count, and every failure with its reason (needs ../shared/conformance).

@@ -1,19 +1,28 @@
 """Real-world acceptance: eight migration histories of open-source projects, each with
-what PostgreSQL 15 makes of it (``/work/shared/realworld``, see its README).
+what PostgreSQL 15 makes of it (``../shared/realworld``, see its README).
 
-For every project it measures the checks issue 12 asks for that need no database:
+For every project it measures the checks issue 12 asks for:
 
 * **loads**: the migration history builds a catalog, with no error and no stubbing;
-* **catalog**: the static catalog against ``expected/catalog.json`` (PostgreSQL's own),
-  section by section: relations, their columns at the same position with the same
-  ``format_type`` and nullability, enum labels in order, composites, domains,
-  constraints by name with ``pg_get_constraintdef``'s text, indexes by
-  ``pg_get_indexdef``'s text, sequences, functions by identity arguments, triggers;
+* **catalog**: our catalog, written in PostgreSQL's JSON shape
+  (:mod:`pgsqlgen.schema.catalog_json`), against ``expected/catalog.json`` section by
+  section: extensions; relations and their kind; columns at the same position with the
+  same name, ``format_type``, element type and array-ness, nullability, default,
+  generation and identity; enum labels in order; composites; domains; constraints by
+  name with ``pg_get_constraintdef``'s text; indexes by ``pg_get_indexdef``'s text;
+  sequences with their owner; functions by identity arguments; triggers by table and
+  name;
 * **dump**: ``expected/dump.sql`` (pg_dump's output) loaded as a schema file gives the
-  same figures.
+  same catalog: the same figures, and our dump of it equals our dump of the history;
+* **verify** (``--verify``, needs PostgreSQL: ``DATABASE_URL`` or local binaries): what
+  ``sqlgen verify --schema`` checks, our dump of the history against our dump of the
+  database PostgreSQL built (``expected/dump.sql`` applied).
 
-``sqlgen verify --schema`` and ``sqlgen migrate up`` need PostgreSQL: the tests
-``test_realworld.py`` and ``test_realworld_migrate.py`` run them.
+``sqlgen migrate up`` on each history is ``test_realworld_migrate.py``'s.
+
+Text is compared as written, or failing that, once both sides are read back as
+PostgreSQL reads them (its casts, parentheses and qualification removed): the
+canonical form the dump and ``verify`` compare.
 
 Run as a script for the table (``--write`` updates ``tests/realworld/summary.json``,
 the floor ``test_realworld.py`` guards).
@@ -22,38 +31,33 @@ the floor ``test_realworld.py`` guards).
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlglot
 import sqlglot.errors
 
-from pgsqlgen.catalog.canonical import canonical_sql, quote_ident, quote_name, split_name
+from pgsqlgen.catalog.canonical import canonical_sql
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import SqlgenError
+from pgsqlgen.pg.cluster import database_server_url, scratch_database
 from pgsqlgen.pipeline import load_catalog
+from pgsqlgen.schema.catalog_json import catalog_json
+from pgsqlgen.schema.dump import render_dump
+from pgsqlgen.verify import live_dump
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 SUMMARY_PATH = Path(__file__).resolve().parent / "realworld" / "summary.json"
-SECTIONS = (
-    "relations",
-    "columns",
-    "enums",
-    "composites",
-    "domains",
-    "constraints",
-    "indexes",
-    "sequences",
-    "functions",
-    "triggers",
-)
 
-Facts = dict[str, dict[Any, Any]]
+Item = dict[str, Any]
+Keyed = dict[tuple[Any, ...], Item]
 
 
 def projects(corpus: Path = CORPUS) -> list[str]:
@@ -62,101 +66,96 @@ def projects(corpus: Path = CORPUS) -> list[str]:
 
 def corpus_missing_reason(corpus: Path = CORPUS) -> str | None:
     if not corpus.is_dir():
-        return (
-            f"real-world corpus not found at {corpus} (it is ../shared/realworld beside the repo)"
-        )
+        return f"real-world corpus not found at {corpus} (../shared/realworld beside the repo)"
     return None
 
 
-def _qualified(schema: str, name: str) -> str:
-    return name if schema == "public" else f"{schema}.{name}"
+def _canonical(text: str) -> str:
+    body = text.removeprefix("CHECK ")
+    try:
+        return canonical_sql(sqlglot.parse_one(body, read="postgres"))
+    except sqlglot.errors.SqlglotError:
+        return text
 
 
-def _unqualified_index(definition: str) -> str:
-    return definition.replace(" ON public.", " ON ").replace(" ON ONLY public.", " ON ONLY ")
+def same_text(ours: Any, theirs: Any) -> bool:
+    """Equal, or equal once both are read back as PostgreSQL reads them."""
+    if ours == theirs:
+        return True
+    if not (isinstance(ours, str) and isinstance(theirs, str)):
+        return False
+    return _canonical(ours) == _canonical(theirs)
 
 
-def expected_facts(catalog_json: dict[str, Any]) -> Facts:
-    """PostgreSQL's catalog, keyed the way our catalog names things."""
-    facts: Facts = {section: {} for section in SECTIONS}
-    for relation in [*catalog_json["tables"], *catalog_json["views"]]:
-        name = _qualified(relation["schema"], relation["name"])
-        facts["relations"][name] = relation["kind"]
-        for position, column in enumerate(relation["columns"]):
-            not_null = column["not_null"] if relation["kind"] in ("r", "p") else None
-            facts["columns"][(name, position)] = (column["name"], column["type"], not_null)
-    for enum in catalog_json["enums"]:
-        facts["enums"][_qualified(enum["schema"], enum["name"])] = tuple(enum["labels"])
-    for composite in catalog_json["composites"]:
-        facts["composites"][_qualified(composite["schema"], composite["name"])] = True
-    for domain in catalog_json["domains"]:
-        facts["domains"][_qualified(domain["schema"], domain["name"])] = True
-    for constraint in catalog_json["constraints"]:
-        table = _qualified(constraint["schema"], constraint["table"])
-        facts["constraints"][(table, constraint["name"])] = constraint["definition"]
-    for index in catalog_json["indexes"]:
-        name = _qualified(index["schema"], index["name"])
-        facts["indexes"][name] = _unqualified_index(index["definition"])
-    for sequence in catalog_json["sequences"]:
-        facts["sequences"][_qualified(sequence["schema"], sequence["name"])] = True
-    for function in catalog_json["functions"]:
-        name = _qualified(function["schema"], function["name"])
-        facts["functions"][(name, function["arguments"])] = True
-    for trigger in catalog_json["triggers"]:
-        table = _qualified(trigger["schema"], trigger["table"])
-        facts["triggers"][(table, trigger["name"])] = True
-    return facts
+# -- the sections: how to key the items of each, and which fields must agree ----------
 
 
-def our_facts(catalog: Catalog) -> Facts:
-    """Our static catalog, in the same keys as :func:`expected_facts`."""
-    facts: Facts = {section: {} for section in SECTIONS}
-    relations: list[tuple[str, str, list[Any]]] = [
-        (t.name, "p" if t.partitioned else "r", t.columns) for t in catalog.tables.values()
-    ]
-    relations += [
-        (v.name, "m" if v.materialized else "v", v.columns) for v in catalog.views.values()
-    ]
-    for name, kind, columns in relations:
-        facts["relations"][name] = kind
-        for position, column in enumerate(columns):
-            not_null = column.not_null if kind in ("r", "p") else None
-            facts["columns"][(name, position)] = (column.name, column.type.display(), not_null)
-    for enum in catalog.enums.values():
-        facts["enums"][enum.name] = tuple(enum.values)
-    for name in catalog.composites:
-        facts["composites"][name] = True
-    for name in catalog.domains:
-        facts["domains"][name] = True
-    for table in catalog.tables.values():
-        for constraint in table.constraints:
-            facts["constraints"][(table.name, constraint.name)] = constraint.definition()
-            if constraint.kind in ("primary_key", "unique"):
-                # PostgreSQL lists the index behind a key among the indexes too.
-                schema, _ = split_name(table.name)
-                index = f"{schema}.{constraint.name}" if schema != "public" else constraint.name
-                columns = ", ".join(quote_ident(c) for c in constraint.columns)
-                facts["indexes"][index] = (
-                    f"CREATE UNIQUE INDEX {quote_ident(constraint.name)} ON "
-                    f"{quote_name(table.name)} USING btree ({columns})"
-                )
-    for index in catalog.indexes.values():
-        facts["indexes"][index.name] = index.definition()
-    for name in catalog.sequences:
-        facts["sequences"][name] = True
-    for name, overloads in catalog.functions.items():
-        for function in overloads:
-            # pg_get_function_identity_arguments: names too, and OUT parameters left out.
-            arguments = ", ".join(
-                f"{a.name} {a.type.display()}" if a.name else a.type.display()
-                for a in function.arguments
-                if a.is_input
-            )
-            facts["functions"][(name, arguments)] = True
-    for (kind, _), routine in catalog.routines.items():
-        if kind == "trigger" and routine.table is not None:
-            facts["triggers"][(routine.table, routine.name)] = True
-    return facts
+def _columns(catalog: Item) -> Keyed:
+    """One item per column, keyed by relation and position."""
+    keyed: Keyed = {}
+    for relation in [*catalog["tables"], *catalog["views"]]:
+        table = relation["kind"] in ("r", "p")
+        for position, column in enumerate(relation["columns"], start=1):
+            item = {
+                k: column[k]
+                for k in ("name", "type", "elem_typname", "is_array", "generated", "identity")
+            }
+            if table:
+                # View columns have no nullability, defaults or stored array depth.
+                item |= {k: column[k] for k in ("not_null", "default", "array_dims")}
+            keyed[(relation["schema"], relation["name"], position)] = item
+    return keyed
+
+
+def _by(*key: str, fields: tuple[str, ...] = ()) -> Callable[[list[Item]], Keyed]:
+    def keyed(items: list[Item]) -> Keyed:
+        return {tuple(i[k] for k in key): {f: i[f] for f in fields} for i in items}
+
+    return keyed
+
+
+SECTIONS: dict[str, Callable[[Item], Keyed]] = {
+    "extensions": lambda c: _by("name")(c["extensions"]),
+    "relations": lambda c: _by("schema", "name", fields=("kind",))([*c["tables"], *c["views"]]),
+    "columns": _columns,
+    "enums": lambda c: _by("schema", "name", fields=("labels",))(c["enums"]),
+    "composites": lambda c: _by("schema", "name", fields=("attributes",))(c["composites"]),
+    "domains": lambda c: _by(
+        "schema", "name", fields=("base_type", "not_null", "default", "constraints")
+    )(c["domains"]),
+    "constraints": lambda c: _by("schema", "table", "name", fields=("type", "definition"))(
+        [x for x in c["constraints"] if x["type"] != "t"]
+    ),
+    "indexes": lambda c: _by("schema", "name", fields=("definition",))(c["indexes"]),
+    "sequences": lambda c: _by("schema", "name", fields=("type", "owned_by"))(c["sequences"]),
+    "functions": lambda c: _by("schema", "name", "arguments", fields=("kind",))(c["functions"]),
+    "triggers": lambda c: _by("schema", "table", "name")(c["triggers"]),
+}
+
+
+def _same_item(ours: Item | None, theirs: Item) -> bool:
+    if ours is None:
+        return False
+    return all(_same_value(ours.get(k), v) for k, v in theirs.items())
+
+
+def _same_value(ours: Any, theirs: Any) -> bool:
+    if isinstance(theirs, list) and isinstance(ours, list) and len(ours) == len(theirs):
+        return all(
+            _same_item(o, t) if isinstance(t, dict) else o == t
+            for o, t in zip(ours, theirs, strict=True)
+        )
+    return same_text(ours, theirs)
+
+
+def _differences(ours: Item | None, theirs: Item) -> str:
+    if ours is None:
+        return "missing"
+    return ", ".join(
+        f"{k}: ours {ours.get(k)!r}, PostgreSQL {v!r}"
+        for k, v in theirs.items()
+        if not _same_value(ours.get(k), v)
+    )
 
 
 @dataclass
@@ -167,49 +166,37 @@ class Load:
     matched: dict[str, int] = field(default_factory=dict)
     expected: dict[str, int] = field(default_factory=dict)
     misses: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, list[str]] = field(default_factory=dict)
+    dump: str | None = None
 
 
-def _same(ours: Any, theirs: Any) -> bool:
-    """Equal, or equal once both are read back as PostgreSQL reads them (its casts,
-    parentheses and qualification removed: the canonical form ``verify`` compares)."""
-    if ours == theirs:
-        return True
-    if not (isinstance(ours, str) and isinstance(theirs, str)):
-        return False
-    return _canonical(ours) == _canonical(theirs)
-
-
-def _canonical(text: str) -> str:
-    body = text[len("CHECK ") :] if text.startswith("CHECK ") else text
-    try:
-        return canonical_sql(sqlglot.parse_one(body, read="postgres"))
-    except sqlglot.errors.SqlglotError:
-        return text
-
-
-def compare(ours: Facts, theirs: Facts) -> Load:
+def compare(ours: Item, theirs: Item) -> Load:
+    """Section by section, how many of PostgreSQL's items ours has, and which differ."""
     load = Load()
-    for section in SECTIONS:
-        expected = theirs[section]
-        mine = ours[section]
+    for section, keyed in SECTIONS.items():
+        mine, expected = keyed(ours), keyed(theirs)
         load.expected[section] = len(expected)
-        load.matched[section] = sum(_same(mine.get(k), v) for k, v in expected.items())
-        load.misses[section] = [
-            f"{k}: ours {mine.get(k)!r}, PostgreSQL {v!r}"
+        misses = [
+            f"{'.'.join(map(str, k))}: {_differences(mine.get(k), v)}"
             for k, v in expected.items()
-            if not _same(mine.get(k), v)
-        ][:5]
+            if not _same_item(mine.get(k), v)
+        ]
+        load.matched[section] = len(expected) - len(misses)
+        load.misses[section] = misses
+        load.extra[section] = [".".join(map(str, k)) for k in mine if k not in expected]
     return load
 
 
-def _load(schema: Path, root: Path, theirs: Facts) -> Load:
+def _load(schema: Path, root: Path, theirs: Item) -> Load:
     config = Config(root=root, schema=(schema,), queries=(), out=root / "unused", package="x")
     try:
-        catalog = load_catalog(config)
+        catalog: Catalog = load_catalog(config)
     except SqlgenError as error:
         first = error.diagnostics[0] if error.diagnostics else None
         return Load(error=f"{len(error.diagnostics)} errors; first: {first}")
-    return compare(our_facts(catalog), theirs)
+    load = compare(catalog_json(catalog), theirs)
+    load.dump = render_dump(catalog)
+    return load
 
 
 @dataclass
@@ -217,23 +204,66 @@ class ProjectResult:
     name: str
     migrations: Load
     dump: Load
+    verify: str | None = None
+    """The first lines of ``verify --schema``'s diff ("" when clean), or None when not run."""
+
+    @property
+    def dump_equal(self) -> bool:
+        """Whether the history and PostgreSQL's dump of it give us the same catalog."""
+        return self.migrations.dump is not None and self.migrations.dump == self.dump.dump
 
 
-def run_project(name: str, corpus: Path = CORPUS) -> ProjectResult:
+def _postgresql_script(dump_sql: Path) -> bytes:
+    """pg_dump's output without psql's meta-commands (``\\restrict``), as one script."""
+    lines = dump_sql.read_bytes().splitlines(keepends=True)
+    return b"".join(line for line in lines if not line.startswith(b"\\"))
+
+
+def verify_diff(result: ProjectResult, corpus: Path, server_url: str) -> str:
+    """``verify --schema``: our dump of the history against the live one PostgreSQL built."""
+    if result.migrations.dump is None:
+        return "the history does not load"
+    with scratch_database(server_url, "sqlgen_realworld") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(_postgresql_script(corpus / result.name / "expected" / "dump.sql"))
+        # No runner made a version table here: every table is the history's.
+        live = live_dump(url, None)
+    diff = difflib.unified_diff(
+        result.migrations.dump.splitlines(keepends=True),
+        live.splitlines(keepends=True),
+        "static",
+        "live",
+    )
+    return "".join(diff)
+
+
+def run_project(name: str, corpus: Path = CORPUS, server_url: str | None = None) -> ProjectResult:
     directory = corpus / name
-    theirs = expected_facts(json.loads((directory / "expected" / "catalog.json").read_text()))
-    return ProjectResult(
+    theirs = json.loads((directory / "expected" / "catalog.json").read_text())
+    result = ProjectResult(
         name,
         _load(directory / "migrations", directory, theirs),
         _load(directory / "expected" / "dump.sql", directory, theirs),
     )
+    if server_url is not None:
+        result.verify = verify_diff(result, corpus, server_url)
+    return result
 
 
 def summary(results: Iterable[ProjectResult]) -> dict[str, Any]:
     def figures(load: Load) -> dict[str, Any]:
         return {"loads": load.error is None, "matched": load.matched, "expected": load.expected}
 
-    return {r.name: {"migrations": figures(r.migrations), "dump": figures(r.dump)} for r in results}
+    out: dict[str, Any] = {}
+    for r in results:
+        out[r.name] = {
+            "migrations": figures(r.migrations),
+            "dump": figures(r.dump),
+            "dump_equal": r.dump_equal,
+        }
+        if r.verify is not None:
+            out[r.name]["verify_clean"] = r.verify == ""
+    return out
 
 
 def _cell(load: Load, section: str) -> str:
@@ -244,24 +274,41 @@ def _cell(load: Load, section: str) -> str:
 
 
 def table(results: list[ProjectResult], show: int) -> str:
-    head = "| project | from | loads | " + " | ".join(SECTIONS) + " |"
-    lines = [head, "|" + "---|" * (3 + len(SECTIONS))]
+    sections = list(SECTIONS)
+    head = "| project | from | loads | " + " | ".join(sections) + " | same catalog | verify |"
+    lines = [head, "|" + "---|" * (5 + len(sections))]
     notes: list[str] = []
     for result in results:
+        verify = "-" if result.verify is None else ("clean" if result.verify == "" else "diff")
         for source, load in (("migrations", result.migrations), ("dump.sql", result.dump)):
             loads = "yes" if load.error is None else "no"
-            cells = " | ".join(_cell(load, s) for s in SECTIONS)
-            lines.append(f"| {result.name} | {source} | {loads} | {cells} |")
+            cells = " | ".join(_cell(load, s) for s in sections)
+            same = "yes" if result.dump_equal else "no"
+            lines.append(f"| {result.name} | {source} | {loads} | {cells} | {same} | {verify} |")
             if load.error is not None:
                 notes.append(f"{result.name} ({source}): {load.error}")
             for section, misses in load.misses.items():
                 notes += [f"{result.name} ({source}) {section}: {m}" for m in misses[:show]]
+                extra = load.extra[section]
+                if extra:
+                    notes.append(
+                        f"{result.name} ({source}) {section}: {len(extra)} not in PostgreSQL's, "
+                        f"e.g. {', '.join(extra[:show])}"
+                    )
+        if result.verify:
+            notes.append(
+                f"{result.name} verify --schema:\n"
+                + "\n".join(result.verify.splitlines()[: 4 + 4 * show])
+            )
     return "\n".join([*lines, "", *notes])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--write", action="store_true", help="update tests/realworld/summary.json")
+    parser.add_argument(
+        "--verify", action="store_true", help="also run verify --schema (needs PostgreSQL)"
+    )
     parser.add_argument("--show", type=int, default=2, help="differences listed per section")
     parser.add_argument("projects", nargs="*", help="only these projects")
     args = parser.parse_args(argv)
@@ -269,7 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing is not None:
         print(missing, file=sys.stderr)
         return 1
-    results = [run_project(name) for name in args.projects or projects()]
+    names = args.projects or projects()
+    if args.verify:
+        with database_server_url() as server_url:
+            results = [run_project(name, server_url=server_url) for name in names]
+    else:
+        results = [run_project(name) for name in names]
     print(table(results, args.show))
     if args.write:
         SUMMARY_PATH.parent.mkdir(exist_ok=True)

@@ -329,4 +329,4 @@ def run(config: Config, report: StageReport | None = None) -> Result:
         files["py.typed"] = ""
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
-    return Result(catalog, ir, files, warnings)
+    return Result(catalog, ir, files, warnings + catalog.warnings)

@@ -23,13 +23,14 @@ from pgsqlgen.pg.cluster import scratch_database
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.pipeline import analyse, load_catalog
 from pgsqlgen.schema.dump import render_dump
-from pgsqlgen.schema.introspect import catalog_from_database
+from pgsqlgen.schema.introspect import STATE_TABLE, catalog_from_database
 
 
-def live_dump(url: str) -> str:
-    """The canonical dump of the schema a live database holds."""
+def live_dump(url: str, state_table: str | None = STATE_TABLE) -> str:
+    """The canonical dump of the schema a live database holds, without the runner's
+    version table ``state_table`` (None: the schema's own, kept)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        return render_dump(catalog_from_database(conn))
+        return render_dump(catalog_from_database(conn, state_table))
 
 
 def apply_schema(url: str, config: Config) -> None:
@@ -50,10 +51,13 @@ def apply_schema(url: str, config: Config) -> None:
 
 def verify_schema(config: Config, server_url: str) -> str:
     """A unified diff from the static dump to PostgreSQL's; empty when they agree."""
-    static = render_dump(load_catalog(config))
+    catalog = load_catalog(config)
+    static = render_dump(catalog)
+    # A history that creates the runner's table itself shares it (golang-migrate's own).
+    owned = STATE_TABLE in catalog.tables
     with scratch_database(server_url, "sqlgen_verify") as url:
         apply_schema(url, config)
-        live = live_dump(url)
+        live = live_dump(url, None if owned else STATE_TABLE)
     return "".join(
         difflib.unified_diff(
             static.splitlines(keepends=True),

@@ -20,7 +20,9 @@ from sqlglot import exp
 
 _TEXT_TYPES = {"text", "varchar", "bpchar", "character varying", "character"}
 _NUMBER_TYPES = {"int", "smallint", "bigint", "decimal", "real", "double precision"}
-_NEGATIVE = re.compile(r"-\d+(?:\.\d+)?")
+# Operators whose result is text.
+_TEXT_RESULTS = (exp.JSONExtractScalar, exp.JSONBExtractScalar)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 # PostgreSQL's reserved, column-name and type/function-name keywords: the ones
 # ``quote_ident()`` quotes (unreserved keywords may stand as plain identifiers).
@@ -104,25 +106,75 @@ def _is_atom(node: exp.Expr) -> bool:
     ) and not isinstance(node, exp.Binary)
 
 
+def _regclass_argument(node: exp.Expr) -> bool:
+    """Whether ``node`` is the text of a ``regclass``: cast to one, or nextval's argument."""
+    parent = node.parent
+    if isinstance(parent, exp.Cast):
+        return parent.to.sql(dialect="postgres").lower() == "regclass"
+    return (
+        isinstance(parent, exp.Anonymous)
+        and parent.name.lower() in ("nextval", "currval", "setval")
+        and parent.expressions[:1] == [node]
+    )
+
+
 def _strip(node: exp.Expr) -> exp.Expr:
+    if (
+        isinstance(node, exp.Literal)
+        and node.is_string
+        and node.name.startswith("public.")
+        and _regclass_argument(node)
+    ):
+        # A regclass prints its relation qualified only off the search path:
+        # pg_dump's 'public.t_id_seq'::regclass is PostgreSQL's 't_id_seq'.
+        return exp.Literal.string(node.name.removeprefix("public."))
     if isinstance(node, exp.Cast):
         inner: exp.Expr = node.this
         while isinstance(inner, exp.Paren):
             inner = inner.this
         target = node.to.sql(dialect="postgres").lower().split("(")[0]
-        if _NEGATIVE.fullmatch(inner.name) and inner.is_string and target in _NUMBER_TYPES:
-            # PostgreSQL prints a negative constant as a cast string: '-100'::integer.
-            return exp.Neg(this=exp.Literal.number(inner.name[1:]))
+        if _NUMBER.fullmatch(inner.name) and inner.is_string and target in _NUMBER_TYPES:
+            # A number written as a string is the number ('0'::integer is 0); PostgreSQL
+            # prints a negative constant as a cast string: '-100'::integer.
+            number = exp.Literal.number(inner.name.lstrip("-"))
+            return exp.Neg(this=number) if inner.name.startswith("-") else number
         if _is_literal(inner) or (isinstance(inner, exp.Column) and target in _TEXT_TYPES):
+            return inner
+        if isinstance(inner, _TEXT_RESULTS) and target in _TEXT_TYPES and not node.to.expressions:
+            # Text to varchar is binary coercible: PostgreSQL prints the implicit
+            # cast it adds to ->> passed as a varchar argument, which is not written.
             return inner
     if isinstance(node, exp.Paren):
         inner = node.this
         assert isinstance(inner, exp.Expr)
         parent = node.parent
-        if _is_atom(inner) or parent is None or isinstance(parent, _PAREN_FREE):
+        # (sqlglot's AND, OR and -> are Func subclasses, but operators all the same.)
+        operator = _precedence(parent) is not None if parent is not None else False
+        paren_free = isinstance(parent, _PAREN_FREE) and not operator
+        if _is_atom(inner) or parent is None or paren_free:
             return inner
         if _binds_tighter(inner, parent):
             return inner
+        level = _precedence(inner)
+        left = parent.this is node and not isinstance(inner, exp.Predicate)
+        if left and level is not None and level == _precedence(parent):
+            # Operators associate to the left: (a -> 'x') -> 'y' is a -> 'x' -> 'y'
+            # (comparisons do not associate at all: theirs stay).
+            return inner
+    if isinstance(node, exp.Join) and str(node.args.get("kind") or "").upper() == "INNER":
+        # PostgreSQL prints an inner join as JOIN.
+        node.set("kind", None)
+    negated = isinstance(node, exp.Not) and isinstance(node.this, exp.Between)
+    between = node.this if negated else node
+    if isinstance(between, exp.Between) and not between.args.get("symmetric"):
+        # PostgreSQL stores BETWEEN as two comparisons, NOT BETWEEN as their negation.
+        value, low, high = between.this, between.args["low"], between.args["high"]
+        if negated:
+            return exp.Paren(this=exp.or_(value < low, value.copy() > high))
+        return exp.Paren(this=exp.and_(value >= low, value.copy() <= high))
+    if isinstance(node, exp.Case) and node.args.get("default") is None:
+        # PostgreSQL stores a CASE without ELSE with ELSE NULL.
+        node.set("default", exp.Null())
     if isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal):
         # INTERVAL '7 days' is the constant PostgreSQL prints as '7 days'::interval.
         unit = node.args.get("unit")
@@ -130,6 +182,14 @@ def _strip(node: exp.Expr) -> exp.Expr:
         return exp.Literal.string(text)
     if isinstance(node, exp.Table) and node.args.get("db") and node.args["db"].name == "public":
         node.set("db", None)
+    if (
+        isinstance(node, exp.Dot)
+        and isinstance(node.this, exp.Identifier)
+        and node.this.name == "public"
+        and isinstance(node.expression, exp.Func)
+    ):
+        # public.f() is f(): public is on the search path.
+        return node.expression
     if isinstance(node, exp.Identifier):
         # PostgreSQL folds unquoted names (OLD, NEW, VALUE too) to lower case,
         # and quotes a name when it prints it only where the name needs it.
@@ -146,7 +206,18 @@ _PRECEDENCE: tuple[tuple[type[exp.Expr], ...], ...] = (
     (exp.And,),
     (exp.Not,),
     (exp.Predicate,),
-    (exp.DPipe,),
+    # "Any other operator": ||, and the JSON operators (->, ->>, #>, #>>, @>, <@).
+    (
+        exp.DPipe,
+        exp.JSONExtract,
+        exp.JSONExtractScalar,
+        exp.JSONBExtract,
+        exp.JSONBExtractScalar,
+        exp.JSONBContains,
+        exp.ArrayContains,
+        exp.ArrayContainsAll,
+        exp.ArrayContainedBy,
+    ),
     (exp.Add, exp.Sub),
     (exp.Mul, exp.Div, exp.Mod),
     (exp.Neg,),
@@ -273,7 +344,7 @@ def canonical(node: exp.Expr) -> exp.Expr:
 def canonical_sql(node: exp.Expr, pretty: bool = False) -> str:
     """The canonical PostgreSQL text of an expression or statement."""
     return canonical(node).sql(
-        dialect="postgres", pretty=pretty, normalize_functions="lower", copy=False
+        dialect="postgres", pretty=pretty, normalize_functions="lower", comments=False, copy=False
     )
 
 
@@ -448,7 +519,7 @@ def read_function(text: str) -> FunctionHeader | None:
             index += 2
             continue
         phrase = word
-        for size in (4, 3, 2):
+        for size in (5, 4, 3, 2):
             candidate = " ".join(words[index : index + size])
             if candidate in (
                 "RETURNS NULL ON NULL INPUT",

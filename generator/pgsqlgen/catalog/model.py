@@ -7,6 +7,7 @@ from the catalog (the dump, the models) is deterministic.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Literal
@@ -17,6 +18,7 @@ from pgsqlgen.catalog.canonical import canonical_sql
 from pgsqlgen.catalog.canonical import quote_ident as quote_ident
 from pgsqlgen.catalog.canonical import quote_name as quote_name
 from pgsqlgen.catalog.canonical import split_name as split_name
+from pgsqlgen.errors import Diagnostic
 from pgsqlgen.pg.types import PgType
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclude"]
@@ -54,6 +56,68 @@ class Column:
     comment: str | None = None
     inherited: int = 0
     local: bool = True
+
+
+def stored_default(default: exp.Expr, column_type: PgType, is_domain: bool) -> exp.Expr | None:
+    """The default PostgreSQL keeps for a column, or None when it keeps none.
+
+    A default that comes out as a bare NULL constant once coerced to the
+    column's type gets no ``pg_attrdef`` row (``AddRelationNewConstraints``):
+    ``DEFAULT NULL`` and ``DEFAULT NULL::text`` on a ``text`` column leave no
+    default. A type with modifiers (``varchar(39)``) coerces through its length
+    function and a domain through ``CoerceToDomain``, so those keep it, which
+    ``pg_get_expr`` prints as ``NULL::character varying``.
+
+    A quoted constant is stored as the column type's value (:func:`_coerced_constant`).
+    """
+    inner = default
+    while isinstance(inner, (exp.Cast, exp.Paren)):
+        inner = inner.this
+    bare_null = isinstance(inner, exp.Null)
+    if bare_null and not column_type.modifiers and not is_domain:
+        return None
+    if isinstance(default, exp.Literal) and default.is_string:
+        return _coerced_constant(default, column_type) or default
+    return default
+
+
+_NUMBERS = {PgType(name) for name in ("int2", "int4", "int8", "numeric", "float4", "float8")}
+# boolin's spellings (any unambiguous prefix of true/false/yes/no, on/off, 1/0).
+_BOOLEANS = {
+    **dict.fromkeys(("t", "tr", "tru", "true", "y", "ye", "yes", "on", "1"), True),
+    **dict.fromkeys(("f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0"), False),
+}
+
+
+def _coerced_constant(literal: exp.Literal, column_type: PgType) -> exp.Expr | None:
+    """A quoted constant as PostgreSQL stores it for the column, where its type says how.
+
+    A quoted constant is of no type yet: PostgreSQL runs the type's input
+    function at once and keeps the value, which prints back in the type's own
+    output form. Types whose output this does not know leave it as written.
+    """
+    text = literal.name
+    if column_type in _NUMBERS:
+        # '0' on an integer column is the integer 0.
+        return exp.cast(literal, column_type.display(), dialect="postgres")
+    if column_type == PgType("bool"):
+        truth = _BOOLEANS.get(text.strip().lower())
+        return exp.Boolean(this=truth) if truth is not None else None
+    if column_type == PgType("bytea"):
+        # byteaout's hex form: '' is '\x', 'ab' is '\x6162'.
+        if text.startswith("\\x"):
+            return exp.Literal.string(text.lower())
+        if "\\" not in text:
+            return exp.Literal.string("\\x" + text.encode().hex())
+        return None
+    if column_type.name == "timestamp" and not column_type.array_dims:
+        # timestamp without time zone ignores a written zone: '1970-01-01 00:00:01+00'.
+        try:
+            moment = datetime.datetime.fromisoformat(text.strip())
+        except ValueError:
+            return None
+        return exp.Literal.string(moment.replace(tzinfo=None).isoformat(" "))
+    return None
 
 
 def render_sql(node: exp.Expr) -> str:
@@ -103,6 +167,7 @@ class Constraint:
     on_delete: str | None = None
     on_update: str | None = None
     inherited: bool = False
+    nulls_not_distinct: bool = False
     exclusion: Exclusion | None = None
     valid: bool = True
 
@@ -115,7 +180,8 @@ class Constraint:
         if self.kind == "primary_key":
             return f"PRIMARY KEY ({cols})"
         if self.kind == "unique":
-            return f"UNIQUE ({cols})"
+            nulls = " NULLS NOT DISTINCT" if self.nulls_not_distinct else ""
+            return f"UNIQUE{nulls} ({cols})"
         if self.kind == "check":
             assert self.check is not None
             return f"CHECK ({render_sql(self.check)})"
@@ -124,9 +190,10 @@ class Constraint:
             return self.exclusion.definition()
         refs = ", ".join(quote_ident(c) for c in self.ref_columns)
         text = f"FOREIGN KEY ({cols}) REFERENCES {quote_name(self.ref_table or '')}({refs})"
-        if self.on_update:
+        # NO ACTION is the default, which pg_get_constraintdef leaves out.
+        if self.on_update and self.on_update.upper() != "NO ACTION":
             text += f" ON UPDATE {self.on_update}"
-        if self.on_delete:
+        if self.on_delete and self.on_delete.upper() != "NO ACTION":
             text += f" ON DELETE {self.on_delete}"
         return text
 
@@ -143,6 +210,7 @@ class Index:
     where: exp.Expr | None = None
     include: tuple[str, ...] = ()
     parent: str | None = None
+    nulls_not_distinct: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -159,6 +227,8 @@ class Index:
         )
         if self.include:
             text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
+        if self.nulls_not_distinct:
+            text += " NULLS NOT DISTINCT"
         if self.where is not None:
             text += f" WHERE ({render_sql(self.where)})"
         return text
@@ -372,6 +442,9 @@ class Catalog:
     indexes: dict[str, Index] = field(default_factory=dict)
     routines: dict[tuple[str, str], Routine] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list, compare=False, repr=False)
+    """What replaying the schema could not know for sure (a ``DO`` block's dynamic SQL):
+    located warnings, reported with the run's, that ``verify --schema`` settles."""
 
     @property
     def functions(self) -> dict[str, list[Function]]:
@@ -440,20 +513,38 @@ class Catalog:
         return parent is not None and parent.partitioned
 
 
+def clip_bytes(name: str, limit: int) -> str:
+    """The longest prefix of ``name`` of at most ``limit`` UTF-8 bytes (``pg_mbcliplen``)."""
+    return name.encode()[:limit].decode(errors="ignore")
+
+
+def truncate_identifier(name: str) -> str:
+    """A name as PostgreSQL keeps it: at most NAMEDATALEN - 1 bytes, cut at a character.
+
+    PostgreSQL truncates every identifier it reads (``truncate_identifier``,
+    with a NOTICE), so a long name and its truncation name the same object.
+    """
+    return clip_bytes(name, NAMEDATALEN - 1)
+
+
 def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
-    """PostgreSQL's ``makeObjectName``: join the parts, trimming the longer to fit."""
-    name2 = name2 or ""
-    overhead = (len(label) + 1 if label else 0) + (1 if name2 else 0)
+    """PostgreSQL's ``makeObjectName``: join the parts, trimming the longer to fit.
+
+    Lengths are in bytes, the parts trimmed one byte at a time (the longer
+    first) and then clipped to a character boundary, as PostgreSQL does.
+    """
+    chars1 = len(name1.encode())
+    chars2 = len(name2.encode()) if name2 else 0
+    overhead = (len(label.encode()) + 1 if label else 0) + (1 if name2 else 0)
     available = NAMEDATALEN - 1 - overhead
-    chars1, chars2 = len(name1), len(name2)
     while chars1 + chars2 > available:
         if chars1 > chars2:
             chars1 -= 1
         else:
             chars2 -= 1
-    result = name1[:chars1]
+    result = clip_bytes(name1, chars1)
     if name2:
-        result += "_" + name2[:chars2]
+        result += "_" + clip_bytes(name2, chars2)
     if label:
         result += "_" + label
     return result

@@ -26,7 +26,7 @@ from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.sql.parse import parse_file
 from pgsqlgen.sql.source import SourceFile
 
-_STATE_TABLE = "schema_migrations"
+STATE_TABLE = "schema_migrations"
 
 # The schemas read (``n`` is ``pg_namespace``), and objects no extension made (``%s`` an oid).
 _USER_SCHEMA = "n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%%'"
@@ -91,7 +91,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class'
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE {_USER_SCHEMA} AND c.relkind IN ('r', 'p', 'v', 'm') AND {_OWN.format("c.oid")}
-  AND (n.nspname, c.relname) <> ('public', %(state)s)
+  AND (n.nspname, c.relname) IS DISTINCT FROM ('public', %(state)s)
 ORDER BY c.relkind IN ('v', 'm'), c.oid
 """
 
@@ -155,9 +155,14 @@ def _name(schema: str, name: str) -> str:
     return quote_name(qualify(schema, name))
 
 
-def schema_ddl(conn: psycopg.Connection[Any]) -> str:
-    """The database's schemas as DDL statements, in dependency order."""
-    params: dict[str, Any] = {"state": _STATE_TABLE}
+def schema_ddl(conn: psycopg.Connection[Any], state_table: str | None = STATE_TABLE) -> str:
+    """The database's schemas as DDL statements, in dependency order.
+
+    ``state_table`` is the migration runner's version table in ``public``, left
+    out; None when the schema itself owns a table of that name (harbor creates
+    golang-migrate's), which is then read like any other.
+    """
+    params: dict[str, Any] = {"state": state_table}
     conn.execute("SET search_path TO public")
     out: list[str] = []
     for (schema,) in conn.execute(_SCHEMAS, params):
@@ -246,9 +251,12 @@ def schema_ddl(conn: psycopg.Connection[Any]) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def catalog_from_database(conn: psycopg.Connection[Any]) -> Catalog:
-    """The catalog of a live database, built by the same stages as the migrations'."""
-    text = schema_ddl(conn)
+def catalog_from_database(
+    conn: psycopg.Connection[Any], state_table: str | None = STATE_TABLE
+) -> Catalog:
+    """The catalog of a live database, built by the same stages as the migrations'
+    (``state_table`` as for :func:`schema_ddl`)."""
+    text = schema_ddl(conn, state_table)
     source = SourceFile(path=Path("<database>"), display="<database>", text=text)
     statements, problems = parse_file(source)
     if problems:

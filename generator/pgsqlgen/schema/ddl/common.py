@@ -20,6 +20,7 @@ from pgsqlgen.catalog.model import (
     qualify,
     quote_ident,
     split_name,
+    truncate_identifier,
 )
 from pgsqlgen.pg.types import PgType, from_sqlglot
 from pgsqlgen.sql.parse import Statement, parse_chunk, tokenize
@@ -34,16 +35,17 @@ class DDLError(Exception):
 
 
 def ident(node: exp.Expr | str | None) -> str:
-    """An identifier as PostgreSQL stores it: folded to lower case unless quoted."""
+    """An identifier as PostgreSQL stores it: folded to lower case unless quoted,
+    and truncated to NAMEDATALEN - 1 bytes."""
     if node is None:
         return ""
     if isinstance(node, str):
-        return node.lower()
+        return truncate_identifier(node.lower())
     if isinstance(node, exp.Identifier):
-        return node.name if node.quoted else node.name.lower()
+        return truncate_identifier(node.name if node.quoted else node.name.lower())
     if isinstance(node, exp.Table | exp.Column):
         return ident(node.this)
-    return node.name.lower()
+    return truncate_identifier(node.name.lower())
 
 
 def name_node(name: str) -> exp.Identifier:
@@ -189,7 +191,7 @@ CommandHandler = Callable[[Catalog, "re.Match[str]", Statement], None]
 def name_parts(text: str) -> list[str]:
     """The parts of a possibly qualified name as PostgreSQL stores them: unquoted or folded."""
     return [
-        part[1:-1].replace('""', '"') if part.startswith('"') else part.lower()
+        truncate_identifier(part[1:-1].replace('""', '"') if part.startswith('"') else part.lower())
         for part in re.findall(_PART, text)
     ]
 

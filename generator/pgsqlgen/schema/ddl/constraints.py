@@ -20,6 +20,7 @@ from pgsqlgen.catalog.model import (
     qualify,
     render_sql,
     split_name,
+    stored_default,
 )
 from pgsqlgen.schema.ddl.common import (
     DDLError,
@@ -69,7 +70,8 @@ def column_constraint(
     if isinstance(kind, exp.NotNullColumnConstraint):
         column.not_null = not kind.args.get("allow_null")
     elif isinstance(kind, exp.DefaultColumnConstraint):
-        column.default = kind.this
+        is_domain = column.type.element().name in catalog.domains
+        column.default = stored_default(kind.this, column.type, is_domain)
     elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint):
         column.identity = "ALWAYS" if kind.this else "BY DEFAULT"
         column.not_null = True
@@ -79,7 +81,10 @@ def column_constraint(
         column.not_null = True
         return lambda: add_constraint(catalog, table, given, "primary_key", (column.name,))
     elif isinstance(kind, exp.UniqueColumnConstraint):
-        return lambda: add_constraint(catalog, table, given, "unique", (column.name,))
+        nulls = bool(kind.args.get("nulls"))
+        return lambda: add_constraint(
+            catalog, table, given, "unique", (column.name,), nulls_not_distinct=nulls
+        )
     elif isinstance(kind, exp.CheckColumnConstraint):
         return lambda: _add_check(catalog, table, given, kind.this)
     elif isinstance(kind, exp.Reference):
@@ -110,7 +115,10 @@ def table_constraint_adder(catalog: Catalog, table: Table, node: exp.Expr) -> Ca
     if isinstance(node, exp.UniqueColumnConstraint):
         target = node.this
         columns = tuple(ident(c) for c in target.expressions) if target is not None else ()
-        return lambda: add_constraint(catalog, table, given, "unique", columns)
+        nulls = bool(node.args.get("nulls"))
+        return lambda: add_constraint(
+            catalog, table, given, "unique", columns, nulls_not_distinct=nulls
+        )
     if isinstance(node, exp.CheckColumnConstraint):
         check = node.this
         return lambda: _add_check(catalog, table, given, check)
@@ -262,7 +270,14 @@ def clone_constraint(catalog: Catalog, constraint: Constraint, partition: Table)
         add_primary_key(catalog, partition, None, constraint.columns)
         clone = partition.constraints[-1]
     elif constraint.kind == "unique":
-        clone = add_constraint(catalog, partition, None, "unique", constraint.columns)
+        clone = add_constraint(
+            catalog,
+            partition,
+            None,
+            "unique",
+            constraint.columns,
+            nulls_not_distinct=constraint.nulls_not_distinct,
+        )
     else:
         clone = add_constraint(
             catalog,

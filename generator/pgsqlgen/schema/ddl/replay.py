@@ -47,6 +47,7 @@ from pgsqlgen.schema.ddl.common import (
     without_domain_casts,
 )
 from pgsqlgen.schema.ddl.constraints import add_unnamed_check, rename_constraint
+from pgsqlgen.schema.ddl.do_blocks import DoBlock
 from pgsqlgen.schema.ddl.functions import (
     DROP_FUNCTIONS_PATTERN,
     create_routine,
@@ -395,6 +396,9 @@ def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
     if found is not None:
         handler, match = found
         handler(catalog, match, statement)
+    elif first_keyword(text) == "DO":
+        record_statement(catalog, statement)
+        DoBlock(catalog, statement, _apply).run()
     elif first_keyword(text) in _RECORDED:
         record_statement(catalog, statement)
     else:

@@ -20,6 +20,7 @@ from pgsqlgen.catalog.model import (
     qualify,
     render_sql,
     split_name,
+    stored_default,
 )
 from pgsqlgen.pg.types import from_sqlglot, is_serial
 from pgsqlgen.queries.analysis.statements import infer_relation_columns
@@ -414,7 +415,8 @@ def _alter_column(catalog: Catalog, table: Table, action: exp.AlterColumn, recur
             if column_named(parent, column.name).not_null:
                 raise DDLError(f'column "{column.name}" is marked NOT NULL in parent table', action)
     elif action.args.get("default") is not None:
-        column.default = action.args["default"]
+        is_domain = column.type.element().name in catalog.domains
+        column.default = stored_default(action.args["default"], column.type, is_domain)
     elif action.args.get("drop"):
         column.default = None
     else:
