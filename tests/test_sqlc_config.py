@@ -286,11 +286,15 @@ def test_config_search_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 
 def test_out_holding_the_inputs_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "schema.sql").write_text("CREATE TABLE t (id int);\n")
+    (tmp_path / "q.sql").write_text("-- name: GetT :many\nSELECT id FROM t;\n")
     (tmp_path / "sqlgen.toml").write_text(
         'schema = "db/schema.sql"\nqueries = "q.sql"\nout = "db"\n'
     )
-    with pytest.raises(SqlgenError, match=r"holds .*schema\.sql: generated files replace"):
-        load_configs(tmp_path / "sqlgen.toml")
+    result = run_sqlgen(tmp_path, "generate")
+    assert result.returncode == 1
+    assert "error: out folder db holds the schema input db/schema.sql" in result.stderr
 
 
 CONFTEST = 'pytest_plugins = ["pgsqlgen.migrations.pytest_plugin"]\n'

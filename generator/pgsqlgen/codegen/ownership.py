@@ -115,15 +115,24 @@ def _out_line(config_file: Path, out: Path, root: Path) -> tuple[int, int]:
         return 1, 1
     for number, line in enumerate(lines, start=1):
         match = _OUT_KEY.match(line)
-        if match and (root / match.group(2)).resolve() == out:
+        if match and _resolved(root / match.group(2)) == out:
             return number, len(match.group(1)) - len(match.group(1).lstrip()) + 1
     return 1, 1
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with its symbolic links followed; as written when they loop (the input
+    reader reports the loop, located, where it reads the path)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return path.absolute()
 
 
 def _why_refused(config: Config, out: Path) -> str | None:
     if ".git" in out.parts:
         return "lies inside a .git folder"
-    root = config.root.resolve()
+    root = _resolved(config.root)
     if root == out:
         return "is the configuration file's own folder"
     if root.is_relative_to(out):
@@ -134,7 +143,7 @@ def _why_refused(config: Config, out: Path) -> str | None:
     inputs += [("query input", p) for p in config.queries]
     inputs += [("templates folder", config.templates)] if config.templates else []
     for kind, path in inputs:
-        where = path.resolve()
+        where = _resolved(path)
         if where == out:
             return f"is the {kind} {shown(path)}"
         if where.is_relative_to(out):

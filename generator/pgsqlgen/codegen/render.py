@@ -20,6 +20,7 @@ import jinja2
 
 from pgsqlgen.codegen.fmt import LINE_LENGTH
 from pgsqlgen.codegen.ir.model import Ir
+from pgsqlgen.codegen.ownership import shown
 from pgsqlgen.errors import Diagnostic, SqlgenError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -164,7 +165,8 @@ def _render_pages(
             problems.append(_template_problem(error, where, path))
             continue
         if templates is not None:
-            problems.extend(_python_problem(rendered[path], compiled.filename or template, path))
+            where = shown(Path(compiled.filename)) if compiled.filename else template
+            problems.extend(_python_problem(rendered[path], where, path))
     if problems:
         raise SqlgenError(problems)
     return rendered

@@ -17,7 +17,7 @@ PACKAGE_CLASSES = frozenset(
     {
         "Querier", "AsyncQuerier", "Queries", "AsyncQueries", "QueriesBase", "AsyncQueriesBase",
         "QuerierWrapper", "AsyncQuerierWrapper", "MetricsQuerier", "AsyncMetricsQuerier",
-        "MetricsRecorder", "QueryMetrics", "TupleRow", "Row", "T",
+        "MetricsRecorder", "QueryMetrics", "TupleRow", "Row", "T", "NoRowError",
     }
 )  # fmt: skip
 """Classes and type names the package's modules define or import beside the queries' own."""

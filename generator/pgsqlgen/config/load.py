@@ -16,7 +16,6 @@ from pgsqlgen.config.model import (
     OPTION_KEYS,
     Config,
     Reader,
-    check_output_apart,
     config_error,
     package_name,
     read_options,
@@ -42,7 +41,7 @@ def _from_toml(path: Path, table: Mapping[str, Any], where: str) -> Config:
         package=package_name(reader, out, reader.string("package")),
         **read_options(reader, path.parent),
     )
-    return check_output_apart(config, path)
+    return config
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -77,21 +77,6 @@ def config_error(path: Path, message: str, line: int = 1) -> SqlgenError:
     return SqlgenError([Diagnostic(str(path), line, 1, message)])
 
 
-def check_output_apart(config: Config, path: Path) -> Config:
-    """``config``, once sure its output directory holds none of its inputs: the
-    generator makes ``out`` hold exactly the generated files, so a schema or
-    query file inside it would be deleted."""
-    out = config.out.resolve()
-    for source in (*config.schema, *config.queries, path):
-        if source.resolve().is_relative_to(out):
-            raise config_error(
-                path,
-                f"out {config.out} holds {source}: generated files replace what is in out, "
-                "so put the package in a directory of its own",
-            )
-    return config
-
-
 class Reader:
     """Typed access to one table of options, reporting problems against ``path``."""
 

@@ -34,7 +34,6 @@ from pgsqlgen.config.model import (
     OPTION_KEYS,
     Config,
     Reader,
-    check_output_apart,
     config_error,
     load_json_or_yaml,
     package_name,
@@ -337,7 +336,7 @@ def load_sqlc_config(path: Path) -> list[Config]:
             },
             schema_layout="sqlc",
         )
-        configs.append(check_output_apart(config, path))
+        configs.append(config)
     if not configs:
         raise top.fail("no entry with engine: postgresql")
     configs[0] = replace(configs[0], warnings=notes.diagnostics(path))

@@ -9,6 +9,7 @@ the others.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -29,6 +30,7 @@ MAX_DEPTH = 20_000
 """Parsed trees deeper than this (a ``WHERE`` of 20,000 ``OR`` is one) are
 refused, so that no later stage can exhaust the stack walking them; the run's
 thread is sized for it (:func:`pgsqlgen.parallel.with_deep_stack`)."""
+_LIBRARY_TALK = re.compile(r"<\w|sqlglot|TokenType")
 _OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET}
 _CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET}
 
@@ -142,11 +144,15 @@ def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
         first = error.errors[0] if error.errors else {}
         line, col = first.get("line"), first.get("col")
         offset = tokens[0].start
+        highlight = str(first.get("highlight") or "")
         if isinstance(line, int) and isinstance(col, int):
             # sqlglot reports the column where the offending token ends.
-            highlight = str(first.get("highlight") or "")
             offset = _offset_in(text, line, col) - max(len(highlight) - 1, 0)
         message = str(first.get("description") or error).split("\n")[0]
+        if _LIBRARY_TALK.search(message):
+            # A message in sqlglot's terms (its classes, its tokens): say it in PostgreSQL's.
+            where = f'at or near "{highlight}"' if highlight.strip() else "at end of input"
+            return ParseFailure(offset, f"syntax error {where}")
         return ParseFailure(offset, f"syntax error: {message}")
 
 
