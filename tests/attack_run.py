@@ -191,9 +191,9 @@ def run_case(case: Case, root: Path, database_url: str | None = None) -> str:
     assert done.code == case.exit_code, stderr
     assert case.message in stderr, stderr
     if case.exit_code == 0:
-        assert "error" not in stderr, stderr
+        assert ": error:" not in stderr, stderr  # warnings (a broken down file) may stand
         if case.argv == ("generate",):  # what it wrote is what it would write again
-            assert run_in_process(root, ("check", "--no-cache")) == (0, "")
+            assert run_in_process(root, ("check", "--no-cache"))[0] == 0
         return stderr
     assert messages_are_one_line(stderr, case), stderr
     assert done.after == done.before, "the project changed"
