@@ -214,7 +214,8 @@ QUERY_CASES = [
     Case("empty-file-works", "query files", query(""), "", exit_code=0),
     Case("comments-only-works", "query files", query("-- nothing here\n-- yet\n"), "", exit_code=0),
     Case("block-comment-header", "query files", query("/* name: A :one */\nSELECT nope;\n"), "nope"),
-    Case("params-type-clash", "query files", query("-- name: A :one\nSELECT * FROM users WHERE id = @x AND email = @x;\n"), "inconsistent types deduced for parameter", gap="the analyser (queries/analysis/) accepts one parameter used as uuid and as text; PostgreSQL refuses it"),
+    Case("params-type-clash", "query files", query("-- name: A :one\nSELECT * FROM users WHERE id = @x AND email = @x;\n"), "operator does not exist: text = uuid"),
+    Case("params-type-clash-in-values", "query files", query("-- name: A :exec\nINSERT INTO users (id, email) VALUES (@x, @x);\n"), "inconsistent types deduced for parameter $1"),
     Case("inspect-bad-query", "query files", query("-- name: A :many\nSELECT * FROM nope;\n"), 'relation "nope" does not exist', argv=("inspect",)),
     Case("check-bad-query", "query files", query("-- name: A :many\nSELECT * FROM nope;\n"), 'relation "nope" does not exist', argv=("check", "--no-cache")),
 ]

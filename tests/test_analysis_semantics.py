@@ -234,3 +234,22 @@ def test_a_value_function_in_from(tmp_path: Path, pg_server_url: str) -> None:
 def test_ddl_as_an_exec_query(tmp_path: Path, pg_server_url: str) -> None:
     q = query(tmp_path, pg_server_url, "CREATE TABLE scratch (id integer NOT NULL);", ":exec")
     assert (q.params, q.columns) == ((), ())
+
+
+def test_one_parameter_in_two_columns_of_a_values_row_is_postgresqls_error(
+    tmp_path: Path,
+) -> None:
+    config = write_project(
+        tmp_path,
+        {"000001_init.up.sql": SCHEMA},
+        {"q.sql": "-- name: Q :exec\nINSERT INTO users (id, email) VALUES (@x, @x);\n"},
+    )
+    from pgsqlgen.pipeline import analyse
+
+    with pytest.raises(SqlgenError, match=r"inconsistent types deduced for parameter \$1"):
+        analyse(config)
+
+
+def test_update_types_a_parameter_from_where_before_set(tmp_path: Path, pg_server_url: str) -> None:
+    sql = "UPDATE users SET nickname = @x WHERE id = @x;"
+    assert params(query(tmp_path, pg_server_url, sql, ":exec")) == [("x", "uuid")]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog, Column
-from pgsqlgen.pg.types import INT8, TEXT, UNKNOWN
+from pgsqlgen.pg.types import INT8, TEXT, UNKNOWN, PgType
 from pgsqlgen.queries.analysis.cardinality import returns_exactly_one_row
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
@@ -308,6 +308,7 @@ class Analyser(OutputAnalyser):
                     raise AnalysisError("INSERT has more expressions than target columns", row)
                 if explicit and len(values) < len(targets):
                     raise AnalysisError("INSERT has more target columns than expressions", row)
+                self._check_row_parameters(values, targets)
                 for value, target in zip(values, targets, strict=False):
                     self._bind_target(value, target, scope)
                     self._infer(value, scope)
@@ -354,6 +355,20 @@ class Analyser(OutputAnalyser):
                         self._infer(part, conflict_scope)
         return self._returning(node, scope)
 
+    def _check_row_parameters(self, values: list[exp.Expr], targets: list[ResultColumn]) -> None:
+        """One untyped parameter stored into columns of two types in one VALUES row is
+        PostgreSQL's error: the row's values are read before any is coerced."""
+        deduced: dict[int, PgType] = {}
+        for value, target in zip(values, targets, strict=False):
+            param = self._param_of(value)
+            if param is None or param.type is not None:
+                continue
+            wanted = target.type.without_modifiers()
+            if deduced.setdefault(param.number, wanted) != wanted:
+                raise AnalysisError(
+                    f"inconsistent types deduced for parameter ${param.number}", value
+                )
+
     def _assignment(self, node: exp.Expr, columns: dict[str, ResultColumn], scope: Scope) -> None:
         if not isinstance(node, exp.EQ):
             raise AnalysisError("expected column = value", node)
@@ -384,12 +399,15 @@ class Analyser(OutputAnalyser):
             self._from_item(from_.this, scope, nullable=False)
         for join in node.args.get("joins") or []:
             self._join(join, scope, start)
+        # PostgreSQL's order: WHERE, then RETURNING, then SET (a parameter in both WHERE
+        # and SET takes the WHERE's type; SET then casts it as an assignment).
+        if node.args.get("where") is not None:
+            self._infer(node.args["where"], scope)
+        returned = self._returning(node, scope)
         by_name = {c.name: c for c in columns}
         for assignment in node.expressions:
             self._assignment(assignment, by_name, scope)
-        if node.args.get("where") is not None:
-            self._infer(node.args["where"], scope)
-        return self._returning(node, scope)
+        return returned
 
     def _delete(self, node: exp.Delete, scope: Scope) -> list[ResultColumn]:
         self._target(node.this, scope)
