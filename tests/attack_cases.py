@@ -232,7 +232,7 @@ MIGRATION_CASES = [
     Case("unknown-relation", "migrations", migration("ALTER TABLE nope ADD COLUMN x int;\n"), 'relation "nope" does not exist'),
     Case("unknown-column", "migrations", migration("ALTER TABLE users DROP COLUMN nope;\n"), 'column "nope" of relation "users" does not exist'),
     Case("duplicate-table", "migrations", migration("CREATE TABLE users (id int);\n"), 'relation "users" already exists'),
-    Case("unknown-type", "migrations", migration("CREATE TABLE t (x no_such_type);\n"), 'type "no_such_type" does not exist', gap="schema/ddl/ accepts a column of a type no migration creates"),
+    Case("unknown-type", "migrations", migration("CREATE TABLE t (x no_such_type);\n"), 'type "no_such_type" does not exist'),
     Case("bad-reference", "migrations", migration("CREATE TABLE t (x int REFERENCES missing (id));\n"), 'relation "missing" does not exist'),
     Case("unterminated-string", "migrations", migration("CREATE TABLE t (x text DEFAULT 'abc);\n"), "schema/000002_attack.up.sql:1"),
     Case("unterminated-dollar", "migrations", migration("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n"), "schema/000002_attack.up.sql:1"),
@@ -255,7 +255,7 @@ MIGRATION_CASES = [
     Case("inspect-bad-schema", "migrations", migration("ALTER TABLE nope ADD COLUMN x int;\n"), 'relation "nope" does not exist', argv=("inspect",)),
     Case("check-bytes", "migrations", migration(b"SELECT \xff;\n"), "invalid UTF-8", argv=("check", "--no-cache")),
     Case("drop-then-use", "migrations", migration("DROP TABLE notes;\n"), 'relation "notes" does not exist'),
-    Case("add-column-unknown-type", "migrations", migration("ALTER TABLE notes ADD COLUMN extra nope_kind;\n"), 'type "nope_kind" does not exist', gap="schema/ddl/ accepts a column of a type no migration creates"),
+    Case("add-column-unknown-type", "migrations", migration("ALTER TABLE notes ADD COLUMN extra nope_kind;\n"), 'type "nope_kind" does not exist'),
 ]
 # fmt: on
 

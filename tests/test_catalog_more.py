@@ -23,6 +23,8 @@ from pgsqlgen.schema.introspect import catalog_from_database
 from pgsqlgen.sql.parse import Statement, parse_file
 from pgsqlgen.sql.source import SourceFile
 
+from sqlgen_helpers import catalog_of
+
 
 def _statements(sql: str) -> list[Statement]:
     source = SourceFile(Path("schema.sql"), "schema.sql", textwrap.dedent(sql))
@@ -605,3 +607,13 @@ def test_index_on_only_a_partitioned_table() -> None:
     )
     assert "requires it" in error_of(partitioned + "DROP INDEX m1_b_idx;")
     assert build(partitioned + "DROP INDEX m_b;").indexes == {}
+
+
+def test_a_column_of_a_type_that_does_not_exist_is_postgresqls_error(tmp_path: Path) -> None:
+    with pytest.raises(SqlgenError, match='type "no_such_type" does not exist'):
+        catalog_of(tmp_path, "CREATE TABLE t (x no_such_type);")
+    # Types a history creates, and built-in ones, are found.
+    catalog_of(
+        tmp_path / "ok",
+        "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood[], n numeric(5, 2), b bytea);",
+    )

@@ -22,7 +22,8 @@ from pgsqlgen.catalog.model import (
     split_name,
     stored_default,
 )
-from pgsqlgen.pg.types import from_sqlglot, is_serial
+from pgsqlgen.pg import builtins
+from pgsqlgen.pg.types import PgType, from_sqlglot, is_serial
 from pgsqlgen.queries.analysis.statements import infer_relation_columns
 from pgsqlgen.schema.ddl.common import (
     DDLError,
@@ -270,6 +271,7 @@ def _add_column(
 def _new_column(catalog: Catalog, table: Table, name: str, data_type: exp.DataType) -> Column:
     """Append a column of ``data_type``; a serial one gets its sequence and default."""
     column = Column(name, from_sqlglot(data_type))
+    require_type(catalog, column.type, data_type)
     if column.type.name in catalog.domains and not column.type.array_dims:
         column.not_null = catalog.domains[column.type.name].not_null
     if is_serial(data_type):
@@ -282,6 +284,23 @@ def _new_column(catalog: Catalog, table: Table, name: str, data_type: exp.DataTy
         column.default = nextval_call(sequence)
     table.columns.append(column)
     return column
+
+
+def require_type(catalog: Catalog, pg_type: PgType, node: exp.Expr) -> None:
+    """PostgreSQL's ``type "x" does not exist`` for a column of a type that is neither
+    built in nor created by the history. Types an extension brings (citext, ltree, ...)
+    are not in our catalog, so a history that creates an extension is taken at its word."""
+    name = pg_type.name
+    known = (
+        name in builtins.types()
+        or name in catalog.enums
+        or name in catalog.composites
+        or name in catalog.domains
+        or catalog.relation_columns(name) is not None
+        or ("range", name) in catalog.routines
+    )
+    if not known and not any(kind == "extension" for kind, _ in catalog.routines):
+        raise DDLError(f'type "{name}" does not exist', node)
 
 
 def _clone_to_partition(catalog: Catalog, parent: Table, partition: Table) -> None:
