@@ -147,6 +147,8 @@ def test_version_1_config_generates_beside_sqlcs_go_code_from_a_subdirectory(
         "emit_interface, emit_json_tags, sql_package",
         "entries for other engines skipped (only postgresql is generated): "
         "packages[1] (mysql), packages[2] (sqlite)",
+        "emit_methods_with_db_argument is read but not applied yet: the generated methods "
+        "take their connection from the Queries object",
     ]
     lines = (tmp_path / "sqlc.json").read_text().splitlines()
     go_only = next(n for n, text in enumerate(lines, start=1) if '"emit_interface"' in text)
