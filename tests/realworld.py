@@ -71,11 +71,16 @@ def corpus_missing_reason(corpus: Path = CORPUS) -> str | None:
 
 
 def _canonical(text: str) -> str:
+    """A check's expression read back, with its ``NOT VALID`` kept apart from it."""
     body = text.removeprefix("CHECK ")
+    not_valid = body.endswith(" NOT VALID")
     try:
-        return canonical_sql(sqlglot.parse_one(body, read="postgres"))
+        expression = canonical_sql(
+            sqlglot.parse_one(body.removesuffix(" NOT VALID"), read="postgres")
+        )
     except sqlglot.errors.SqlglotError:
         return text
+    return expression + (" NOT VALID" if not_valid else "")
 
 
 def same_text(ours: Any, theirs: Any) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlglot
+from realworld import same_text
 
 from pgsqlgen.catalog.canonical import canonical_sql
 from pgsqlgen.catalog.model import Catalog
@@ -85,6 +86,25 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
         CREATE FUNCTION f(s varchar) RETURNS text AS $$ SELECT s $$
             LANGUAGE sql IMMUTABLE RETURNS NULL ON NULL INPUT;
         """,
+        # Function options in any written order are printed in one.
+        """
+        CREATE FUNCTION f(s text) RETURNS text AS $$ SELECT s $$
+            LANGUAGE sql STRICT PARALLEL SAFE COST 5 IMMUTABLE;
+        """,
+        # 'epoch' is a fixed moment, stored as the column type's value.
+        """
+        CREATE TABLE t (a timestamptz DEFAULT 'epoch', b timestamp DEFAULT 'epoch',
+                        c timestamptz DEFAULT '2020-01-02 03:04:05.25+02');
+        """,
+        # Views are dumped by name, each after the views it reads, however created.
+        """
+        CREATE TABLE t (a int);
+        CREATE VIEW z AS SELECT a FROM t;
+        CREATE VIEW b AS SELECT a FROM z;
+        CREATE VIEW a AS SELECT a FROM t;
+        DROP VIEW a;
+        CREATE VIEW a AS SELECT a FROM b;
+        """,
     ],
     ids=[
         "default-null",
@@ -95,10 +115,64 @@ def defaults(catalog: Catalog, table: str = "t") -> dict[str, str | None]:
         "between-join",
         "no-action",
         "strict",
+        "function-options",
+        "epoch",
+        "view-order",
     ],
 )
 def test_static_catalog_is_postgresqls(empty_db: str, sql: str) -> None:
     assert render_dump(build(sql)) == render_dump(live(empty_db, sql))
+
+
+def live_definitions(url: str, sql: str) -> dict[str, str]:
+    """PostgreSQL's own text of each constraint and index ``sql`` makes, by name."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(textwrap.dedent(sql))
+        rows = conn.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE connamespace = 'public'::regnamespace"
+            " UNION ALL SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_class c"
+            " WHERE c.relkind = 'i' AND c.relnamespace = 'public'::regnamespace"
+        ).fetchall()
+    return dict(rows)
+
+
+def static_definitions(sql: str) -> dict[str, str]:
+    static = catalog_json(build(sql))
+    return {x["name"]: x["definition"] for x in [*static["constraints"], *static["indexes"]]}
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # DEFERRABLE and INITIALLY DEFERRED (which implies it) on keys and foreign keys.
+        """
+        CREATE TABLE k (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED,
+                        u int UNIQUE DEFERRABLE INITIALLY IMMEDIATE, w int);
+        ALTER TABLE k ADD CONSTRAINT k_w UNIQUE (w) DEFERRABLE;
+        CREATE TABLE p (id int PRIMARY KEY, u int UNIQUE);
+        CREATE TABLE c (p int CONSTRAINT c_p REFERENCES p ON DELETE NO ACTION
+                        DEFERRABLE INITIALLY DEFERRED,
+                        q int REFERENCES p INITIALLY DEFERRED);
+        ALTER TABLE c ADD CONSTRAINT c_q FOREIGN KEY (q) REFERENCES p (u) DEFERRABLE;
+        """,
+        # char_length is a function of its own, not length.
+        "CREATE TABLE t (s text CHECK (char_length(s) <= 150), u text CHECK (length(u) > 1));",
+        # Storage parameters, quoted unless the value reads as a name (flatten_reloptions).
+        """
+        CREATE TABLE t (d date, a int[], s text);
+        CREATE INDEX t_d ON t USING brin (d) WITH (pages_per_range = 1);
+        CREATE INDEX t_a ON t USING gin (a) WITH (fastupdate = off);
+        CREATE INDEX t_s ON t (s) WITH (fillfactor = 70, deduplicate_items = false);
+        """,
+    ],
+    ids=["deferrable", "char-length", "index-storage"],
+)
+def test_definitions_are_postgresqls_text(empty_db: str, sql: str) -> None:
+    # Text as PostgreSQL prints it, but for the parentheses it puts around a check.
+    ours, theirs = static_definitions(sql), live_definitions(empty_db, sql)
+    assert ours.keys() == theirs.keys()
+    assert {k: v for k, v in ours.items() if not same_text(v, theirs[k])} == {}
 
 
 def test_default_null_is_kept_only_where_postgresql_keeps_it(empty_db: str) -> None:

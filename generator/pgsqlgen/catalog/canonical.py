@@ -562,6 +562,17 @@ def _render_returns(header: FunctionHeader) -> str | None:
     return _canonical_type(returns)
 
 
+# The order pg_get_functiondef prints options in; the rest (SET, SUPPORT) follow as written.
+_OPTION_ORDER = (
+    "WINDOW", "IMMUTABLE", "STABLE", "PARALLEL", "STRICT", "SECURITY", "LEAKPROOF", "COST", "ROWS",
+)  # fmt: skip
+
+
+def _option_rank(option: str) -> int:
+    first = option.split(None, 1)[0]
+    return _OPTION_ORDER.index(first) if first in _OPTION_ORDER else len(_OPTION_ORDER)
+
+
 def canonical_function(text: str, name: str) -> str | None:
     """``CREATE FUNCTION`` in one spelling, whether written by hand or by ``pg_get_functiondef``.
 
@@ -581,5 +592,5 @@ def canonical_function(text: str, name: str) -> str | None:
         head += f" RETURNS {returns}"
     lines = [head, f"    LANGUAGE {header.language}"]
     if header.options:
-        lines.append("    " + " ".join(header.options))
+        lines.append("    " + " ".join(sorted(header.options, key=_option_rank)))
     return "\n".join(lines) + f"\n    AS $$\n{header.body.strip(chr(10))}\n$$"

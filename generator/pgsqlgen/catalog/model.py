@@ -110,14 +110,47 @@ def _coerced_constant(literal: exp.Literal, column_type: PgType) -> exp.Expr | N
         if "\\" not in text:
             return exp.Literal.string("\\x" + text.encode().hex())
         return None
-    if column_type.name == "timestamp" and not column_type.array_dims:
-        # timestamp without time zone ignores a written zone: '1970-01-01 00:00:01+00'.
-        try:
-            moment = datetime.datetime.fromisoformat(text.strip())
-        except ValueError:
+    if column_type.name in ("timestamp", "timestamptz") and not column_type.array_dims:
+        moment = _moment(text)
+        if moment is None:
             return None
-        return exp.Literal.string(moment.replace(tzinfo=None).isoformat(" "))
+        if column_type.name == "timestamp":
+            # timestamp without time zone ignores a written zone: '1970-01-01 00:00:01+00'.
+            return exp.Literal.string(_timestamp_out(moment))
+        # timestamptz keeps an instant, printed in the session's zone: UTC for the dump
+        # (introspection reads the live database in UTC too).
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return exp.Literal.string(_timestamp_out(moment.astimezone(datetime.UTC)) + "+00")
     return None
+
+
+def _timestamp_out(moment: datetime.datetime) -> str:
+    """``timestamp_out``'s ISO form: seconds always, a fraction without trailing zeros."""
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text
+
+
+# Special datetime inputs that name a fixed moment ('now', 'today' are the moment of
+# the statement, which a static catalog cannot know; 'infinity' prints as written).
+_FIXED_MOMENTS = {"epoch": datetime.datetime(1970, 1, 1)}
+
+
+def _moment(text: str) -> datetime.datetime | None:
+    """A timestamp constant PostgreSQL would read the same way, or None when unsure."""
+    text = text.strip()
+    if text.lower() in _FIXED_MOMENTS:
+        return _FIXED_MOMENTS[text.lower()]
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def render_sql(node: exp.Expr) -> str:
@@ -155,7 +188,9 @@ class Constraint:
 
     ``inherited`` marks a copy that a parent's constraint made (a CHECK a
     child inherits, a key or foreign key cloned to a partition): it goes
-    when the parent's goes, and cannot be dropped by itself.
+    when the parent's goes, and cannot be dropped by itself. ``deferrable``
+    and ``deferred`` are ``DEFERRABLE`` and ``INITIALLY DEFERRED`` (which
+    implies the first), for keys, foreign keys and exclusions.
     """
 
     name: str
@@ -170,10 +205,17 @@ class Constraint:
     nulls_not_distinct: bool = False
     exclusion: Exclusion | None = None
     valid: bool = True
+    deferrable: bool = False
+    deferred: bool = False
 
     def definition(self) -> str:
         """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
-        return self._body() + ("" if self.valid else " NOT VALID")
+        return (
+            self._body()
+            + (" DEFERRABLE" if self.deferrable else "")
+            + (" INITIALLY DEFERRED" if self.deferred else "")
+            + ("" if self.valid else " NOT VALID")
+        )
 
     def _body(self) -> str:
         cols = ", ".join(quote_ident(c) for c in self.columns)
@@ -200,7 +242,11 @@ class Constraint:
 
 @dataclass
 class Index:
-    """An index; ``parent`` is the partitioned table's index it is a partition of."""
+    """An index; ``parent`` is the partitioned table's index it is a partition of.
+
+    ``storage`` are its ``WITH (name = value)`` storage parameters as
+    ``pg_class.reloptions`` keeps them: each value as text.
+    """
 
     name: str
     table: str
@@ -211,6 +257,7 @@ class Index:
     include: tuple[str, ...] = ()
     parent: str | None = None
     nulls_not_distinct: bool = False
+    storage: tuple[tuple[str, str], ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -229,6 +276,13 @@ class Index:
             text += f" INCLUDE ({', '.join(quote_ident(c) for c in self.include)})"
         if self.nulls_not_distinct:
             text += " NULLS NOT DISTINCT"
+        if self.storage:
+            # ruleutils' flatten_reloptions: a value is quoted unless it reads as a name.
+            options = ", ".join(
+                f"{name}={value if quote_ident(value) == value else _quote_literal(value)}"
+                for name, value in self.storage
+            )
+            text += f" WITH ({options})"
         if self.where is not None:
             text += f" WHERE ({render_sql(self.where)})"
         return text

@@ -164,6 +164,9 @@ def schema_ddl(conn: psycopg.Connection[Any], state_table: str | None = STATE_TA
     """
     params: dict[str, Any] = {"state": state_table}
     conn.execute("SET search_path TO public")
+    # pg_get_expr prints a timestamptz constant in the session's zone; the static
+    # catalog prints it in UTC.
+    conn.execute("SET TIME ZONE 'UTC'")
     out: list[str] = []
     for (schema,) in conn.execute(_SCHEMAS, params):
         out.append(f"CREATE SCHEMA {quote_ident(schema)};")

@@ -716,4 +716,29 @@ def parse_statement(tokens: list[Token], sql: str) -> exp.Expr:
     unread = unread_token(tokens, parsed[0])
     if unread is not None:
         raise UnreadTokens(unread)
-    return parsed[0]
+    return _with_written_function_names(parsed[0], sql)
+
+
+# Functions PostgreSQL has under each name that sqlglot reads as one node.
+_SYNONYMS: dict[type[exp.Func], frozenset[str]] = {
+    exp.Length: frozenset({"char_length", "character_length"}),
+}
+
+
+def _with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
+    """Calls of PostgreSQL functions sqlglot folds into another's node, as written.
+
+    sqlglot reads ``char_length(x)`` as its ``Length`` node, which it spells
+    ``length(x)``; PostgreSQL has both as functions of their own
+    (``pg_get_constraintdef`` says ``char_length``), so the call keeps its name.
+    """
+    for node_type, names in _SYNONYMS.items():
+        for node in list(tree.find_all(node_type)):
+            start, end = node.meta.get("start"), node.meta.get("end")
+            written = sql[start : end + 1].lower() if start is not None and end is not None else ""
+            if written in names:
+                call = exp.Anonymous(this=written, expressions=list(node.iter_expressions()))
+                if node is tree:
+                    return call
+                node.replace(call)
+    return tree

@@ -79,11 +79,15 @@ def column_constraint(
         column.generated = kind.this
     elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
         column.not_null = True
-        return lambda: add_constraint(catalog, table, given, "primary_key", (column.name,))
+        timing = deferral(kind)
+        return lambda: add_constraint(
+            catalog, table, given, "primary_key", (column.name,), **timing
+        )
     elif isinstance(kind, exp.UniqueColumnConstraint):
         nulls = bool(kind.args.get("nulls"))
+        timing = deferral(kind)
         return lambda: add_constraint(
-            catalog, table, given, "unique", (column.name,), nulls_not_distinct=nulls
+            catalog, table, given, "unique", (column.name,), nulls_not_distinct=nulls, **timing
         )
     elif isinstance(kind, exp.CheckColumnConstraint):
         return lambda: _add_check(catalog, table, given, kind.this)
@@ -102,13 +106,14 @@ def table_constraint_adder(catalog: Catalog, table: Table, node: exp.Expr) -> Ca
     if isinstance(node, exp.Constraint):
         given = ident(node.this)
         node = node.expressions[0]
+    timing = deferral(node)
     if isinstance(node, exp.PrimaryKey):
         columns = tuple(ident(c) for c in node.expressions)
-        return lambda: add_primary_key(catalog, table, given, columns)
+        return lambda: add_primary_key(catalog, table, given, columns, **timing)
     index = _using_index(node)
     if index is not None:
         primary = isinstance(node, exp.PrimaryKeyColumnConstraint)
-        return lambda: _key_using_index(catalog, table, given, primary, index)
+        return lambda: _key_using_index(catalog, table, given, primary, index, timing)
     if isinstance(node, exp.ExcludeColumnConstraint):
         params = node.this
         return lambda: _add_exclusion(catalog, table, given, params)
@@ -117,7 +122,7 @@ def table_constraint_adder(catalog: Catalog, table: Table, node: exp.Expr) -> Ca
         columns = tuple(ident(c) for c in target.expressions) if target is not None else ()
         nulls = bool(node.args.get("nulls"))
         return lambda: add_constraint(
-            catalog, table, given, "unique", columns, nulls_not_distinct=nulls
+            catalog, table, given, "unique", columns, nulls_not_distinct=nulls, **timing
         )
     if isinstance(node, exp.CheckColumnConstraint):
         check = node.this
@@ -129,13 +134,27 @@ def table_constraint_adder(catalog: Catalog, table: Table, node: exp.Expr) -> Ca
     raise DDLError(f"unsupported table constraint: {render_sql(node)}", node)
 
 
+def deferral(node: exp.Expr) -> dict[str, bool]:
+    """``DEFERRABLE`` / ``INITIALLY DEFERRED`` among a key's or reference's options.
+
+    ``INITIALLY DEFERRED`` alone makes the constraint deferrable, as in PostgreSQL.
+    """
+    options = {str(o).upper() for o in node.args.get("options") or []}
+    deferred = "INITIALLY DEFERRED" in options
+    return {"deferrable": deferred or "DEFERRABLE" in options, "deferred": deferred}
+
+
 def add_primary_key(
-    catalog: Catalog, table: Table, given: str | None, columns: tuple[str, ...]
+    catalog: Catalog,
+    table: Table,
+    given: str | None,
+    columns: tuple[str, ...],
+    **details: object,
 ) -> None:
     for name in columns:
         column = column_named(table, name)
         column.not_null = True
-    add_constraint(catalog, table, given, "primary_key", columns)
+    add_constraint(catalog, table, given, "primary_key", columns, **details)
 
 
 def add_constraint(
@@ -188,7 +207,12 @@ def _using_index(node: exp.Expr) -> exp.Identifier | None:
 
 
 def _key_using_index(
-    catalog: Catalog, table: Table, given: str | None, primary: bool, written: exp.Identifier
+    catalog: Catalog,
+    table: Table,
+    given: str | None,
+    primary: bool,
+    written: exp.Identifier,
+    timing: dict[str, bool],
 ) -> None:
     """A key made of an existing unique index, which PostgreSQL renames to the key's name."""
     local = ident(written)
@@ -206,9 +230,9 @@ def _key_using_index(
     columns = tuple(ident(e) for e in index.elements)
     del catalog.indexes[index.name]
     if primary:
-        add_primary_key(catalog, table, given or local, columns)
+        add_primary_key(catalog, table, given or local, columns, **timing)
     else:
-        add_constraint(catalog, table, given or local, "unique", columns)
+        add_constraint(catalog, table, given or local, "unique", columns, **timing)
 
 
 def _add_exclusion(
@@ -266,8 +290,9 @@ def clone_constraint(catalog: Catalog, constraint: Constraint, partition: Table)
         if same_key and (own.kind != "foreign_key" or own.definition() == constraint.definition()):
             own.inherited = True
             return own
+    timing = {"deferrable": constraint.deferrable, "deferred": constraint.deferred}
     if constraint.kind == "primary_key":
-        add_primary_key(catalog, partition, None, constraint.columns)
+        add_primary_key(catalog, partition, None, constraint.columns, **timing)
         clone = partition.constraints[-1]
     elif constraint.kind == "unique":
         clone = add_constraint(
@@ -277,6 +302,7 @@ def clone_constraint(catalog: Catalog, constraint: Constraint, partition: Table)
             "unique",
             constraint.columns,
             nulls_not_distinct=constraint.nulls_not_distinct,
+            **timing,
         )
     else:
         clone = add_constraint(
@@ -289,6 +315,7 @@ def clone_constraint(catalog: Catalog, constraint: Constraint, partition: Table)
             ref_columns=constraint.ref_columns,
             on_delete=constraint.on_delete,
             on_update=constraint.on_update,
+            **timing,
         )
     clone.inherited = True
     return clone
@@ -324,6 +351,7 @@ def _add_foreign_key(
         ref_columns = primary_key.columns
     for name in ref_columns:
         column_named(referenced, name)
+    _require_immediate_key(catalog, referenced, ref_columns, target)
     actions: dict[str, str] = {}
     for option in reference.args.get("options") or []:
         match = re.match(r"ON (DELETE|UPDATE) (.+)", str(option).upper())
@@ -338,7 +366,37 @@ def _add_foreign_key(
         ref_table=ref_table,
         ref_columns=ref_columns,
         **actions,
+        **deferral(reference),
     )
+
+
+def _require_immediate_key(
+    catalog: Catalog, referenced: Table, columns: tuple[str, ...], node: exp.Expr
+) -> None:
+    """A foreign key needs a key checked at once: a deferrable one does not do.
+
+    As ``transformFkeyCheckAttrs``: the referenced columns must be those of a
+    primary key, unique constraint or unique index that is not deferrable; a
+    deferrable constraint is PostgreSQL's error when it is the only match.
+    """
+    wanted = set(columns)
+    keys = [
+        c
+        for c in referenced.constraints
+        if c.kind in ("primary_key", "unique") and set(c.columns) == wanted
+    ]
+    indexes = [
+        i
+        for i in catalog.indexes.values()
+        if i.table == referenced.name and i.unique and i.where is None
+        and {render_sql(e) for e in i.elements} == wanted
+        and split_name(i.name)[1] not in {c.name for c in keys}
+    ]  # fmt: skip
+    if keys and not indexes and all(c.deferrable for c in keys):
+        kind = "primary key" if keys[0].kind == "primary_key" else "unique constraint"
+        raise DDLError(
+            f'cannot use a deferrable {kind} for referenced table "{referenced.name}"', node
+        )
 
 
 def add_table_constraints(

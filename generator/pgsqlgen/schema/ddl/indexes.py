@@ -14,6 +14,7 @@ from pgsqlgen.catalog.model import (
     Table,
     choose_name,
     qualify,
+    render_sql,
     split_name,
 )
 from pgsqlgen.queries.analysis.syntax import column_name
@@ -116,10 +117,34 @@ def create_index(catalog: Catalog, node: exp.Expr, exists: bool) -> None:
         if params is not None and params.args.get("where")
         else None,
         include=include,
+        storage=storage_parameters(params.args.get("with_storage") if params else None),
     )
     if table.partitioned and not index.args["table"].args.get("only"):
         for partition in catalog.children(table.name):
             clone_index(catalog, created, partition, attach=True)
+
+
+def storage_parameters(written: list[exp.Expr] | None) -> tuple[tuple[str, str], ...]:
+    """``WITH (name = value, ...)`` as ``reloptions`` keeps it: names folded, values as text.
+
+    A number or keyword keeps its spelling, a string its contents; PostgreSQL
+    checks each against the access method, which is left to ``verify``.
+    """
+    options = []
+    for option in written or []:
+        if not isinstance(option, exp.Property):
+            raise DDLError(f"cannot read storage parameter {render_sql(option)}", option)
+        value = option.args.get("value")
+        if isinstance(value, exp.Literal) and value.is_string:
+            text = value.name
+        elif isinstance(value, exp.Boolean):
+            text = "true" if value.this else "false"
+        elif isinstance(value, exp.Var | exp.Column | exp.Identifier):
+            text = value.name.lower()
+        else:
+            text = render_sql(value) if value is not None else "true"
+        options.append((option.name.lower(), text))
+    return tuple(options)
 
 
 def _indexed_relation(catalog: Catalog, node: exp.Expr) -> Table:
