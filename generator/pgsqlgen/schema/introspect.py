@@ -52,12 +52,13 @@ ORDER BY t.typname, n.nspname
 
 _COMPOSITES = f"""
 SELECT n.nspname, t.typname,
-       array_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum),
+       coalesce(array_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+                          ORDER BY a.attnum) FILTER (WHERE a.attnum IS NOT NULL), '{{}}'),
        obj_description(t.oid, 'pg_type')
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE {_USER_SCHEMA} AND {_OWN.format("t.oid")}
 GROUP BY n.nspname, t.oid, t.typname
 ORDER BY t.typname, n.nspname

@@ -182,7 +182,8 @@ NAME_PATTERN = rf"({_PART}(?:\s*\.\s*{_PART})*)"
 STRING_PATTERN = r"'((?:[^']|'')*)'"
 
 
-DROP_BEHAVIOUR_PATTERN = r"(?:\s+(?:CASCADE|RESTRICT))?"
+# ``CASCADE`` or ``RESTRICT`` (the default) at the end of a DROP; the group says which.
+DROP_BEHAVIOUR_PATTERN = r"(?:\s+(?P<cascade>CASCADE)|\s+RESTRICT)?"
 
 
 CommandHandler = Callable[[Catalog, "re.Match[str]", Statement], None]

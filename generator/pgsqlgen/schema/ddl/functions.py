@@ -30,6 +30,11 @@ from pgsqlgen.schema.ddl.common import (
     parse_name,
     require_schema,
 )
+from pgsqlgen.schema.ddl.dependencies import (
+    describe_function,
+    drop_with_dependents,
+    function_dependents,
+)
 from pgsqlgen.sql.parse import Statement
 
 
@@ -140,7 +145,8 @@ def drop_functions(catalog: Catalog, statement: Statement) -> None:
     ``f()`` (the one without arguments) differ, whether sqlglot parsed it
     or it came as a command (named parameters, modes and lists, which
     sqlglot does not parse). OUT parameters in the signature do not count,
-    as in PostgreSQL.
+    as in PostgreSQL. What calls the function (views, triggers, defaults,
+    checks) goes only with ``CASCADE``.
     """
     node = statement.expression
     match = DROP_FUNCTIONS_PATTERN.match(statement.text.strip())
@@ -168,6 +174,9 @@ def drop_functions(catalog: Catalog, statement: Statement) -> None:
                 continue
             raise DDLError(f"{kind} {described} does not exist", node)
         assert routine is not None
+        found = function_dependents(catalog, overloads[0])
+        target = describe_function(overloads[0])
+        drop_with_dependents(target, found, bool(match["cascade"]), node)
         routine.overloads.remove(overloads[0])
         if not routine.overloads:
             del catalog.routines[(kind, name)]

@@ -122,6 +122,21 @@ def change_owner(catalog: Catalog, match: re.Match[str], statement: Statement) -
     record_statement(catalog, statement)
 
 
+def lock_tables(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    """``LOCK [TABLE] [ONLY] name [*], ...``: nothing changes, but each must be a table or view."""
+    for written in match["names"].split(","):
+        name = parse_name(re.sub(r"^\s*ONLY\s+|\s*\*\s*$", "", written, flags=re.I))
+        if name in catalog.sequences or name in catalog.indexes:
+            raise DDLError(
+                f'cannot lock relation "{name}"\nDETAIL: This operation is not supported for '
+                f"{'sequences' if name in catalog.sequences else 'indexes'}.",
+                statement.expression,
+            )
+        if name not in catalog.tables and name not in catalog.views:
+            raise DDLError(f'relation "{name}" does not exist', statement.expression)
+    record_statement(catalog, statement)
+
+
 def create_schema_command(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
     """``CREATE SCHEMA ... AUTHORIZATION role``: named for the role when it has no name."""
     name = parse_name(match["name"] or match["role"])

@@ -47,6 +47,13 @@ from pgsqlgen.schema.ddl.common import (
     without_domain_casts,
 )
 from pgsqlgen.schema.ddl.constraints import add_unnamed_check, rename_constraint
+from pgsqlgen.schema.ddl.dependencies import (
+    describe_relation,
+    drop_view,
+    drop_with_dependents,
+    relation_dependents,
+    type_dependents,
+)
 from pgsqlgen.schema.ddl.do_blocks import DoBlock
 from pgsqlgen.schema.ddl.functions import (
     DROP_FUNCTIONS_PATTERN,
@@ -62,6 +69,7 @@ from pgsqlgen.schema.ddl.namespaces import (
     create_schema,
     create_schema_command,
     drop_schema,
+    lock_tables,
     rename_schema,
 )
 from pgsqlgen.schema.ddl.renames import rename_relation
@@ -211,7 +219,9 @@ def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
     if kind in ("FUNCTION", "PROCEDURE"):
         drop_functions(catalog, statement)
         return
-    for target in node.args.get("tables") or node.expressions or []:
+    targets = node.args.get("tables") or node.expressions or []
+    dropping = frozenset(relation_name(t) for t in targets)
+    for target in targets:
         name = relation_name(target)
         store: Any = {
             "TABLE": catalog.tables,
@@ -241,15 +251,19 @@ def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
                 continue
             raise DDLError(f'{kind.lower()} "{name}" does not exist', target)
         if kind == "TABLE":
-            drop_table(catalog, catalog.tables[name], cascade, target)
+            drop_table(catalog, catalog.tables[name], cascade, target, dropping)
         elif kind == "INDEX":
             drop_index(catalog, catalog.indexes[name], target)
+        elif kind in ("VIEW", "MATERIALIZED VIEW"):
+            found = relation_dependents(catalog, name)
+            on = describe_relation(catalog, name)
+            drop_with_dependents(on, found, cascade, target, dropping | {name})
+            drop_view(catalog, name)
+        elif kind == "TYPE":
+            drop_with_dependents(f"type {name}", type_dependents(catalog, name), cascade, target)
+            del store[name]
         else:
             del store[name]
-        if kind in ("VIEW", "MATERIALIZED VIEW"):
-            # A materialized view's indexes go with it.
-            for index in [i for i in catalog.indexes.values() if i.table == name]:
-                del catalog.indexes[index.name]
 
 
 # ``ALTER TABLE [IF EXISTS] [ONLY] name``, the head of the table commands below.
@@ -278,6 +292,15 @@ _COMMANDS: tuple[tuple[re.Pattern[str], CommandHandler], ...] = (
         alter_relation,
     ),
     (re.compile(rf"^ALTER\s+TYPE\s+{NAME_PATTERN}\s+(.*)$", re.I | re.S), alter_type),
+    (
+        re.compile(
+            rf"^LOCK\s+(?:TABLE\s+)?(?P<names>(?:ONLY\s+)?{NAME_PATTERN}(?:\s*\*)?"
+            rf"(?:\s*,\s*(?:ONLY\s+)?{NAME_PATTERN}(?:\s*\*)?)*)"
+            r"(?:\s+IN\s+[\w\s]+?\s+MODE)?(?:\s+NOWAIT)?$",
+            re.I | re.S,
+        ),
+        lock_tables,
+    ),
     (re.compile(rf"{_ALTER_TABLE}ADD\s+(?P<check>CHECK\b.*)$", re.I | re.S), add_unnamed_check),
     (
         re.compile(

@@ -51,6 +51,13 @@ from pgsqlgen.schema.ddl.constraints import (
     table_constraint_adder,
     validate_constraint,
 )
+from pgsqlgen.schema.ddl.dependencies import (
+    Dependent,
+    column_dependents,
+    drop_with_dependents,
+    forget_column,
+    relation_dependents,
+)
 from pgsqlgen.schema.ddl.indexes import clone_index, rebuild_partition_indexes
 from pgsqlgen.schema.ddl.renames import rename_relation
 from pgsqlgen.schema.ddl.sequences import drop_owned_sequences, nextval_call
@@ -357,7 +364,8 @@ def alter_table_action(
                 dropped = table.column(ident(target))
                 if dropped is not None and dropped.inherited:
                     raise DDLError(f'cannot drop inherited column "{dropped.name}"', target)
-                _drop_column(catalog, table, ident(target), if_exists, target, recurse)
+                cascade = bool(action.args.get("cascade"))
+                _drop_column(catalog, table, ident(target), if_exists, target, recurse, cascade)
             elif kind == "CONSTRAINT":
                 found = table.constraint(ident(target))
                 if found is not None and found.inherited:
@@ -451,41 +459,37 @@ def _alter_column(catalog: Catalog, table: Table, action: exp.AlterColumn, recur
 
 
 def _drop_column(
-    catalog: Catalog, table: Table, name: str, if_exists: bool, node: exp.Expr, recurse: bool
+    catalog: Catalog,
+    table: Table,
+    name: str,
+    if_exists: bool,
+    node: exp.Expr,
+    recurse: bool,
+    cascade: bool,
 ) -> None:
     """Drop a column, and the children's copies that came only from it.
 
     A child's column also defined by the child itself, or inherited from
     another parent too, stays (``attislocal``, ``attinhcount``); with
-    ``ONLY`` every child keeps its copy as its own.
+    ``ONLY`` every child keeps its copy as its own. Views that read the
+    column and foreign keys to it go only with ``CASCADE``.
     """
     if table.column(name) is None:
         if if_exists:
             return
         raise DDLError(f'column "{name}" of relation "{table.name}" does not exist', node)
+    found = column_dependents(catalog, table, name)
+    drop_with_dependents(f"column {name} of table {table.name}", found, cascade, node)
     for child in catalog.children(table.name):
         copy_ = child.column(name)
         if copy_ is None:
             continue
         if recurse and copy_.inherited == 1 and not copy_.local:
-            _drop_column(catalog, child, name, if_exists, node, recurse)
+            _drop_column(catalog, child, name, if_exists, node, recurse, cascade)
         else:
             copy_.inherited -= 1
             copy_.local = copy_.local or not recurse
-    table.columns = [c for c in table.columns if c.name != name]
-    # PostgreSQL drops the constraints, indexes and sequences that depend on the column.
-    drop_owned_sequences(catalog, lambda owner: owner == (table.name, name))
-    table.constraints = [c for c in table.constraints if name not in c.columns]
-    for other in catalog.tables.values():
-        other.constraints = [
-            c
-            for c in other.constraints
-            if not (c.ref_table == table.name and name in c.ref_columns)
-        ]
-    for index_name in [
-        n for n, i in catalog.indexes.items() if i.table == table.name and name in i.columns
-    ]:
-        del catalog.indexes[index_name]
+    forget_column(catalog, table, name)
 
 
 def _rename_column(catalog: Catalog, table: Table, old: str, new: str, node: exp.Expr) -> None:
@@ -531,18 +535,38 @@ def _rename_columns_in(node: exp.Expr, rename: dict[str, str]) -> None:
             column.set("this", name_node(rename[ident(column)]))
 
 
-def drop_table(catalog: Catalog, table: Table, cascade: bool, node: exp.Expr | None) -> None:
-    """Drop a table with its partitions; its inheriting children only with CASCADE."""
+def drop_table(
+    catalog: Catalog,
+    table: Table,
+    cascade: bool,
+    node: exp.Expr | None,
+    dropping: frozenset[str] = frozenset(),
+) -> None:
+    """Drop a table with its partitions; its inheriting children, the views over it and
+    the foreign keys to it only with CASCADE (or when the statement drops them too,
+    ``dropping``)."""
+    on = f"table {table.name}"
+    children = [
+        Dependent(f"table {child.name}", on, _child_dropper(catalog, child), owner=child.name)
+        for child in catalog.children(table.name)
+        if not table.partitioned
+    ]
+    found = [*children, *relation_dependents(catalog, table.name)]
+    drop_with_dependents(on, found, cascade, node, dropping | {table.name})
     for child in catalog.children(table.name):
-        if not (table.partitioned or cascade):
-            raise DDLError(
-                f'cannot drop table "{table.name}" because other objects depend on it '
-                f'(table "{child.name}" inherits from it)',
-                node,
-            )
-        drop_table(catalog, child, cascade, node)
+        drop_table(catalog, child, cascade, node, dropping | {table.name})
     del catalog.tables[table.name]
     _forget_table(catalog, table.name)
+
+
+def _child_dropper(catalog: Catalog, child: Table) -> Callable[[], None]:
+    """An inheriting child goes with its parent's ``DROP TABLE ... CASCADE``."""
+
+    def drop() -> None:
+        if child.name in catalog.tables:
+            drop_table(catalog, child, True, None)
+
+    return drop
 
 
 def _forget_table(catalog: Catalog, name: str) -> None:

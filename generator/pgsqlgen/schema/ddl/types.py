@@ -36,6 +36,7 @@ from pgsqlgen.schema.ddl.common import (
     unquote_literal,
     without_domain_casts,
 )
+from pgsqlgen.schema.ddl.dependencies import drop_with_dependents, type_dependents
 from pgsqlgen.schema.ddl.renames import columns_of_type, rename_type, renamed_type, set_schema
 from pgsqlgen.sql.parse import Statement
 
@@ -103,9 +104,15 @@ def create_domain(catalog: Catalog, match: re.Match[str], statement: Statement) 
 
 
 def drop_domain(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    """``DROP DOMAIN``: with ``CASCADE`` the columns of it go too, as with ``DROP TYPE``."""
     name = parse_name(match[2])
-    if catalog.domains.pop(name, None) is None and not match[1]:
+    if name not in catalog.domains:
+        if match[1]:
+            return
         raise DDLError(f'type "{name}" does not exist', statement.expression)
+    found = type_dependents(catalog, name)
+    drop_with_dependents(f"type {name}", found, bool(match["cascade"]), statement.expression)
+    del catalog.domains[name]
 
 
 _DOMAIN_ADD = re.compile(r"^ADD\s+(.*)$", re.I | re.S)
