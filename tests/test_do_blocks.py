@@ -161,3 +161,46 @@ def test_a_handler_that_does_more_than_null_is_a_warning() -> None:
     ]
     assert (catalog.warnings[0].line, catalog.warnings[0].col) == (2, 1)
     assert catalog.tables == {}
+
+
+UNKNOWN = "the catalog may differ from PostgreSQL's; `sqlgen verify --schema` settles it"
+
+
+def test_a_loop_is_one_warning_and_what_follows_it_applies(empty_db: str) -> None:
+    sql = """
+        DO $$ BEGIN
+            FOR i IN 1..2 LOOP
+                EXECUTE format('CREATE TABLE t%s (a int)', i);
+                LOOP EXIT; END LOOP;
+            END LOOP;
+            CREATE TABLE u (a int);
+        END $$;
+    """
+    catalog = build(sql)
+    assert [str(w) for w in catalog.warnings] == [
+        f"m.sql:3:5: warning: PL/pgSQL FOR loop: {UNKNOWN}"
+    ]
+    assert list(catalog.tables) == ["u"]
+    # PostgreSQL makes more: what the loop built is what the warning is about.
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(textwrap.dedent(sql))
+        live = catalog_from_database(conn)
+    assert sorted(live.tables) == ["t1", "t2", "u"]
+
+
+def test_a_call_of_a_routine_that_runs_ddl_is_a_warning() -> None:
+    catalog = build(
+        """
+        CREATE FUNCTION part(n int) RETURNS void LANGUAGE plpgsql
+            AS $$ BEGIN EXECUTE format('CREATE TABLE p%s (a int)', n); END $$;
+        CREATE PROCEDURE mk() LANGUAGE plpgsql AS $$ BEGIN CREATE TABLE q (a int); END $$;
+        CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+        SELECT one(), part(2);
+        CALL mk();
+        SELECT set_config('search_path', 'public', false);
+        """
+    )
+    assert [str(w) for w in catalog.warnings] == [
+        f"m.sql:6:15: warning: a call of part, which runs DDL: {UNKNOWN}",
+        f"m.sql:7:1: warning: a call of mk, which runs DDL: {UNKNOWN}",
+    ]

@@ -247,6 +247,24 @@ def test_names_are_truncated_as_postgresql_does(empty_db: str, sql: str) -> None
     assert all(len(name.encode()) <= 63 for name in ours)
 
 
+def test_truncated_names_warn_as_postgresql_notices(empty_db: str) -> None:
+    sql = f"""
+        CREATE TABLE t (c int CONSTRAINT {LONG.upper()}_unique_key UNIQUE);
+        CREATE INDEX "{LONG}_Index" ON t (c);
+        COMMENT ON TABLE t IS '{LONG}{LONG}';
+    """
+    notices: list[str] = []
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        conn.execute(textwrap.dedent(sql))
+    warnings = build(sql).warnings
+    assert [w.message for w in warnings] == notices
+    assert [(w.severity, w.line, w.col) for w in warnings] == [
+        ("warning", 2, 34),
+        ("warning", 3, 14),
+    ]
+
+
 def test_unique_nulls_not_distinct(empty_db: str) -> None:
     sql = """
         CREATE TABLE t (a int UNIQUE NULLS NOT DISTINCT, b int, c int,

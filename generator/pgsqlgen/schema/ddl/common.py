@@ -5,13 +5,16 @@ and columns that fail as PostgreSQL does.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
 from sqlglot import exp
+from sqlglot.tokenizer_core import TokenType
 
 from pgsqlgen.catalog.model import (
     DEFAULT_SCHEMAS,
+    NAMEDATALEN,
     Catalog,
     Column,
     Routine,
@@ -22,6 +25,7 @@ from pgsqlgen.catalog.model import (
     split_name,
     truncate_identifier,
 )
+from pgsqlgen.errors import Diagnostic
 from pgsqlgen.pg.types import PgType, from_sqlglot
 from pgsqlgen.sql.parse import Statement, parse_chunk, tokenize
 
@@ -251,6 +255,34 @@ def record_statement(catalog: Catalog, statement: Statement) -> None:
     catalog.routines[("recorded", f"{statement.source.display}:{statement.start}")] = Routine(
         "recorded", first_keyword(statement.text.strip()).lower(), statement.text
     )
+
+
+# A word or quoted name long enough that it may pass NAMEDATALEN - 1 bytes (a
+# character is at most 4 bytes): only statements holding one are tokenized again.
+_MAYBE_LONG_NAME = re.compile(r'[\w$]{16,}|"[^"]{16,}')
+
+
+def truncation_warnings(statement: Statement) -> list[Diagnostic]:
+    """PostgreSQL's NOTICE for each name of ``statement`` over NAMEDATALEN - 1 bytes.
+
+    Its lexer truncates every identifier it reads, saying so (``identifier "..."
+    will be truncated to "..."``), and the catalog keeps the truncated name: a
+    located warning, as the name the schema means may not be the one it gets.
+    """
+    text = statement.text
+    if not _MAYBE_LONG_NAME.search(text):
+        return []
+    warnings = []
+    for token in tokenize(text):
+        if token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            continue
+        name = token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower()
+        if len(name.encode()) < NAMEDATALEN:
+            continue
+        message = f'identifier "{name}" will be truncated to "{truncate_identifier(name)}"'
+        diagnostic = statement.source.diagnostic(statement.start + token.start, message)
+        warnings.append(dataclasses.replace(diagnostic, severity="warning"))
+    return warnings
 
 
 def first_keyword(text: str) -> str:

@@ -18,11 +18,13 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 
+from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokenizer_core import Token
 
+from pgsqlgen.catalog.canonical import read_function
 from pgsqlgen.catalog.model import Catalog, split_name
-from pgsqlgen.schema.ddl.common import DDLError
+from pgsqlgen.schema.ddl.common import NAME_PATTERN, DDLError, parse_name
 from pgsqlgen.sql.parse import ParseFailure, Statement, parse_chunk, split_tokens, tokenize
 
 Apply = Callable[[Catalog, Statement], None]
@@ -39,7 +41,9 @@ _GUARD = re.compile(
     re.I | re.S,
 )
 _EQUALS = re.compile(r"^(?:\w+\.)?(\w+)\s*=\s*'((?:[^']|'')*)'$", re.S)
+_CALL = re.compile(rf"^CALL\s+(?P<name>{NAME_PATTERN})\s*\(", re.I | re.S)
 _IGNORED = ("RAISE", "NULL")
+_LOOPS = ("FOR", "FOREACH", "LOOP", "WHILE")
 # Conditions an EXCEPTION handler may name, by what our errors for them say.
 _CONDITIONS = {
     "others": "",
@@ -123,6 +127,9 @@ class DoBlock:
             head = chunk[0].text.upper()
             if head == "IF":
                 index = self.if_statement(chunks, index - 1, text, base)
+            elif head in _LOOPS:
+                self.warn(base + chunk[0].start, f"PL/pgSQL {head} loop")
+                index = _after_loop(chunks, index - 1)
             elif head in _IGNORED:
                 continue
             else:
@@ -182,7 +189,7 @@ class DoBlock:
     def sql(self, chunk: list[Token], text: str, base: int) -> None:
         """Apply one plain statement of the body, as the statement it is."""
         head = chunk[0].text.upper()
-        if head in ("EXECUTE", "PERFORM", "FOR", "LOOP", "WHILE", "DECLARE", "RETURN"):
+        if head in ("EXECUTE", "PERFORM", "DECLARE", "RETURN"):
             self.warn(base + chunk[0].start, f"PL/pgSQL {head}")
             return
         parsed = parse_chunk(chunk, text)
@@ -195,6 +202,58 @@ class DoBlock:
             self.apply(self.catalog, statement)
         except DDLError as error:
             raise DDLError(f"in the DO block: {error}", error.node) from error
+
+
+# Words of a routine body that can change the schema (EXECUTE: whatever it builds).
+_SCHEMA_CHANGE = re.compile(r"\b(?:CREATE|ALTER|DROP|EXECUTE)\b", re.I)
+
+
+def warn_schema_changing_calls(catalog: Catalog, statement: Statement) -> None:
+    """``SELECT f()`` or ``CALL p()`` of a routine of the schema whose body runs DDL.
+
+    Migrations call a function to create partitions or tables they name at run
+    time; what it makes is not statically known: a located warning, as for a
+    ``DO`` block's dynamic SQL. A routine the schema does not define is left to
+    the analysis of the statement (``CALL``: PostgreSQL's error).
+    """
+    node = statement.expression
+    if isinstance(node, exp.Command):
+        called = _CALL.match(statement.text.strip())
+        calls: list[tuple[str, int]] = []
+        if called is not None:
+            calls = [(parse_name(called["name"]), statement.start)]
+    else:
+        calls = [
+            (str(call.this).lower(), int(call.meta.get("start", statement.start)))
+            for call in node.find_all(exp.Anonymous)
+        ]
+    for name, offset in calls:
+        for routine in catalog.functions.get(name, []):
+            header = read_function(routine.text)
+            if header is not None and _SCHEMA_CHANGE.search(header.body or ""):
+                diagnostic = statement.source.diagnostic(
+                    offset, f"a call of {name}, which runs DDL: {_UNKNOWN}"
+                )
+                catalog.warnings.append(dataclasses.replace(diagnostic, severity="warning"))
+                break
+
+
+def _after_loop(chunks: list[list[Token]], index: int) -> int:
+    """The index after the ``END LOOP`` that closes the loop opening at ``chunks[index]``.
+
+    The body runs any number of times, so it is skipped whole: one warning, not
+    one per statement in it.
+    """
+    depth = 0
+    for end in range(index, len(chunks)):
+        words = [t.text.upper() for t in chunks[end][:2]]
+        if words[:1] and words[0] in _LOOPS:
+            depth += 1
+        elif words == ["END", "LOOP"]:
+            depth -= 1
+            if depth == 0:
+                return end + 1
+    return len(chunks)
 
 
 def _ignored_errors(chunks: list[list[Token]]) -> set[str] | None:

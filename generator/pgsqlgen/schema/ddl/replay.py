@@ -44,6 +44,7 @@ from pgsqlgen.schema.ddl.common import (
     record_statement,
     relation_name,
     renamed_name,
+    truncation_warnings,
     without_domain_casts,
 )
 from pgsqlgen.schema.ddl.constraints import add_unnamed_check, rename_constraint
@@ -54,7 +55,7 @@ from pgsqlgen.schema.ddl.dependencies import (
     relation_dependents,
     type_dependents,
 )
-from pgsqlgen.schema.ddl.do_blocks import DoBlock
+from pgsqlgen.schema.ddl.do_blocks import DoBlock, warn_schema_changing_calls
 from pgsqlgen.schema.ddl.functions import (
     DROP_FUNCTIONS_PATTERN,
     create_routine,
@@ -130,6 +131,7 @@ def build_catalog(
     sink = DiagnosticSink()
     for statement in statements:
         trial = copy.deepcopy(catalog) if keep_going else catalog
+        trial.warnings += truncation_warnings(statement)
         try:
             _apply(trial, statement)
         except (DDLError, AnalysisError) as error:
@@ -391,6 +393,7 @@ _RECORDED = (
     "VACUUM",
     "NOTIFY",
     "LOCK",
+    "CALL",
 )
 
 
@@ -424,6 +427,8 @@ def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
         DoBlock(catalog, statement, _apply).run()
     elif first_keyword(text) in _RECORDED:
         record_statement(catalog, statement)
+        if first_keyword(text) == "CALL":
+            warn_schema_changing_calls(catalog, statement)
     else:
         raise DDLError(f"unsupported or invalid statement: {' '.join(text.split())[:60]}", node)
 
@@ -434,4 +439,6 @@ _HANDLERS: dict[type[exp.Expr], Callable[[Catalog, exp.Expr, Statement], None]] 
     exp.Drop: _drop,
     exp.Comment: comment_on,
     exp.Command: _command,
+    # A SELECT changes nothing, unless it calls a function of the schema that runs DDL.
+    exp.Select: lambda catalog, _, statement: warn_schema_changing_calls(catalog, statement),
 }
