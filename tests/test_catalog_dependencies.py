@@ -27,6 +27,7 @@ SCHEMA = """
     CREATE DOMAIN d AS e;
     CREATE TYPE comp AS (e e);
     CREATE TABLE c (e e, f e[], g d, k int);
+    CREATE VIEW ve AS SELECT k, f FROM c;
     CREATE FUNCTION fe(e) RETURNS int LANGUAGE sql AS 'SELECT 1';
     CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';
     CREATE VIEW vg AS SELECT g() AS one;
@@ -100,6 +101,21 @@ def test_drop_cascade_takes_the_dependents(empty_db: str, drop: str) -> None:
     error, dump = static(sql)
     assert error is None
     assert dump == live
+
+
+def test_a_column_no_view_reads_drops_alone(empty_db: str) -> None:
+    sql = """
+        CREATE TABLE a (id int, x int, y int);
+        CREATE TABLE b (x int);
+        CREATE VIEW v AS SELECT count(*) AS n, max(a.id) AS m, b.x FROM a, b GROUP BY b.x;
+        CREATE VIEW w AS SELECT id FROM a WHERE id IN (SELECT x FROM b);
+        ALTER TABLE a DROP COLUMN x;
+        ALTER TABLE a DROP COLUMN y;
+    """
+    assert postgresql(empty_db, sql) is None
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        live = render_dump(catalog_from_database(conn))
+    assert static(sql) == (None, live)
 
 
 def test_what_the_statement_drops_too_holds_nothing_back(empty_db: str) -> None:

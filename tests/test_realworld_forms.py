@@ -310,3 +310,13 @@ def test_parentheses_that_change_the_meaning_stay() -> None:
     # Operators associate to the left; comparisons do not associate.
     assert canonical("SELECT ((c -> 'a') -> 'b') ->> 'c'") == "SELECT c -> 'a' -> 'b' ->> 'c'"
     assert canonical("SELECT a - (b - c), (a = 1) = TRUE") == "SELECT a - (b - c), (a = 1) = TRUE"
+
+
+def test_a_replaced_view_that_reads_a_newer_one_reads_back(empty_db: str) -> None:
+    # The replaced view keeps its oid, older than the view it now reads.
+    sql = """
+        CREATE VIEW a AS SELECT 1 AS x;
+        CREATE VIEW z AS SELECT 2 AS x;
+        CREATE OR REPLACE VIEW a AS SELECT x FROM z;
+    """
+    assert render_dump(build(sql)) == render_dump(live(empty_db, sql))

@@ -96,6 +96,15 @@ WHERE {_USER_SCHEMA} AND c.relkind IN ('r', 'p', 'v', 'm') AND {_OWN.format("c.o
 ORDER BY c.relkind IN ('v', 'm'), c.oid
 """
 
+# Which relations each view reads (its rewrite rule's dependencies).
+_VIEW_READS = """
+SELECT DISTINCT r.ev_class, d.refobjid
+FROM pg_rewrite r
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+     AND d.refclassid = 'pg_class'::regclass
+WHERE r.ev_class = ANY(%(oids)s) AND d.refobjid <> r.ev_class
+"""
+
 _COLUMNS = """
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
@@ -209,6 +218,11 @@ def schema_ddl(conn: psycopg.Connection[Any], state_table: str | None = STATE_TA
                 f"OWNED BY {_name(owner_schema, table)}.{quote_ident(column)};"
             )
     relations = conn.execute(_RELATIONS, params).fetchall()
+    views = [oid for oid, _, _, kind, _, _ in relations if kind in ("v", "m")]
+    reads: dict[int, set[int]] = {}
+    for view, used in conn.execute(_VIEW_READS, {"oids": views}):
+        reads.setdefault(view, set()).add(used)
+    relations = _readers_after_read(relations, reads)
     oids = [oid for oid, _, _, kind, _, _ in relations if kind in ("r", "p")]
     indexed = [oid for oid, _, _, kind, _, _ in relations if kind in ("r", "p", "m")]
     columns: dict[int, list[str]] = {}
@@ -253,6 +267,24 @@ def schema_ddl(conn: psycopg.Connection[Any], state_table: str | None = STATE_TA
     for (definition,) in conn.execute(_TRIGGERS, {"oids": oids}):
         out.append(definition + ";")
     return "\n\n".join(out) + "\n"
+
+
+def _readers_after_read(relations: list[Any], reads: dict[int, set[int]]) -> list[Any]:
+    """Relations in oid order, but each view after the views it reads.
+
+    Oids follow creation, and a view replaced (``CREATE OR REPLACE VIEW``) keeps
+    its oid while its new query may read a view made after it.
+    """
+    pending = list(relations)
+    ordered: list[Any] = []
+    done: set[int] = set()
+    listed = {row[0] for row in relations}
+    while pending:
+        ready = next((r for r in pending if reads.get(r[0], set()) & listed <= done), pending[0])
+        pending.remove(ready)
+        ordered.append(ready)
+        done.add(ready[0])
+    return ordered
 
 
 def catalog_from_database(

@@ -28,7 +28,7 @@ from pgsqlgen.catalog.model import (
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.schema.ddl.common import DDLError, ident, relation_name
 from pgsqlgen.schema.ddl.sequences import drop_owned_sequences
-from pgsqlgen.schema.ddl.views import qualifier_of
+from pgsqlgen.schema.ddl.views import qualifier_of, source_items
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -141,6 +141,7 @@ def type_dependents(catalog: Catalog, name: str) -> list[Dependent]:
                         f"column {column.name} of table {table.name}",
                         on,
                         _column_dropper(catalog, table, column.name),
+                        _needers(_column_of, catalog, (table, column.name)),
                         owner=table.name,
                     )
                 )
@@ -216,6 +217,10 @@ def function_dependents(catalog: Catalog, function: Function) -> list[Dependent]
     return _with_their_dependents(found)
 
 
+def _column_of(catalog: Catalog, column: tuple[Table, str]) -> list[Dependent]:
+    return column_dependents(catalog, *column)
+
+
 def forget_column(catalog: Catalog, table: Table, name: str) -> None:
     """Remove a column with what it owns: the constraints and indexes on it and the
     sequence of its ``serial`` (what PostgreSQL drops with it without asking)."""
@@ -267,19 +272,27 @@ def _views_reading(catalog: Catalog, name: str) -> list[View]:
 
 def _reads_column(view: View, table: Table, column: str) -> bool:
     """Whether ``view`` names ``column`` of ``table``: as ``alias.column``, unqualified
-    where no other relation it reads has that column, or through ``*``."""
+    in a SELECT that reads the table, or through ``*``."""
     aliases = {
         qualifier_of(t) for t in view.query.find_all(exp.Table) if relation_name(t) == table.name
     }
     for star in view.query.find_all(exp.Star):
-        owner = star.parent.args.get("table") if isinstance(star.parent, exp.Column) else None
-        if owner is None or ident(owner) in aliases:
+        if isinstance(star.parent, exp.Column):  # t.*
+            if ident(star.parent.args.get("table")) in aliases:
+                return True
+        elif isinstance(star.parent, exp.Select):  # *, not count(*)
             return True
     for node in view.query.find_all(exp.Column):
         if ident(node) != column:
             continue
         qualifier = node.args.get("table")
-        if qualifier is None or ident(qualifier) in aliases:
+        if qualifier is not None:
+            if ident(qualifier) in aliases:
+                return True
+            continue
+        select = node.find_ancestor(exp.Select)
+        items = source_items(select) if select is not None else []
+        if any(isinstance(i, exp.Table) and relation_name(i) == table.name for i in items):
             return True
     return False
 
