@@ -28,11 +28,12 @@ from pgsqlgen.pg.resolve import (
 )
 from pgsqlgen.pg.types import BOOL, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.base import AnalyserBase
-from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Typed
+from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source, Typed
 from pgsqlgen.queries.analysis.syntax import (
     SQLGLOT_OPERATORS,
     call_arguments,
     function_name,
+    ident,
     name_hint,
     quantified_array,
     unparen,
@@ -48,7 +49,7 @@ class ExpressionAnalyser(AnalyserBase):
         node = unparen(node)
         if isinstance(node, exp.Column):
             if isinstance(node.this, exp.Star):
-                raise AnalysisError("* is not allowed here", node)
+                return self._whole_row_star(node, scope)
             return self._resolve_column(node, scope)
         if isinstance(node, exp.Parameter):
             param = self._param_of(node)
@@ -114,6 +115,8 @@ class ExpressionAnalyser(AnalyserBase):
         if isinstance(node, exp.Pow):
             # power() and ``^`` are defined for float8 and numeric only, not per input type.
             return self._function(node, scope)
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+            return self._field_selection(node, scope)
         if isinstance(node, exp.Binary):
             return self._arithmetic(node, scope)
         if isinstance(node, exp.Neg | exp.BitwiseNot):
@@ -545,3 +548,76 @@ class ExpressionAnalyser(AnalyserBase):
         constants = [v for v in node.expressions if not any(v.find_all(exp.Column))]
         if len(constants) > 1:
             self._common_type([node.this, *constants], None, scope)
+
+    # -- Whole rows: a FROM item's alias as a composite value, and field selection ----
+
+    def _whole_row_star(self, node: exp.Column, scope: Scope) -> Typed:
+        """``t.*`` inside an expression (``t.*::text``) is ``t``'s whole row."""
+        table = ident(node.args.get("table")) if node.args.get("table") else None
+        source = self._row_source(table, scope) if table is not None else None
+        if table is not None and source is None:
+            raise AnalysisError(f'missing FROM-clause entry for table "{table}"', node)
+        if source is None:
+            raise AnalysisError("* is not allowed here", node)
+        return self._whole_row(source)
+
+    @staticmethod
+    def _row_source(alias: str, scope: Scope) -> Source | None:
+        """The FROM item named ``alias``, in this query level or an outer one."""
+        current: Scope | None = scope
+        while current is not None:
+            source = next((s for s in current.sources if s.alias == alias), None)
+            if source is not None:
+                return source
+            current = current.outer
+        return None
+
+    def row_fields(self, node: exp.Expr, scope: Scope) -> list[ResultColumn]:
+        """The fields of a composite value (``(p).*``, ``(p).x``): of a FROM item's
+        alias, the item's columns, as ``p.*`` gives them; of any other value, the
+        attributes of its composite type or table row type."""
+        node = unparen(node)
+        typed = self.type_of(node, scope)
+        if isinstance(node, exp.Column) and not node.args.get("table"):
+            source = self._row_source(ident(node), scope) if typed.table is None else None
+            if source is not None and typed == self._whole_row(source):
+                return [
+                    ResultColumn(c.name, c.type, c.nullable or source.nullable, c.table, c.column)
+                    for c in source.columns
+                ]
+        fields = self._composite_columns(typed.type) if typed.type is not None else None
+        if fields is None:
+            shown = typed.type.display() if typed.type is not None else "unknown"
+            raise AnalysisError(
+                f"column notation .* applied to type {shown}, which is not a composite type",
+                node,
+            )
+        return [
+            ResultColumn(f.name, f.type, f.nullable or typed.nullable, f.table, f.column)
+            for f in fields
+        ]
+
+    def _composite_columns(self, pg_type: PgType) -> list[ResultColumn] | None:
+        """The attributes of a composite type or a table's or view's row type; None for
+        any other type. A composite type's attributes may be NULL."""
+        if pg_type.array_dims:
+            return None
+        composite = self.catalog.composites.get(pg_type.name)
+        if composite is not None:
+            return [ResultColumn(c.name, c.type, True) for c in composite.columns]
+        relation = self.catalog.relation_columns(pg_type.name)
+        if relation is not None:
+            return [ResultColumn(c.name, c.type, not c.not_null) for c in relation]
+        return None
+
+    def _field_selection(self, node: exp.Dot, scope: Scope) -> Typed:
+        """``(p).x``: the field ``x`` of the composite value ``p``."""
+        name = ident(node.expression)
+        fields = self.row_fields(node.this, scope)
+        field = next((f for f in fields if f.name == name), None)
+        if field is None:
+            inner = unparen(node.this)
+            if isinstance(inner, exp.Column) and not inner.args.get("table"):
+                raise AnalysisError(f"column {ident(inner)}.{name} does not exist", node)
+            raise AnalysisError(f'column "{name}" not found in data type', node)
+        return Typed(field.type, field.nullable, field.table, field.column)

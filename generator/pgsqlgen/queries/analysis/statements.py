@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog, Column
-from pgsqlgen.pg.common_type import CommonTypeError, select_common_type
+from pgsqlgen.pg.common_type import CommonTypeError, can_coerce, select_common_type
 from pgsqlgen.pg.types import INT8, TEXT, PgType
 from pgsqlgen.queries.analysis.cardinality import returns_exactly_one_row
 from pgsqlgen.queries.analysis.model import (
@@ -393,12 +393,16 @@ class Analyser(OutputAnalyser):
                 for value, target in zip(values, targets, strict=False):
                     self._bind_target(value, target, scope)
                     self._infer(value, scope)
+                    self._check_stored(self._input_type(value, scope)[0], target, value)
         elif isinstance(source, exp.Query):
             select = source
             if isinstance(select, exp.Select):
                 for value, target in zip(select.expressions, targets, strict=False):
                     self._bind_target(value.unalias(), target, scope)
-            produced = self.statement(source, scope)
+            operands = self._set_operand(source, scope)
+            for (_, pg_type, value), target in zip(operands, targets, strict=False):
+                self._check_stored(pg_type, target, value or source)
+            produced = [column for column, _, _ in operands]
             if len(produced) > len(targets):
                 raise AnalysisError("INSERT has more expressions than target columns", source)
             if explicit and len(produced) < len(targets):
@@ -450,6 +454,20 @@ class Analyser(OutputAnalyser):
                     f"inconsistent types deduced for parameter ${param.number}", value
                 )
 
+    def _check_stored(self, pg_type: PgType | None, target: ResultColumn, value: exp.Expr) -> None:
+        """A value stored into a column must convert to its type by an assignment cast
+        (section 10.4: ``bigint`` into ``integer``, any type into ``text``), or
+        PostgreSQL rejects the statement; a value of unknown type takes the column's."""
+        if pg_type is not None and not can_coerce(
+            pg_type, target.type, "a", self._base_type, self._type_category
+        ):
+            raise AnalysisError(
+                f'column "{target.name}" is of type {target.type.display()} but expression '
+                f"is of type {pg_type.display()}\nHINT:  You will need to rewrite or cast "
+                "the expression.",
+                value,
+            )
+
     def _assignment(self, node: exp.Expr, columns: dict[str, ResultColumn], scope: Scope) -> None:
         if not isinstance(node, exp.EQ):
             raise AnalysisError("expected column = value", node)
@@ -471,6 +489,7 @@ class Analyser(OutputAnalyser):
             raise AnalysisError(f'column "{ident(target)}" does not exist', target)
         self._bind_target(value, column, scope)
         self._infer(value, scope)
+        self._check_stored(self._input_type(value, scope)[0], column, value)
 
     def _update(self, node: exp.Update, scope: Scope) -> list[ResultColumn]:
         _, columns = self._target(node.this, scope)
