@@ -66,6 +66,11 @@ class FromItemAnalyser(ExpressionAnalyser):
             columns = inner
             if not alias:
                 raise AnalysisError("subquery in FROM must have an alias", node)
+        elif isinstance(node, exp.Values):
+            # A VALUES list sees the WITH queries and outer levels, not this level's items.
+            if not alias:
+                raise AnalysisError("VALUES in FROM must have an alias", node)
+            columns = self.statement(node, Scope(outer=scope.outer, ctes=dict(scope.ctes)))
         elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Unnest):
             columns = self._unnest_columns(node.this, alias, scope)
             alias = alias or "unnest"
