@@ -305,3 +305,24 @@ def test_table_row_values(tmp_path: Path, pg_server_url: str) -> None:
 
 def test_missing_field_is_rejected(tmp_path: Path) -> None:
     assert_rejected(tmp_path, "SELECT (p).z FROM pairs(1) AS p;", "column p.z does not exist")
+
+
+def test_simple_case_compares_with_the_equality_operator(
+    tmp_path: Path, pg_server_url: str
+) -> None:
+    q = query(tmp_path, pg_server_url, "SELECT CASE small WHEN @p THEN 1 END AS c FROM t;")
+    assert params(q) == [("p", "int2")]
+    # An operand of unknown type is text.
+    q = query(tmp_path / "o", pg_server_url, "SELECT CASE @r WHEN 'a' THEN 1 ELSE 2 END AS c;")
+    assert params(q) == [("r", "text")]
+    assert columns(q) == [("c", "int")]
+
+
+def test_insert_select_of_a_set_operation_stores_its_common_type(tmp_path: Path) -> None:
+    # The two parameters resolve to text together, before the target column is seen.
+    sql = "INSERT INTO t (id, name) SELECT @x, 'a' UNION ALL SELECT @z, NULL;"
+    config = write_project(
+        tmp_path, {"000001_init.up.sql": SCHEMA}, {"q.sql": f"-- name: Q :exec\n{sql}\n"}
+    )
+    with pytest.raises(SqlgenError, match='column "id" is of type integer but expression is of'):
+        analyse(config)

@@ -496,7 +496,14 @@ class ExpressionAnalyser(AnalyserBase):
         PostgreSQL reads them), NULL when a result is or no ELSE is given."""
         ifs = node.args.get("ifs") or []
         default = node.args.get("default")
+        operand = node.args.get("this")
+        if operand is not None:
+            # An operand of unknown type is text before it is compared (CASE $1 WHEN ...).
+            self._bind_param(operand, TEXT, scope)
         for condition in ifs:
+            if operand is not None:
+                # CASE x WHEN v: each v is compared with x by the = operator (10.2).
+                self._bind_equal(operand, condition.this, scope)
             self._infer(condition.this, scope)
         results = [i.args["true"] for i in ifs]
         inputs = [default, *results] if default is not None else [exp.Null(), *results]
@@ -527,18 +534,23 @@ class ExpressionAnalyser(AnalyserBase):
     def _nullif(self, node: exp.Nullif, scope: Scope) -> Typed:
         """NULLIF(a, b) is ``a = b`` resolved as an operator (section 10.2): its result is
         the first argument as the chosen operator takes it, and may be NULL."""
-        left, right = node.this, node.expression
+        return Typed(self._bind_equal(node.this, node.expression, scope), True)
+
+    def _bind_equal(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> PgType | None:
+        """Bind the parameters of ``left = right`` to the operand types of the ``=``
+        operator PostgreSQL picks (section 10.2), or to the other side's type where
+        no built-in one fits; the left operand's type as the operator takes it."""
         types = (self._argument_type(left, scope), self._argument_type(right, scope))
         if all(t is None or known_type(t) for t in types):
             resolved = resolve_operator("=", *types)
             if resolved is not None:
                 self._bind_param(left, resolved.params[0], scope)
                 self._bind_param(right, resolved.params[1], scope)
-                return Typed(resolved.params[0], True)
+                return resolved.params[0]
         first = self.type_of(left, scope).type or self.type_of(right, scope).type
         self._bind_param(left, first, scope)
         self._bind_param(right, first, scope)
-        return Typed(first, True)
+        return first
 
     def _in_list(self, node: exp.In, scope: Scope) -> None:
         """``x IN (a, b, ...)``: with more than one item not reading a column, PostgreSQL
