@@ -584,10 +584,11 @@ class ExpressionAnalyser(AnalyserBase):
             current = current.outer
         return None
 
-    def row_fields(self, node: exp.Expr, scope: Scope) -> list[ResultColumn]:
+    def _row_fields(self, node: exp.Expr, scope: Scope, notation: str = "*") -> list[ResultColumn]:
         """The fields of a composite value (``(p).*``, ``(p).x``): of a FROM item's
         alias, the item's columns, as ``p.*`` gives them; of any other value, the
-        attributes of its composite type or table row type."""
+        attributes of its composite type or table row type. ``notation`` is what
+        follows the value, for the error on a value of another type."""
         node = unparen(node)
         typed = self.type_of(node, scope)
         if isinstance(node, exp.Column) and not node.args.get("table"):
@@ -597,11 +598,15 @@ class ExpressionAnalyser(AnalyserBase):
                     ResultColumn(c.name, c.type, c.nullable or source.nullable, c.table, c.column)
                     for c in source.columns
                 ]
-        fields = self._composite_columns(typed.type) if typed.type is not None else None
-        if fields is None:
-            shown = typed.type.display() if typed.type is not None else "unknown"
+        if typed.type is None:
             raise AnalysisError(
-                f"column notation .* applied to type {shown}, which is not a composite type",
+                f'cannot determine the type of "{node.sql(dialect="postgres")}"; add a cast', node
+            )
+        fields = self._composite_columns(typed.type)
+        if fields is None:
+            raise AnalysisError(
+                f"column notation .{notation} applied to type {typed.type.display()}, "
+                "which is not a composite type",
                 node,
             )
         return [
@@ -625,11 +630,12 @@ class ExpressionAnalyser(AnalyserBase):
     def _field_selection(self, node: exp.Dot, scope: Scope) -> Typed:
         """``(p).x``: the field ``x`` of the composite value ``p``."""
         name = ident(node.expression)
-        fields = self.row_fields(node.this, scope)
+        fields = self._row_fields(node.this, scope, name)
         field = next((f for f in fields if f.name == name), None)
         if field is None:
             inner = unparen(node.this)
             if isinstance(inner, exp.Column) and not inner.args.get("table"):
                 raise AnalysisError(f"column {ident(inner)}.{name} does not exist", node)
-            raise AnalysisError(f'column "{name}" not found in data type', node)
+            shown = self.type_of(inner, scope).type or PgType("record")
+            raise AnalysisError(f'column "{name}" not found in data type {shown.display()}', node)
         return Typed(field.type, field.nullable, field.table, field.column)

@@ -39,7 +39,7 @@ class OutputAnalyser(FromItemAnalyser):
                 continue
             if isinstance(item, exp.Dot) and isinstance(item.expression, exp.Star):
                 # (p).*: the fields of a composite value, named as PostgreSQL names them.
-                columns.extend(self.row_fields(item.this, scope))
+                columns.extend(self._row_fields(item.this, scope))
                 continue
             self._infer(item, scope)
             value = item.this if isinstance(item, exp.Alias) else item
