@@ -61,13 +61,19 @@ class AnalyserBase:
             if table is None:
                 whole_row = next((s for s in current.sources if s.alias == name), None)
                 if whole_row is not None:
-                    return Typed(PgType(whole_row.relation or "record"), whole_row.nullable)
+                    return self._whole_row(whole_row)
             if table is not None and any(s.alias == table for s in current.sources):
                 raise AnalysisError(f"column {table}.{name} does not exist", node)
             current = current.outer
         if table is not None:
             raise AnalysisError(f'missing FROM-clause entry for table "{table}"', node)
         raise AnalysisError(f'column "{name}" does not exist', node)
+
+    @staticmethod
+    def _whole_row(source: Source) -> Typed:
+        """A FROM item's alias as a value: its relation's row type, the composite type
+        of a function, or ``record`` (a subquery, a function returning TABLE)."""
+        return Typed(source.row_type or PgType(source.relation or "record"), source.nullable)
 
     def _system_column(self, name: str, table: str | None, scope: Scope) -> Typed | None:
         """``xmin``, ``ctid``, ``tableoid``...: columns every table has and ``*`` never shows."""

@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from pgsqlgen.catalog.model import Function
 from pgsqlgen.pg import builtins
+from pgsqlgen.pg.common_type import CommonTypeError, builtin_category, select_common_type
 from pgsqlgen.pg.functions import (
     EXTENSION_FUNCTIONS,
     EXTENSION_SIGNATURES,
@@ -27,11 +28,12 @@ from pgsqlgen.pg.resolve import (
 )
 from pgsqlgen.pg.types import BOOL, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.base import AnalyserBase
-from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Typed
+from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source, Typed
 from pgsqlgen.queries.analysis.syntax import (
     SQLGLOT_OPERATORS,
     call_arguments,
     function_name,
+    ident,
     name_hint,
     quantified_array,
     unparen,
@@ -47,7 +49,7 @@ class ExpressionAnalyser(AnalyserBase):
         node = unparen(node)
         if isinstance(node, exp.Column):
             if isinstance(node.this, exp.Star):
-                raise AnalysisError("* is not allowed here", node)
+                return self._whole_row_star(node, scope)
             return self._resolve_column(node, scope)
         if isinstance(node, exp.Parameter):
             param = self._param_of(node)
@@ -113,6 +115,8 @@ class ExpressionAnalyser(AnalyserBase):
         if isinstance(node, exp.Pow):
             # power() and ``^`` are defined for float8 and numeric only, not per input type.
             return self._function(node, scope)
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+            return self._field_selection(node, scope)
         if isinstance(node, exp.Binary):
             return self._arithmetic(node, scope)
         if isinstance(node, exp.Neg | exp.BitwiseNot):
@@ -120,9 +124,11 @@ class ExpressionAnalyser(AnalyserBase):
         if isinstance(node, exp.Case):
             return self._case(node, scope)
         if isinstance(node, exp.Array):
-            elements = [self.type_of(e, scope) for e in node.expressions]
-            element = next((e.type for e in elements if e.type is not None), None)
-            return Typed(element.array_of() if element is not None else None, False)
+            return self._array(node, scope)
+        if isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
+            return self._common_call(node, scope)
+        if isinstance(node, exp.Nullif):
+            return self._nullif(node, scope)
         if isinstance(node, exp.Func):
             return self._function(node, scope)
         return Typed(None, True)
@@ -153,27 +159,12 @@ class ExpressionAnalyser(AnalyserBase):
                 return Typed(resolved.result, nullable)
         return Typed(left.type or right.type, nullable)
 
-    def _case(self, node: exp.Case, scope: Scope) -> Typed:
-        branches = [i.args["true"] for i in node.args.get("ifs") or []]
-        default = node.args.get("default")
-        for condition in node.args.get("ifs") or []:
-            self._infer(condition.this, scope)
-        if default is not None:
-            branches.append(default)
-        typed = [self.type_of(b, scope) for b in branches]
-        chosen = next((t.type for t in typed if t.type is not None), None)
-        return Typed(chosen, default is None or any(t.nullable for t in typed))
-
     def _function(self, node: exp.Func, scope: Scope) -> Typed:
         args = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
         if isinstance(node, exp.Count):
             for arg in args:
                 self._infer(arg, scope)
             return Typed(INT8, False)
-        if isinstance(node, exp.Coalesce):
-            typed = [self.type_of(a, scope) for a in args]
-            chosen = next((t.type for t in typed if t.type is not None), None)
-            return Typed(chosen, all(t.nullable for t in typed))
         typed = [self.type_of(a, scope) for a in args]
         first = typed[0].type if typed else None
         strict_nullable = any(t.nullable for t in typed)
@@ -182,13 +173,10 @@ class ExpressionAnalyser(AnalyserBase):
             return builtin
         # What pg_proc cannot resolve for an argument of a type of the schema (an enum, a
         # composite): functions whose result is their argument's type, or its element's.
-        if isinstance(node, exp.Max | exp.Min | exp.Nullif):
+        if isinstance(node, exp.Max | exp.Min):
             return Typed(first, True)
         if isinstance(node, exp.ArrayAgg):
             return Typed(first.array_of() if first is not None else None, True)
-        if isinstance(node, exp.Greatest | exp.Least):
-            chosen = next((t.type for t in typed if t.type is not None), None)
-            return Typed(chosen, all(t.nullable for t in typed))
         name = function_name(node)
         if name == "unnest":
             return Typed(self._element(first), True)
@@ -397,6 +385,7 @@ class ExpressionAnalyser(AnalyserBase):
                 self._note_origin(left, right, scope)
                 self._note_origin(right, left, scope)
         elif isinstance(node, exp.In):
+            self._in_list(node, scope)
             this_type = self._operand_type(node.this, scope)
             for value in node.expressions:
                 self._bind_param(value, this_type, scope, name_hint(node.this))
@@ -411,14 +400,9 @@ class ExpressionAnalyser(AnalyserBase):
             this_type = self._operand_type(node.this, scope)
             self._bind_param(node.args.get("low"), this_type, scope, name_hint(node.this))
             self._bind_param(node.args.get("high"), this_type, scope, name_hint(node.this))
-        elif isinstance(node, exp.Coalesce | exp.Greatest | exp.Least | exp.Nullif):
-            args = [node.this, *node.expressions]
-            if isinstance(node, exp.Nullif):
-                args = [node.this, node.expression]
-            known = next((t for t in (self.type_of(a, scope).type for a in args) if t), None)
-            for arg in args:
-                self._bind_param(arg, known, scope)
-
+        elif isinstance(node, exp.Case | exp.Coalesce | exp.Greatest | exp.Least | exp.Nullif):
+            # Each binds its parameters as it is typed (section 10.5, or 10.2 for NULLIF).
+            self.type_of(node, scope)
         elif isinstance(node, exp.Func):
             self._bind_arguments(node, scope)
         elif isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):
@@ -453,3 +437,205 @@ class ExpressionAnalyser(AnalyserBase):
         typed = self.type_of(other, scope)
         if typed.table is not None and typed.column is not None:
             param.origin = (typed.table, typed.column)
+
+    # -- Section 10.5: one type from several inputs (CASE, COALESCE, GREATEST, ARRAY,
+    # IN lists), and NULLIF's operator -----------------------------------------------
+
+    def _input_type(self, node: exp.Expr, scope: Scope) -> tuple[PgType | None, bool]:
+        """An input's type as ``select_common_type`` sees it, and whether it is known:
+        an untyped literal, NULL or a parameter not typed yet is of unknown type
+        (None, known); an expression the analysis cannot type is (None, not known)."""
+        node = unparen(node)
+        if (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, exp.Null):
+            return None, True
+        pg_type = self.type_of(node, scope).type
+        return pg_type, pg_type is not None or self._param_of(node) is not None
+
+    def _base_type(self, pg_type: PgType) -> PgType:
+        """A domain's base type (of as many array dimensions); any other type itself."""
+        domain = self.catalog.domains.get(pg_type.name)
+        if domain is None:
+            return pg_type
+        return self._base_type(domain.base).array_of(pg_type.array_dims)
+
+    def _type_category(self, pg_type: PgType) -> tuple[str, bool]:
+        """``typcategory`` and ``typispreferred``, for the schema's types too: an enum is
+        of the enum category, a composite type or a table's row type of the composite."""
+        if not pg_type.array_dims:
+            if pg_type.name in self.catalog.enums:
+                return "E", False
+            if pg_type.name in self.catalog.composites or pg_type.name in self.catalog.tables:
+                return "C", False
+        return builtin_category(pg_type)
+
+    def _common_type(
+        self, nodes: Sequence[exp.Expr], context: str | None, scope: Scope
+    ) -> PgType | None:
+        """The type PostgreSQL resolves ``nodes`` to together (section 10.5), binding the
+        parameters among them to it; ``context`` names the construct in the error.
+        None when an input's type is beyond the analysis, or, without a context (an
+        IN list, which then compares item by item), when the inputs cannot be matched.
+        """
+        inputs = [self._input_type(node, scope) for node in nodes]
+        if not all(known for _, known in inputs):
+            return None
+        try:
+            common = select_common_type(
+                [t for t, _ in inputs], context or "IN", self._base_type, self._type_category
+            )
+        except CommonTypeError as error:
+            if context is None:
+                return None
+            raise AnalysisError(error.message, nodes[error.position]) from None
+        for node in nodes:
+            self._bind_param(node, common, scope)
+        return common
+
+    def _case(self, node: exp.Case, scope: Scope) -> Typed:
+        """CASE: the ELSE and the THEN results of a common type (ELSE first, as
+        PostgreSQL reads them), NULL when a result is or no ELSE is given."""
+        ifs = node.args.get("ifs") or []
+        default = node.args.get("default")
+        operand = node.args.get("this")
+        if operand is not None:
+            # An operand of unknown type is text before it is compared (CASE $1 WHEN ...).
+            self._bind_param(operand, TEXT, scope)
+        for condition in ifs:
+            if operand is not None:
+                # CASE x WHEN v: each v is compared with x by the = operator (10.2).
+                self._bind_equal(operand, condition.this, scope)
+            self._infer(condition.this, scope)
+        results = [i.args["true"] for i in ifs]
+        inputs = [default, *results] if default is not None else [exp.Null(), *results]
+        typed = [self.type_of(r, scope) for r in inputs]
+        return Typed(self._common_type(inputs, "CASE", scope), any(t.nullable for t in typed))
+
+    def _common_call(self, node: exp.Coalesce | exp.Greatest | exp.Least, scope: Scope) -> Typed:
+        """COALESCE, GREATEST and LEAST: arguments of a common type; NULL only when every
+        argument is (GREATEST and LEAST ignore NULL arguments)."""
+        args = [node.this, *node.expressions]
+        context = {exp.Coalesce: "COALESCE", exp.Greatest: "GREATEST", exp.Least: "LEAST"}
+        typed = [self.type_of(a, scope) for a in args]
+        common = self._common_type(args, context[type(node)], scope)
+        return Typed(common, all(t.nullable for t in typed))
+
+    def _array(self, node: exp.Array, scope: Scope) -> Typed:
+        """``ARRAY[...]``: elements of a common type; ``ARRAY(subquery)``: its column's."""
+        elements = node.expressions
+        if len(elements) == 1 and isinstance(unparen(elements[0]), exp.Query):
+            element = self.type_of(elements[0], scope).type
+        elif not elements:
+            return Typed(None, False)
+        else:
+            element = self._common_type(elements, "ARRAY", scope)
+        # ARRAY[ARRAY[...]] is a multidimensional array of the inner arrays' element type.
+        return Typed(element.array_of() if element is not None else None, False)
+
+    def _nullif(self, node: exp.Nullif, scope: Scope) -> Typed:
+        """NULLIF(a, b) is ``a = b`` resolved as an operator (section 10.2): its result is
+        the first argument as the chosen operator takes it, and may be NULL."""
+        return Typed(self._bind_equal(node.this, node.expression, scope), True)
+
+    def _bind_equal(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> PgType | None:
+        """Bind the parameters of ``left = right`` to the operand types of the ``=``
+        operator PostgreSQL picks (section 10.2), or to the other side's type where
+        no built-in one fits; the left operand's type as the operator takes it."""
+        types = (self._argument_type(left, scope), self._argument_type(right, scope))
+        if all(t is None or known_type(t) for t in types):
+            resolved = resolve_operator("=", *types)
+            if resolved is not None:
+                self._bind_param(left, resolved.params[0], scope)
+                self._bind_param(right, resolved.params[1], scope)
+                return resolved.params[0]
+        first = self.type_of(left, scope).type or self.type_of(right, scope).type
+        self._bind_param(left, first, scope)
+        self._bind_param(right, first, scope)
+        return first
+
+    def _in_list(self, node: exp.In, scope: Scope) -> None:
+        """``x IN (a, b, ...)``: with more than one item not reading a column, PostgreSQL
+        compares ``x`` with an array of the items, of the common type of ``x`` and
+        them (``varchar_col IN ($1, $2)`` binds varchar); otherwise, or when they have
+        none, it compares item by item with ``=``."""
+        constants = [v for v in node.expressions if not any(v.find_all(exp.Column))]
+        if len(constants) > 1:
+            self._common_type([node.this, *constants], None, scope)
+
+    # -- Whole rows: a FROM item's alias as a composite value, and field selection ----
+
+    def _whole_row_star(self, node: exp.Column, scope: Scope) -> Typed:
+        """``t.*`` inside an expression (``t.*::text``) is ``t``'s whole row."""
+        table = ident(node.args.get("table")) if node.args.get("table") else None
+        source = self._row_source(table, scope) if table is not None else None
+        if table is not None and source is None:
+            raise AnalysisError(f'missing FROM-clause entry for table "{table}"', node)
+        if source is None:
+            raise AnalysisError("* is not allowed here", node)
+        return self._whole_row(source)
+
+    @staticmethod
+    def _row_source(alias: str, scope: Scope) -> Source | None:
+        """The FROM item named ``alias``, in this query level or an outer one."""
+        current: Scope | None = scope
+        while current is not None:
+            source = next((s for s in current.sources if s.alias == alias), None)
+            if source is not None:
+                return source
+            current = current.outer
+        return None
+
+    def _row_fields(self, node: exp.Expr, scope: Scope, notation: str = "*") -> list[ResultColumn]:
+        """The fields of a composite value (``(p).*``, ``(p).x``): of a FROM item's
+        alias, the item's columns, as ``p.*`` gives them; of any other value, the
+        attributes of its composite type or table row type. ``notation`` is what
+        follows the value, for the error on a value of another type."""
+        node = unparen(node)
+        typed = self.type_of(node, scope)
+        if isinstance(node, exp.Column) and not node.args.get("table"):
+            source = self._row_source(ident(node), scope) if typed.table is None else None
+            if source is not None and typed == self._whole_row(source):
+                return [
+                    ResultColumn(c.name, c.type, c.nullable or source.nullable, c.table, c.column)
+                    for c in source.columns
+                ]
+        if typed.type is None:
+            raise AnalysisError(
+                f'cannot determine the type of "{node.sql(dialect="postgres")}"; add a cast', node
+            )
+        fields = self._composite_columns(typed.type)
+        if fields is None:
+            raise AnalysisError(
+                f"column notation .{notation} applied to type {typed.type.display()}, "
+                "which is not a composite type",
+                node,
+            )
+        return [
+            ResultColumn(f.name, f.type, f.nullable or typed.nullable, f.table, f.column)
+            for f in fields
+        ]
+
+    def _composite_columns(self, pg_type: PgType) -> list[ResultColumn] | None:
+        """The attributes of a composite type or a table's or view's row type; None for
+        any other type. A composite type's attributes may be NULL."""
+        if pg_type.array_dims:
+            return None
+        composite = self.catalog.composites.get(pg_type.name)
+        if composite is not None:
+            return [ResultColumn(c.name, c.type, True) for c in composite.columns]
+        relation = self.catalog.relation_columns(pg_type.name)
+        if relation is not None:
+            return [ResultColumn(c.name, c.type, not c.not_null) for c in relation]
+        return None
+
+    def _field_selection(self, node: exp.Dot, scope: Scope) -> Typed:
+        """``(p).x``: the field ``x`` of the composite value ``p``."""
+        name = ident(node.expression)
+        fields = self._row_fields(node.this, scope, name)
+        field = next((f for f in fields if f.name == name), None)
+        if field is None:
+            inner = unparen(node.this)
+            if isinstance(inner, exp.Column) and not inner.args.get("table"):
+                raise AnalysisError(f"column {ident(inner)}.{name} does not exist", node)
+            shown = self.type_of(inner, scope).type or PgType("record")
+            raise AnalysisError(f'column "{name}" not found in data type {shown.display()}', node)
+        return Typed(field.type, field.nullable, field.table, field.column)

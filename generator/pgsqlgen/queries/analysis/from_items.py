@@ -21,8 +21,10 @@ class FromItemAnalyser(ExpressionAnalyser):
         alias_node = node.args.get("alias")
         alias = ident(alias_node) if alias_node is not None else ""
         relation_name: str | None = None
+        row_type: PgType | None = None
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Func):
             columns = self._function_columns(node.this, alias, scope)
+            row_type = self._function_row_type(node.this, scope)
             alias = alias or function_name(node.this)
             if node.args.get("ordinality"):
                 columns.append(ResultColumn("ordinality", INT8, False))
@@ -64,11 +66,17 @@ class FromItemAnalyser(ExpressionAnalyser):
             columns = inner
             if not alias:
                 raise AnalysisError("subquery in FROM must have an alias", node)
+        elif isinstance(node, exp.Values):
+            # A VALUES list sees the WITH queries and outer levels, not this level's items.
+            if not alias:
+                raise AnalysisError("VALUES in FROM must have an alias", node)
+            columns = self.statement(node, Scope(outer=scope.outer, ctes=dict(scope.ctes)))
         elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Unnest):
             columns = self._unnest_columns(node.this, alias, scope)
             alias = alias or "unnest"
         elif isinstance(node, exp.Lateral) and isinstance(node.this, exp.Func):
             columns = self._function_columns(node.this, alias, scope)
+            row_type = self._function_row_type(node.this, scope)
             alias = alias or function_name(node.this)
         elif isinstance(node, exp.Lateral):
             columns = self.statement(node.this, scope)
@@ -85,7 +93,7 @@ class FromItemAnalyser(ExpressionAnalyser):
                 )
                 for i, c in enumerate(columns)
             ]
-        source = Source(alias, columns, nullable, relation_name)
+        source = Source(alias, columns, nullable, relation_name, row_type)
         start = len(scope.sources)
         scope.sources.append(source)
         for join in node.args.get("joins") or []:
@@ -151,11 +159,18 @@ class FromItemAnalyser(ExpressionAnalyser):
         if function is not None and function.returns_table is not None:
             return [ResultColumn(c.name, c.type, True) for c in function.returns_table]
         if typed.type is not None:
-            relation = self.catalog.relation_columns(typed.type.name)
-            if relation is not None and not typed.type.array_dims:
-                return [ResultColumn(c.name, c.type, True) for c in relation]
+            fields = self._composite_columns(typed.type)
+            if fields is not None:
+                return [ResultColumn(c.name, c.type, True) for c in fields]
             return [ResultColumn(alias or name, typed.type, True)]
         raise AnalysisError(f"cannot determine the columns of {call.sql(dialect='postgres')}", call)
+
+    def _function_row_type(self, call: exp.Func, scope: Scope) -> PgType | None:
+        """The composite type (or table row type) a function in FROM returns, its
+        alias's type as a whole-row value; None for a function of other results."""
+        pg_type = self.type_of(call, scope).type
+        composite = pg_type is not None and self._composite_columns(pg_type) is not None
+        return pg_type if composite else None
 
     def _join(self, join: exp.Join, scope: Scope, start: int) -> None:
         """A join onto the tree whose FROM items begin at ``scope.sources[start]``."""

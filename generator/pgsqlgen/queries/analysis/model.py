@@ -80,6 +80,9 @@ class Source:
     columns: list[ResultColumn]
     nullable: bool = False
     relation: str | None = None
+    row_type: PgType | None = None
+    """The type of the item's whole-row reference where it is not its relation's: the
+    composite type a function in FROM returns (``FROM f(x) AS p ... g(p)``)."""
 
 
 @dataclass

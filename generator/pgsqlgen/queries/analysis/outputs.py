@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from pgsqlgen.pg.types import TEXT
+from pgsqlgen.pg.types import TEXT, UNKNOWN
 from pgsqlgen.queries.analysis.from_items import FromItemAnalyser
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
@@ -20,7 +20,12 @@ from pgsqlgen.queries.analysis.syntax import column_name, ident
 
 
 class OutputAnalyser(FromItemAnalyser):
-    def _projection(self, items: list[exp.Expr], scope: Scope) -> list[ResultColumn]:
+    def _projection(
+        self, items: list[exp.Expr], scope: Scope, untyped_params: bool = False
+    ) -> list[ResultColumn]:
+        """The output columns of a select list or RETURNING; with ``untyped_params`` (a
+        side of a set operation), a parameter nothing has typed yet is an output of
+        unknown type, for the set operation to type."""
         columns: list[ResultColumn] = []
         for item in items:
             star = self._star_of(item)
@@ -31,6 +36,10 @@ class OutputAnalyser(FromItemAnalyser):
                     columns.extend(self._expand_embed(marker, table, item, scope))
                 else:
                     columns.extend(self._expand_star(marker, table, item, scope))
+                continue
+            if isinstance(item, exp.Dot) and isinstance(item.expression, exp.Star):
+                # (p).*: the fields of a composite value, named as PostgreSQL names them.
+                columns.extend(self._row_fields(item.this, scope))
                 continue
             self._infer(item, scope)
             value = item.this if isinstance(item, exp.Alias) else item
@@ -44,6 +53,9 @@ class OutputAnalyser(FromItemAnalyser):
                 continue
             typed = self.type_of(value, scope)
             param = self._param_of(value)
+            if typed.type is None and param is not None and untyped_params:
+                columns.append(ResultColumn(name, UNKNOWN, typed.nullable))
+                continue
             if typed.type is None and param is not None:
                 raise AnalysisError(
                     f"could not determine the type of parameter {param.name}; add a cast, "

@@ -15,7 +15,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog, Column
-from pgsqlgen.pg.types import INT8, TEXT, UNKNOWN, PgType
+from pgsqlgen.pg.common_type import CommonTypeError, can_coerce, select_common_type
+from pgsqlgen.pg.types import INT8, TEXT, PgType
 from pgsqlgen.queries.analysis.cardinality import returns_exactly_one_row
 from pgsqlgen.queries.analysis.model import (
     EMBED_MARKER,
@@ -75,6 +76,12 @@ def analyse_statement(catalog: Catalog, statement: exp.Expr, params: dict[int, P
 
 class Analyser(OutputAnalyser):
     """The analyser: a statement's scopes, outputs and parameters, from the catalog."""
+
+    def __init__(self, catalog: Catalog, params: dict[int, Param]) -> None:
+        super().__init__(catalog, params)
+        self.untyped_outputs: set[int] = set()
+        """The SELECTs (by id) whose select list may hold an untyped parameter: the sides
+        of set operations, typed by the operation."""
 
     def statement(self, node: exp.Expr, outer: Scope) -> list[ResultColumn]:
         node = unparen(node)
@@ -139,8 +146,29 @@ class Analyser(OutputAnalyser):
             if with_.args.get("recursive") and isinstance(body, exp.Union):
                 # The recursive term reads the CTE itself: PostgreSQL types the
                 # CTE from the non-recursive term first, and so do we.
-                scope.ctes[ident(alias)] = renamed_columns(self.statement(body.this, scope), names)
+                initial = renamed_columns(self.statement(body.this, scope), names)
+                scope.ctes[ident(alias)] = initial
+                overall = renamed_columns(self.statement(cte.this, scope), names)
+                self._check_recursive_types(ident(alias), initial, overall, body.this)
+                scope.ctes[ident(alias)] = overall
+                continue
             scope.ctes[ident(alias)] = renamed_columns(self.statement(cte.this, scope), names)
+
+    @staticmethod
+    def _check_recursive_types(
+        name: str, initial: list[ResultColumn], overall: list[ResultColumn], term: exp.Expr
+    ) -> None:
+        """A recursive query's columns keep the non-recursive term's types, as
+        PostgreSQL requires (``SELECT NULL UNION ALL SELECT 1 ...`` is text, then integer)."""
+        for position, (first, final) in enumerate(zip(initial, overall, strict=False), 1):
+            if first.type.without_modifiers() != final.type.without_modifiers():
+                raise AnalysisError(
+                    f'recursive query "{name}" column {position} has type '
+                    f"{first.type.display()} in non-recursive term but type "
+                    f"{final.type.display()} overall\nHINT:  Cast the output of the "
+                    "non-recursive term to the correct type.",
+                    term,
+                )
 
     def _select(self, node: exp.Select, scope: Scope) -> list[ResultColumn]:
         from_ = node.args.get("from_") or node.args.get("from")
@@ -157,7 +185,7 @@ class Analyser(OutputAnalyser):
             if clause is not None:
                 self._bind_param(clause.args.get("expression"), INT8, scope, hint=key)
                 self._infer(clause, scope)
-        columns = self._projection(node.expressions, scope)
+        columns = self._projection(node.expressions, scope, id(node) in self.untyped_outputs)
         outputs = {column.name for column in columns}
         for key in ("group", "order"):
             if node.args.get(key) is not None:
@@ -256,31 +284,84 @@ class Analyser(OutputAnalyser):
             check(item)
 
     def _set_operation(self, node: exp.SetOperation, scope: Scope) -> list[ResultColumn]:
-        left = self.statement(node.this, scope)
-        right = self.statement(node.expression, scope)
+        """UNION, INTERSECT, EXCEPT: each column of the common type of its two sides
+        (section 10.5), nested operations resolved first, left to right as PostgreSQL
+        does; an untyped literal or parameter of a side's select list takes it."""
+        left = self._set_operand(node.this, scope)
+        right = self._set_operand(node.expression, scope)
         if len(left) != len(right):
             raise AnalysisError(
                 "each side of a set operation must have the same number of columns", node
             )
+        context = {exp.Union: "UNION", exp.Intersect: "INTERSECT", exp.Except: "EXCEPT"}
+        merged = []
+        for (a, a_type, a_node), (b, b_type, b_node) in zip(left, right, strict=True):
+            try:
+                common = select_common_type(
+                    [a_type, b_type], context[type(node)], self._base_type, self._type_category
+                )
+            except CommonTypeError as error:
+                at = (a_node or node.this, b_node or node.expression)[error.position]
+                raise AnalysisError(error.message, at) from None
+            for value in (a_node, b_node):
+                self._bind_param(value, common, scope)
+            merged.append(ResultColumn(a.name, common, a.nullable or b.nullable))
         for key in ("limit", "offset"):
             clause = node.args.get(key)
             if clause is not None:
                 self._bind_param(clause.args.get("expression"), INT8, scope, hint=key)
                 self._infer(clause, scope)
-        merged = []
-        for a, b in zip(left, right, strict=True):
-            chosen = a.type if a.type != UNKNOWN else b.type
-            merged.append(ResultColumn(a.name, chosen, a.nullable or b.nullable))
         return merged
 
+    def _set_operand(
+        self, node: exp.Expr, scope: Scope
+    ) -> list[tuple[ResultColumn, PgType | None, exp.Expr | None]]:
+        """A side of a set operation (or the query of an INSERT): its columns, each with
+        its type as the common type sees it and, for a plain SELECT, its select-list
+        expression. An untyped literal, NULL or parameter there is of unknown type,
+        for the set operation (or the target column) to decide."""
+        leaf = unparen(node)
+        while isinstance(leaf, exp.Subquery):
+            leaf = unparen(leaf.this)
+        if not isinstance(leaf, exp.Select):
+            return [(c, c.type, None) for c in self.statement(node, scope)]
+        self.untyped_outputs.add(id(leaf))
+        columns = self.statement(node, scope)
+        items = [unparen(unalias(item)) for item in leaf.expressions]
+        if len(items) != len(columns) or any(self._star_of(item) for item in items):
+            return [(c, c.type, None) for c in columns]
+        operands: list[tuple[ResultColumn, PgType | None, exp.Expr | None]] = []
+        for item, column in zip(items, columns, strict=True):
+            param = self._param_of(item)
+            unknown = (
+                (isinstance(item, exp.Literal) and item.is_string)
+                or isinstance(item, exp.Null)
+                or (param is not None and param.type is None)
+            )
+            operands.append((column, None if unknown else column.type, item))
+        return operands
+
     def _values(self, node: exp.Values, scope: Scope) -> list[ResultColumn]:
+        """A VALUES list: each column of the common type of its rows' values (section
+        10.5; a column of untyped literals is text), NULL if any row's value may be."""
         rows = [row.expressions for row in node.expressions]
         if not rows:
             return []
+        if any(len(row) != len(rows[0]) for row in rows):
+            raise AnalysisError("VALUES lists must all be the same length", node)
         columns = []
-        for index, value in enumerate(rows[0]):
-            typed = self.type_of(value, scope)
-            columns.append(ResultColumn(f"column{index + 1}", typed.type or TEXT, typed.nullable))
+        for index in range(len(rows[0])):
+            values = [row[index] for row in rows]
+            for value in values:
+                self._infer(value, scope)
+            typed = [self.type_of(value, scope) for value in values]
+            common = self._common_type(values, "VALUES", scope)
+            known = next((t.type for t in typed if t.type is not None), None)
+            columns.append(
+                ResultColumn(
+                    f"column{index + 1}", common or known or TEXT, any(t.nullable for t in typed)
+                )
+            )
         return columns
 
     def _insert(self, node: exp.Insert, scope: Scope) -> list[ResultColumn]:
@@ -312,12 +393,16 @@ class Analyser(OutputAnalyser):
                 for value, target in zip(values, targets, strict=False):
                     self._bind_target(value, target, scope)
                     self._infer(value, scope)
+                    self._check_stored(self._input_type(value, scope)[0], target, value)
         elif isinstance(source, exp.Query):
             select = source
             if isinstance(select, exp.Select):
                 for value, target in zip(select.expressions, targets, strict=False):
                     self._bind_target(value.unalias(), target, scope)
-            produced = self.statement(source, scope)
+            operands = self._set_operand(source, scope)
+            for (_, pg_type, value), target in zip(operands, targets, strict=False):
+                self._check_stored(pg_type, target, value or source)
+            produced = [column for column, _, _ in operands]
             if len(produced) > len(targets):
                 raise AnalysisError("INSERT has more expressions than target columns", source)
             if explicit and len(produced) < len(targets):
@@ -369,6 +454,20 @@ class Analyser(OutputAnalyser):
                     f"inconsistent types deduced for parameter ${param.number}", value
                 )
 
+    def _check_stored(self, pg_type: PgType | None, target: ResultColumn, value: exp.Expr) -> None:
+        """A value stored into a column must convert to its type by an assignment cast
+        (section 10.4: ``bigint`` into ``integer``, any type into ``text``), or
+        PostgreSQL rejects the statement; a value of unknown type takes the column's."""
+        if pg_type is not None and not can_coerce(
+            pg_type, target.type, "a", self._base_type, self._type_category
+        ):
+            raise AnalysisError(
+                f'column "{target.name}" is of type {target.type.display()} but expression '
+                f"is of type {pg_type.display()}\nHINT:  You will need to rewrite or cast "
+                "the expression.",
+                value,
+            )
+
     def _assignment(self, node: exp.Expr, columns: dict[str, ResultColumn], scope: Scope) -> None:
         if not isinstance(node, exp.EQ):
             raise AnalysisError("expected column = value", node)
@@ -390,6 +489,7 @@ class Analyser(OutputAnalyser):
             raise AnalysisError(f'column "{ident(target)}" does not exist', target)
         self._bind_target(value, column, scope)
         self._infer(value, scope)
+        self._check_stored(self._input_type(value, scope)[0], column, value)
 
     def _update(self, node: exp.Update, scope: Scope) -> list[ResultColumn]:
         _, columns = self._target(node.this, scope)

@@ -200,7 +200,11 @@ def column_name(node: exp.Expr) -> str:
     """The output name PostgreSQL gives an unaliased select-list expression."""
     node = unparen(node)
     if isinstance(node, exp.Column):
-        return ident(node)
+        # t.* as a value (t.*::text) is named for its table.
+        return ident(node.args.get("table")) if isinstance(node.this, exp.Star) else ident(node)
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+        # A field selection, (p).x, is named for its field.
+        return ident(node.expression)
     if isinstance(node, exp.Cast):
         inner = column_name(node.this)
         if inner != "?column?":
