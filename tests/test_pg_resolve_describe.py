@@ -495,9 +495,7 @@ def outcomes(
     with scratch_database(pg_server_url, "sqlgen_describe") as url:
         apply_schema(url, config)
         with psycopg.connect(url, autocommit=True) as conn:
-            types = {
-                oid: name + "[]" * dims for oid, name, dims in conn.execute(_TYPES).fetchall()
-            }
+            types = {oid: name + "[]" * dims for oid, name, dims in conn.execute(_TYPES).fetchall()}
             for i, case in enumerate(CASES):
                 result[case] = (ours[f"Q{i}"], _described(conn, _sql(case), types))
     yield result

@@ -146,6 +146,8 @@ SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
     exp.ArrayAgg: "array_agg",
     exp.PercentileDisc: "percentile_disc",
     exp.PercentileCont: "percentile_cont",
+    exp.ArrayConcat: "array_cat",
+    exp.ArrayPosition: "array_position",
 }
 
 
@@ -166,6 +168,24 @@ SQLGLOT_OPERATORS: dict[type[exp.Expr], str] = {
     exp.ArrayContainsAll: "@>",
     exp.ArrayContainedBy: "<@",
     exp.ArrayOverlaps: "&&",
+    exp.DPipe: "||",
+    exp.BitwiseAnd: "&",
+    exp.BitwiseOr: "|",
+    exp.BitwiseXor: "#",
+    exp.BitwiseLeftShift: "<<",
+    exp.BitwiseRightShift: ">>",
+    exp.RegexpLike: "~",
+    exp.RegexpILike: "~*",
+    exp.JSONExtract: "->",
+    exp.JSONExtractScalar: "->>",
+    exp.JSONBExtract: "#>",
+    exp.JSONBExtractScalar: "#>>",
+}
+
+# sqlglot's node for each prefix operator.
+SQLGLOT_PREFIX_OPERATORS: dict[type[exp.Expr], str] = {
+    exp.Neg: "-",
+    exp.BitwiseNot: "~",
 }
 
 
