@@ -13,7 +13,7 @@ import pytest
 
 from pgsqlgen.codegen.ir.model import Query
 from pgsqlgen.errors import SqlgenError
-from pgsqlgen.pg.resolve import resolve_function, resolve_operator
+from pgsqlgen.pg.resolve import ResolutionError, resolve_function, resolve_operator
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.pipeline import analyse
 
@@ -73,15 +73,36 @@ def test_function_resolution_rules() -> None:
     resolved = resolve_function("unnest", [PgType("uuid", (), 1)])
     assert resolved is not None and resolved.result == PgType("uuid")
     # Two untyped arguments of date_trunc fit several candidates: no choice.
-    assert resolve_function("date_trunc", [None, None]) is None
+    with pytest.raises(
+        ResolutionError, match=re.escape("date_trunc(unknown, unknown) is not unique")
+    ):
+        resolve_function("date_trunc", [None, None])
+    # anycompatible arguments are widened to their common type.
+    resolved = resolve_function("array_append", [PgType("int4", (), 1), PgType("int8")])
+    assert resolved.result == PgType("int8", (), 1)
+    # anyarray arguments must agree.
+    with pytest.raises(ResolutionError, match=re.escape("array_cat(integer[], text[])")):
+        resolve_function("array_cat", [PgType("int4", (), 1), PgType("text", (), 1)])
+    # An unknown argument alone cannot decide a polymorphic type.
+    with pytest.raises(ResolutionError, match="could not determine polymorphic type"):
+        resolve_function("to_jsonb", [None])
+    # A type name called as a function is a cast when no function of that name fits.
+    resolved = resolve_function("text", [PgType("int4")])
+    assert resolved.candidate is None and resolved.result == text
 
 
 def test_operator_resolution_rules() -> None:
     resolved = resolve_operator("?", PgType("jsonb"), None)
-    assert resolved is not None and resolved.params == (PgType("jsonb"), PgType("text"))
+    assert resolved.params == (PgType("jsonb"), PgType("text"))
     resolved = resolve_operator("=", PgType("varchar"), None)
-    assert resolved is not None and resolved.params[1] == PgType("text")
-    assert resolve_operator("=", PgType("bool"), PgType("int4")) is None
+    assert resolved.params[1] == PgType("text")
+    with pytest.raises(ResolutionError, match="operator does not exist: boolean = integer"):
+        resolve_operator("=", PgType("bool"), PgType("int4"))
+    # Prefix operators, and an unknown operand no category decides.
+    resolved = resolve_operator("-", None, PgType("interval"), prefix=True)
+    assert resolved.result == PgType("interval")
+    with pytest.raises(ResolutionError, match=re.escape("operator is not unique: - unknown")):
+        resolve_operator("-", None, None, prefix=True)
 
 
 # -- Parameters typed by the candidate PostgreSQL picks ---------------------------------

@@ -103,7 +103,7 @@ class ExpressionAnalyser(AnalyserBase):
         if isinstance(node, exp.Pow):
             # power() and ``^`` are defined for float8 and numeric only, not per input type.
             return self._function(node, scope)
-        if isinstance(node, exp.Binary):
+        if isinstance(node, exp.Binary) and not isinstance(node, exp.Func):
             return self._arithmetic(node, scope)
         if isinstance(node, exp.Neg | exp.BitwiseNot):
             operand = self.type_of(node.this, scope)
@@ -383,7 +383,11 @@ class ExpressionAnalyser(AnalyserBase):
             self._bind_param(node.expression, BOOL, scope)
         elif isinstance(node, exp.Cast):
             self._bind_param(node.this, from_sqlglot(node.to), scope)
-        elif isinstance(node, exp.Binary) and not isinstance(node, exp.Connector):
+        elif (
+            isinstance(node, exp.Binary)
+            and not isinstance(node, exp.Connector)
+            and (type(node) in SQLGLOT_OPERATORS or not isinstance(node, exp.Func))
+        ):
             left, right = node.this, node.expression
             if isinstance(node, exp.Like | exp.ILike):
                 self._bind_param(left, TEXT, scope, name_hint(right))

@@ -9,7 +9,7 @@ import sqlglot.errors
 from sqlglot import exp
 
 from pgsqlgen.pg import builtins
-from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType
+from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.expressions import ExpressionAnalyser
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source
 from pgsqlgen.queries.analysis.syntax import (
@@ -84,6 +84,14 @@ class FromItemAnalyser(ExpressionAnalyser):
             raise AnalysisError(f"unsupported FROM item: {node.sql(dialect='postgres')}", node)
         if alias_node is not None and getattr(alias_node, "columns", None):
             names = [ident(c) for c in alias_node.columns]
+            defined = [c.args.get("kind") for c in alias_node.columns]
+            if all(isinstance(kind, exp.DataType) for kind in defined):
+                # A column definition list: a function returning record, typed by the query.
+                columns = [
+                    ResultColumn(name, from_sqlglot(kind), True)
+                    for name, kind in zip(names, defined, strict=True)
+                    if isinstance(kind, exp.DataType)
+                ]
             columns = [
                 ResultColumn(
                     names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column

@@ -109,6 +109,7 @@ class Analyser(OutputAnalyser):
         """
         call = node.expression
         if str(node.this).upper() == "CALL" and isinstance(call, exp.Expr):
+            self._infer(call, scope)
             self.type_of(call, scope)
         return []
 

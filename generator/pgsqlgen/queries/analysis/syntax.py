@@ -148,6 +148,10 @@ SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
     exp.PercentileCont: "percentile_cont",
     exp.ArrayConcat: "array_cat",
     exp.ArrayPosition: "array_position",
+    exp.ArrayPrepend: "array_prepend",
+    exp.BitwiseAndAgg: "bit_and",
+    exp.BitwiseOrAgg: "bit_or",
+    exp.BitwiseXorAgg: "bit_xor",
 }
 
 
@@ -203,6 +207,8 @@ def call_arguments(node: exp.Func) -> list[exp.Expr]:
         parts = [field, node.this, node.args.get("zone")]
     elif isinstance(node, exp.GroupConcat):
         parts = [node.this, node.args.get("separator")]
+    elif isinstance(node, exp.ArrayPrepend):
+        parts = [node.expression, node.this]
     else:
         parts = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
     arguments: list[exp.Expr] = []
