@@ -425,6 +425,26 @@ CASES = [
 ]
 
 
+_SQLGLOT = "sqlglot's reading of the expression (sql/, the dialect)"
+_COMMON = "10.5 common type of CASE/COALESCE/GREATEST (pg/common_type.py, another change)"
+# Cases where we still differ from PostgreSQL, each with where the fix belongs: each
+# must fail (strict), so a fix shows up as an unexpected pass to move out of here.
+KNOWN_GAPS = {
+    "net >>= addr": _SQLGLOT,
+    "@ dbl": _SQLGLOT,
+    "@ big": _SQLGLOT,
+    "date_part('year', day)": f"{_SQLGLOT}: date_part is read as EXTRACT, which is numeric",
+    "lower(id, id)": _SQLGLOT,
+    "numeric(id)": f"{_SQLGLOT}: PostgreSQL's grammar reads numeric( as a type",
+    "varchar(name)": f"{_SQLGLOT}: PostgreSQL's grammar reads varchar( as a type",
+    "greatest(id, big)": _COMMON,
+    "coalesce(id, big)": _COMMON,
+    "id = 'x'": "an untyped literal's value is not checked against its type (10.4)",
+    "array_append(ints, 'x')": "an untyped literal's value is not checked against its type",
+    "pg_typeof($1)": "our message for an untyped parameter is worded differently",
+}
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a side makes of a query: parameter and column types, or an error message."""
@@ -509,9 +529,18 @@ def _agree(ours: Outcome, theirs: Outcome) -> bool:
 
 def test_cases_are_distinct() -> None:
     assert len(set(CASES)) == len(CASES) >= 150
+    assert set(KNOWN_GAPS) <= set(CASES)
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_GAPS[c], strict=True))
+        if c in KNOWN_GAPS
+        else c
+        for c in CASES
+    ],
+)
 def test_resolves_as_postgresql_describes(
     case: str, outcomes: dict[str, tuple[Outcome, Outcome]]
 ) -> None:
