@@ -67,6 +67,8 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(NUMERIC, False)
         if isinstance(node, exp.Boolean):
             return Typed(BOOL, False)
+        if isinstance(node, exp.Interval):
+            return Typed(PgType("interval"), False)
         if isinstance(node, exp.Null):
             return Typed(None, True)
         if isinstance(node, exp.Cast):
@@ -262,13 +264,17 @@ class ExpressionAnalyser(AnalyserBase):
         arguments, polymorphic ones, VARIADIC, named and default arguments, a type name
         read as a cast), with the schema's function when it is one; binds its parameters
         when ``bind``. None when an argument's type is one resolution does not know
-        (an extension's), or for a name that is sqlglot's rather than a function's.
+        (an extension's), for a name that is sqlglot's rather than a function's, or
+        for a name no function has when the schema creates extensions.
         A call PostgreSQL rejects is rejected with its message.
         """
         name = function_name(node)
         schema = self._schema_candidates(name)
-        written = isinstance(node, exp.Anonymous)
-        if not (schema or builtins.functions_named(name) or written):
+        if not (schema or builtins.functions_named(name)) and (
+            # sqlglot's own name for a node; or a function an extension may define.
+            not isinstance(node, exp.Anonymous)
+            or any(kind == "extension" for kind, _ in self.catalog.routines)
+        ):
             return None
         if name in EXTENSION_FUNCTIONS or name in SQL_VALUE_FUNCTIONS:
             return None
