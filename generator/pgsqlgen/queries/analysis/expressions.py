@@ -36,6 +36,7 @@ from pgsqlgen.queries.analysis.syntax import (
     SQLGLOT_PREFIX_OPERATORS,
     call_arguments,
     function_name,
+    ident,
     name_hint,
     quantified_array,
     unparen,
@@ -97,6 +98,8 @@ class ExpressionAnalyser(AnalyserBase):
             return builtin if builtin is not None else Typed(None, True)
         if isinstance(node, exp.Binary) and type(node) in SQLGLOT_OPERATORS:
             return self._arithmetic(node, scope)
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+            return self._field(node, scope)
         if isinstance(node, exp.Var):
             # A keyword in argument position, such as extract's field: never null.
             return Typed(None, False)
@@ -148,6 +151,22 @@ class ExpressionAnalyser(AnalyserBase):
             array = left.type is not None and left.type.array_dims
             return Typed(left.type if array else TEXT, nullable)
         return Typed(left.type or right.type, nullable)
+
+    def _field(self, node: exp.Dot, scope: Scope) -> Typed:
+        """``(row).field``: the field of a composite value, NULL when the row is."""
+        row = self.type_of(node.this, scope)
+        name = ident(node.expression)
+        if row.type is not None and not row.type.array_dims:
+            composite = self.catalog.composites.get(row.type.name)
+            fields = (
+                composite.columns
+                if composite is not None
+                else self.catalog.relation_columns(row.type.name) or []
+            )
+            for field in fields:
+                if field.name == name:
+                    return Typed(field.type, True)
+        return Typed(None, True)
 
     @cached_property
     def _types(self) -> TypeSystem:
@@ -269,6 +288,9 @@ class ExpressionAnalyser(AnalyserBase):
         A call PostgreSQL rejects is rejected with its message.
         """
         name = function_name(node)
+        if quantified_array(node) is not None:
+            # x = ANY(array) as sqlglot may read it: part of the operator, not a call.
+            return None
         schema = self._schema_candidates(name)
         if not (schema or builtins.functions_named(name)) and (
             # sqlglot's own name for a node; or a function an extension may define.
