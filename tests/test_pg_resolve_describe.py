@@ -490,6 +490,19 @@ CASES = [
     "SELECT * FROM jsonb_array_elements((SELECT doc FROM t LIMIT 1))",
     "SELECT * FROM jsonb_object_keys((SELECT doc FROM t LIMIT 1))",
     "SELECT * FROM unnest(ARRAY['a']) WITH ORDINALITY",
+    # Calls PostgreSQL rejects, and what it says.
+    "g(c => 1)",
+    "f(1, 2)",
+    "sum(name)",
+    "array_length(id, 1)",
+    "total(VARIADIC $1)",
+    "total(VARIADIC id)",
+    "ident(ints)",
+    "enum_first(id)",
+    "lower(m)",
+    "m || 'x'",
+    "r @> '[1,2]'",
+    "tr @> '[2020-01-01,2021-01-01)'",
 ]
 
 
