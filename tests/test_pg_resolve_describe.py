@@ -522,7 +522,6 @@ KNOWN_GAPS = {
     "coalesce(id, big)": _COMMON,
     "id = 'x'": "an untyped literal's value is not checked against its type (10.4)",
     "array_append(ints, 'x')": "an untyped literal's value is not checked against its type",
-    "pg_typeof($1)": "our message for an untyped parameter is worded differently",
 }
 
 

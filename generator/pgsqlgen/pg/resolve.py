@@ -88,6 +88,10 @@ class TypeSystem:
         info = self.info(typname)
         if info is not None and info.category == "A" and info.element is not None:
             return self.pg_type(info.element).array_of()
+        if info is None and typname.startswith("_"):
+            # An array of a type resolution does not know (a domain, an extension's):
+            # PostgreSQL names an array type by its element's name with an underscore.
+            return self.pg_type(typname[1:]).array_of()
         return PgType(typname)
 
     def display(self, typname: str) -> str:

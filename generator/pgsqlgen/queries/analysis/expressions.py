@@ -509,10 +509,11 @@ _JSON_EXTRACTIONS = (
 
 def _as_pg_proc(function: Function, domains: Mapping[str, Domain]) -> BuiltinFunction:
     """A schema function as the ``pg_proc`` row PostgreSQL keeps for it, its domain
-    arguments taken as their base types (as a call's domain arguments are)."""
+    arguments taken as their base types (as a call's domain arguments are); its
+    result keeps its domain, which the generated code may type apart."""
 
-    def typname(pg_type: PgType) -> str:
-        domain = domains.get(pg_type.name)
+    def typname(pg_type: PgType, base: bool = False) -> str:
+        domain = domains.get(pg_type.name) if base else None
         if domain is not None:
             pg_type = domain.base.array_of(pg_type.array_dims)
         return builtins.typname(pg_type.without_modifiers())
@@ -526,12 +527,12 @@ def _as_pg_proc(function: Function, domains: Mapping[str, Domain]) -> BuiltinFun
         defaults += 1
     return BuiltinFunction(
         name=function.name,
-        args=tuple(typname(a.type) for a in inputs),
+        args=tuple(typname(a.type, base=True) for a in inputs),
         arg_names=tuple(a.name or "" for a in inputs) if any(a.name for a in inputs) else (),
         returns=typname(function.returns) if function.returns is not None else "void",
         columns=tuple((c.name, typname(c.type)) for c in function.returns_table or ()),
         returns_set=function.returns_set,
-        variadic=typname(variadic) if variadic is not None else None,
+        variadic=typname(variadic, base=True) if variadic is not None else None,
         strict=function.strict,
         kind="p" if function.kind == "procedure" else "f",
         defaults=defaults,

@@ -15,6 +15,7 @@ from pgsqlgen.queries.analysis.model import (
     Embed,
     ResultColumn,
     Scope,
+    untyped_parameter,
 )
 from pgsqlgen.queries.analysis.syntax import column_name, ident
 
@@ -45,11 +46,7 @@ class OutputAnalyser(FromItemAnalyser):
             typed = self.type_of(value, scope)
             param = self._param_of(value)
             if typed.type is None and param is not None:
-                raise AnalysisError(
-                    f"could not determine the type of parameter {param.name}; add a cast, "
-                    f"for example {param.name}::text",
-                    param.node,
-                )
+                raise untyped_parameter(param)
             if typed.type is None:
                 raise AnalysisError(
                     f'cannot determine the type of "{value.sql(dialect="postgres")}"; add a cast',
