@@ -749,7 +749,7 @@ def _analysis_failure(error: Exception, catalog: Catalog) -> Failure:
             "internal error (crash)", f"{type(error).__name__}: {message}", type(error).__name__
         )
     node = error.node
-    if message.startswith("could not determine the type of parameter"):
+    if message.startswith("could not determine data type of parameter"):
         context = _param_context(node)
         if context.startswith("argument of "):
             function = context.removeprefix("argument of ")

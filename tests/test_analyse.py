@@ -176,7 +176,7 @@ def test_unknown_parameter_type_asks_for_a_cast(tmp_path: Path) -> None:
     with pytest.raises(SqlgenError) as caught:
         one(tmp_path, "SELECT @x AS x;")
     assert str(caught.value).startswith(
-        "queries/q.sql:2:8: error: query Q: could not determine the type of parameter x"
+        "queries/q.sql:2:8: error: query Q: could not determine data type of parameter $1 (x)"
     )
 
 

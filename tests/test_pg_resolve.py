@@ -13,7 +13,7 @@ import pytest
 
 from pgsqlgen.codegen.ir.model import Query
 from pgsqlgen.errors import SqlgenError
-from pgsqlgen.pg.resolve import resolve_function, resolve_operator
+from pgsqlgen.pg.resolve import ResolutionError, resolve_function, resolve_operator
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.pipeline import analyse
 
@@ -73,15 +73,36 @@ def test_function_resolution_rules() -> None:
     resolved = resolve_function("unnest", [PgType("uuid", (), 1)])
     assert resolved is not None and resolved.result == PgType("uuid")
     # Two untyped arguments of date_trunc fit several candidates: no choice.
-    assert resolve_function("date_trunc", [None, None]) is None
+    with pytest.raises(
+        ResolutionError, match=re.escape("date_trunc(unknown, unknown) is not unique")
+    ):
+        resolve_function("date_trunc", [None, None])
+    # anycompatible arguments are widened to their common type.
+    resolved = resolve_function("array_append", [PgType("int4", (), 1), PgType("int8")])
+    assert resolved.result == PgType("int8", (), 1)
+    # anyarray arguments must agree.
+    with pytest.raises(ResolutionError, match=re.escape("array_cat(integer[], text[])")):
+        resolve_function("array_cat", [PgType("int4", (), 1), PgType("text", (), 1)])
+    # An unknown argument alone cannot decide a polymorphic type.
+    with pytest.raises(ResolutionError, match="could not determine polymorphic type"):
+        resolve_function("to_jsonb", [None])
+    # A type name called as a function is a cast when no function of that name fits.
+    resolved = resolve_function("text", [PgType("int4")])
+    assert resolved.candidate is None and resolved.result == text
 
 
 def test_operator_resolution_rules() -> None:
     resolved = resolve_operator("?", PgType("jsonb"), None)
-    assert resolved is not None and resolved.params == (PgType("jsonb"), PgType("text"))
+    assert resolved.params == (PgType("jsonb"), PgType("text"))
     resolved = resolve_operator("=", PgType("varchar"), None)
-    assert resolved is not None and resolved.params[1] == PgType("text")
-    assert resolve_operator("=", PgType("bool"), PgType("int4")) is None
+    assert resolved.params[1] == PgType("text")
+    with pytest.raises(ResolutionError, match="operator does not exist: boolean = integer"):
+        resolve_operator("=", PgType("bool"), PgType("int4"))
+    # Prefix operators, and an unknown operand no category decides.
+    resolved = resolve_operator("-", None, PgType("interval"), prefix=True)
+    assert resolved.result == PgType("interval")
+    with pytest.raises(ResolutionError, match=re.escape("operator is not unique: - unknown")):
+        resolve_operator("-", None, None, prefix=True)
 
 
 # -- Parameters typed by the candidate PostgreSQL picks ---------------------------------
@@ -170,3 +191,64 @@ def test_boolean_compared_with_an_integer_is_rejected(tmp_path: Path) -> None:
 def test_text_plus_an_integer_is_rejected(tmp_path: Path) -> None:
     sql = "SELECT email + 1 AS x FROM users;"
     assert_rejected(tmp_path, sql, "operator does not exist: text + integer")
+
+
+# -- The schema's functions: candidates together with the built-ins ----------------------
+
+OVERLOADS = """
+CREATE FUNCTION f(a int4) RETURNS int4 LANGUAGE sql AS 'SELECT a';
+CREATE FUNCTION f(a int8) RETURNS int8 LANGUAGE sql AS 'SELECT a';
+CREATE FUNCTION only_text(s text) RETURNS int4 LANGUAGE sql AS 'SELECT 1';
+"""
+
+
+def test_schema_function_overloads_resolve_as_postgresql_does(
+    tmp_path: Path, pg_server_url: str
+) -> None:
+    sql = (
+        "SELECT f(2) AS small, f(@big::int8) AS big, only_text(@t) AS t,"
+        " upper(email) AS u FROM users;"
+    )
+    ir = described_ir(tmp_path, pg_server_url, SCHEMA + OVERLOADS, f"-- name: Q :many\n{sql}\n")
+    q = ir.modules[0].queries[0]
+    assert columns(q) == [
+        ("small", "int | None"),
+        ("big", "int | None"),
+        ("t", "int | None"),
+        ("u", "str"),
+    ]
+    assert params(q) == [("big", "int8"), ("t", "text")]
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            "SELECT  f(email) AS x FROM users;",
+            "error: query Q: function f(text) does not exist",
+        ),
+        ("SELECT f(@x) AS x;", "error: query Q: function f(unknown) is not unique"),
+        (
+            "SELECT only_text(1) AS x;",
+            "error: query Q: function only_text(integer) does not exist",
+        ),
+        ("SELECT -'x' AS x;", "error: query Q: operator is not unique: - unknown"),
+        (
+            "SELECT array_cat(tags, ARRAY[1]) AS x FROM users;",
+            "function array_cat(text[], integer[]) does not exist",
+        ),
+    ],
+)
+def test_rejected_calls_say_what_postgresql_says_where_it_says_it(
+    tmp_path: Path, sql: str, message: str
+) -> None:
+    config = write_project(
+        tmp_path,
+        {"000001_init.up.sql": SCHEMA + OVERLOADS},
+        {"q.sql": f"-- name: Q :many\n{sql}\n"},
+    )
+    with pytest.raises(SqlgenError) as caught:
+        analyse(config)
+    # On the query's line; the column is the first identifier sqlglot located in the call.
+    assert "queries/q.sql:2:" in str(caught.value)
+    assert message in str(caught.value)

@@ -67,8 +67,12 @@ class TypeInfo:
     # The element typname of an array type, the array typname of an element type.
     element: str | None
     array: str | None
-    # b base, d domain, e enum, p pseudo-type, r range, m multirange.
+    # b base, c composite, d domain, e enum, p pseudo-type, r range, m multirange.
     typtype: str
+    # A range's element type, a multirange's range type.
+    subtype: str | None = None
+    # A range's multirange type.
+    multirange: str | None = None
 
 
 @cache
@@ -116,7 +120,13 @@ def operators() -> dict[str, tuple[Operator, ...]]:
 @cache
 def casts() -> dict[tuple[str, str], str]:
     """(source, target) typname -> castcontext: i implicit, a assignment, e explicit."""
-    return {(source, target): context for source, target, context in _data()["casts"]}
+    return {(source, target): context for source, target, context, _ in _data()["casts"]}
+
+
+@cache
+def binary_casts() -> frozenset[tuple[str, str]]:
+    """(source, target) typname pairs whose cast only relabels the value (castmethod b)."""
+    return frozenset((s, t) for s, t, _, method in _data()["casts"] if method == "b")
 
 
 @cache
@@ -130,6 +140,8 @@ def types() -> dict[str, TypeInfo]:
             element=record.get("element"),
             array=record.get("array"),
             typtype=record["typtype"],
+            subtype=record.get("subtype"),
+            multirange=record.get("multirange"),
         )
         for record in _data()["types"]
     }

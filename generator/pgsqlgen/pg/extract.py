@@ -60,17 +60,24 @@ ORDER BY o.oprname, o.oid
 """
 
 CASTS_SQL = f"""
-SELECT s.typname, t.typname, c.castcontext
+SELECT s.typname, t.typname, c.castcontext, c.castmethod
 FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
 WHERE c.oid < {_BUILTIN}
 ORDER BY s.typname, t.typname
 """
 
+# A range's subtype and multirange; a multirange's range (as its "subtype").
 TYPES_SQL = f"""
-SELECT t.typname, t.typcategory, t.typispreferred, e.typname, a.typname, t.typtype
+SELECT t.typname, t.typcategory, t.typispreferred, e.typname, a.typname, t.typtype,
+       coalesce(rs.typname, mr.typname), rm.typname
 FROM pg_type t
 LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_type a ON a.oid = t.typarray
+LEFT JOIN pg_range r ON r.rngtypid = t.oid
+LEFT JOIN pg_type rs ON rs.oid = r.rngsubtype
+LEFT JOIN pg_type rm ON rm.oid = r.rngmultitypid
+LEFT JOIN pg_range m ON m.rngmultitypid = t.oid
+LEFT JOIN pg_type mr ON mr.oid = m.rngtypid
 WHERE t.oid < {_BUILTIN} AND t.typtype <> 'c' AND t.typnamespace = 'pg_catalog'::regnamespace
 ORDER BY t.typname
 """
@@ -141,8 +148,12 @@ def extract(url: str) -> dict[str, Any]:
                 **({"element": element} if element else {}),
                 **({"array": array} if array else {}),
                 "typtype": typtype,
+                **({"subtype": subtype} if subtype else {}),
+                **({"multirange": multirange} if multirange else {}),
             }
-            for name, category, preferred, element, array, typtype in conn.execute(TYPES_SQL)
+            for name, category, preferred, element, array, typtype, subtype, multirange in (
+                conn.execute(TYPES_SQL)
+            )
         ]
         relations: dict[str, list[list[Any]]] = {}
         for schema, relation, column, typname, not_null in conn.execute(RELATIONS_SQL):

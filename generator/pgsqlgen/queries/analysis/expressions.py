@@ -6,12 +6,14 @@ parameter appears in.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 
 from sqlglot import exp
 
-from pgsqlgen.catalog.model import Function
+from pgsqlgen.catalog.model import Domain, Function
 from pgsqlgen.pg import builtins
+from pgsqlgen.pg.builtins import BuiltinFunction, Operator
 from pgsqlgen.pg.common_type import CommonTypeError, builtin_category, select_common_type
 from pgsqlgen.pg.functions import (
     EXTENSION_FUNCTIONS,
@@ -21,8 +23,9 @@ from pgsqlgen.pg.functions import (
     SQL_VALUE_FUNCTIONS,
 )
 from pgsqlgen.pg.resolve import (
-    function_candidates,
-    known_type,
+    ResolutionError,
+    Resolved,
+    TypeSystem,
     resolve_function,
     resolve_operator,
 )
@@ -31,6 +34,7 @@ from pgsqlgen.queries.analysis.base import AnalyserBase
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source, Typed
 from pgsqlgen.queries.analysis.syntax import (
     SQLGLOT_OPERATORS,
+    SQLGLOT_PREFIX_OPERATORS,
     call_arguments,
     function_name,
     ident,
@@ -65,6 +69,8 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(NUMERIC, False)
         if isinstance(node, exp.Boolean):
             return Typed(BOOL, False)
+        if isinstance(node, exp.Interval):
+            return Typed(PgType("interval"), False)
         if isinstance(node, exp.Null):
             return Typed(None, True)
         if isinstance(node, exp.Cast):
@@ -91,22 +97,10 @@ class ExpressionAnalyser(AnalyserBase):
             arguments = self._within_group_arguments(node)
             builtin = self._builtin_call(node.this, arguments, scope, within_group=True)
             return builtin if builtin is not None else Typed(None, True)
-        if isinstance(node, exp.JSONExtractScalar):
-            self.type_of(node.this, scope)
-            return Typed(TEXT, True)
-        if isinstance(node, exp.JSONExtract):
-            source = self.type_of(node.this, scope)
-            return Typed(
-                source.type
-                if source.type in (PgType("json"), PgType("jsonb"))
-                else PgType("jsonb"),
-                True,
-            )
-        if isinstance(node, exp.DPipe):
-            left = self.type_of(node.this, scope)
-            right = self.type_of(node.expression, scope)
-            result = left.type if left.type is not None and left.type.array_dims else TEXT
-            return Typed(result, left.nullable or right.nullable)
+        if isinstance(node, exp.Binary) and type(node) in SQLGLOT_OPERATORS:
+            return self._arithmetic(node, scope)
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+            return self._field_selection(node, scope)
         if isinstance(node, exp.Var):
             # A keyword in argument position, such as extract's field: never null.
             return Typed(None, False)
@@ -115,12 +109,12 @@ class ExpressionAnalyser(AnalyserBase):
         if isinstance(node, exp.Pow):
             # power() and ``^`` are defined for float8 and numeric only, not per input type.
             return self._function(node, scope)
-        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
-            return self._field_selection(node, scope)
-        if isinstance(node, exp.Binary):
+        if isinstance(node, exp.Binary) and not isinstance(node, exp.Func):
             return self._arithmetic(node, scope)
         if isinstance(node, exp.Neg | exp.BitwiseNot):
-            return self.type_of(node.this, scope)
+            operand = self.type_of(node.this, scope)
+            resolved = self._resolve_operator(node, scope)
+            return Typed(resolved.result if resolved else operand.type, operand.nullable)
         if isinstance(node, exp.Case):
             return self._case(node, scope)
         if isinstance(node, exp.Array):
@@ -145,19 +139,49 @@ class ExpressionAnalyser(AnalyserBase):
     def _arithmetic(self, node: exp.Binary, scope: Scope) -> Typed:
         """A binary operator's result: the ``pg_operator`` candidate PostgreSQL picks for
         the operands' types (``date - date`` is integer, ``timestamptz - timestamptz``
-        interval, ``int4 + numeric`` numeric); for an operand of unknown type or of a
-        type of the schema, the other operand's type."""
+        interval, ``int4 + numeric`` numeric); for an operand of a type the resolution
+        does not know (an extension's), what the operator's shape says."""
         left = self.type_of(node.this, scope)
         right = self.type_of(node.expression, scope)
-        nullable = left.nullable or right.nullable
-        name = SQLGLOT_OPERATORS.get(type(node))
-        a = self._argument_type(node.this, scope)
-        b = self._argument_type(node.expression, scope)
-        if name is not None and all(t is None or known_type(t) for t in (a, b)):
-            resolved = resolve_operator(name, a, b)
-            if resolved is not None and resolved.result is not None:
-                return Typed(resolved.result, nullable)
+        # A JSON path step is NULL where the path is missing.
+        nullable = left.nullable or right.nullable or isinstance(node, _JSON_EXTRACTIONS)
+        resolved = self._resolve_operator(node, scope)
+        if resolved is not None:
+            return Typed(resolved.result, nullable)
+        if isinstance(node, exp.JSONExtractScalar | exp.JSONBExtractScalar):
+            return Typed(TEXT, True)
+        if isinstance(node, exp.DPipe):
+            array = left.type is not None and left.type.array_dims
+            return Typed(left.type if array else TEXT, nullable)
         return Typed(left.type or right.type, nullable)
+
+    @cached_property
+    def _types(self) -> TypeSystem:
+        """The types resolution knows: the built-ins and the schema's enums and row types."""
+        rows = [*self.catalog.composites, *self.catalog.tables, *self.catalog.views]
+        return TypeSystem.of_schema(self.catalog.enums, rows)
+
+    def _resolve_operator(self, node: exp.Expr, scope: Scope) -> Resolved[Operator] | None:
+        """The operator PostgreSQL picks for a binary or prefix operator node (section
+        10.2); None when sqlglot's node is not a ``pg_operator`` one or an operand's type
+        is one resolution does not know. An operator PostgreSQL rejects is rejected with
+        its message (``operator does not exist: boolean = integer``)."""
+        if isinstance(node, exp.Binary) and type(node) in SQLGLOT_OPERATORS:
+            name = SQLGLOT_OPERATORS[type(node)]
+            left = self._argument_type(node.this, scope)
+            right = self._argument_type(node.expression, scope)
+            prefix = False
+        elif type(node) in SQLGLOT_PREFIX_OPERATORS:
+            name, left, prefix = SQLGLOT_PREFIX_OPERATORS[type(node)], None, True
+            right = self._argument_type(node.this, scope)
+        else:
+            return None
+        if any(t is not None and not self._types.knows(t) for t in (left, right)):
+            return None
+        try:
+            return resolve_operator(name, left, right, prefix=prefix, types=self._types)
+        except ResolutionError as error:
+            raise AnalysisError(str(error), node) from None
 
     def _function(self, node: exp.Func, scope: Scope) -> Typed:
         args = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
@@ -184,11 +208,6 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(SQL_VALUE_FUNCTIONS[name], False)
         if name in EXTENSION_FUNCTIONS:
             return Typed(EXTENSION_FUNCTIONS[name], strict_nullable)
-        function = self._user_function(name, args, [t.type for t in typed], scope)
-        if function is not None:
-            # A STRICT function is NULL on a NULL argument; otherwise, as its body says,
-            # which the catalog cannot see: possibly NULL.
-            return Typed(function.returns, strict_nullable if function.strict else True)
         return Typed(None, True)
 
     def _within_group_arguments(self, node: exp.WithinGroup) -> list[exp.Expr]:
@@ -206,11 +225,77 @@ class ExpressionAnalyser(AnalyserBase):
         node = unparen(node)
         if (isinstance(node, exp.Literal) and node.is_string) or isinstance(node, exp.Null):
             return None
+        if isinstance(node, exp.JSONPath):
+            # sqlglot's reading of ``-> 'key'`` (an untyped literal) or ``-> 0``.
+            steps = node.expressions
+            subscript = len(steps) == 2 and isinstance(steps[1], exp.JSONPathSubscript)
+            return INT4 if subscript else None
         pg_type = self.type_of(node, scope).type
         domain = self.catalog.domains.get(pg_type.name) if pg_type is not None else None
         if pg_type is not None and domain is not None:
             return domain.base.array_of(pg_type.array_dims)
         return pg_type
+
+    def _schema_candidates(self, name: str) -> dict[BuiltinFunction, Function]:
+        """The schema's functions named ``name`` as ``pg_proc`` rows, for resolution
+        together with the built-ins; each maps back to the catalog's function."""
+        return {
+            _as_pg_proc(function, self.catalog.domains): function
+            for function in self.catalog.functions.get(name, [])
+        }
+
+    def _resolve_call(
+        self, node: exp.Func, args: list[exp.Expr], scope: Scope, bind: bool = False
+    ) -> tuple[Resolved[BuiltinFunction], Function | None] | None:
+        """The function a call resolves to as PostgreSQL resolves it (section 10.3: the
+        built-ins and the schema's overloads, implicit casts, preferred types, unknown
+        arguments, polymorphic ones, VARIADIC, named and default arguments, a type name
+        read as a cast), with the schema's function when it is one; binds its parameters
+        when ``bind``. None when an argument's type is one resolution does not know
+        (an extension's), for a name that is sqlglot's rather than a function's, or
+        for a name no function has when the schema creates extensions.
+        A call PostgreSQL rejects is rejected with its message.
+        """
+        name = function_name(node)
+        if quantified_array(node) is not None:
+            # x = ANY(array) as sqlglot may read it: part of the operator, not a call.
+            return None
+        schema = self._schema_candidates(name)
+        if not (schema or builtins.functions_named(name)) and (
+            # sqlglot's own name for a node; or a function an extension may define.
+            not isinstance(node, exp.Anonymous)
+            or any(kind == "extension" for kind, _ in self.catalog.routines)
+        ):
+            return None
+        if name in EXTENSION_FUNCTIONS or name in SQL_VALUE_FUNCTIONS:
+            return None
+        names = [a.name.lower() if isinstance(a, exp.Kwarg) else None for a in args]
+        values = [a.expression if isinstance(a, exp.Kwarg) else a for a in args]
+        variadic = bool(values) and isinstance(values[-1], exp.Variadic)
+        values = [v.this if isinstance(v, exp.Variadic) else v for v in values]
+        types = [self._argument_type(a, scope) for a in values]
+        if any(t is not None and not self._types.knows(t) for t in types):
+            return None
+        literal = len(values) == 1 and isinstance(unparen(values[0]), exp.Literal)
+        try:
+            resolved = resolve_function(
+                name,
+                types,
+                names,
+                types=self._types,
+                schema_functions=list(schema),
+                variadic_array=variadic,
+                unknown_literal=literal and types[0] is None,
+            )
+        except ResolutionError as error:
+            raise AnalysisError(str(error), node) from None
+        candidate = resolved.candidate
+        if bind:
+            hints = candidate.arg_names if candidate is not None and not any(names) else ()
+            for position, (value, pg_type) in enumerate(zip(values, resolved.params, strict=True)):
+                hint = hints[position] if position < len(hints) and hints[position] else None
+                self._bind_param(value, pg_type, scope, hint)
+        return resolved, schema.get(candidate) if candidate is not None else None
 
     def _builtin_call(
         self,
@@ -220,114 +305,50 @@ class ExpressionAnalyser(AnalyserBase):
         bind: bool = False,
         within_group: bool = False,
     ) -> Typed | None:
-        """A call of a built-in function resolved as PostgreSQL resolves it (``pg_proc``
-        candidates, implicit casts, preferred types, polymorphic arguments); binds its
-        parameters when ``bind``. None for a user-defined function, an argument of a
-        type the built-in catalog does not know, or a call that resolves to no one
-        candidate: the caller then falls back to what it knows.
+        """The type of a call resolved as PostgreSQL resolves it (:meth:`_resolve_call`),
+        and whether it may be NULL; binds its parameters when ``bind``. None when it
+        cannot be resolved here: the caller then falls back to what it knows.
         """
-        name = function_name(node)
-        if not builtins.functions_named(name) or name in self.catalog.functions:
-            return None
         if isinstance(node.parent, exp.WithinGroup) and not within_group:
             # An ordered-set aggregate's direct arguments alone: it is resolved with its
             # WITHIN GROUP arguments, from the parent (_within_group_arguments).
             return None
-        names = [a.name.lower() if isinstance(a, exp.Kwarg) else None for a in args]
+        call = self._resolve_call(node, args, scope, bind)
+        if call is None:
+            return None
+        resolved, user_function = call
+        name = function_name(node)
         values = [a.expression if isinstance(a, exp.Kwarg) else a for a in args]
-        types = [self._argument_type(a, scope) for a in values]
-        if any(t is not None and not known_type(t) for t in types):
-            return None
-        if not function_candidates(name, len(args), names):
-            shown = ", ".join(t.display() if t is not None else "unknown" for t in types)
-            raise AnalysisError(f"function {name}({shown}) does not exist", node)
-        resolved = resolve_function(name, types, names)
-        if resolved is None or resolved.result is None:
-            return None
-        if bind:
-            for value, pg_type in zip(values, resolved.params, strict=True):
-                self._bind_param(value, pg_type, scope)
+        arguments_nullable = any(self.type_of(a, scope).nullable for a in values)
         function = resolved.candidate
-        if function.is_aggregate:
+        if function is None:
+            # A type name called as a function: a cast.
+            nullable = arguments_nullable
+        elif user_function is not None:
+            # A STRICT function is NULL on a NULL argument; otherwise, as its body says,
+            # which the catalog cannot see: possibly NULL.
+            nullable = arguments_nullable if user_function.strict else True
+        elif function.is_aggregate:
             # An aggregate over no rows is NULL, count's 0 aside.
             nullable = name != "count"
         elif name in NEVER_NULL or name in MAY_BE_NULL:
             nullable = name in MAY_BE_NULL
         elif function.strict and function.kind != "w":
-            nullable = any(self.type_of(a, scope).nullable for a in values)
+            nullable = arguments_nullable
         else:
             nullable = True
         return Typed(resolved.result, nullable)
-
-    def _user_function(
-        self, name: str, args: Sequence[exp.Expr], types: list[PgType | None], scope: Scope
-    ) -> Function | None:
-        """The overload of a user-defined function a call resolves to; binds its parameters.
-
-        Candidates are the overloads the call's arity (or argument names)
-        fits, narrowed by the argument types already known; a call that
-        still fits several stays unresolved, as PostgreSQL would need casts
-        to choose.
-        """
-        overloads = self.catalog.functions.get(name, [])
-        keywords = [a for a in args if isinstance(a, exp.Kwarg)]
-
-        def fits(function: Function) -> bool:
-            inputs = [a for a in function.arguments if a.is_input]
-            if not function.required_args <= len(args) <= len(inputs):
-                return False
-            names = {a.name for a in inputs[len(args) - len(keywords) :]}
-            return all(k.name.lower() in names for k in keywords)
-
-        candidates = [f for f in overloads if fits(f)]
-        if len(candidates) > 1:
-            candidates = [
-                f
-                for f in candidates
-                if all(t is None or t == a for t, a in zip(types, f.arg_types, strict=False))
-            ]
-        if len(candidates) != 1:
-            return None
-        function = candidates[0]
-        inputs = [a for a in function.arguments if a.is_input]
-        by_name = {a.name: a.type for a in inputs}
-        for position, arg in enumerate(args):
-            if isinstance(arg, exp.Kwarg):
-                self._bind_param(arg.expression, by_name.get(arg.name.lower()), scope)
-            else:
-                self._bind_param(arg, inputs[position].type, scope, inputs[position].name)
-        return function
 
     def _operator(
         self, node: exp.Binary, scope: Scope
     ) -> tuple[PgType | None, PgType | None] | None:
         """The operand types of the ``pg_operator`` candidate PostgreSQL picks (section
-        10.2): ``jsonb ? $1`` makes ``$1`` text, ``cidr = $1`` inet. None when an
-        operand's type is not a built-in one or no one candidate fits; an operator no
-        candidate takes between two operands of known types is rejected, as PostgreSQL
-        rejects it (``boolean = integer``).
-        """
-        name = SQLGLOT_OPERATORS.get(type(node))
-        if name is None:
+        10.2): ``jsonb ? $1`` makes ``$1`` text, ``cidr = $1`` inet; None when
+        resolution cannot tell (:meth:`_resolve_operator`)."""
+        resolved = self._resolve_operator(node, scope)
+        if resolved is None:
             return None
-        left = self._argument_type(node.this, scope)
-        right = self._argument_type(node.expression, scope)
-        if any(t is not None and not known_type(t) for t in (left, right)):
-            return None
-        resolved = resolve_operator(name, left, right)
-        if resolved is not None:
-            return resolved.params[0], resolved.params[1]
-        direct = (exp.Column, exp.Literal, exp.Cast, exp.Parameter, exp.Boolean)
-        if (
-            left is not None
-            and right is not None
-            and isinstance(unparen(node.this), direct)
-            and isinstance(unparen(node.expression), direct)
-        ):
-            raise AnalysisError(
-                f"operator does not exist: {left.display()} {name} {right.display()}", node
-            )
-        return None
+        return resolved.params[0], resolved.params[1]
 
     def _operand_type(self, node: exp.Expr, scope: Scope) -> PgType | None:
         """The type an operator gives a parameter compared with ``node``.
@@ -359,7 +380,11 @@ class ExpressionAnalyser(AnalyserBase):
             self._bind_param(node.expression, BOOL, scope)
         elif isinstance(node, exp.Cast):
             self._bind_param(node.this, from_sqlglot(node.to), scope)
-        elif isinstance(node, exp.Binary) and not isinstance(node, exp.Connector):
+        elif (
+            isinstance(node, exp.Binary)
+            and not isinstance(node, exp.Connector)
+            and (type(node) in SQLGLOT_OPERATORS or not isinstance(node, exp.Func))
+        ):
             left, right = node.this, node.expression
             if isinstance(node, exp.Like | exp.ILike):
                 self._bind_param(left, TEXT, scope, name_hint(right))
@@ -403,6 +428,10 @@ class ExpressionAnalyser(AnalyserBase):
         elif isinstance(node, exp.Case | exp.Coalesce | exp.Greatest | exp.Least | exp.Nullif):
             # Each binds its parameters as it is typed (section 10.5, or 10.2 for NULLIF).
             self.type_of(node, scope)
+        elif type(node) in SQLGLOT_PREFIX_OPERATORS:
+            resolved = self._resolve_operator(node, scope)
+            if resolved is not None:
+                self._bind_param(node.this, resolved.params[0], scope)
         elif isinstance(node, exp.Func):
             self._bind_arguments(node, scope)
         elif isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):
@@ -410,12 +439,8 @@ class ExpressionAnalyser(AnalyserBase):
             self._builtin_call(node.this, arguments, scope, bind=True, within_group=True)
 
     def _bind_arguments(self, node: exp.Func, scope: Scope) -> None:
-        """Type parameters passed to a built-in function from its signature.
-
-        A parameter gets the argument type of the one signature with as many
-        arguments as the call has (PostgreSQL would report a call matching
-        none); with several candidates of that arity it stays untyped.
-        """
+        """Type parameters passed to a function from the candidate PostgreSQL picks; for
+        an extension's function, from the one signature of the call's arity."""
         name = function_name(node)
         signatures = EXTENSION_SIGNATURES.get(name)
         if signatures is None:
@@ -539,11 +564,16 @@ class ExpressionAnalyser(AnalyserBase):
     def _bind_equal(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> PgType | None:
         """Bind the parameters of ``left = right`` to the operand types of the ``=``
         operator PostgreSQL picks (section 10.2), or to the other side's type where
-        no built-in one fits; the left operand's type as the operator takes it."""
+        resolution cannot tell; the left operand's type as the operator takes it. Two
+        operands of known types no ``=`` takes are PostgreSQL's error."""
         types = (self._argument_type(left, scope), self._argument_type(right, scope))
-        if all(t is None or known_type(t) for t in types):
-            resolved = resolve_operator("=", *types)
-            if resolved is not None:
+        if all(t is None or self._types.knows(t) for t in types):
+            try:
+                resolved = resolve_operator("=", *types, types=self._types)
+            except ResolutionError as error:
+                if None not in types:
+                    raise AnalysisError(str(error), left.parent or left) from None
+            else:
                 self._bind_param(left, resolved.params[0], scope)
                 self._bind_param(right, resolved.params[1], scope)
                 return resolved.params[0]
@@ -639,3 +669,44 @@ class ExpressionAnalyser(AnalyserBase):
             shown = self.type_of(inner, scope).type or PgType("record")
             raise AnalysisError(f'column "{name}" not found in data type {shown.display()}', node)
         return Typed(field.type, field.nullable, field.table, field.column)
+
+
+_JSON_EXTRACTIONS = (
+    exp.JSONExtract,
+    exp.JSONExtractScalar,
+    exp.JSONBExtract,
+    exp.JSONBExtractScalar,
+)
+
+
+def _as_pg_proc(function: Function, domains: Mapping[str, Domain]) -> BuiltinFunction:
+    """A schema function as the ``pg_proc`` row PostgreSQL keeps for it, its domain
+    arguments taken as their base types (as a call's domain arguments are); its
+    result keeps its domain, which the generated code may type apart."""
+
+    def typname(pg_type: PgType, base: bool = False) -> str:
+        domain = domains.get(pg_type.name) if base else None
+        if domain is not None:
+            pg_type = domain.base.array_of(pg_type.array_dims)
+        return builtins.typname(pg_type.without_modifiers())
+
+    inputs = [a for a in function.arguments if a.is_input]
+    variadic = inputs[-1].type.element() if inputs and inputs[-1].mode == "variadic" else None
+    defaults = 0
+    for argument in reversed(inputs):
+        if not argument.has_default:
+            break
+        defaults += 1
+    return BuiltinFunction(
+        name=function.name,
+        args=tuple(typname(a.type, base=True) for a in inputs),
+        arg_names=tuple(a.name or "" for a in inputs) if any(a.name for a in inputs) else (),
+        returns=typname(function.returns) if function.returns is not None else "void",
+        columns=tuple((c.name, typname(c.type)) for c in function.returns_table or ()),
+        returns_set=function.returns_set,
+        variadic=typname(variadic, base=True) if variadic is not None else None,
+        strict=function.strict,
+        kind="p" if function.kind == "procedure" else "f",
+        defaults=defaults,
+        aggkind=None,
+    )

@@ -9,11 +9,16 @@ import sqlglot.errors
 from sqlglot import exp
 
 from pgsqlgen.pg import builtins
-from pgsqlgen.pg.resolve import known_type, resolve_function
-from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType
+from pgsqlgen.pg.types import BOOL, INT8, TEXT, PgType, from_sqlglot
 from pgsqlgen.queries.analysis.expressions import ExpressionAnalyser
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source
-from pgsqlgen.queries.analysis.syntax import function_name, ident, is_join_tree, table_name
+from pgsqlgen.queries.analysis.syntax import (
+    call_arguments,
+    function_name,
+    ident,
+    is_join_tree,
+    table_name,
+)
 
 
 class FromItemAnalyser(ExpressionAnalyser):
@@ -87,6 +92,14 @@ class FromItemAnalyser(ExpressionAnalyser):
             raise AnalysisError(f"unsupported FROM item: {node.sql(dialect='postgres')}", node)
         if alias_node is not None and getattr(alias_node, "columns", None):
             names = [ident(c) for c in alias_node.columns]
+            defined = [c.args.get("kind") for c in alias_node.columns]
+            if all(isinstance(kind, exp.DataType) for kind in defined):
+                # A column definition list: a function returning record, typed by the query.
+                columns = [
+                    ResultColumn(name, from_sqlglot(kind), True)
+                    for name, kind in zip(names, defined, strict=True)
+                    if isinstance(kind, exp.DataType)
+                ]
             columns = [
                 ResultColumn(
                     names[i] if i < len(names) else c.name, c.type, c.nullable, c.table, c.column
@@ -137,33 +150,31 @@ class FromItemAnalyser(ExpressionAnalyser):
     def _function_columns(self, call: exp.Func, alias: str, scope: Scope) -> list[ResultColumn]:
         """The columns of a function call in FROM.
 
-        A user function returning a table or OUT parameters gives those
-        columns; one returning a table's row type, that table's columns;
-        any other gives one column, named by the alias as in PostgreSQL.
-        Function results may be NULL.
+        A function returning a table or OUT parameters gives those columns
+        (``jsonb_each``: key, value); one returning a row type, that type's
+        columns; any other gives one column, named by the alias as in
+        PostgreSQL. Function results may be NULL.
         """
         self._infer(call, scope)
         typed = self.type_of(call, scope)
         name = function_name(call)
-        args = [a for a in call.iter_expressions() if not isinstance(a, exp.Star)]
-        types = [self.type_of(a, scope).type for a in args]
-        function = self._user_function(name, args, types, scope)
-        if function is None and all(t is None or known_type(t) for t in types):
-            # A built-in returning rows of OUT columns (jsonb_each: key, value).
-            resolved = resolve_function(name, [self._argument_type(a, scope) for a in args])
-            if resolved is not None and resolved.candidate.columns:
-                return [
-                    ResultColumn(c, builtins.to_pg_type(t), True)
-                    for c, t in resolved.candidate.columns
-                ]
-        if function is not None and function.returns_table is not None:
-            return [ResultColumn(c.name, c.type, True) for c in function.returns_table]
+        resolved = self._resolve_call(call, call_arguments(call), scope)
+        if resolved is not None and resolved[0].candidate is not None:
+            return [
+                ResultColumn(column, self._types.pg_type(typname), True)
+                for column, typname in resolved[0].candidate.columns
+            ] or self._row_columns(resolved[0].result, alias or name)
         if typed.type is not None:
-            fields = self._composite_columns(typed.type)
-            if fields is not None:
-                return [ResultColumn(c.name, c.type, True) for c in fields]
-            return [ResultColumn(alias or name, typed.type, True)]
+            return self._row_columns(typed.type, alias or name)
         raise AnalysisError(f"cannot determine the columns of {call.sql(dialect='postgres')}", call)
+
+    def _row_columns(self, pg_type: PgType, name: str) -> list[ResultColumn]:
+        """The columns of a function result of ``pg_type``: a composite type's or row
+        type's attributes, else one column called ``name``."""
+        fields = self._composite_columns(pg_type)
+        if fields is not None:
+            return [ResultColumn(c.name, c.type, True) for c in fields]
+        return [ResultColumn(name, pg_type, True)]
 
     def _function_row_type(self, call: exp.Func, scope: Scope) -> PgType | None:
         """The composite type (or table row type) a function in FROM returns, its

@@ -72,6 +72,18 @@ class Param:
     """The (table, column) the parameter is compared with or stored into, when one is."""
 
 
+def untyped_parameter(param: Param) -> AnalysisError:
+    """PostgreSQL's error for a parameter nothing in the query gives a type, with the
+    cast that would."""
+    number = f"${param.number}"
+    shown = number if param.name == number else f"{number} ({param.name})"
+    return AnalysisError(
+        f"could not determine data type of parameter {shown}; add a cast, "
+        f"for example {param.name}::text",
+        param.node,
+    )
+
+
 @dataclass
 class Source:
     """A FROM item as a query sees it: an alias, columns, and outer-join nullability."""

@@ -15,6 +15,7 @@ from pgsqlgen.queries.analysis.model import (
     Embed,
     ResultColumn,
     Scope,
+    untyped_parameter,
 )
 from pgsqlgen.queries.analysis.syntax import column_name, ident
 
@@ -57,11 +58,7 @@ class OutputAnalyser(FromItemAnalyser):
                 columns.append(ResultColumn(name, UNKNOWN, typed.nullable))
                 continue
             if typed.type is None and param is not None:
-                raise AnalysisError(
-                    f"could not determine the type of parameter {param.name}; add a cast, "
-                    f"for example {param.name}::text",
-                    param.node,
-                )
+                raise untyped_parameter(param)
             if typed.type is None:
                 raise AnalysisError(
                     f'cannot determine the type of "{value.sql(dialect="postgres")}"; add a cast',

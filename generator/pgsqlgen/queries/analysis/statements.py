@@ -27,6 +27,7 @@ from pgsqlgen.queries.analysis.model import (
     ResultColumn,
     Scope,
     Source,
+    untyped_parameter,
 )
 from pgsqlgen.queries.analysis.outputs import OutputAnalyser
 from pgsqlgen.queries.analysis.syntax import (
@@ -59,11 +60,7 @@ def analyse_statement(catalog: Catalog, statement: exp.Expr, params: dict[int, P
     columns = analyser.statement(statement, Scope())
     for param in params.values():
         if param.type is None:
-            raise AnalysisError(
-                f"could not determine the type of parameter {param.name}; add a cast, "
-                f"for example {param.name}::text",
-                param.node,
-            )
+            raise untyped_parameter(param)
     return Analysis(
         columns,
         params,
@@ -116,6 +113,7 @@ class Analyser(OutputAnalyser):
         """
         call = node.expression
         if str(node.this).upper() == "CALL" and isinstance(call, exp.Expr):
+            self._infer(call, scope)
             self.type_of(call, scope)
         return []
 

@@ -110,6 +110,8 @@ def name_hint(node: exp.Expr) -> str | None:
 def function_name(node: exp.Func) -> str:
     if isinstance(node, exp.Anonymous):
         return str(node.this).lower()
+    if isinstance(node, exp.Pad):
+        return "lpad" if node.args.get("is_left") else "rpad"
     return SQLGLOT_NAMES.get(type(node), node.sql_name().lower())
 
 
@@ -146,6 +148,15 @@ SQLGLOT_NAMES: dict[type[exp.Expr], str] = {
     exp.ArrayAgg: "array_agg",
     exp.PercentileDisc: "percentile_disc",
     exp.PercentileCont: "percentile_cont",
+    exp.ArrayConcat: "array_cat",
+    exp.ArrayPosition: "array_position",
+    exp.ArrayPrepend: "array_prepend",
+    exp.BitwiseAndAgg: "bit_and",
+    exp.BitwiseOrAgg: "bit_or",
+    exp.BitwiseXorAgg: "bit_xor",
+    exp.UnixToTime: "to_timestamp",
+    exp.StrToTime: "to_timestamp",
+    exp.StrToDate: "to_date",
 }
 
 
@@ -166,6 +177,24 @@ SQLGLOT_OPERATORS: dict[type[exp.Expr], str] = {
     exp.ArrayContainsAll: "@>",
     exp.ArrayContainedBy: "<@",
     exp.ArrayOverlaps: "&&",
+    exp.DPipe: "||",
+    exp.BitwiseAnd: "&",
+    exp.BitwiseOr: "|",
+    exp.BitwiseXor: "#",
+    exp.BitwiseLeftShift: "<<",
+    exp.BitwiseRightShift: ">>",
+    exp.RegexpLike: "~",
+    exp.RegexpILike: "~*",
+    exp.JSONExtract: "->",
+    exp.JSONExtractScalar: "->>",
+    exp.JSONBExtract: "#>",
+    exp.JSONBExtractScalar: "#>>",
+}
+
+# sqlglot's node for each prefix operator.
+SQLGLOT_PREFIX_OPERATORS: dict[type[exp.Expr], str] = {
+    exp.Neg: "-",
+    exp.BitwiseNot: "~",
 }
 
 
@@ -183,6 +212,15 @@ def call_arguments(node: exp.Func) -> list[exp.Expr]:
         parts = [field, node.this, node.args.get("zone")]
     elif isinstance(node, exp.GroupConcat):
         parts = [node.this, node.args.get("separator")]
+    elif isinstance(node, exp.ArrayPrepend):
+        parts = [node.expression, node.this]
+    elif isinstance(node, exp.Initcap):
+        # sqlglot adds the word delimiters of other dialects' initcap.
+        parts = [node.this]
+    elif isinstance(node, exp.Pad):
+        parts = [node.this, node.expression, node.args.get("fill_pattern")]
+    elif isinstance(node, exp.StrToTime | exp.StrToDate):
+        parts = [node.this, node.args.get("format")]
     else:
         parts = [a for a in node.iter_expressions() if not isinstance(a, exp.Star)]
     arguments: list[exp.Expr] = []
