@@ -281,9 +281,9 @@ def test_quiet_prints_errors_only(project: Path) -> None:
     assert (result.stdout, result.stderr) == ("", "")
 
 
-def test_an_option_read_but_not_applied_says_so(project: Path) -> None:
+def test_emit_methods_with_db_argument_is_applied_without_a_warning(project: Path) -> None:
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "emit_methods_with_db_argument = true\n")
     result = sqlgen(project, "generate")
-    assert result.returncode == 0
-    assert "warning: emit_methods_with_db_argument is read but not applied yet" in result.stderr
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "conn: psycopg.Connection[Any], /" in (project / "gen" / "demo" / "querier.py").read_text()

@@ -45,13 +45,6 @@ def _configs(args: argparse.Namespace) -> list[Config]:
     configs = load_configs(args.config)
     for config in configs:
         _print_diagnostics(config.warnings)
-        if config.emit_methods_with_db_argument and not args.quiet:
-            message = (
-                "emit_methods_with_db_argument is read but not applied yet: the generated "
-                "methods take their connection from the Queries object"
-            )
-            where = str(_config_file(args))
-            _print_diagnostics([Diagnostic(where, 1, 1, message, severity="warning")])
     return configs
 
 
