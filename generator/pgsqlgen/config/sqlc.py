@@ -231,7 +231,9 @@ def _go_overrides(reader: Reader, table: Mapping[str, Any], where: str, notes: _
     """The overrides of a Go block that name a Python type; the others are noted
     by what they override (``overrides.go[0] (text)``)."""
     listed = table.get("overrides")
-    found, _ = read_overrides(reader, _for_postgresql(listed, where, notes), _GO_OVERRIDE_KEYS)
+    found, _ = read_overrides(
+        reader, _for_postgresql(listed, where, notes), _GO_OVERRIDE_KEYS, sqlc_nullable=True
+    )
     notes.add(
         _OVERRIDE_NOTE,
         *(

@@ -341,8 +341,8 @@ def _params(
             )
             return None
         origin = param.origin or (None, None)
-        python_type = namer.python(param.type, origin, sent=True)
-        override = namer.column_override(origin) or namer.by_type.get(param.type.name)
+        python_type = namer.python(param.type, origin, sent=True, nullable=param.nullable)
+        override = namer.override(param.type, origin, param.nullable)
         param_ = QueryParam(
             number=param.number,
             name=name,
