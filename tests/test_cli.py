@@ -286,4 +286,6 @@ def test_emit_methods_with_db_argument_is_applied_without_a_warning(project: Pat
     pyproject.write_text(pyproject.read_text() + "emit_methods_with_db_argument = true\n")
     result = sqlgen(project, "generate")
     assert (result.returncode, result.stderr) == (0, "")
-    assert "conn: psycopg.Connection[Any], /" in (project / "gen" / "demo" / "querier.py").read_text()
+    assert (
+        "conn: psycopg.Connection[Any], /" in (project / "gen" / "demo" / "querier.py").read_text()
+    )

@@ -154,9 +154,10 @@ def test_version_1_config_generates_beside_sqlcs_go_code_from_a_subdirectory(
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert {p: after[p] for p in before} == before  # every file of the project untouched
     models = (config.out / "models.py").read_text()
-    assert "def get_city(self, conn: psycopg.Connection[Any], /, *, slug: str)" in (
-        config.out / "venue_sql.py"
-    ).read_text()  # emit_methods_with_db_argument applied
+    assert (
+        "def get_city(self, conn: psycopg.Connection[Any], /, *, slug: str)"
+        in (config.out / "venue_sql.py").read_text()
+    )  # emit_methods_with_db_argument applied
     assert "class City" in models
     assert "tags: list[str] | None" in models  # 0004's up part applied, its downs not
 

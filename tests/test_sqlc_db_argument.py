@@ -173,9 +173,9 @@ def test_the_queries_on_postgresql(package: ModuleType, pg_server_url: str, proj
             # the same object on another connection: enums registered there too
             assert q.get_person(two, id=ann.id) == ann
             assert q.count_people(two) == 1
-            assert q.copy_people(
-                two, [people.CopyPeopleParams(name="bob", mood=models.Mood.SAD)]
-            ) == 1
+            assert (
+                q.copy_people(two, [people.CopyPeopleParams(name="bob", mood=models.Mood.SAD)]) == 1
+            )
             two.commit()
             assert q.list_names(one) == ["ann", "bob"]
             assert list(q.iter_names(one)) == ["ann", "bob"]

@@ -117,7 +117,9 @@ def test_nullable_with_a_loader_or_not_a_boolean_is_an_error(tmp_path: Path, val
     )
     result = run_sqlgen(tmp_path, "generate")
     assert result.returncode == 1
-    expected = "nullable cannot limit an override with a loader" if value == "true" else (
-        "nullable must be true or false"
+    expected = (
+        "nullable cannot limit an override with a loader"
+        if value == "true"
+        else ("nullable must be true or false")
     )
     assert expected in result.stderr

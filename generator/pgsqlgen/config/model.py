@@ -185,7 +185,9 @@ def _python_type(reader: Reader, entry: Mapping[str, Any]) -> str:
         if not isinstance(name, str) or not (module is None or isinstance(module, str)):
             raise reader.fail("python_type needs a string type (and optionally an import)")
         value = f"{module}:{name}" if module else name
-    if not isinstance(value, str) or not _PYTHON_TYPE.match(value):
+    if not isinstance(value, str):
+        raise reader.fail("python_type must be a string like module:Name (e.g. decimal:Decimal)")
+    if not _PYTHON_TYPE.match(value):
         raise reader.fail(
             f"python_type must look like module:Name (e.g. decimal:Decimal), not {value!r}"
         )

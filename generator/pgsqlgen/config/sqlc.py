@@ -198,9 +198,15 @@ def _python_block(
     go = gen.get("go") or {}
     block: object = gen.get("python")
     where = f"{reader.where} gen.python"
-    for index, plugin in enumerate(entry.get("codegen") or []):
-        if block is None and isinstance(plugin, dict) and "py" in str(plugin.get("plugin", "")):
-            block = {"out": plugin.get("out"), **(plugin.get("options") or {})}
+    plugins = entry.get("codegen") or []
+    if not isinstance(plugins, list) or not all(isinstance(p, dict) for p in plugins):
+        raise reader.fail("codegen must be a list of tables")
+    for index, plugin in enumerate(plugins):
+        options = plugin.get("options") or {}
+        if not isinstance(options, dict):
+            raise reader.fail(f"codegen[{index}].options must be a table")
+        if block is None and "py" in str(plugin.get("plugin", "")):
+            block = {"out": plugin.get("out"), **options}
             where = f"{reader.where} codegen[{index}]"
         else:
             notes.add(_SQLC_NOTE, f"{reader.where}.codegen[{index}]")

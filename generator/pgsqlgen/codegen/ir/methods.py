@@ -325,9 +325,7 @@ def _params(
     names = unique_names(
         [p.hint or f"p{p.number}" if p.name.startswith("$") else p.name for p in ordered]
     )
-    args = unique_names(
-        [n + "_" if n in reserved else n for n in (namer.attr(n) for n in names)]
-    )
+    args = unique_names([n + "_" if n in reserved else n for n in (namer.attr(n) for n in names)])
     result = []
     for param, name, arg in zip(ordered, names, args, strict=True):
         assert param.type is not None
