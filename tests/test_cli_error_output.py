@@ -10,6 +10,7 @@ word replaced (a deterministic sample), parsed and analysed against its schema.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -247,9 +248,11 @@ def test_a_corpus_of_bad_sql(tmp_path: Path) -> None:
                 path.write_text(variant, encoding="utf-8")
                 tried += 1
                 if catalog is None:
-                    problems = _diagnostics(lambda: load_catalog(config))
+                    problems = _diagnostics(functools.partial(load_catalog, config))
                 else:
-                    problems = _diagnostics(lambda: analyse_queries_keep_going(config, catalog))
+                    problems = _diagnostics(
+                        functools.partial(analyse_queries_keep_going, config, catalog)
+                    )
                 bad = internals_in(format_diagnostics(problems, colour=False))
                 if bad:
                     found[f"{case.name}: {variant}"] = bad

@@ -242,11 +242,7 @@ def assemble_ir_keep_going(
         ),
         flavours=flavours,
         exports=_exports(flavours),
-        **(
-            {"record_decorator": "", "params_decorator": "", "record_base": "(RowModel)"}
-            if namer.pydantic
-            else {}
-        ),
+        **(_PYDANTIC if namer.pydantic else {}),
         loaders=tuple(
             (o.db_type, dotted_module(o.loader)) for o in shape.overrides if o.db_type and o.loader
         ),
@@ -270,6 +266,12 @@ def assemble_ir_keep_going(
     return ir, problems
 
 
+#: The IR fields of a package of pydantic models: no decorator, a ``RowModel`` base.
+_PYDANTIC: dict[str, Any] = {
+    "record_decorator": "",
+    "params_decorator": "",
+    "record_base": "(RowModel)",
+}
 #: The IR fields of a package whose query methods take the connection
 #: (sqlc's ``emit_methods_with_db_argument``).
 _PER_CALL: dict[str, Any] = {
