@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 import subprocess
 from pathlib import Path
 
@@ -289,3 +290,15 @@ def test_emit_methods_with_db_argument_is_applied_without_a_warning(project: Pat
     assert (
         "conn: psycopg.Connection[Any], /" in (project / "gen" / "demo" / "querier.py").read_text()
     )
+
+
+def test_the_package_metadata_names_its_urls() -> None:
+    """pip and PyPI show them: where the code, the docs, the changes and the issues are."""
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    urls = project["urls"]
+    assert set(urls) == {"Homepage", "Documentation", "Changelog", "Issues"}
+    home = urls["Homepage"]
+    assert home.startswith("https://") and home.rstrip("/").endswith("/pgsqlgen")
+    assert all(url.startswith(home) for url in urls.values())
+    root = Path(__file__).parents[1]
+    assert (root / "docs").is_dir() and (root / "CHANGELOG.md").is_file()
