@@ -42,6 +42,7 @@ from pgsqlgen.config.model import (
     read_renames,
 )
 from pgsqlgen.errors import Diagnostic
+from pgsqlgen.sql.sqlc_layout import expand_sqlc_patterns, sqlc_reads
 
 # sqlc-gen-python's option names, and ours they mean.
 _PLUGIN_ALIASES = {
@@ -267,6 +268,13 @@ def _for_postgresql(overrides: Any, where: str, notes: _Notes) -> Any:
     return [e for e in overrides if all(e is not other for other in others)]
 
 
+def _sqlc_queries(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The query entries sqlc reads: patterns expanded, and of the files named,
+    those sqlc reads (``.sql``, not hidden, not a down file); directories are
+    listed the same way when the queries are read."""
+    return tuple(p for p in expand_sqlc_patterns(paths) if not p.is_file() or sqlc_reads(p))
+
+
 def load_sqlc_config(path: Path) -> list[Config]:
     """One :class:`Config` per PostgreSQL entry of a version 1 or 2 sqlc file."""
     document = load_json_or_yaml(path)
@@ -328,8 +336,8 @@ def load_sqlc_config(path: Path) -> list[Config]:
         out = block.string("out") or "db"
         config = Config(
             root=path.parent,
-            schema=reader.paths("schema", path.parent),
-            queries=reader.paths("queries", path.parent),
+            schema=expand_sqlc_patterns(reader.paths("schema", path.parent)),
+            queries=_sqlc_queries(reader.paths("queries", path.parent)),
             out=path.parent / out,
             package=package_name(block, out, block.string("package")),
             **{
