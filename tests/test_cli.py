@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -281,9 +282,23 @@ def test_quiet_prints_errors_only(project: Path) -> None:
     assert (result.stdout, result.stderr) == ("", "")
 
 
-def test_an_option_read_but_not_applied_says_so(project: Path) -> None:
+def test_emit_methods_with_db_argument_is_applied_without_a_warning(project: Path) -> None:
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "emit_methods_with_db_argument = true\n")
     result = sqlgen(project, "generate")
-    assert result.returncode == 0
-    assert "warning: emit_methods_with_db_argument is read but not applied yet" in result.stderr
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (
+        "conn: psycopg.Connection[Any], /" in (project / "gen" / "demo" / "querier.py").read_text()
+    )
+
+
+def test_the_package_metadata_names_its_urls() -> None:
+    """pip and PyPI show them: where the code, the docs, the changes and the issues are."""
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    urls = project["urls"]
+    assert set(urls) == {"Homepage", "Documentation", "Changelog", "Issues"}
+    home = urls["Homepage"]
+    assert home.startswith("https://") and home.rstrip("/").endswith("/pgsqlgen")
+    assert all(url.startswith(home) for url in urls.values())
+    root = Path(__file__).parents[1]
+    assert (root / "docs").is_dir() and (root / "CHANGELOG.md").is_file()

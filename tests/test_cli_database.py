@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,16 +17,35 @@ def sqlgen(
     return run_sqlgen(cwd, *args, database_url=database_url)
 
 
+def steps(stdout: str) -> list[tuple[str, int, str]]:
+    """``applied 3 add_tags (12.4 ms)`` lines as (verb, version, name); every line must be one."""
+    lines = stdout.splitlines()
+    found = [
+        re.fullmatch(r"(applied|reverted) (\d+) (\w+) \((\d+\.\d) ms\)", line) for line in lines
+    ]
+    assert all(found), stdout
+    return [(m[1], int(m[2]), m[3]) for m in found if m]
+
+
 def test_migrate_up_version_down_goto(empty_db: str) -> None:
     assert sqlgen(REPO_ROOT, "migrate", "version", database_url=empty_db).stdout == "nil\n"
     up = sqlgen(REPO_ROOT, "migrate", "up", "3", database_url=empty_db)
-    assert (up.returncode, up.stdout) == (0, "applied 1\napplied 2\napplied 3\n")
+    assert up.returncode == 0
+    names = sorted(p.name for p in (REPO_ROOT / "schema" / "migrations").glob("*.up.sql"))
+    name = {int(n.split("_")[0]): n.removesuffix(".up.sql").split("_", 1)[1] for n in names}
+    # each migration named, with its time, as soon as it is applied (golang-migrate's way)
+    assert steps(up.stdout) == [
+        ("applied", 1, name[1]),
+        ("applied", 2, name[2]),
+        ("applied", 3, name[3]),
+    ]
     goto = sqlgen(REPO_ROOT, "migrate", "--database-url", empty_db, "goto", "5")
-    assert goto.stdout == "applied 4\napplied 5\n"
+    assert steps(goto.stdout) == [("applied", 4, name[4]), ("applied", 5, name[5])]
     down = sqlgen(REPO_ROOT, "migrate", "down", "2", database_url=empty_db)
-    assert down.stdout == "reverted 5\nreverted 4\n"
+    assert steps(down.stdout) == [("reverted", 5, name[5]), ("reverted", 4, name[4])]
     assert sqlgen(REPO_ROOT, "migrate", "version", database_url=empty_db).stdout == "3\n"
-    assert sqlgen(REPO_ROOT, "migrate", "up", database_url=empty_db).stdout.endswith("applied 21\n")
+    rest = sqlgen(REPO_ROOT, "migrate", "up", database_url=empty_db)
+    assert steps(rest.stdout)[-1] == ("applied", 21, name[21])
     assert sqlgen(REPO_ROOT, "migrate", "up", database_url=empty_db).stdout == "no change\n"
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from pgsqlgen.config.load import find_config, load_configs
 from pgsqlgen.errors import SqlgenError
+from pgsqlgen.inputs import load_queries
 from pgsqlgen.sql.sqlc_layout import sqlc_schema_files, up_part
 
 from sqlgen_helpers import run_sqlgen
@@ -147,8 +148,6 @@ def test_version_1_config_generates_beside_sqlcs_go_code_from_a_subdirectory(
         "emit_interface, emit_json_tags, sql_package",
         "entries for other engines skipped (only postgresql is generated): "
         "packages[1] (mysql), packages[2] (sqlite)",
-        "emit_methods_with_db_argument is read but not applied yet: the generated methods "
-        "take their connection from the Queries object",
     ]
     lines = (tmp_path / "sqlc.json").read_text().splitlines()
     go_only = next(n for n, text in enumerate(lines, start=1) if '"emit_interface"' in text)
@@ -156,6 +155,10 @@ def test_version_1_config_generates_beside_sqlcs_go_code_from_a_subdirectory(
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert {p: after[p] for p in before} == before  # every file of the project untouched
     models = (config.out / "models.py").read_text()
+    assert (
+        "def get_city(self, conn: psycopg.Connection[Any], /, *, slug: str)"
+        in (config.out / "venue_sql.py").read_text()
+    )  # emit_methods_with_db_argument applied
     assert "class City" in models
     assert "tags: list[str] | None" in models  # 0004's up part applied, its downs not
 
@@ -368,3 +371,45 @@ def test_sqlc_example_generates_from_its_own_config_and_verifies(
     # write DEFAULT 'NOW()', which PostgreSQL folds into the time of CREATE TABLE).
     result = run_sqlgen(project, "verify", "--queries", "--db", pg_server_url)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_query_directory_and_patterns_are_listed_as_sqlc_lists_them(tmp_path: Path) -> None:
+    """sqlc's ``sqlpath.Glob``: a pattern expanded; a directory listed in name order,
+    not recursively; only ``.sql`` files (in that case), not hidden, not down files;
+    a named file that sqlc would not read is left out too."""
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "0002_b.sql").write_text("CREATE TABLE b (id int);\n")
+    (tmp_path / "schema" / "0001_a.sql").write_text("CREATE TABLE a (id int);\n")
+    (tmp_path / "schema" / "0001_a.down.sql").write_text("DROP TABLE a;\n")
+    queries = tmp_path / "queries"
+    (queries / "sub").mkdir(parents=True)
+    names = ("b.sql", "a.sql", ".hidden.sql", "c.down.sql", "notes.txt", "D.SQL", "sub/d.sql")
+    for number, name in enumerate(names):
+        (queries / name).write_text(f"-- name: Q{number} :one\nSELECT 1;\n")
+    (tmp_path / "extra.txt").write_text("-- name: Extra :one\nSELECT 1;\n")
+    (tmp_path / "sqlc.yaml").write_text(
+        textwrap.dedent(
+            """\
+            version: "2"
+            sql:
+              - engine: postgresql
+                schema: "schema/*.sql"
+                queries: [queries, extra.txt]
+                gen: {python: {out: app/db}}
+            """
+        )
+    )
+    (config,) = load_configs(tmp_path / "sqlc.yaml")
+    assert [p.name for p in config.schema] == ["0001_a.down.sql", "0001_a.sql", "0002_b.sql"]
+    assert config.queries == (queries,)
+    assert [s.display for s in load_queries(config.queries, config.root)] == [
+        "queries/a.sql",
+        "queries/b.sql",
+    ]
+    result = run_sqlgen(tmp_path, "generate", "-q")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert sorted(p.name for p in (tmp_path / "app" / "db").glob("*_sql.py")) == [
+        "a_sql.py",
+        "b_sql.py",
+    ]
+    assert "class B:" in (tmp_path / "app" / "db" / "models.py").read_text()

@@ -30,6 +30,7 @@ from pgsqlgen.errors import (
 from pgsqlgen.parallel import with_deep_stack
 
 if TYPE_CHECKING:
+    from pgsqlgen.migrations.directory import Migration
     from pgsqlgen.migrations.runner import Migrator
     from pgsqlgen.pipeline import Result, Stage, StageReport
 
@@ -45,13 +46,6 @@ def _configs(args: argparse.Namespace) -> list[Config]:
     configs = load_configs(args.config)
     for config in configs:
         _print_diagnostics(config.warnings)
-        if config.emit_methods_with_db_argument and not args.quiet:
-            message = (
-                "emit_methods_with_db_argument is read but not applied yet: the generated "
-                "methods take their connection from the Queries object"
-            )
-            where = str(_config_file(args))
-            _print_diagnostics([Diagnostic(where, 1, 1, message, severity="warning")])
     return configs
 
 
@@ -388,18 +382,13 @@ def _migrate(args: argparse.Namespace) -> int:
             print(f"renamed {old.name} -> {new.name}")
         return 0
     table = _migrations_table(args) or migrate.MIGRATIONS_TABLE
-    migrator = migrate.Migrator(_database_url(args), directory, table)
+    migrator = migrate.Migrator(_database_url(args), directory, table, on_step=_print_step)
     try:
         if action == "down" and not _confirm_down_all(args, directory):
             return 1
         return _migrate_database(args, migrator)
-    except migrate.MigrationFailed as failure:
-        for version in failure.done:
-            print(f"{failure.verb} {version}")
-        raise
     except migrate.MigrationInterrupted as interrupt:
-        for version in interrupt.done:
-            print(f"{interrupt.verb} {version}")
+        # what it moved through is printed already, each step as it ended
         print(interrupt, file=sys.stderr)
         return 130
     except KeyboardInterrupt:
@@ -418,18 +407,20 @@ def _migrate_database(args: argparse.Namespace, migrator: Migrator) -> int:
         migrator.force(args.version)
         return 0
     if action == "up":
-        changed, verb = migrator.up(args.steps), "applied"
+        changed = migrator.up(args.steps)
     elif action == "down":
-        changed, verb = migrator.down(args.steps), "reverted"
+        changed = migrator.down(args.steps)
     else:
-        before = migrator.version()[0]
         changed = migrator.goto(args.version)
-        verb = "applied" if before is None or args.version >= before else "reverted"
-    for version in changed:
-        print(f"{verb} {version}")
     if not changed:
         print("no change")
     return 0
+
+
+def _print_step(migration: Migration, verb: str, seconds: float) -> None:
+    """``applied 3 add_tags (12.4 ms)``, as soon as it is done (golang-migrate's
+    ``3/u add_tags (12.4ms)``): a long run shows where it is."""
+    print(f"{verb} {migration.version} {migration.name} ({seconds * 1000:.1f} ms)", flush=True)
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from pgsqlgen.config.model import SchemaLayout
 from pgsqlgen.errors import Diagnostic, SqlgenError, os_problem
 from pgsqlgen.migrations.files import scan
 from pgsqlgen.sql.source import SourceFile, display_path
-from pgsqlgen.sql.sqlc_layout import read_sqlc_schema
+from pgsqlgen.sql.sqlc_layout import read_sqlc_schema, sqlc_listing
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,13 @@ def load_schema(
 
 
 def load_queries(paths: tuple[Path, ...], root: Path) -> tuple[SourceFile, ...]:
-    """Read query files: each path is a ``.sql`` file or a directory of them."""
+    """Read query files: each path is a file, or a directory listed as sqlc lists
+    one (its ``.sql`` files in name order, not recursively, hidden and ``.down.sql``
+    files left out)."""
     files: list[SourceFile] = []
     for path in paths:
         if _is_folder(path, root, "queries"):
-            files.extend(SourceFile.read(p, root) for p in sorted(path.glob("*.sql")))
+            files.extend(SourceFile.read(p, root) for p in sqlc_listing(path))
         else:
             files.append(SourceFile.read(path, root))
     return tuple(files)

@@ -40,6 +40,11 @@ class TypeOverride:
     column: str | None = None
     loader: str | None = None
     dumper: str | None = None
+    nullable: bool | None = None
+    """Which values of a ``db_type`` it applies to: the nullable ones (True), the
+    NOT NULL ones (False, sqlc's default), or both (None: ours, and an override
+    with a loader, which converts every value of the type). A ``column`` override
+    applies to its column whatever this says, as in sqlc."""
     declared_in: tuple[str, str] = field(default=("", ""), compare=False)
     """The configuration file and the entry in it that declare it, for diagnostics."""
 
@@ -180,7 +185,9 @@ def _python_type(reader: Reader, entry: Mapping[str, Any]) -> str:
         if not isinstance(name, str) or not (module is None or isinstance(module, str)):
             raise reader.fail("python_type needs a string type (and optionally an import)")
         value = f"{module}:{name}" if module else name
-    if not isinstance(value, str) or not _PYTHON_TYPE.match(value):
+    if not isinstance(value, str):
+        raise reader.fail("python_type must be a string like module:Name (e.g. decimal:Decimal)")
+    if not _PYTHON_TYPE.match(value):
         raise reader.fail(
             f"python_type must look like module:Name (e.g. decimal:Decimal), not {value!r}"
         )
@@ -191,10 +198,19 @@ _OVERRIDE_KEYS = {"db_type", "column", "python_type", "loader", "dumper", "nulla
 
 
 def read_overrides(
-    reader: Reader, value: object, foreign: frozenset[str] = frozenset()
+    reader: Reader,
+    value: object,
+    foreign: frozenset[str] = frozenset(),
+    *,
+    sqlc_nullable: bool = False,
 ) -> tuple[list[TypeOverride], list[str]]:
     """The overrides that name a Python type; the keys of the others, to report.
-    ``foreign`` keys belong to another generator (sqlc's ``go_type``) and are left aside."""
+    ``foreign`` keys belong to another generator (sqlc's ``go_type``) and are left aside.
+
+    ``nullable`` limits a ``db_type`` override to the nullable values (true) or the
+    NOT NULL ones (false). Left out, ours applies to both (Python spells the
+    nullable type ``T | None``, no second type needed); ``sqlc_nullable`` reads
+    sqlc's own overrides as sqlc does, where left out means false."""
     if value is None:
         return [], []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -218,6 +234,16 @@ def read_overrides(
                 raise item.fail(f"{key} must look like module:Name")
         if column is not None and adapters["loader"] is not None:
             raise item.fail("a loader adapts a type, not one column: override the db_type instead")
+        nullable = entry.get("nullable")
+        if nullable is not None and not isinstance(nullable, bool):
+            raise item.fail("nullable must be true or false")
+        if nullable is not None and adapters["loader"] is not None:
+            raise item.fail(
+                "nullable cannot limit an override with a loader: the loader converts "
+                "every value of the type, nullable or not"
+            )
+        if nullable is None and sqlc_nullable and adapters["loader"] is None:
+            nullable = False
         found.append(
             TypeOverride(
                 _python_type(item, entry),
@@ -225,6 +251,7 @@ def read_overrides(
                 column=column,
                 loader=adapters["loader"],
                 dumper=adapters["dumper"],
+                nullable=None if column is not None else nullable,
                 declared_in=(str(reader.path), item.where),
             )
         )

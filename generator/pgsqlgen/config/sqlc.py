@@ -42,6 +42,7 @@ from pgsqlgen.config.model import (
     read_renames,
 )
 from pgsqlgen.errors import Diagnostic
+from pgsqlgen.sql.sqlc_layout import expand_sqlc_patterns, sqlc_reads
 
 # sqlc-gen-python's option names, and ours they mean.
 _PLUGIN_ALIASES = {
@@ -198,9 +199,15 @@ def _python_block(
     go = gen.get("go") or {}
     block: object = gen.get("python")
     where = f"{reader.where} gen.python"
-    for index, plugin in enumerate(entry.get("codegen") or []):
-        if block is None and isinstance(plugin, dict) and "py" in str(plugin.get("plugin", "")):
-            block = {"out": plugin.get("out"), **(plugin.get("options") or {})}
+    plugins = entry.get("codegen") or []
+    if not isinstance(plugins, list) or not all(isinstance(p, dict) for p in plugins):
+        raise reader.fail("codegen must be a list of tables")
+    for index, plugin in enumerate(plugins):
+        options = plugin.get("options") or {}
+        if not isinstance(options, dict):
+            raise reader.fail(f"codegen[{index}].options must be a table")
+        if block is None and "py" in str(plugin.get("plugin", "")):
+            block = {"out": plugin.get("out"), **options}
             where = f"{reader.where} codegen[{index}]"
         else:
             notes.add(_SQLC_NOTE, f"{reader.where}.codegen[{index}]")
@@ -231,7 +238,9 @@ def _go_overrides(reader: Reader, table: Mapping[str, Any], where: str, notes: _
     """The overrides of a Go block that name a Python type; the others are noted
     by what they override (``overrides.go[0] (text)``)."""
     listed = table.get("overrides")
-    found, _ = read_overrides(reader, _for_postgresql(listed, where, notes), _GO_OVERRIDE_KEYS)
+    found, _ = read_overrides(
+        reader, _for_postgresql(listed, where, notes), _GO_OVERRIDE_KEYS, sqlc_nullable=True
+    )
     notes.add(
         _OVERRIDE_NOTE,
         *(
@@ -257,6 +266,13 @@ def _for_postgresql(overrides: Any, where: str, notes: _Notes) -> Any:
     ]
     notes.add(_ENGINE_NOTE, *(f"{where} for {e['engine']}" for e in others))
     return [e for e in overrides if all(e is not other for other in others)]
+
+
+def _sqlc_queries(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The query entries sqlc reads: patterns expanded, and of the files named,
+    those sqlc reads (``.sql``, not hidden, not a down file); directories are
+    listed the same way when the queries are read."""
+    return tuple(p for p in expand_sqlc_patterns(paths) if not p.is_file() or sqlc_reads(p))
 
 
 def load_sqlc_config(path: Path) -> list[Config]:
@@ -320,8 +336,8 @@ def load_sqlc_config(path: Path) -> list[Config]:
         out = block.string("out") or "db"
         config = Config(
             root=path.parent,
-            schema=reader.paths("schema", path.parent),
-            queries=reader.paths("queries", path.parent),
+            schema=expand_sqlc_patterns(reader.paths("schema", path.parent)),
+            queries=_sqlc_queries(reader.paths("queries", path.parent)),
             out=path.parent / out,
             package=package_name(block, out, block.string("package")),
             **{

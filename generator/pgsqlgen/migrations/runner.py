@@ -349,7 +349,14 @@ class Migrator:
     (golang-migrate's ``x-migrations-table``), in the current schema.
     """
 
-    def __init__(self, url: str, directory: Path, table: str = MIGRATIONS_TABLE) -> None:
+    def __init__(
+        self,
+        url: str,
+        directory: Path,
+        table: str = MIGRATIONS_TABLE,
+        *,
+        on_step: Callable[[Migration, str, float], None] | None = None,
+    ) -> None:
         if not table or len(table.encode()) > _MAX_NAME_BYTES or "\x00" in table:
             raise MigrateError(
                 f"migrations table name {table[:_MAX_NAME_BYTES]!r} must be 1 to 63 bytes"
@@ -357,6 +364,9 @@ class Migrator:
         self.url = url
         self.directory = directory
         self.table = table
+        #: Told of each migration as soon as it is applied or reverted: the
+        #: migration, ``"applied"`` or ``"reverted"``, and the seconds it took.
+        self.on_step = on_step
 
     # -- reading ----------------------------------------------------------------
 
@@ -539,7 +549,7 @@ class Migrator:
         scripts = [_Script.read(m, m.up) for m in pending]
         with self._progress(session, "applied") as done:
             for script in scripts:
-                _run_file(session, script, script.migration.version)
+                self._step(session, script, script.migration.version, "applied")
                 done.append(script.migration.version)
                 if after_each is not None:
                     with session.conn.transaction():
@@ -559,9 +569,16 @@ class Migrator:
         scripts = [_Script.read(m, m.down) for m in targets if m.down is not None]
         with self._progress(session, "reverted") as done:
             for script in scripts:
-                _run_file(session, script, previous.get(script.migration.version))
+                self._step(session, script, previous.get(script.migration.version), "reverted")
                 done.append(script.migration.version)
         return done
+
+    def _step(self, session: _Session, script: _Script, target: int | None, verb: str) -> None:
+        """Run one migration file, timed, and tell ``on_step``."""
+        start = time.perf_counter()
+        _run_file(session, script, target)
+        if self.on_step is not None:
+            self.on_step(script.migration, verb, time.perf_counter() - start)
 
 
 def _check_steps(steps: int | None) -> None:

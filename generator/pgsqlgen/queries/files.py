@@ -22,7 +22,14 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from pgsqlgen.errors import Diagnostic
 from pgsqlgen.queries.analysis.model import EMBED_MARKER, STAR_MARKER, Param
-from pgsqlgen.sql.parse import ParseFailure, node_offset, parse_chunk, split_tokens, tokenize
+from pgsqlgen.sql.parse import (
+    ParseFailure,
+    node_offset,
+    parse_chunk,
+    split_tokens,
+    tokenize,
+    tokenize_failure,
+)
 from pgsqlgen.sql.source import SourceFile
 
 COMMANDS = (
@@ -178,7 +185,8 @@ def _parse_block(
     try:
         tokens = tokenize(body)
     except TokenError as error:
-        return source.diagnostic(body_start, f"syntax error: {error}")
+        failure = tokenize_failure(body, error)
+        return source.diagnostic(body_start + failure.offset, failure.message)
     statements = split_tokens(tokens)
     statements = statements[:1] + [s for s in statements[1:] if not _is_ddl(s)]
     if not statements:
@@ -194,7 +202,11 @@ def _parse_block(
         where = "file" if body_end == len(source.text) else f"query {name}"
         return source.diagnostic(sql_end, f"missing semicolon at end of {where}")
     sql = source.text[sql_start:sql_end]
-    local = _statement_tokens(sql)
+    try:
+        local = _statement_tokens(sql)
+    except TokenError as error:
+        failure = tokenize_failure(sql, error)
+        return source.diagnostic(sql_start + failure.offset, failure.message)
     edits, params, problem = _rewrite(local, sql)
     if problem is not None:
         return source.diagnostic(sql_start + problem[0], problem[1])
@@ -206,7 +218,8 @@ def _parse_block(
     try:
         analysis_tokens = _statement_tokens(analysis_text)
     except TokenError as error:
-        return source.diagnostic(sql_start, f"syntax error: {error}")
+        failure = tokenize_failure(analysis_text, error)
+        return source.diagnostic(query.offset_in_file(failure.offset), failure.message)
     keyword = analysis_tokens[0].text.upper()
     if keyword in _UTILITY:
         parsed = _utility(keyword, analysis_tokens, analysis_text)

@@ -72,6 +72,79 @@ def tokenize(text: str) -> list[Token]:
     return list(DIALECT.tokenize(text))
 
 
+# What opens a token that must be closed, in PostgreSQL's lexer: a block comment, a
+# dollar-quoted string, a string constant (E'', B'', X'', U&''), a quoted identifier.
+# Line comments are matched so that what they hold is skipped.
+_OPENERS = re.compile(
+    r"""(?P<line>--[^\n]*)|(?P<comment>/\*)|(?P<dollar>\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$)"""
+    r"""|(?P<string>(?:[EeBbXxNn]|[Uu]&)?')|(?P<identifier>(?:[Uu]&)?")"""
+)
+_COMMENT_MARKS = re.compile(r"/\*|\*/")
+_UNTERMINATED = {
+    "comment": "unterminated /* comment",
+    "dollar": "unterminated dollar-quoted string",
+    "string": "unterminated quoted string",
+    "identifier": "unterminated quoted identifier",
+}
+
+
+def _closing(text: str, kind: str, opener: str, start: int) -> int:
+    """Where the token opened by ``opener`` ends (past its closing), or -1."""
+    if kind == "dollar":
+        end = text.find(opener, start)
+        return end + len(opener) if end >= 0 else -1
+    if kind == "comment":  # PostgreSQL's block comments nest
+        depth, at = 1, start
+        while depth:
+            found = _COMMENT_MARKS.search(text, at)
+            if found is None:
+                return -1
+            depth += 1 if found.group() == "/*" else -1
+            at = found.end()
+        return at
+    quote = opener[-1]
+    escapes = kind == "string" and opener[0] in "Ee"
+    at = start
+    while True:
+        end = text.find(quote, at)
+        if end < 0:
+            return -1
+        if escapes and text.count("\\", at, end) and _escaped(text, end):
+            at = end + 1
+        elif text.startswith(quote * 2, end):
+            at = end + 2
+        else:
+            return end + 1
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether the character at ``at`` follows an odd run of backslashes."""
+    run = len(text[:at]) - len(text[:at].rstrip("\\"))
+    return run % 2 == 1
+
+
+def tokenize_failure(text: str, error: TokenError) -> ParseFailure:
+    """Why ``text`` does not tokenize, in PostgreSQL's words and at the token it
+    means (``unterminated quoted string at or near "'abc"``): sqlglot's message
+    quotes a window of the text, not what is wrong with it."""
+    at = 0
+    while (found := _OPENERS.search(text, at)) is not None:
+        kind = found.lastgroup or "line"
+        if kind == "line":
+            at = found.end()
+            continue
+        end = _closing(text, kind, found.group(), found.end())
+        if end < 0:
+            near = text[found.start() :].split("\n")[0][:40]
+            return ParseFailure(found.start(), f'{_UNTERMINATED[kind]} at or near "{near}"')
+        at = end
+    start = getattr(error, "start", 0) or 0
+    offset = start + 50 if start else len(text.rstrip()) - 1
+    if 0 <= offset < len(text) and not text[offset].isspace():
+        return ParseFailure(offset, f'syntax error at or near "{text[offset]}"')
+    return ParseFailure(len(text), "syntax error at end of input")
+
+
 def split_tokens(tokens: list[Token]) -> list[list[Token]]:
     """Group tokens into statements at top-level semicolons."""
     chunks: list[list[Token]] = [[]]
@@ -138,6 +211,10 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
 def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
     try:
         return parse_statement(tokens, text)
+    except AssertionError:
+        # sqlglot's builders assert the shape of what they build from (a string
+        # literal for generate_series's interval): input of another shape.
+        return ParseFailure(tokens[0].start, "syntax error")
     except UnreadTokens as error:
         return ParseFailure(error.token.start, f"syntax error at or near {error.token.text!r}")
     except ParseError as error:
@@ -171,7 +248,8 @@ def parse_file(source: SourceFile) -> tuple[list[Statement], list[Diagnostic]]:
     try:
         tokens = tokenize(source.text)
     except TokenError as error:
-        return [], [source.diagnostic(0, f"syntax error: {error}")]
+        failure = tokenize_failure(source.text, error)
+        return [], [source.diagnostic(failure.offset, failure.message)]
     statements: list[Statement] = []
     problems: list[Diagnostic] = []
     for chunk in split_tokens(tokens):

@@ -37,9 +37,31 @@ def up_part(text: str) -> str:
     return text
 
 
-def _is_read(path: Path) -> bool:
+def sqlc_reads(path: Path) -> bool:
+    """Whether sqlc reads a file it lists or is given (``sqlpath.Glob``): a ``.sql``
+    name (in that case), not hidden, not a golang-migrate down file."""
     name = path.name
     return name.endswith(".sql") and not name.startswith(".") and not name.endswith(".down.sql")
+
+
+def sqlc_listing(directory: Path) -> list[Path]:
+    """The files sqlc reads in a directory: listed by name, not recursively."""
+    listing = sorted(directory.iterdir(), key=lambda p: p.name)
+    return [p for p in listing if p.is_file() and sqlc_reads(p)]
+
+
+def expand_sqlc_patterns(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """sqlc's entries with a glob pattern (any of ``*?[]``) expanded, in name order;
+    a pattern that matches nothing is kept, to be reported as a missing path."""
+    expanded: list[Path] = []
+    for path in paths:
+        if any(c in str(path) for c in "*?[]"):
+            anchor = Path(path.anchor or ".")
+            matches = sorted(anchor.glob(str(path.relative_to(anchor))))
+            expanded.extend(matches or [path])
+        else:
+            expanded.append(path)
+    return tuple(expanded)
 
 
 def sqlc_schema_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -47,10 +69,9 @@ def sqlc_schema_files(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            listing = sorted(path.iterdir(), key=lambda p: p.name)
-            found.extend(p for p in listing if p.is_file() and _is_read(p))
+            found.extend(sqlc_listing(path))
         elif path.is_file():
-            if _is_read(path):
+            if sqlc_reads(path):
                 found.append(path)
         else:
             raise SqlgenError([Diagnostic(str(path), 1, 1, "schema path does not exist")])

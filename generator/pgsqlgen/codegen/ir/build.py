@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pgsqlgen import __version__
 from pgsqlgen.catalog.model import Catalog, Column, quote_ident
@@ -188,6 +189,7 @@ def build_modules(
         problems,
         plan.shape.query_parameter_limit,
         plan.flavours,
+        db_argument=plan.shape.emit_methods_with_db_argument,
     )
     return modules, problems
 
@@ -240,11 +242,7 @@ def assemble_ir_keep_going(
         ),
         flavours=flavours,
         exports=_exports(flavours),
-        **(
-            {"record_decorator": "", "params_decorator": "", "record_base": "(RowModel)"}
-            if namer.pydantic
-            else {}
-        ),
+        **(_PYDANTIC if namer.pydantic else {}),
         loaders=tuple(
             (o.db_type, dotted_module(o.loader)) for o in shape.overrides if o.db_type and o.loader
         ),
@@ -253,6 +251,7 @@ def assemble_ir_keep_going(
             for o in shape.overrides
             if o.dumper
         ),
+        **(_PER_CALL if shape.emit_methods_with_db_argument else {}),
         runtime_imports=tuple(
             sorted(
                 {
@@ -267,6 +266,24 @@ def assemble_ir_keep_going(
     return ir, problems
 
 
+#: The IR fields of a package of pydantic models: no decorator, a ``RowModel`` base.
+_PYDANTIC: dict[str, Any] = {
+    "record_decorator": "",
+    "params_decorator": "",
+    "record_base": "(RowModel)",
+}
+#: The IR fields of a package whose query methods take the connection
+#: (sqlc's ``emit_methods_with_db_argument``).
+_PER_CALL: dict[str, Any] = {
+    "connection_argument": "conn, ",
+    "queries_base": "_queries_base_per_call.py.j2",
+    "queries_docs": (
+        "All queries; each method runs on the psycopg connection it is given.",
+        "All queries; each method runs on the psycopg async connection it is given.",
+    ),
+}
+
+
 def _modules(
     namer: TypeNamer,
     models: list[Model],
@@ -274,6 +291,8 @@ def _modules(
     problems: list[Diagnostic],
     limit: int | None,
     flavours: tuple[bool, ...],
+    *,
+    db_argument: bool,
 ) -> tuple[QueryModule, ...]:
     by_file: dict[str, list[tuple[ParsedQuery, Analysis]]] = {}
     for parsed, analysis in queries:
@@ -288,7 +307,9 @@ def _modules(
         params_classes: list[ParamsClass] = []
         builders: list[RowBuilder] = []
         for parsed, analysis in items:
-            result = build_query(namer, table_models, parsed, analysis, problems, limit)
+            result = build_query(
+                namer, table_models, parsed, analysis, problems, limit, db_argument=db_argument
+            )
             if result is None:
                 continue
             query, row_fields, builder = result

@@ -14,7 +14,12 @@ def module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
     annotations += [q.row_class for q in queries if q.row_class is not None]
     for query in queries:
         for method in query.methods:
-            annotations += [method.arguments, method.returns, method.async_returns]
+            annotations += [
+                method.arguments,
+                method.async_arguments,
+                method.returns,
+                method.async_returns,
+            ]
     return annotations
 
 
@@ -64,7 +69,7 @@ def module_import_blocks(
         stdlib.append(f"from collections.abc import {', '.join(abc)}")
     if dataclass:
         stdlib.append("from dataclasses import dataclass")
-    typing = sorted({*typing_names, *names_in(annotations, {"Annotated"})})
+    typing = sorted({*typing_names, *names_in(annotations, {"Annotated", "Any"})})
     if typing:
         stdlib.append(f"from typing import {', '.join(typing)}")
     third = ["import psycopg"] if "psycopg" in modules else []
@@ -142,5 +147,5 @@ def _method_annotations(modules: tuple[QueryModule, ...]) -> list[str]:
         for module in modules
         for q in module.queries
         for m in q.methods
-        for text in (m.arguments, m.returns, m.async_returns)
+        for text in (m.arguments, m.async_arguments, m.returns, m.async_returns)
     ]

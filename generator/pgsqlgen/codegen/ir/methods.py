@@ -65,8 +65,15 @@ _INPUT_NAME = {
 
 
 # ``self`` and the locals of methods taking keyword arguments (``cur``; ``rows`` and
-# ``row`` in iterators): a parameter of one of these names gets a trailing "_".
-_RESERVED_ARGS = {"self", "cur", "rows", "row"}
+# ``row`` in iterators): a parameter of one of these names gets a trailing "_", and
+# so does ``conn`` when the methods take the connection.
+_RESERVED_ARGS = frozenset({"self", "cur", "rows", "row"})
+
+# The connection a method takes first with emit_methods_with_db_argument, sync and async.
+_CONNECTION_PARAMETERS = (
+    ", conn: psycopg.Connection[Any]",
+    ", conn: psycopg.AsyncConnection[Any]",
+)
 
 
 _NOTES: dict[str, tuple[str, ...]] = {
@@ -129,9 +136,14 @@ def build_query(
     analysis: Analysis,
     problems: list[Diagnostic],
     limit: int | None,
+    *,
+    db_argument: bool = False,
 ) -> tuple[Query, tuple[Field, ...], RowBuilder | None] | None:
+    """The query's methods; with ``db_argument`` each takes the connection first,
+    positional-only, before the query's own arguments."""
     command = parsed.command
-    params = _params(namer, parsed, analysis, problems)
+    reserved = _RESERVED_ARGS | {"conn"} if db_argument else _RESERVED_ARGS
+    params = _params(namer, parsed, analysis, problems, reserved)
     columns = result_fields(namer, analysis.columns)
     if params is None:
         return None
@@ -184,6 +196,7 @@ def build_query(
     if input_name is not None:
         params_class = f"{parsed.name}Params"
         arguments = f", {input_name}: Iterable[{params_class}], /"
+        forward = [input_name]
         ordered = [next(p for p in params if p.number == n) for n in copy_order] or list(params)
         if command == ":copyfrom":
             # Binary COPY with set_types dumps each value by its column's type
@@ -201,11 +214,13 @@ def build_query(
     elif limit is not None and len(params) > limit:
         params_class = f"{parsed.name}Params"
         arguments = f", params: {params_class}, /"
+        forward = ["params"]
         bind_args = _tuple([_bind(p, "params.") for p in params])
     else:
         arguments = (
             f", *, {', '.join(f'{p.arg}: {p.annotation}' for p in params)}" if params else ""
         )
+        forward = [f"{p.arg}={p.arg}" for p in params]
         bind_args = _tuple([p.bind for p in params])
 
     taken = {m.class_name for m in table_models.values()} | namer.classes
@@ -235,13 +250,22 @@ def build_query(
         ":batchmany": (f"list[list[{row}]]",) * 2,
         ":batchone": (f"list[{maybe_row}]",) * 2,
     }[command]
+    signatures = (arguments, arguments)
+    if db_argument:
+        # The connection is positional-only, as the arguments of a batch are.
+        positional = arguments if arguments.endswith("/") else ", /" + arguments
+        sync, asynchronous = _CONNECTION_PARAMETERS
+        signatures = (sync + positional, asynchronous + positional)
+        forward.insert(0, "conn")
     doc = tuple(parsed.doc) or (f"{parsed.name} ({parsed.source.display}:{parsed.line}).",)
     note = _NOTES.get(command)
     methods = [
         Method(
             name=method_name,
             template=_COMMAND_TEMPLATES[command],
-            arguments=arguments,
+            arguments=signatures[0],
+            async_arguments=signatures[1],
+            forward=", ".join(forward),
             returns=returns,
             async_returns=async_returns,
             generator=False,
@@ -253,7 +277,9 @@ def build_query(
             Method(
                 name=_iter_name(method_name),
                 template="iter",
-                arguments=arguments,
+                arguments=signatures[0],
+                async_arguments=signatures[1],
+                forward=", ".join(forward),
                 returns=f"Generator[{row}, None, None]",
                 async_returns=f"AsyncGenerator[{row}, None]",
                 generator=True,
@@ -289,15 +315,17 @@ def build_query(
 
 
 def _params(
-    namer: TypeNamer, parsed: ParsedQuery, analysis: Analysis, problems: list[Diagnostic]
+    namer: TypeNamer,
+    parsed: ParsedQuery,
+    analysis: Analysis,
+    problems: list[Diagnostic],
+    reserved: frozenset[str],
 ) -> tuple[QueryParam, ...] | None:
     ordered = sorted(analysis.params.values(), key=lambda p: p.number)
     names = unique_names(
         [p.hint or f"p{p.number}" if p.name.startswith("$") else p.name for p in ordered]
     )
-    args = unique_names(
-        [n + "_" if n in _RESERVED_ARGS else n for n in (namer.attr(n) for n in names)]
-    )
+    args = unique_names([n + "_" if n in reserved else n for n in (namer.attr(n) for n in names)])
     result = []
     for param, name, arg in zip(ordered, names, args, strict=True):
         assert param.type is not None
@@ -311,8 +339,8 @@ def _params(
             )
             return None
         origin = param.origin or (None, None)
-        python_type = namer.python(param.type, origin, sent=True)
-        override = namer.column_override(origin) or namer.by_type.get(param.type.name)
+        python_type = namer.python(param.type, origin, sent=True, nullable=param.nullable)
+        override = namer.override(param.type, origin, param.nullable)
         param_ = QueryParam(
             number=param.number,
             name=name,

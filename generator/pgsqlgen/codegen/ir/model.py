@@ -124,13 +124,18 @@ class RowBuilder:
 class Method:
     """One generated method: ``templates/command_<template>.py.j2`` writes its body.
 
-    ``arguments`` is the parameter list after ``self``; ``generator`` methods are
-    (async) generators, which a protocol declares with a plain ``def``.
+    ``arguments`` is the parameter list after ``self`` (``async_arguments`` the
+    async class's: they differ in the connection type when each method takes
+    its connection); ``forward`` is what a wrapper passes on to the inner
+    querier's method (empty: nothing); ``generator`` methods are (async)
+    generators, which a protocol declares with a plain ``def``.
     """
 
     name: str
     template: str
     arguments: str
+    async_arguments: str
+    forward: str
     returns: str
     async_returns: str
     generator: bool
@@ -221,6 +226,18 @@ class Ir:
     """(Python type, dumper class) each Queries registers on its connection (overrides)."""
     runtime_imports: tuple[str, ...] = ()
     """Modules ``_runtime`` imports for the override adapters."""
+    connection_argument: str = ""
+    """What the query methods pass before the row factory to the base class's cursor
+    helpers: nothing when the Queries object holds its connection, ``conn, `` when
+    each method takes its connection (emit_methods_with_db_argument)."""
+    queries_base: str = "_queries_base.py.j2"
+    """The template of ``_runtime``'s ``QueriesBase`` classes: holding one connection,
+    or ``_queries_base_per_call.py.j2``, given one per call."""
+    queries_docs: tuple[str, str] = (
+        "All queries over one psycopg connection.",
+        "All queries over one psycopg async connection.",
+    )
+    """The docstrings of ``Queries`` and ``AsyncQueries``."""
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
@@ -239,6 +256,7 @@ class Shape:
     models: str = "dataclass"
     emit_sync: bool = True
     emit_async: bool = True
+    emit_methods_with_db_argument: bool = False
 
     @classmethod
     def of(cls, config: Config) -> Shape:
@@ -252,4 +270,5 @@ class Shape:
             models=config.models,
             emit_sync=config.emit_sync,
             emit_async=config.emit_async,
+            emit_methods_with_db_argument=config.emit_methods_with_db_argument,
         )

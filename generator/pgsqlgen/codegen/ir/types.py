@@ -42,7 +42,8 @@ class TypeNamer:
         self.composites = composites
         self.renames = dict(shape.renames)
         self.pydantic = shape.models == "pydantic"
-        self.by_type: dict[str, TypeOverride] = {}
+        #: ``db_type`` overrides by (type name, whether the value is nullable).
+        self.by_type: dict[tuple[str, bool], TypeOverride] = {}
         self.by_column: dict[tuple[str, str], TypeOverride] = {}
         for override in shape.overrides:
             if override.column is not None:
@@ -50,7 +51,10 @@ class TypeNamer:
                 self.by_column[(table.removeprefix("public."), column)] = override
             elif override.db_type is not None:
                 parsed = parse_type(override.db_type)
-                self.by_type[parsed.name if parsed else override.db_type] = override
+                name = parsed.name if parsed else override.db_type
+                for nullable in (False, True):
+                    if override.nullable in (None, nullable):
+                        self.by_type[(name, nullable)] = override
         # Modules the override types live in, longest first: ``a.b.C`` imports ``a.b``.
         self.override_modules = sorted(
             {o.python_type.split(":")[0] for o in shape.overrides if ":" in o.python_type},
@@ -82,11 +86,19 @@ class TypeNamer:
         """The Python classes of models.py that stand for enums and composite types."""
         return set(self.enums.values()) | set(self.composites.values())
 
-    def base(self, pg_type: PgType, sent: bool = False) -> str:
+    def override(
+        self, pg_type: PgType, origin: tuple[str | None, str | None], nullable: bool
+    ) -> TypeOverride | None:
+        """The override that types a value: its column's, else its type's for a
+        nullable or a NOT NULL value (sqlc's ``nullable``)."""
+        return self.column_override(origin) or self.by_type.get((pg_type.name, nullable))
+
+    def base(self, pg_type: PgType, sent: bool = False, nullable: bool = False) -> str:
         """The Python type of one value; ``sent``: as a parameter, where a json value
-        is ``Json``, which excludes None (Python None is SQL NULL, never JSON null)."""
+        is ``Json``, which excludes None (Python None is SQL NULL, never JSON null);
+        ``nullable``: whether the value may be NULL, which picks the override."""
         name = pg_type.name
-        override = self.by_type.get(name)
+        override = self.by_type.get((name, nullable))
         if override is not None:
             return self._users(override)
         if sent and name in ("json", "jsonb"):
@@ -96,7 +108,7 @@ class TypeNamer:
         if name in self.composites:
             return self.composites[name]
         if name in self.catalog.domains:
-            return self.base(self.catalog.domains[name].base.element())
+            return self.base(self.catalog.domains[name].base.element(), nullable=nullable)
         known = python_base_type(name)
         return known if known is not None else "typing.Any"
 
@@ -112,13 +124,14 @@ class TypeNamer:
         pg_type: PgType,
         origin: tuple[str | None, str | None] = (None, None),
         sent: bool = False,
+        nullable: bool = False,
     ) -> str:
         """The Python type of a value of ``pg_type``; a column override of
         ``origin`` (table, column) replaces the whole type, arrays included."""
         override = self.column_override(origin)
         if override is not None:
             return self._users(override)
-        text = self.base(pg_type, sent and not pg_type.array_dims)
+        text = self.base(pg_type, sent and not pg_type.array_dims, nullable)
         for _ in range(pg_type.array_dims):
             text = f"list[{text}]"
         return text
@@ -164,7 +177,7 @@ def make_field(
     comment: str | None = None,
     column: str | None = None,
 ) -> Field:
-    python_type = namer.python(pg_type, (table, column or name))
+    python_type = namer.python(pg_type, (table, column or name), nullable=nullable)
     return Field(
         name=name,
         attr=attr,
