@@ -59,9 +59,7 @@ def project(tmp_path: Path) -> Path:
 def _incremental(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     """The files of a run that reuses (and fills) the cache, and each stage's detail."""
     stages: list[Stage] = []
-    result = pipeline.run(
-        load_config(root / "pyproject.toml"), stages.append, incremental=True
-    )
+    result = pipeline.run(load_config(root / "pyproject.toml"), stages.append, incremental=True)
     return result.files, {stage.name: stage.detail for stage in stages}
 
 
