@@ -155,6 +155,46 @@ def test_a_new_table_whose_model_clashes_with_a_row_class(project: Path) -> None
     assert incremental.value.diagnostics == cold.value.diagnostics
 
 
+def _remembered(detail: dict[str, str]) -> int:
+    """How many statements of the schema the run did not replay (0 when it replayed all)."""
+    found = re.search(r"(\d+) of them remembered", detail[STAGES[0]])
+    return int(found[1]) if found else 0
+
+
+def test_migrations_replay_from_the_last_unchanged_one(project: Path) -> None:
+    """An added migration continues the catalog of the run before; an edit of the
+    last one continues the catalog before it; an edit of an earlier one replays all."""
+    schema = project / "schema"
+    (schema / "000002_tag.up.sql").write_text("ALTER TABLE notes ADD COLUMN tag2 text;\n")
+    files, detail = _incremental(project)
+    assert files == _cold(project)
+    assert _remembered(detail) == 3
+    (schema / "000003_more.up.sql").write_text("ALTER TABLE people ADD COLUMN age int;\n")
+    (schema / "000004_last.up.sql").write_text("CREATE INDEX people_age ON people (age);\n")
+    assert _incremental(project)[0] == _cold(project)
+    (schema / "000004_last.up.sql").write_text("ALTER TABLE people DROP COLUMN age;\n")
+    files, detail = _incremental(project)
+    assert files == _cold(project) and "age" not in files["people_sql.py"]
+    assert _remembered(detail) == 5
+    (schema / "000002_tag.up.sql").write_text("ALTER TABLE notes ADD COLUMN tag3 text;\n")
+    files, detail = _incremental(project)
+    assert files == _cold(project)
+    assert "tag3" in files["models.py"] and "tag2" not in files["models.py"]
+    assert _remembered(detail) == 0
+
+
+def test_a_migration_that_does_not_apply_gives_a_cold_runs_errors(project: Path) -> None:
+    schema = project / "schema"
+    (schema / "000002_bad.up.sql").write_text("ALTER TABLE nope ADD COLUMN a int;\n")
+    (schema / "000003_worse.up.sql").write_text("ALTER TABLE people DROP COLUMN nope;\n")
+    with pytest.raises(pipeline.SqlgenError) as cold:
+        _cold(project)
+    with pytest.raises(pipeline.SqlgenError) as incremental:
+        _incremental(project)
+    assert len(cold.value.diagnostics) == 2
+    assert incremental.value.diagnostics == cold.value.diagnostics
+
+
 def test_adding_and_removing_query_files(project: Path) -> None:
     (project / "queries" / "more.sql").write_text(
         "-- name: ListArchive :many\nSELECT * FROM archive;\n"

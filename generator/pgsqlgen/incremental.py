@@ -82,6 +82,34 @@ class SchemaState:
     dump: str
     warnings: tuple[Diagnostic, ...]
     statements: int
+    ups: tuple[bytes, ...] = ()
+    """The digest of each up migration replayed into ``catalog``, in order."""
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Where replaying the up migrations can start: a catalog kept from an earlier
+    run (none: from scratch), the number of up files it holds, and of statements."""
+
+    catalog: Catalog | None
+    files: int
+    statements: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A catalog as it was after the ``files`` first up migrations (``statements``
+    statements), pickled at once since replaying goes on changing it; kept for the
+    next run, which starts there when only later migrations changed."""
+
+    files: int
+    catalog: bytes
+    statements: int
+    ups: tuple[bytes, ...] = ()
+
+    @classmethod
+    def of(cls, catalog: Catalog, files: int, statements: int) -> Snapshot:
+        return cls(files, pickle.dumps(catalog, protocol=5), statements)
 
 
 class ReadLog:
@@ -234,6 +262,8 @@ class Store:
         self._directory = config.root / CACHE_DIR / f"incremental-{name}"
         self._base = generator_digest(config).hexdigest()
         self._schema_key = ""
+        self._ups: tuple[bytes, ...] = ()
+        self._previous: object = None
         self._fingerprints: Fingerprints | None = None
         self._used: set[str] = set()
         self._page_keys: dict[str, str] = {}
@@ -245,18 +275,23 @@ class Store:
             data = path.read_bytes()
         except OSError:
             return None
+        entry = self._unpickle(data)
+        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != self._base:
+            return None
+        return entry[1] if isinstance(entry[1], expected) else None
+
+    @staticmethod
+    def _unpickle(data: bytes) -> object:
+        """What ``data`` pickles, or None when it is damaged."""
         was_enabled = gc.isenabled()
         gc.disable()  # unpickling builds many objects at once; a collection pass per batch only costs
         try:
-            base, value = pickle.loads(data)
+            return pickle.loads(data)
         except Exception:  # any damage to a cache file is a miss
             return None
         finally:
             if was_enabled:
                 gc.enable()
-        if base != self._base or not isinstance(value, expected):
-            return None
-        return value
 
     def _save(self, path: Path, value: object) -> None:
         """Write an entry atomically; a cache that cannot be written is no cache."""
@@ -278,13 +313,39 @@ class Store:
                 digest.update(source.text.encode())
                 digest.update(b"\0")
         self._schema_key = digest.hexdigest()
+        self._ups = tuple(
+            hashlib.sha256(f"{s.path}\0{s.display}\0{s.text}".encode()).digest() for s in sources.up
+        )
         state = self._load(self._directory / "schema.pickle", tuple)
-        if state is None or len(state) != 2 or state[0] != self._schema_key:
+        self._previous = state[1] if state is not None and len(state) == 2 else None
+        if state is None or state[0] != self._schema_key:
             return None
-        return state[1] if isinstance(state[1], SchemaState) else None
+        return self._previous if isinstance(self._previous, SchemaState) else None
 
-    def keep_schema(self, state: SchemaState) -> None:
+    def replay_start(self) -> Replay:
+        """Where to replay the up migrations :meth:`schema` was given from: the catalog
+        of the last run when they only add migrations to its, or its catalog before
+        its last migration when that one changed (or more were added after it)."""
+        previous = self._previous
+        if isinstance(previous, SchemaState) and self._ups[: len(previous.ups)] == previous.ups:
+            return Replay(previous.catalog, len(previous.ups), previous.statements)
+        snapshot = self._load(self._directory / "before-last.pickle", Snapshot)
+        if snapshot is not None and self._ups[: len(snapshot.ups)] == snapshot.ups:
+            catalog = self._unpickle(snapshot.catalog)
+            if isinstance(catalog, Catalog):
+                return Replay(catalog, len(snapshot.ups), snapshot.statements)
+        return Replay(None, 0, 0)
+
+    def keep_schema(self, state: SchemaState, before_last: Snapshot | None) -> None:
+        """Remember ``state`` and, when the run made one, the catalog before the last
+        up migration (the migrations of both as :meth:`schema` was given them)."""
+        state = dataclasses.replace(state, ups=self._ups)
         self._save(self._directory / "schema.pickle", (self._schema_key, state))
+        if before_last is not None:
+            ups = self._ups[: before_last.files]
+            self._save(
+                self._directory / "before-last.pickle", dataclasses.replace(before_last, ups=ups)
+            )
 
     def _file_path(self, source: SourceFile) -> Path:
         digest = hashlib.sha256(f"{self._base}\0{source.path}\0{source.display}\0".encode())

@@ -27,7 +27,9 @@ from pgsqlgen.incremental import (
     QueryPlace,
     Read,
     ReadLog,
+    Replay,
     SchemaState,
+    Snapshot,
     Store,
     recording,
 )
@@ -115,15 +117,44 @@ def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
 
 
 def _parse_sources(
-    sources: SchemaSources, *, parallel: bool
-) -> tuple[list[Statement], list[Diagnostic]]:
+    sources: SchemaSources, start: Replay, *, parallel: bool
+) -> tuple[list[Statement], list[Statement], list[Diagnostic]]:
+    """The statements of the up migrations after the ``start.files`` first (those of
+    the last one apart), and the problems of the downs as warnings; raises
+    SqlgenError for the ups."""
     downs = _later(
         lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
     )
-    statements, problems = _parse_ups(sources.up)
-    if problems:
-        raise SqlgenError(problems)
-    return statements, [dataclasses.replace(d, severity="warning") for d in downs()]
+    head, problems = _parse_ups(sources.up[start.files : -1])
+    last, more = _parse_ups(sources.up[max(start.files, len(sources.up) - 1) :])
+    if problems or more:
+        raise SqlgenError(problems + more)
+    return head, last, [dataclasses.replace(d, severity="warning") for d in downs()]
+
+
+def _replay(
+    sources: SchemaSources,
+    start: Replay,
+    head: list[Statement],
+    last: list[Statement],
+    snapshot: bool,
+) -> tuple[Catalog, Snapshot | None]:
+    """The catalog: ``head`` then ``last`` replayed after ``start``; and with
+    ``snapshot``, the catalog before ``last`` for the next run to start from when
+    only the last migration changes.
+
+    A schema that does not apply is replayed again whole, so that its errors are
+    exactly those of a run without the cache."""
+    try:
+        catalog = build_catalog(head, start=start.catalog)
+        before_last = None
+        if snapshot and last:
+            files = max(start.files, len(sources.up) - 1)
+            before_last = Snapshot.of(catalog, files, start.statements + len(head))
+        return build_catalog(last, start=catalog), before_last
+    except SqlgenError:
+        statements, _ = _parse_ups(sources.up)
+        return build_catalog(statements), None
 
 
 def parse_schema(
@@ -133,7 +164,8 @@ def parse_schema(
     as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
     ``parallel``, a long history's downs are checked in a second process meanwhile."""
     sources = load_schema(config.schema, config.root, config.schema_layout)
-    return _parse_sources(sources, parallel=parallel)
+    head, last, warnings = _parse_sources(sources, Replay(None, 0, 0), parallel=parallel)
+    return head + last, warnings
 
 
 def load_catalog(config: Config) -> Catalog:
@@ -377,17 +409,22 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         sources = load_schema(config.schema, config.root, config.schema_layout)
         state = store.schema(sources) if store is not None else None
         if state is None:
-            statements, warnings = _parse_sources(sources, parallel=available())
-            detail.append(f"{len(statements)} statements")
+            start = store.replay_start() if store is not None else Replay(None, 0, 0)
+            head, last, warnings = _parse_sources(sources, start, parallel=available())
+            statements = start.statements + len(head) + len(last)
+            detail.append(f"{statements} statements")
+            if start.files:
+                detail.append(f"{start.statements} of them remembered")
         else:
             detail.append(f"{state.statements} statements, remembered")
     with clock.stage(STAGES[1]) as detail:
+        before_last: Snapshot | None = None
         if state is None:
-            catalog = build_catalog(statements)
+            catalog, before_last = _replay(sources, start, head, last, store is not None)
             check_overrides(config, catalog)
             plan = plan_ir(catalog, Shape.of(config))
             dump = _later(
-                lambda: render_dump(catalog), available() and len(statements) >= _PARALLEL_FILES
+                lambda: render_dump(catalog), available() and statements >= _PARALLEL_FILES
             )
         else:
             catalog, plan, warnings = state.catalog, state.plan, list(state.warnings)
@@ -416,7 +453,7 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
     if store is not None:
         if state is None:
-            schema = SchemaState(catalog, plan, files["dump.sql"], tuple(warnings), len(statements))
-            store.keep_schema(schema)
+            schema = SchemaState(catalog, plan, files["dump.sql"], tuple(warnings), statements)
+            store.keep_schema(schema, before_last)
         store.prune()
     return Result(catalog, ir, files, warnings + catalog.warnings)
