@@ -133,13 +133,18 @@ def _stages(layer: Path) -> tuple[list[Json], float]:
     start = time.perf_counter()
     process = subprocess.run(command, cwd=layer, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - start
+    return _parse_stages(process.stderr), wall
+
+
+def _parse_stages(stderr: str) -> list[Json]:
+    """The stage lines of ``generate -v``: name, seconds and detail."""
     stages: list[Json] = []
-    for line in process.stderr.splitlines():
+    for line in stderr.splitlines():
         name = next((n for n in STAGES if line.startswith(n)), None)
         if name is not None:
             seconds, _, detail = line[len(name) :].strip().partition(" s  ")
             stages.append({"name": name, "seconds": float(seconds), "detail": detail})
-    return stages, wall
+    return stages
 
 
 def precommit_check(work: Path, rounds: int) -> Json:
@@ -158,6 +163,88 @@ def precommit_check(work: Path, rounds: int) -> Json:
         "full_median": statistics.median(full),
         "python_startup_median": statistics.median(baseline),
     }
+
+
+# The edit `incremental` makes to a query file, on and off in turn: one more
+# query, so the query module, the querier and the wrappers all change.
+_QUERY_EDIT = "\n-- name: BenchIncrementalEdit :many\nSELECT id FROM {table} WHERE id > @after;\n"
+
+
+def incremental(work: Path, rounds: int) -> Json:
+    """Regeneration of the real-shaped 1x layer after an edit, with the cache of the
+    run before it (:mod:`pgsqlgen.incremental`): after a one-query-file edit and after
+    a one-migration edit (each round makes the edit or takes it back), against a cold
+    run; and the no-op cached check. The last run is then checked against a cold one
+    (``check --no-cache``), which must find it identical."""
+    layer = work / "layer-incremental-1x"
+    synth.write_layer(layer, 1, real_shaped=True)
+    check = [PYTHON, "-m", "pgsqlgen", "--config", "pyproject.toml", "check"]
+    cold = [_ours_generate(layer)[0] for _ in range(rounds)]
+    query_file = sorted((layer / "queries").glob("*.sql"))[0]
+    original = query_file.read_text(encoding="utf-8")
+    table = original.split(" FROM ", 1)[1].split()[0]
+    migrations = layer / "schema" / "migrations"
+    number = max(int(path.name.split("_", 1)[0]) for path in migrations.glob("*.up.sql")) + 1
+    up, down = (migrations / f"{number:06d}_bench_edit.{way}.sql" for way in ("up", "down"))
+
+    def add_migration() -> None:
+        up.write_text(f"ALTER TABLE {table} ADD COLUMN bench_note text;\n", encoding="utf-8")
+        down.write_text(f"ALTER TABLE {table} DROP COLUMN bench_note;\n", encoding="utf-8")
+
+    after_query, query_stages = _edit_rounds(
+        layer,
+        rounds,
+        lambda: query_file.write_text(original + _QUERY_EDIT.format(table=table)),
+        lambda: query_file.write_text(original),
+    )
+    after_migration, migration_stages = _edit_rounds(
+        layer, rounds, add_migration, lambda: (up.unlink(), down.unlink())
+    )
+    cached_check = [_timed(check, layer)[0] for _ in range(max(rounds, 10))]
+    _timed([*check, "--no-cache"], layer)  # fails the bench unless identical to a cold run
+    result = {
+        "cold_seconds": cold,
+        "cold_median": statistics.median(cold),
+        "query_edit_seconds": after_query,
+        "query_edit_median": statistics.median(after_query),
+        "migration_edit_seconds": after_migration,
+        "migration_edit_median": statistics.median(after_migration),
+        "cached_check_seconds": cached_check,
+        "cached_check_median": statistics.median(cached_check),
+        "stages": {"query file edit": query_stages, "migration edit": migration_stages},
+    }
+    print(
+        f"incremental real-shaped 1x: cold {result['cold_median']:.2f} s, "
+        f"after a query file edit {result['query_edit_median']:.2f} s, "
+        f"after a migration edit {result['migration_edit_median']:.2f} s, "
+        f"cached check {result['cached_check_median']:.3f} s",
+        flush=True,
+    )
+    return result
+
+
+def _edit_rounds(
+    layer: Path, rounds: int, make: Callable[[], object], undo: Callable[[], object]
+) -> tuple[list[float], list[Json]]:
+    """Seconds of ``generate`` after each of ``rounds`` edits (``make`` and ``undo`` in
+    turn), each with the cache of the run before; then the stages of a ``generate -v``
+    after one more ``make``. The layer is left as it was, and generated."""
+    generate = [PYTHON, "-m", "pgsqlgen", "--config", "pyproject.toml", "generate"]
+    _timed(generate, layer)
+    seconds = []
+    for round_ in range(rounds):
+        (make if round_ % 2 == 0 else undo)()
+        seconds.append(_timed(generate, layer)[0])
+    if rounds % 2:
+        undo()
+        _timed(generate, layer)
+    make()
+    process = subprocess.run(
+        [*generate, "-v"], cwd=layer, capture_output=True, text=True, check=True
+    )
+    undo()
+    _timed(generate, layer)
+    return seconds, _parse_stages(process.stderr)
 
 
 def plot(results: Json, path: Path) -> None:
@@ -247,6 +334,7 @@ def report(results: Json) -> str:
         f"| Peak memory of generation at 1x at most 300 MB "
         f"| {one['ours_peak_rss_mib']:.0f} MiB | {_verdict(one['ours_peak_rss_mib'] <= 300)} |",
         *_real_shaped_targets(results["real_shaped"]),
+        *_incremental_targets(results["incremental"]),
         *calls.target_rows(results["calls"]),
         "",
         "## 1. Generation at scale",
@@ -282,6 +370,7 @@ def report(results: Json) -> str:
         ),
         "",
         *_real_shaped_section(results["real_shaped"]),
+        *_incremental_section(results["incremental"]),
         "## 2. The pre-commit check",
         "",
         f"`sqlgen check` on the unchanged 1x layer: **{check['cached_median']:.3f} s** with the "
@@ -350,6 +439,50 @@ def _real_shaped_section(rows: Json) -> list[str]:
     return lines
 
 
+def _incremental_targets(row: Json) -> list[str]:
+    """The targets of issue 15 for regeneration after an edit (real-shaped 1x)."""
+    share = row["migration_edit_median"] / row["cold_median"]
+    return [
+        f"| Real-shaped 1x: generate after a one-query-file edit at most 0.5 s "
+        f"| {row['query_edit_median']:.2f} s | {_verdict(row['query_edit_median'] <= 0.5)} |",
+        f"| Real-shaped 1x: generate after a one-migration edit at most half a cold run "
+        f"| {share:.0%} ({row['migration_edit_median']:.2f} s vs {row['cold_median']:.2f} s) "
+        f"| {_verdict(share <= 0.5)} |",
+        f"| Real-shaped 1x: no-op `sqlgen check` at most 0.3 s "
+        f"| {row['cached_check_median']:.3f} s | {_verdict(row['cached_check_median'] <= 0.3)} |",
+    ]
+
+
+def _incremental_section(row: Json) -> list[str]:
+    lines = [
+        "Regeneration after an edit (`.sqlgen-cache/incremental-*`, docs/incremental.md), on "
+        "the real-shaped 1x layer: `generate` with the cache of the run before, after one "
+        "more query in one query file, and after a migration that adds a column to a table "
+        "the queries read (each round makes the edit or takes it back). The last run is "
+        "then checked against a cold one with `check --no-cache`.",
+        "",
+        "| Run | Median (s) | Share of a cold run |",
+        "|---|---|---|",
+    ]
+    for label, key in (
+        ("cold (no cache, no output)", "cold_median"),
+        ("after a one-query-file edit", "query_edit_median"),
+        ("after a one-migration edit", "migration_edit_median"),
+        ("no-op `sqlgen check`", "cached_check_median"),
+    ):
+        lines.append(f"| {label} | {row[key]:.3f} | {row[key] / row['cold_median']:.0%} |")
+    for edit, stages in row["stages"].items():
+        lines += [
+            "",
+            f"Stages of a `generate -v` after a {edit}:",
+            "",
+            "| Stage | Seconds | Handled |",
+            "|---|---|---|",
+            *(f"| {s['name']} | {s['seconds']:.3f} | {s['detail']} |" for s in stages),
+        ]
+    return [*lines, ""]
+
+
 def _per_query(row: Json) -> float:
     return float(row["ours_median"]) / int(row["layer"]["queries"])
 
@@ -371,12 +504,20 @@ def main() -> int:
     parser.add_argument(
         "--scales", type=int, nargs="+", default=list(SCALES), help="with --generation-only"
     )
+    parser.add_argument(
+        "--incremental-only",
+        action="store_true",
+        help="measure regeneration after an edit (real-shaped 1x) and print it; write no report",
+    )
     args = parser.parse_args()
     if tuple(args.scales) != SCALES and not args.generation_only:
         parser.error("--scales needs --generation-only: the report covers every scale")
     scales = tuple(args.scales)
     with tempfile.TemporaryDirectory(prefix="sqlgen-bench-") as scratch:
         work = Path(scratch)
+        if args.incremental_only:
+            print(json.dumps(incremental(work, args.rounds), indent=2))
+            return 0
         results: Json = {"machine": _machine()}
         for name, real_shaped in LAYERS.items():
             results[_LAYER_KEYS[name]] = _step(
@@ -389,6 +530,9 @@ def main() -> int:
             print(json.dumps({key: results[key] for key in _LAYER_KEYS.values()}, indent=2))
             return 0
         results["check"] = _step("pre-commit check", lambda: precommit_check(work, args.rounds))
+        results["incremental"] = _step(
+            "regeneration after an edit", lambda: incremental(work, args.rounds)
+        )
         results["calls"] = _step("calls", lambda: calls.run(args.rounds))
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     plot(results, BENCH / "scaling.png")

@@ -70,15 +70,26 @@ def _installed_version(library: str) -> str:
     )
 
 
-def state_key(config: Config) -> str:
-    """The hash of everything that decides what ``sqlgen check`` says for ``config``."""
-    digest = hashlib.sha256(b"sqlgen-check-1\0")
+def generator_digest(config: Config) -> hashlib._Hash:
+    """The hash of what decides the output besides the schema and query files: this
+    package (every source file and template), the versions of the libraries whose
+    behaviour reaches the output, the resolved configuration and the files of its
+    custom templates directory."""
+    digest = hashlib.sha256(b"sqlgen-generator-1\0")
     _add_tree(digest, _PACKAGE, "generator")
     for library in _LIBRARIES:
         digest.update(f"{library}={_installed_version(library)}\0".encode())
     digest.update(repr(config).encode())
-    templates = (config.templates,) if config.templates is not None else ()
-    for path in (*config.schema, *config.queries, *templates):
+    if config.templates is not None:
+        _add_tree(digest, config.templates, "templates")
+    return digest
+
+
+def state_key(config: Config) -> str:
+    """The hash of everything that decides what ``sqlgen check`` says for ``config``."""
+    digest = generator_digest(config)
+    digest.update(b"sqlgen-check-1\0")
+    for path in (*config.schema, *config.queries):
         _add_tree(digest, path, "input")
     digest.update(b"output\0")
     for relative in sorted(existing_files(config.out)):

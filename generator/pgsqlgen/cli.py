@@ -120,11 +120,13 @@ def stage_report(stream: TextIO, *, verbose: bool, label: str) -> Iterator[Stage
         yield None
 
 
-def _run(config: Config, verbose: bool = False, quiet: bool = False) -> Result:
+def _run(
+    config: Config, *, incremental: bool, verbose: bool = False, quiet: bool = False
+) -> Result:
     from pgsqlgen.pipeline import run
 
     with stage_report(sys.stderr, verbose=verbose, label=config.package) as report:
-        result = with_deep_stack(lambda: run(config, report))
+        result = with_deep_stack(lambda: run(config, report, incremental=incremental))
     if not quiet:
         _print_diagnostics(result.warnings)
     return result
@@ -142,7 +144,13 @@ def _generate(args: argparse.Namespace) -> int:
     configs = _configs(args)
     refuse_unsafe_outs(configs, _config_file(args))
     # Every package is generated before any is written: an error anywhere writes nothing.
-    results = [(config, _run(config, args.verbose, args.quiet)) for config in configs]
+    results = [
+        (
+            config,
+            _run(config, incremental=not args.no_cache, verbose=args.verbose, quiet=args.quiet),
+        )
+        for config in configs
+    ]
     for config, result in results:
         for path in write_all(config.out, result.files):
             verb = "wrote" if (config.out / path).exists() else "removed"
@@ -172,13 +180,13 @@ def _check(args: argparse.Namespace) -> int:
     from pgsqlgen.codegen.ownership import refuse_unsafe_outs
 
     refuse_unsafe_outs(configs, _config_file(args))
-    return max(_check_package(config) for config in unknown)
+    return max(_check_package(config, incremental=not args.no_cache) for config in unknown)
 
 
-def _check_package(config: Config) -> int:
+def _check_package(config: Config, *, incremental: bool) -> int:
     from pgsqlgen.codegen.write import compare
 
-    drift = compare(config.out, _run(config).files)
+    drift = compare(config.out, _run(config, incremental=incremental).files)
     if drift.clean:
         cache.remember_clean(config)
         return 0
@@ -521,6 +529,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print each stage's time and counts (without it, a terminal shows a status line)",
     )
+    generate.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="analyse and render everything; by default the schema's catalog and each query "
+        f"file's analysis are reused from {cache.CACHE_DIR}/ when nothing they depend on changed",
+    )
     check = command(
         "check",
         _check,
@@ -530,9 +544,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-cache",
         action="store_true",
-        help="always regenerate and compare; by default a state already checked clean "
-        f"(every input, the output on disk and the generator hashed into {cache.CACHE_DIR}/) "
-        "passes at once",
+        help="always regenerate everything and compare; by default a state already checked "
+        f"clean (every input, the output on disk and the generator hashed into {cache.CACHE_DIR}/) "
+        "passes at once, and otherwise what is unchanged since the last run is reused",
     )
     inspect = command(
         "inspect",

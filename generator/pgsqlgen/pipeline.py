@@ -16,13 +16,24 @@ from pathlib import Path
 from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.codegen.fmt import format_module
+from pgsqlgen.codegen.fmt import PartMemo, format_module
 from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
-from pgsqlgen.codegen.ir.model import Ir, QueryModule, Shape
+from pgsqlgen.codegen.ir.model import Ir, Shape
 from pgsqlgen.codegen.render import from_user_templates, pages, render
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
-from pgsqlgen.inputs import load_queries, load_schema
+from pgsqlgen.incremental import (
+    FileUnit,
+    QueryPlace,
+    Read,
+    ReadLog,
+    Replay,
+    SchemaState,
+    Snapshot,
+    Store,
+    recording,
+)
+from pgsqlgen.inputs import SchemaSources, load_queries, load_schema
 from pgsqlgen.parallel import available, in_background
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
@@ -105,6 +116,47 @@ def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
     return problems
 
 
+def _parse_sources(
+    sources: SchemaSources, start: Replay, *, parallel: bool
+) -> tuple[list[Statement], list[Statement], list[Diagnostic]]:
+    """The statements of the up migrations after the ``start.files`` first (those of
+    the last one apart), and the problems of the downs as warnings; raises
+    SqlgenError for the ups."""
+    downs = _later(
+        lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
+    )
+    head, problems = _parse_ups(sources.up[start.files : -1])
+    last, more = _parse_ups(sources.up[max(start.files, len(sources.up) - 1) :])
+    if problems or more:
+        raise SqlgenError(problems + more)
+    return head, last, [dataclasses.replace(d, severity="warning") for d in downs()]
+
+
+def _replay(
+    sources: SchemaSources,
+    start: Replay,
+    head: list[Statement],
+    last: list[Statement],
+    snapshot: bool,
+) -> tuple[Catalog, Snapshot | None]:
+    """The catalog: ``head`` then ``last`` replayed after ``start``; and with
+    ``snapshot``, the catalog before ``last`` for the next run to start from when
+    only the last migration changes.
+
+    A schema that does not apply is replayed again whole, so that its errors are
+    exactly those of a run without the cache."""
+    try:
+        catalog = build_catalog(head, start=start.catalog)
+        before_last = None
+        if snapshot and last:
+            files = max(start.files, len(sources.up) - 1)
+            before_last = Snapshot.of(catalog, files, start.statements + len(head))
+        return build_catalog(last, start=catalog), before_last
+    except SqlgenError:
+        statements, _ = _parse_ups(sources.up)
+        return build_catalog(statements), None
+
+
 def parse_schema(
     config: Config, *, parallel: bool = False
 ) -> tuple[list[Statement], list[Diagnostic]]:
@@ -112,13 +164,8 @@ def parse_schema(
     as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
     ``parallel``, a long history's downs are checked in a second process meanwhile."""
     sources = load_schema(config.schema, config.root, config.schema_layout)
-    downs = _later(
-        lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
-    )
-    statements, problems = _parse_ups(sources.up)
-    if problems:
-        raise SqlgenError(problems)
-    return statements, [dataclasses.replace(d, severity="warning") for d in downs()]
+    head, last, warnings = _parse_sources(sources, Replay(None, 0, 0), parallel=parallel)
+    return head + last, warnings
 
 
 def load_catalog(config: Config) -> Catalog:
@@ -176,10 +223,6 @@ def _analyse_sources(
     return analysed, sink.diagnostics, parsed
 
 
-QueryPlace = tuple[str, str, int]
-"""A query's name, file and line."""
-
-
 def _where(query: ParsedQuery) -> QueryPlace:
     return query.name, query.source.display, query.line
 
@@ -232,25 +275,72 @@ def _split_point(files: Sequence[SourceFile]) -> int:
     return len(files)
 
 
-def _query_modules(
-    catalog: Catalog, plan: IrPlan, sources: Sequence[SourceFile]
-) -> tuple[tuple[QueryModule, ...], list[Diagnostic], list[QueryPlace]]:
-    """The IR modules of some query files, their problems, and their query names
-    (name, file, line) for the duplicate check across parts."""
-    analysed, problems, parsed = _analyse_sources(catalog, sources)
+def _file_unit(catalog: Catalog, plan: IrPlan, source: SourceFile) -> FileUnit:
+    """One query file analysed and built into its IR module, on its own: what it
+    gives depends on nothing but its text, the catalog and the plan."""
+    analysed, problems, parsed = _analyse_sources(catalog, [source])
     modules, more = build_modules(plan, analysed)
-    return modules, problems + more, [_where(q) for q in parsed]
+    return FileUnit(modules, tuple(problems + more), tuple(_where(q) for q in parsed))
 
 
-def _halves(ir: Ir) -> tuple[set[str], set[str]]:
-    """The package's modules split in two of about equal rendering cost."""
+def _file_units(
+    catalog: Catalog, plan: IrPlan, sources: Sequence[SourceFile], log: ReadLog
+) -> list[tuple[FileUnit, set[Read]]]:
+    """The units of ``sources``, each with what it read through ``log`` (nothing
+    unless ``catalog`` and ``plan`` record their reads there)."""
+    units = []
+    for source in sources:
+        with log.recording() as reads:
+            unit = _file_unit(catalog, plan, source)
+        units.append((unit, reads))
+    return units
+
+
+def _query_units(
+    catalog: Catalog, plan: IrPlan, files: Sequence[SourceFile], store: Store | None
+) -> tuple[list[FileUnit], int]:
+    """The unit of every query file, in order, and how many were analysed: with a
+    ``store``, the files whose entries still hold are taken from it, and only the
+    rest analysed (and remembered)."""
+    kept = store.reusable(files, catalog, plan) if store is not None else {}
+    todo = [source for source in files if source.display not in kept]
+    log = ReadLog()
+    if store is not None:
+        catalog, plan, log = recording(catalog, plan)
+    # Files in order: the first part here, the rest beside it.
+    split = _split_point(todo) if available() else len(todo)
+    second = _later(lambda: _file_units(catalog, plan, todo[split:], log), split < len(todo))
+    done = _file_units(catalog, plan, todo[:split], log) + second()
+    for source, (unit, reads) in zip(todo, done, strict=True):
+        kept[source.display] = unit
+        if store is not None:
+            store.keep_file(source, unit, reads)
+    return [kept[source.display] for source in files], len(todo)
+
+
+def _duplicates(units: Sequence[FileUnit]) -> list[Diagnostic]:
+    """A query name used in an earlier file (each file reports its own repeats)."""
+    firsts: dict[str, QueryPlace] = {}
+    problems: list[Diagnostic] = []
+    for unit in units:
+        local: set[str] = set()
+        for place in unit.places:
+            first = firsts.setdefault(place[0], place)
+            if first[1] != place[1] and place[0] not in local:
+                problems.append(_duplicate(place, first))
+            local.add(place[0])
+    return problems
+
+
+def _halves(ir: Ir, paths: set[str]) -> tuple[set[str], set[str]]:
+    """The modules of ``paths`` split in two of about equal rendering cost."""
     total = sum(len(module.queries) for module in ir.modules)
-    weights = {path: 1 for path in pages(ir)}
+    weights = {path: 1 for path in paths}
     weights |= {f"{m.module}.py": 2 * len(m.queries) for m in ir.modules}
     weights |= {"querier.py": total, "wrappers.py": 2 * total, "models.py": len(ir.models) // 4}
     halves: tuple[set[str], set[str]] = (set(), set())
     loads = [0, 0]
-    for path in sorted(weights, key=lambda p: -weights[p]):
+    for path in sorted(paths, key=lambda p: -weights[p]):
         lighter = 0 if loads[0] <= loads[1] else 1
         halves[lighter].add(path)
         loads[lighter] += weights[path]
@@ -258,75 +348,112 @@ def _halves(ir: Ir) -> tuple[set[str], set[str]]:
 
 
 def _render_and_format(
-    ir: Ir, templates: Path | None, paths: set[str]
-) -> tuple[dict[str, str], set[str], list[Diagnostic]]:
-    """The modules of ``paths``, formatted; those of them black formatted; and the
+    ir: Ir, templates: Path | None, paths: set[str], parts: PartMemo | None
+) -> tuple[dict[str, str], set[str], list[Diagnostic], dict[str, str]]:
+    """The modules of ``paths``, formatted; those of them black formatted; the
     problems of a user's templates (returned, not raised: this may run in a second
-    process). A module a user's template renders that is not Python is one of those
-    problems (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
+    process); and the formatted parts learned (:class:`PartMemo`). A module a user's
+    template renders that is not Python is one of those problems
+    (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
     try:
         rendered = render(ir, templates, paths)
     except SqlgenError as error:
-        return {}, set(), error.diagnostics
+        return {}, set(), error.diagnostics, {}
     theirs = from_user_templates(ir, templates)
     files: dict[str, str] = {}
     by_black: set[str] = set()
     for path, text in rendered.items():
-        files[path], black = format_module(text, ours=path not in theirs)
+        files[path], black = format_module(text, ours=path not in theirs, parts=parts)
         if black:
             by_black.add(path)
-    return files, by_black, []
+    return files, by_black, [], parts.learned if parts is not None else {}
 
 
-def run(config: Config, report: StageReport | None = None) -> Result:
+def _package_modules(
+    ir: Ir, templates: Path | None, store: Store | None
+) -> tuple[dict[str, str], set[str], int]:
+    """Every module of the package, formatted; those black formatted; and how many
+    were rendered (with a ``store``, the others are the ones it holds for this IR)."""
+    every = pages(ir)
+    kept = store.pages(ir, custom=templates is not None) if store is not None else {}
+    parts = store.parts() if store is not None else None
+    mine, theirs = _halves(ir, set(every) - kept.keys())
+    if not (available() and sum(len(m.queries) for m in ir.modules) >= _PARALLEL_QUERIES):
+        mine, theirs = mine | theirs, set()
+    other = _later(lambda: _render_and_format(ir, templates, theirs, parts), bool(theirs))
+    files, by_black, problems, learned = _render_and_format(ir, templates, mine, parts)
+    more_files, more_by_black, more_problems, more_learned = other()
+    if problems or more_problems:
+        raise SqlgenError(problems + more_problems)
+    files = kept | files | more_files
+    files = {path: files[path] for path in every}
+    if store is not None and parts is not None and len(kept) < len(every):
+        learned |= more_learned
+        store.keep_pages(files, PartMemo(parts.known, learned))
+    return files, by_black | more_by_black, len(every) - len(kept)
+
+
+def run(config: Config, report: StageReport | None = None, *, incremental: bool = False) -> Result:
     """Everything the generator would write, by path relative to the output
     directory; ``report`` hears how long each stage took.
 
     On a large layer, checking the downs, the dump and half of the modules run
-    in a second process beside the main chain (:mod:`pgsqlgen.parallel`).
+    in a second process beside the main chain (:mod:`pgsqlgen.parallel`). With
+    ``incremental``, the schema's catalog and each query file's module are
+    taken from the cache when what decides them is unchanged, and remembered
+    for the next run (:mod:`pgsqlgen.incremental`).
     """
     clock = _Stopwatch(report)
+    store = Store(config) if incremental else None
     with clock.stage(STAGES[0]) as detail:
-        statements, warnings = parse_schema(config, parallel=available())
-        detail.append(f"{len(statements)} statements")
+        sources = load_schema(config.schema, config.root, config.schema_layout)
+        state = store.schema(sources) if store is not None else None
+        if state is None:
+            start = store.replay_start() if store is not None else Replay(None, 0, 0)
+            head, last, warnings = _parse_sources(sources, start, parallel=available())
+            statements = start.statements + len(head) + len(last)
+            detail.append(f"{statements} statements")
+            if start.files:
+                detail.append(f"{start.statements} of them remembered")
+        else:
+            detail.append(f"{state.statements} statements, remembered")
     with clock.stage(STAGES[1]) as detail:
-        catalog = build_catalog(statements)
-        check_overrides(config, catalog)
+        before_last: Snapshot | None = None
+        if state is None:
+            catalog, before_last = _replay(sources, start, head, last, store is not None)
+            check_overrides(config, catalog)
+            plan = plan_ir(catalog, Shape.of(config))
+            dump = _later(
+                lambda: render_dump(catalog), available() and statements >= _PARALLEL_FILES
+            )
+        else:
+            catalog, plan, warnings = state.catalog, state.plan, list(state.warnings)
+            dump = _later(lambda: state.dump, worth_it=False)
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
-    dump = _later(lambda: render_dump(catalog), available() and len(statements) >= _PARALLEL_FILES)
     with clock.stage(STAGES[2]) as detail:
-        plan = plan_ir(catalog, Shape.of(config))
         query_files = load_queries(config.queries, config.root)
-        # Files in order: the first part here, the rest beside it.
-        split = _split_point(query_files) if available() else len(query_files)
-        second = _later(
-            lambda: _query_modules(catalog, plan, query_files[split:]), split < len(query_files)
-        )
-        modules, problems, names = _query_modules(catalog, plan, query_files[:split])
-        more_modules, more_problems, more_names = second()
-        firsts = {place[0]: place for place in names}
-        problems += [
-            _duplicate(place, firsts[place[0]]) for place in more_names if place[0] in firsts
-        ]
-        ir = assemble_ir(plan, config.package, modules + more_modules, problems + more_problems)
+        units, analysed = _query_units(catalog, plan, query_files, store)
+        modules = tuple(module for unit in units for module in unit.modules)
+        problems = [problem for unit in units for problem in unit.problems]
+        ir = assemble_ir(plan, config.package, modules, problems + _duplicates(units))
         count = sum(len(module.queries) for module in ir.modules)
         detail.append(f"{count} queries, {len(ir.modules)} query modules, {len(ir.models)} models")
+        if store is not None:
+            detail.append(f"{analysed} of {len(query_files)} query files analysed")
     with clock.stage(STAGES[3]) as detail:
-        mine, theirs = _halves(ir)
-        if not (available() and count >= _PARALLEL_QUERIES):
-            mine, theirs = mine | theirs, set()
-        other = _later(lambda: _render_and_format(ir, config.templates, theirs), bool(theirs))
-        files, by_black, problems = _render_and_format(ir, config.templates, mine)
-        more_files, more_by_black, more_problems = other()
-        if problems or more_problems:
-            raise SqlgenError(problems + more_problems)
-        files |= more_files
-        files = {path: files[path] for path in pages(ir)}
+        files, by_black, rendered = _package_modules(ir, config.templates, store)
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
-        detail.append(f"{len(by_black | more_by_black)} modules through black")
+        if store is not None:
+            detail.append(f"{rendered} of {len(files)} modules rendered")
+        detail.append(f"{len(by_black)} modules through black")
     with clock.stage(STAGES[4]) as detail:
         files["py.typed"] = ""
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
+    if store is not None:
+        if state is None:
+            schema = SchemaState(catalog, plan, files["dump.sql"], tuple(warnings), statements)
+            store.keep_schema(schema, before_last)
+        store.prune()
     return Result(catalog, ir, files, warnings + catalog.warnings)

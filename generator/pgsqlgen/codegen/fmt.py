@@ -17,6 +17,7 @@ the fast path to black on every corpus the project has.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -343,17 +344,68 @@ def format_python(source: str) -> str:
     return format_module(source, ours=True).text
 
 
+class PartMemo(NamedTuple):
+    """Formatted parts of modules (:func:`fast_format_parts`): those of earlier
+    runs, and those of this run."""
+
+    known: Mapping[str, str]
+    learned: dict[str, str]
+
+
 class Formatted(NamedTuple):
     text: str
     by_black: bool
 
 
-def format_module(source: str, *, ours: bool) -> Formatted:
+def _parts(source: str) -> Iterator[str]:
+    """``source`` cut at blank lines that are not inside a triple-quoted string."""
+    begin = start = quotes = 0
+    while (cut := source.find("\n\n", start)) >= 0:
+        quotes += source.count(_TRIPLE_QUOTE, start, cut)
+        start = cut + 2
+        if quotes % 2 == 0:
+            yield source[begin:start]
+            begin = start
+    yield source[begin:]
+
+
+def fast_format_parts(source: str, known: Mapping[str, str], learned: dict[str, str]) -> str | None:
+    """:func:`fast_format`, with the parts formatted by earlier runs taken from
+    ``known``; every part with a long line goes into ``learned``, formatted.
+
+    :func:`fast_format` wraps each long line on its own; all it carries from one
+    line to the next is whether a triple-quoted string is open. So a module cut
+    at blank lines outside such strings formats part by part to the same text,
+    and after a one-query edit only the parts holding that query are new.
+    """
+    pieces: list[str] = []
+    for part in _parts(source):
+        if _LONG_LINE.search(part) is None:
+            pieces.append(part)
+            continue
+        formatted = known.get(part)
+        if formatted is None:
+            formatted = fast_format(part)
+            if formatted is None:
+                return None
+        learned[part] = formatted
+        pieces.append(formatted)
+    return "".join(pieces)
+
+
+def format_module(source: str, *, ours: bool, parts: PartMemo | None = None) -> Formatted:
     """One module in black's style. The fast path only wraps long lines, so it
     is for the layout of ``ours`` (our templates); a module from a user's
     template goes through black whole, as does one of ours with a long line
-    this module does not know (``generate -v`` counts them; none is expected)."""
-    fast = fast_format(source) if ours else None
+    this module does not know (``generate -v`` counts them; none is expected).
+    ``parts`` holds the parts formatted before, and gets this module's
+    (:func:`fast_format_parts`)."""
+    if not ours:
+        fast = None
+    elif parts is None:
+        fast = fast_format(source)
+    else:
+        fast = fast_format_parts(source, parts.known, parts.learned)
     if fast is None:
         return Formatted(format_with_black(source), by_black=True)
     return Formatted(fast, by_black=False)

@@ -89,34 +89,37 @@ def _with_manifest(files: Mapping[str, str]) -> dict[str, str]:
     return {**files, MANIFEST: manifest_text(files)}
 
 
-def _compare(out: Path, files: Mapping[str, str]) -> Drift:
+def _compare(out: Path, files: Mapping[str, str], *, diff: bool) -> Drift:
+    """The drift of ``out`` from ``files``; with ``diff``, its unified diff too (which
+    only a check prints: for a module of tens of thousands of lines it costs seconds)."""
     on_disk = existing_files(out)
     mine = owned(out, on_disk, files)
     refuse_foreign(out, sorted(files.keys() & on_disk - mine))
     stale: list[str] = []
-    diff: list[str] = []
+    lines: list[str] = []
     for path in sorted(files.keys() & mine):
         current = (out / path).read_bytes()
         if current != files[path].encode():
             stale.append(path)
-            diff.extend(
-                difflib.unified_diff(
-                    current.decode(errors="replace").splitlines(keepends=True),
-                    files[path].splitlines(keepends=True),
-                    fromfile=f"{out.name}/{path} (on disk)",
-                    tofile=f"{out.name}/{path} (generated)",
+            if diff:
+                lines.extend(
+                    difflib.unified_diff(
+                        current.decode(errors="replace").splitlines(keepends=True),
+                        files[path].splitlines(keepends=True),
+                        fromfile=f"{out.name}/{path} (on disk)",
+                        tofile=f"{out.name}/{path} (generated)",
+                    )
                 )
-            )
     missing = sorted(files.keys() - on_disk)
     extra = sorted(mine - files.keys())
-    return Drift(stale, missing, extra, "".join(diff))
+    return Drift(stale, missing, extra, "".join(lines))
 
 
 def compare(out: Path, files: Mapping[str, str]) -> Drift:
     """How sqlgen's files on disk differ from the ones that would be generated
     (the manifest included); raises when a generated file would replace one of
     the user's."""
-    return _compare(out, _with_manifest(files))
+    return _compare(out, _with_manifest(files), diff=True)
 
 
 def invalid_python(path: str, text: str) -> str | None:
@@ -134,7 +137,7 @@ def write_all(out: Path, files: Mapping[str, str]) -> list[str]:
     all or nothing; returns the paths that changed."""
     recover(out)
     files = _with_manifest(files)
-    drift = _compare(out, files)
+    drift = _compare(out, files, diff=False)
     writes, deletes = drift.stale + drift.missing, drift.extra
     if not (writes or deletes):
         return []

@@ -13,8 +13,8 @@ errors is the analyser's part.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pgsqlgen.pg import builtins
@@ -52,24 +52,34 @@ class Resolved(Generic[Candidate]):
     result: PgType
 
 
+def _no_schema_types(typname: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class TypeSystem:
     """The types resolution knows: PostgreSQL's built-in ones and the schema's enums
-    and composite types (tables' row types among them), with their array types."""
+    and composite types (tables' row types among them), with their array types.
 
-    user: Mapping[str, TypeInfo] = field(default_factory=dict)
+    The schema's types are looked up by name (``schema_typtype`` gives ``e`` for an
+    enum, ``c`` for a composite or row type, None for no such type) rather than
+    listed, so that a query reads only the types it uses: what it reads is what the
+    incremental cache keys it on.
+    """
 
-    @classmethod
-    def of_schema(cls, enums: Iterable[str], composites: Iterable[str]) -> TypeSystem:
-        user: dict[str, TypeInfo] = {}
-        for names, category, typtype in ((enums, "E", "e"), (composites, "C", "c")):
-            for name in names:
-                user[name] = TypeInfo(name, category, False, None, f"_{name}", typtype)
-                user[f"_{name}"] = TypeInfo(f"_{name}", "A", False, name, None, "b")
-        return cls(user)
+    schema_typtype: Callable[[str], str | None] = _no_schema_types
 
     def info(self, typname: str) -> TypeInfo | None:
-        return builtins.types().get(typname) or self.user.get(typname)
+        builtin = builtins.types().get(typname)
+        if builtin is not None:
+            return builtin
+        if typname.startswith("_") and self.schema_typtype(typname[1:]) is not None:
+            return TypeInfo(typname, "A", False, typname[1:], None, "b")
+        typtype = self.schema_typtype(typname)
+        if typtype is None:
+            return None
+        category = "E" if typtype == "e" else "C"
+        return TypeInfo(typname, category, False, None, f"_{typname}", typtype)
 
     def knows(self, pg_type: PgType) -> bool:
         return self.info(pg_type.name) is not None

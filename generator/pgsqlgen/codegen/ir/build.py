@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,10 @@ class IrPlan:
     composites: tuple[CompositeDef, ...]
     models: tuple[Model, ...]
     constraints: dict[str, list[ConstraintDef]]
+    table_models: Mapping[str, Model]
+    """The model of each table and view by its name: a query returning exactly a
+    relation's row returns its model (a mapping, so that reads can be recorded,
+    :mod:`pgsqlgen.incremental`)."""
 
     @property
     def flavours(self) -> tuple[bool, ...]:
@@ -173,7 +178,8 @@ def plan_ir(catalog: Catalog, shape: Shape) -> IrPlan:
     for kind in constraints:
         constraints[kind] = _distinct_members(sorted(constraints[kind], key=lambda c: c.name))
 
-    return IrPlan(shape, namer, enums, composites, tuple(models), constraints)
+    table_models = {m.pg_name: m for m in models}
+    return IrPlan(shape, namer, enums, composites, tuple(models), constraints, table_models)
 
 
 def build_modules(
@@ -184,7 +190,8 @@ def build_modules(
     problems: list[Diagnostic] = []
     modules = _modules(
         plan.namer,
-        list(plan.models),
+        plan.table_models,
+        {m.class_name for m in plan.models},
         queries,
         problems,
         plan.shape.query_parameter_limit,
@@ -286,7 +293,8 @@ _PER_CALL: dict[str, Any] = {
 
 def _modules(
     namer: TypeNamer,
-    models: list[Model],
+    table_models: Mapping[str, Model],
+    model_class_names: set[str],
     queries: list[tuple[ParsedQuery, Analysis]],
     problems: list[Diagnostic],
     limit: int | None,
@@ -297,8 +305,7 @@ def _modules(
     by_file: dict[str, list[tuple[ParsedQuery, Analysis]]] = {}
     for parsed, analysis in queries:
         by_file.setdefault(parsed.source.display, []).append((parsed, analysis))
-    table_models = {m.pg_name: m for m in models}
-    model_classes = {m.class_name for m in models} | namer.classes
+    model_classes = model_class_names | namer.classes
     modules = []
     for display, items in by_file.items():
         stem = re.sub(r"\W", "_", display.rsplit("/", 1)[-1].removesuffix(".sql"))
@@ -308,7 +315,14 @@ def _modules(
         builders: list[RowBuilder] = []
         for parsed, analysis in items:
             result = build_query(
-                namer, table_models, parsed, analysis, problems, limit, db_argument=db_argument
+                namer,
+                table_models,
+                model_classes,
+                parsed,
+                analysis,
+                problems,
+                limit,
+                db_argument=db_argument,
             )
             if result is None:
                 continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 
 from sqlglot import exp
 
@@ -131,7 +132,8 @@ def _iter_name(method: str) -> str:
 
 def build_query(
     namer: TypeNamer,
-    table_models: dict[str, Model],
+    table_models: Mapping[str, Model],
+    model_classes: set[str],
     parsed: ParsedQuery,
     analysis: Analysis,
     problems: list[Diagnostic],
@@ -223,9 +225,8 @@ def build_query(
         forward = [f"{p.arg}={p.arg}" for p in params]
         bind_args = _tuple([p.bind for p in params])
 
-    taken = {m.class_name for m in table_models.values()} | namer.classes
     own_classes = [params_class, row_class if own_row else None]
-    clash = next((c for c in own_classes if c is not None and c in taken), None)
+    clash = next((c for c in own_classes if c is not None and c in model_classes), None)
     if clash is not None:
         problems.append(
             parsed.diagnostic(

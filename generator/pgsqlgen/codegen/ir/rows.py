@@ -6,6 +6,7 @@ text sent at run time.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from sqlglot import exp
 
@@ -45,7 +46,7 @@ def result_fields(namer: TypeNamer, columns: list[ResultColumn]) -> tuple[Field,
 
 def embedded_row(
     namer: TypeNamer,
-    table_models: dict[str, Model],
+    table_models: Mapping[str, Model],
     analysis: Analysis,
     columns: tuple[Field, ...],
 ) -> tuple[tuple[Field, ...], tuple[BuilderArg, ...]]:
@@ -107,7 +108,7 @@ def embedded_row(
     return tuple(fields), tuple(args)
 
 
-def matching_model(table_models: dict[str, Model], columns: tuple[Field, ...]) -> str | None:
+def matching_model(table_models: Mapping[str, Model], columns: tuple[Field, ...]) -> str | None:
     """The table or view model whose columns the query returns exactly, in order."""
     tables = {c.table for c in columns}
     if len(tables) != 1:

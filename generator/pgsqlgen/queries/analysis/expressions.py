@@ -158,8 +158,15 @@ class ExpressionAnalyser(AnalyserBase):
     @cached_property
     def _types(self) -> TypeSystem:
         """The types resolution knows: the built-ins and the schema's enums and row types."""
-        rows = [*self.catalog.composites, *self.catalog.tables, *self.catalog.views]
-        return TypeSystem.of_schema(self.catalog.enums, rows)
+        catalog = self.catalog
+
+        def typtype(name: str) -> str | None:
+            if name in catalog.enums:
+                return "e"
+            rows = (catalog.composites, catalog.tables, catalog.views)
+            return "c" if any(name in r for r in rows) else None
+
+        return TypeSystem(typtype)
 
     def _resolve_operator(self, node: exp.Expr, scope: Scope) -> Resolved[Operator] | None:
         """The operator PostgreSQL picks for a binary or prefix operator node (section

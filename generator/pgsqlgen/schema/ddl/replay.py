@@ -95,24 +95,27 @@ from pgsqlgen.sql.parse import Statement
 
 @overload
 def build_catalog(
-    statements: Iterable[Statement], *, keep_going: Literal[False] = False
+    statements: Iterable[Statement],
+    *,
+    keep_going: Literal[False] = False,
+    start: Catalog | None = None,
 ) -> Catalog: ...
 
 
 @overload
 def build_catalog(
-    statements: Iterable[Statement], *, keep_going: Literal[True]
+    statements: Iterable[Statement], *, keep_going: Literal[True], start: Catalog | None = None
 ) -> tuple[Catalog, list[Diagnostic]]: ...
 
 
 @overload
 def build_catalog(
-    statements: Iterable[Statement], *, keep_going: bool
+    statements: Iterable[Statement], *, keep_going: bool, start: Catalog | None = None
 ) -> Catalog | tuple[Catalog, list[Diagnostic]]: ...
 
 
 def build_catalog(
-    statements: Iterable[Statement], *, keep_going: bool = False
+    statements: Iterable[Statement], *, keep_going: bool = False, start: Catalog | None = None
 ) -> Catalog | tuple[Catalog, list[Diagnostic]]:
     """Apply statements in order.
 
@@ -126,8 +129,11 @@ def build_catalog(
     it only on success: a handler may fail after a partial change, and
     checking everything before changing anything would duplicate every
     handler.
+
+    ``start`` is a catalog the statements continue (which they change): the
+    one earlier statements built (:mod:`pgsqlgen.incremental` keeps it).
     """
-    catalog = Catalog()
+    catalog = start if start is not None else Catalog()
     sink = DiagnosticSink()
     for statement in statements:
         trial = copy.deepcopy(catalog) if keep_going else catalog

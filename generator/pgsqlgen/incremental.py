@@ -1,0 +1,440 @@
+"""Incremental regeneration: after a small edit, redo only what the edit can reach.
+
+:mod:`pgsqlgen.cache` answers a no-op ``sqlgen check`` at once; this module is for
+the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
+
+* ``schema.pickle``: the catalog, the IR plan and the schema dump of the last
+  schema seen, keyed by the text of every schema file. A query-only edit skips
+  parsing and replaying the migrations.
+* ``files/<key>.pickle``: per query file, what analysing it produced (its IR
+  module, its problems, the names and lines of its queries), keyed by the
+  file's name and text, and the fingerprint of every catalog object the
+  analysis and the IR build read (:class:`ReadLog`). After a schema edit an
+  entry is reused when each object it read is unchanged, so a migration edit
+  re-analyses only the query files that the change can reach.
+
+Every key also covers :func:`pgsqlgen.cache.generator_digest`: this package's
+own files, the versions of the libraries that reach the output, and the
+resolved configuration. Soundness comes first: a read is recorded at the
+mapping it goes through (a lookup by name, or the whole mapping when it is
+iterated), so anything an analysis could have seen is compared. An entry
+that cannot be read (corrupt, truncated, another version's) is a miss, never
+an error; writes are atomic (a temporary file renamed into place).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import io
+import os
+import pickle
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from pgsqlgen.cache import CACHE_DIR, generator_digest
+from pgsqlgen.catalog.model import Catalog, Function
+from pgsqlgen.codegen.fmt import PartMemo
+from pgsqlgen.codegen.ir.build import IrPlan
+from pgsqlgen.codegen.ir.model import Ir, QueryModule
+from pgsqlgen.codegen.ir.types import TypeNamer
+from pgsqlgen.codegen.render import pages as render_pages
+from pgsqlgen.config.model import Config
+from pgsqlgen.errors import Diagnostic
+from pgsqlgen.inputs import SchemaSources
+from pgsqlgen.sql.source import SourceFile
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+Read = tuple[str, object]
+"""What an analysis read: a mapping's name (a catalog field, ``functions``,
+``models`` or ``naming``) and a key in it, or None for the whole mapping."""
+
+QueryPlace = tuple[str, str, int]
+"""A query's name, file and line."""
+
+_WHOLE = None
+_ABSENT = b"absent"
+
+
+@dataclass(frozen=True)
+class FileUnit:
+    """What one query file contributes to a run: its IR module (none when no query
+    of it could be built), the problems found, and where each query is (for the
+    duplicate check across files)."""
+
+    modules: tuple[QueryModule, ...]
+    problems: tuple[Diagnostic, ...]
+    places: tuple[QueryPlace, ...]
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """What the schema decides, whatever the queries: kept whole after a run."""
+
+    catalog: Catalog
+    plan: IrPlan
+    dump: str
+    warnings: tuple[Diagnostic, ...]
+    statements: int
+    ups: tuple[bytes, ...] = ()
+    """The digest of each up migration replayed into ``catalog``, in order."""
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Where replaying the up migrations can start: a catalog kept from an earlier
+    run (none: from scratch), the number of up files it holds, and of statements."""
+
+    catalog: Catalog | None
+    files: int
+    statements: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A catalog as it was after the ``files`` first up migrations (``statements``
+    statements), pickled at once since replaying goes on changing it; kept for the
+    next run, which starts there when only later migrations changed."""
+
+    files: int
+    catalog: bytes
+    statements: int
+    ups: tuple[bytes, ...] = ()
+
+    @classmethod
+    def of(cls, catalog: Catalog, files: int, statements: int) -> Snapshot:
+        return cls(files, pickle.dumps(catalog, protocol=5), statements)
+
+
+class ReadLog:
+    """The reads of the catalog and the plan, while :meth:`recording`."""
+
+    def __init__(self) -> None:
+        self._reads: set[Read] | None = None
+
+    @contextmanager
+    def recording(self) -> Iterator[set[Read]]:
+        """Collect the reads made inside the block into the yielded set."""
+        reads: set[Read] = set()
+        previous, self._reads = self._reads, reads
+        try:
+            yield reads
+        finally:
+            self._reads = previous
+
+    def note(self, kind: str, key: object) -> None:
+        if self._reads is not None:
+            self._reads.add((kind, key))
+
+
+class _Recorded(Mapping[K, V]):
+    """A read-only view of a mapping that logs each key looked up, and the whole
+    mapping when it is iterated or measured. Every other read of a ``Mapping``
+    (``in``, ``get``, ``items``, equality) goes through these three methods."""
+
+    def __init__(self, kind: str, data: Mapping[K, V], log: ReadLog) -> None:
+        self._kind, self._data, self._log = kind, data, log
+
+    def __getitem__(self, key: K) -> V:
+        self._log.note(self._kind, key)
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        self._log.note(self._kind, _WHOLE)
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        self._log.note(self._kind, _WHOLE)
+        return len(self._data)
+
+
+_CATALOG_MAPPINGS = tuple(f.name for f in dataclasses.fields(Catalog) if f.name != "warnings")
+
+
+class _RecordingCatalog(Catalog):
+    """The catalog with every mapping recorded, ``functions`` included (which the
+    plain catalog derives from all routines, and which is read by name here)."""
+
+    def __init__(self, catalog: Catalog, log: ReadLog) -> None:
+        recorded = {
+            name: _Recorded(name, getattr(catalog, name), log) for name in _CATALOG_MAPPINGS
+        }
+        super().__init__(**cast(dict[str, Any], recorded), warnings=catalog.warnings)
+        self._functions = _Recorded("functions", catalog.functions, log)
+
+    @property
+    def functions(self) -> dict[str, list[Function]]:
+        return cast(dict[str, list[Function]], self._functions)
+
+
+def recording(catalog: Catalog, plan: IrPlan) -> tuple[Catalog, IrPlan, ReadLog]:
+    """``catalog`` and ``plan`` with their reads logged: the catalog's mappings,
+    the plan's type namer (which reads domains) and its models by relation."""
+    log = ReadLog()
+    watched = _RecordingCatalog(catalog, log)
+    namer = TypeNamer(watched, plan.namer.enums, plan.namer.composites, plan.shape)
+    models = _Recorded("models", plan.table_models, log)
+    return watched, dataclasses.replace(plan, namer=namer, table_models=models), log
+
+
+class _StablePickler(pickle.Pickler):
+    """Pickles sets in sorted order, so that a fingerprint does not depend on the
+    process's string hashing (``PYTHONHASHSEED``)."""
+
+    def persistent_id(self, obj: object) -> object:
+        if isinstance(obj, set | frozenset):
+            return ("set", sorted(obj, key=repr))
+        return None
+
+
+def _digest(value: object, *, sets: bool = False) -> bytes:
+    """The hash of ``value``'s content: pickled without the memo (``fast``), so that
+    objects shared or merely equal hash alike. With ``sets``, sets are pickled in
+    sorted order (:class:`_StablePickler`), at the cost of a call per object: the
+    catalog holds some, the IR none."""
+    buffer = io.BytesIO()
+    pickler = _StablePickler(buffer, protocol=5) if sets else pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.sha256(buffer.getbuffer()).digest()
+
+
+class Fingerprints:
+    """The fingerprint of each object a read can reach, in this run's catalog and
+    plan, computed when first asked for."""
+
+    def __init__(self, catalog: Catalog, plan: IrPlan) -> None:
+        self._catalog, self._plan = catalog, plan
+        self._known: dict[Read, bytes] = {}
+        self._functions: Mapping[str, object] | None = None
+
+    def _mapping(self, kind: str) -> Mapping[Any, object]:
+        if kind == "models":
+            return self._plan.table_models
+        if kind == "functions":
+            if self._functions is None:
+                self._functions = self._catalog.functions
+            return self._functions
+        return cast(Mapping[Any, object], getattr(self._catalog, kind))
+
+    def of(self, read: Read) -> bytes:
+        found = self._known.get(read)
+        if found is None:
+            kind, key = read
+            if kind == "naming":
+                namer = self._plan.namer
+                value: object = (
+                    sorted(m.class_name for m in self._plan.models),
+                    sorted(namer.enums.items()),
+                    sorted(namer.composites.items()),
+                )
+            elif key is _WHOLE:
+                value = list(self._mapping(kind).items())
+            else:
+                value = self._mapping(kind).get(key, _ABSENT)
+            found = self._known[read] = _digest(value, sets=True)
+        return found
+
+
+@dataclass(frozen=True)
+class _FileEntry:
+    schema_key: str
+    reads: dict[Read, bytes]
+    unit: FileUnit
+    digest: bytes
+    """Of the unit's modules: what their pages are keyed by."""
+
+
+T = TypeVar("T")
+
+
+class Store:
+    """The incremental cache of one output package (one configuration)."""
+
+    def __init__(self, config: Config) -> None:
+        name = hashlib.sha256(str(config.out).encode()).hexdigest()[:16]
+        self._directory = config.root / CACHE_DIR / f"incremental-{name}"
+        self._base = generator_digest(config).hexdigest()
+        self._schema_key = ""
+        self._ups: tuple[bytes, ...] = ()
+        self._previous: object = None
+        self._fingerprints: Fingerprints | None = None
+        self._used: set[str] = set()
+        self._page_keys: dict[str, str] = {}
+        self._module_digests: dict[str, bytes] = {}
+
+    def _load(self, path: Path, expected: type[T]) -> T | None:
+        """The entry at ``path``, or None when it is missing or cannot be trusted."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        entry = self._unpickle(data)
+        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != self._base:
+            return None
+        return entry[1] if isinstance(entry[1], expected) else None
+
+    @staticmethod
+    def _unpickle(data: bytes) -> object:
+        """What ``data`` pickles, or None when it is damaged."""
+        was_enabled = gc.isenabled()
+        gc.disable()  # unpickling builds many objects at once; a collection pass per batch only costs
+        try:
+            return pickle.loads(data)
+        except Exception:  # any damage to a cache file is a miss
+            return None
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _save(self, path: Path, value: object) -> None:
+        """Write an entry atomically; a cache that cannot be written is no cache."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            (self._directory.parent / ".gitignore").write_text("*\n", encoding="ascii")
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(pickle.dumps((self._base, value), protocol=5))
+            temporary.replace(path)
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass
+
+    def schema(self, sources: SchemaSources) -> SchemaState | None:
+        """The state remembered for exactly these schema files, if any."""
+        digest = hashlib.sha256(self._base.encode())
+        for label, files in (("up", sources.up), ("down", sources.down)):
+            for source in files:
+                digest.update(f"{label}\0{source.path}\0{source.display}\0".encode())
+                digest.update(source.text.encode())
+                digest.update(b"\0")
+        self._schema_key = digest.hexdigest()
+        self._ups = tuple(
+            hashlib.sha256(f"{s.path}\0{s.display}\0{s.text}".encode()).digest() for s in sources.up
+        )
+        state = self._load(self._directory / "schema.pickle", tuple)
+        self._previous = state[1] if state is not None and len(state) == 2 else None
+        if state is None or state[0] != self._schema_key:
+            return None
+        return self._previous if isinstance(self._previous, SchemaState) else None
+
+    def replay_start(self) -> Replay:
+        """Where to replay the up migrations :meth:`schema` was given from: the catalog
+        of the last run when they only add migrations to its, or its catalog before
+        its last migration when that one changed (or more were added after it)."""
+        previous = self._previous
+        if isinstance(previous, SchemaState) and self._ups[: len(previous.ups)] == previous.ups:
+            return Replay(previous.catalog, len(previous.ups), previous.statements)
+        snapshot = self._load(self._directory / "before-last.pickle", Snapshot)
+        if snapshot is not None and self._ups[: len(snapshot.ups)] == snapshot.ups:
+            catalog = self._unpickle(snapshot.catalog)
+            if isinstance(catalog, Catalog):
+                return Replay(catalog, len(snapshot.ups), snapshot.statements)
+        return Replay(None, 0, 0)
+
+    def keep_schema(self, state: SchemaState, before_last: Snapshot | None) -> None:
+        """Remember ``state`` and, when the run made one, the catalog before the last
+        up migration (the migrations of both as :meth:`schema` was given them)."""
+        state = dataclasses.replace(state, ups=self._ups)
+        self._save(self._directory / "schema.pickle", (self._schema_key, state))
+        if before_last is not None:
+            ups = self._ups[: before_last.files]
+            self._save(
+                self._directory / "before-last.pickle", dataclasses.replace(before_last, ups=ups)
+            )
+
+    def _file_path(self, source: SourceFile) -> Path:
+        digest = hashlib.sha256(f"{self._base}\0{source.path}\0{source.display}\0".encode())
+        digest.update(source.text.encode())
+        name = digest.hexdigest()[:32]
+        self._used.add(name)
+        return self._directory / "files" / f"{name}.pickle"
+
+    def reusable(
+        self, files: Sequence[SourceFile], catalog: Catalog, plan: IrPlan
+    ) -> dict[str, FileUnit]:
+        """The units of ``files`` (by display name) whose entries still hold: the same
+        text, and every object their analysis read unchanged in ``catalog``/``plan``."""
+        self._fingerprints = Fingerprints(catalog, plan)
+        found: dict[str, FileUnit] = {}
+        for source in files:
+            entry = self._load(self._file_path(source), _FileEntry)
+            if entry is None:
+                continue
+            if entry.schema_key == self._schema_key:
+                self._note_modules(entry)
+                found[source.display] = entry.unit
+            elif all(self._fingerprints.of(r) == f for r, f in entry.reads.items()):
+                self._note_modules(entry)
+                found[source.display] = entry.unit
+                # Valid under this schema too: the next run need not compare again.
+                self._save(
+                    self._file_path(source), dataclasses.replace(entry, schema_key=self._schema_key)
+                )
+        return found
+
+    def keep_file(self, source: SourceFile, unit: FileUnit, reads: set[Read]) -> None:
+        """Remember ``unit`` with the fingerprints of what producing it read."""
+        assert self._fingerprints is not None, "reusable() comes first"
+        fingerprints = {read: self._fingerprints.of(read) for read in reads}
+        fingerprints[("naming", _WHOLE)] = self._fingerprints.of(("naming", _WHOLE))
+        entry = _FileEntry(self._schema_key, fingerprints, unit, _digest(unit.modules))
+        self._note_modules(entry)
+        self._save(self._file_path(source), entry)
+
+    def _note_modules(self, entry: _FileEntry) -> None:
+        for module in entry.unit.modules:
+            self._module_digests[module.source] = entry.digest
+
+    def pages(self, ir: Ir, custom: bool) -> dict[str, str]:
+        """The modules of the package that the cache holds for exactly this IR.
+
+        A query module's page is keyed by its module and the IR without its
+        modules: that is what our template reads. Every other page, and every
+        page of a user's templates (which may read anything), is keyed by the
+        whole IR."""
+        shared = _digest(dataclasses.replace(ir, modules=()))
+        by_module = {m.module: self._module_digests[m.source] for m in ir.modules}
+        every = b"".join(self._module_digests[m.source] for m in ir.modules)
+        self._page_keys = {}
+        for path, (template, context) in render_pages(ir).items():
+            module = context.get("module")
+            reads = (
+                by_module[module.module]
+                if isinstance(module, QueryModule) and not custom
+                else every
+            )
+            key = hashlib.sha256(f"{path}\0{template}\0".encode() + shared + reads)
+            self._page_keys[path] = key.hexdigest()
+        remembered = self._load(self._directory / "pages.pickle", dict) or {}
+        return {
+            path: text
+            for path, (key, text) in remembered.items()
+            if self._page_keys.get(path) == key
+        }
+
+    def parts(self) -> PartMemo:
+        """The formatted parts of the modules rendered last time (:func:`fast_format_parts`)."""
+        return PartMemo(self._load(self._directory / "parts.pickle", dict) or {}, {})
+
+    def keep_pages(self, texts: Mapping[str, str], parts: PartMemo) -> None:
+        """Remember this run's pages (``texts``, keyed as :meth:`pages` computed) and
+        the parts of those rendered in it."""
+        pages = {path: (key, texts[path]) for path, key in self._page_keys.items()}
+        self._save(self._directory / "pages.pickle", pages)
+        if parts.learned:
+            self._save(self._directory / "parts.pickle", parts.learned)
+
+    def prune(self) -> None:
+        """Drop the entries of file versions this run did not see (edited or removed files)."""
+        try:
+            names = os.listdir(self._directory / "files")
+        except OSError:
+            return
+        for name in names:
+            if name.removesuffix(".pickle") not in self._used and not name.startswith("."):
+                (self._directory / "files" / name).unlink(missing_ok=True)
