@@ -8,7 +8,7 @@ from the catalog (the dump, the models) is deterministic.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Container
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -432,6 +432,41 @@ class Routine:
         return self.text if self.node is None else render_sql(self.node)
 
 
+_ROUTINE_KINDS = ("function", "procedure")
+
+
+class Functions(Mapping[str, list[Function]]):
+    """User-defined functions and procedures by name, read from the routines
+    each time (they change as migrations replay).
+
+    Looking up one name is two dictionary lookups: a query analysed against
+    a long history asks for each call it makes, and a scan of every routine
+    (triggers and recorded statements too) made that quadratic.
+    """
+
+    def __init__(self, routines: dict[tuple[str, str], Routine]) -> None:
+        self._routines = routines
+
+    def __getitem__(self, name: str) -> list[Function]:
+        keys = [(kind, name) for kind in _ROUTINE_KINDS if (kind, name) in self._routines]
+        if not keys:
+            raise KeyError(name)
+        if len(keys) > 1:
+            # A function and a procedure of one name: in the order they were created.
+            keys = [key for key in self._routines if key in keys]
+        return [function for key in keys for function in self._routines[key].overloads]
+
+    def __contains__(self, name: object) -> bool:
+        return any((kind, name) in self._routines for kind in _ROUTINE_KINDS)
+
+    def __iter__(self) -> Iterator[str]:
+        names = (name for kind, name in self._routines if kind in _ROUTINE_KINDS)
+        return iter(dict.fromkeys(names))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass
 class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)
@@ -447,7 +482,7 @@ class Catalog:
     located warnings, reported with the run's, that ``verify --schema`` settles."""
 
     @property
-    def functions(self) -> dict[str, list[Function]]:
+    def functions(self) -> Functions:
         """User-defined functions and procedures by name, each with all its overloads.
 
         Names are keyed like relations (``name``, or ``schema.name`` outside
@@ -455,11 +490,7 @@ class Catalog:
         ``catalog.functions.get("f", [])``; choosing among overloads by the
         argument types is the caller's (PostgreSQL's ``func_select_candidate``).
         """
-        found: dict[str, list[Function]] = {}
-        for (kind, name), routine in self.routines.items():
-            if kind in ("function", "procedure"):
-                found.setdefault(name, []).extend(routine.overloads)
-        return found
+        return Functions(self.routines)
 
     def schemas(self) -> set[str]:
         """The schemas that exist: the built-in ones and those created."""
