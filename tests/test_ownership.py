@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pgsqlgen.codegen.write import STAGE, write_all
-from pgsqlgen.errors import SqlgenError
+from pgsqlgen.codegen.write import STAGE
 
 from sqlgen_helpers import run_sqlgen, write_project
 
@@ -192,18 +191,6 @@ def test_written_files_get_the_mode_the_umask_gives(tmp_path: Path, umask: int) 
     out = tmp_path / "gen" / "demo"
     modes = {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir() if p.is_file()}
     assert modes == {0o666 & ~umask}
-
-
-def test_a_module_that_does_not_compile_is_never_written(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    write_all(out, {"ok.py": "x = 1\n"})
-    before = tree(tmp_path)
-    with pytest.raises(SqlgenError) as raised:
-        write_all(out, {"ok.py": "x = 2\n", "broken.py": "def f(:\n    pass\n"})
-    assert [str(d) for d in raised.value.diagnostics] == [
-        f"{out / 'broken.py'}:1:1: error: generated module does not compile: line 1: invalid syntax"
-    ]
-    assert tree(tmp_path) == before
 
 
 def test_a_broken_custom_template_leaves_the_package_untouched(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ work runs in place.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -102,6 +103,9 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
+        # What the child inherits is never garbage it could collect: frozen, its
+        # collections skip it instead of touching (and so copying) every page.
+        gc.freeze()
         try:
             sender.send((True, work()))
         except BaseException:

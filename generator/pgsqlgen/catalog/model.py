@@ -8,7 +8,7 @@ from the catalog (the dump, the models) is deterministic.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Container
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -486,6 +486,63 @@ class Routine:
         return self.text if self.node is None else render_sql(self.node)
 
 
+_ROUTINE_KINDS = ("function", "procedure")
+
+
+class Functions(Mapping[str, list[Function]]):
+    """User-defined functions and procedures by name, read from the routines
+    each time (they change as migrations replay).
+
+    Looking up one name is two dictionary lookups: a query analysed against
+    a long history asks for each call it makes, and a scan of every routine
+    (triggers and recorded statements too) made that quadratic.
+    """
+
+    def __init__(self, routines: dict[tuple[str, str], Routine]) -> None:
+        self._routines = routines
+
+    def __getitem__(self, name: str) -> list[Function]:
+        keys = [(kind, name) for kind in _ROUTINE_KINDS if (kind, name) in self._routines]
+        if not keys:
+            raise KeyError(name)
+        if len(keys) > 1:
+            # A function and a procedure of one name: in the order they were created.
+            keys = [key for key in self._routines if key in keys]
+        return [function for key in keys for function in self._routines[key].overloads]
+
+    def __contains__(self, name: object) -> bool:
+        return any((kind, name) in self._routines for kind in _ROUTINE_KINDS)
+
+    def __iter__(self) -> Iterator[str]:
+        names = (name for kind, name in self._routines if kind in _ROUTINE_KINDS)
+        return iter(dict.fromkeys(names))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class ConstraintNames(Container[str]):
+    """The constraint names of a schema's tables and domains, looked up one name
+    at a time as PostgreSQL's ``ChooseConstraintName`` does: a set of all of
+    them, built for every constraint named by default, made a long history
+    quadratic (a fifth of the catalog stage of the 4x bench layer)."""
+
+    def __init__(self, catalog: Catalog, schema: str) -> None:
+        self._catalog = catalog
+        self._schema = schema
+
+    def __contains__(self, name: object) -> bool:
+        for table in self._catalog.tables.values():
+            for constraint in table.constraints:
+                if constraint.name == name and split_name(table.name)[0] == self._schema:
+                    return True
+        for domain in self._catalog.domains.values():
+            for check in domain.checks:
+                if check.name == name and split_name(domain.name)[0] == self._schema:
+                    return True
+        return False
+
+
 @dataclass
 class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)
@@ -501,7 +558,7 @@ class Catalog:
     located warnings, reported with the run's, that ``verify --schema`` settles."""
 
     @property
-    def functions(self) -> dict[str, list[Function]]:
+    def functions(self) -> Functions:
         """User-defined functions and procedures by name, each with all its overloads.
 
         Names are keyed like relations (``name``, or ``schema.name`` outside
@@ -509,15 +566,16 @@ class Catalog:
         ``catalog.functions.get("f", [])``; choosing among overloads by the
         argument types is the caller's (PostgreSQL's ``func_select_candidate``).
         """
-        found: dict[str, list[Function]] = {}
-        for (kind, name), routine in self.routines.items():
-            if kind in ("function", "procedure"):
-                found.setdefault(name, []).extend(routine.overloads)
-        return found
+        return Functions(self.routines)
 
     def schemas(self) -> set[str]:
         """The schemas that exist: the built-in ones and those created."""
         return {*BUILTIN_SCHEMAS, *(name for kind, name in self.routines if kind == "schema")}
+
+    def has_schema(self, name: str) -> bool:
+        """Whether schema ``name`` exists: asked for every object created, so
+        looked up rather than listed as :meth:`schemas` does."""
+        return name in BUILTIN_SCHEMAS or ("schema", name) in self.routines
 
     def type_names(self) -> set[str]:
         """Names in the type namespace: enums, composite types and domains."""
@@ -531,25 +589,13 @@ class Catalog:
             return self.views[name].columns
         return None
 
-    def constraint_names(self, schema: str) -> set[str]:
+    def constraint_names(self, schema: str) -> ConstraintNames:
         """Constraint names in ``schema``, of tables and domains alike.
 
         PostgreSQL picks a new constraint's name so that it is unique among
         all of them, not only among its own table's.
         """
-        tables = {
-            c.name
-            for t in self.tables.values()
-            if split_name(t.name)[0] == schema
-            for c in t.constraints
-        }
-        domains = {
-            c.name
-            for d in self.domains.values()
-            if split_name(d.name)[0] == schema
-            for c in d.checks
-        }
-        return tables | domains
+        return ConstraintNames(self, schema)
 
     def has_relation(self, name: str) -> bool:
         """Whether ``name`` is taken in the relation namespace: tables, views, indexes, sequences."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
@@ -77,7 +77,7 @@ def relation_name(node: exp.Expr) -> str:
 def require_schema(catalog: Catalog, name: str, node: exp.Expr | None) -> None:
     """An object named ``name`` can be created: its schema exists."""
     schema = split_name(name)[0]
-    if schema not in catalog.schemas():
+    if not catalog.has_schema(schema):
         raise DDLError(f'schema "{schema}" does not exist', node)
 
 
@@ -92,7 +92,7 @@ class RelationsIn:
     def __init__(self, catalog: Catalog, schema: str, constraints: bool = False) -> None:
         self._catalog = catalog
         self._schema = schema
-        self._constraints: set[str] | None = None if constraints else set()
+        self._constraints: Container[str] | None = None if constraints else set()
 
     def __contains__(self, local: object) -> bool:
         if self._catalog.has_relation(qualify(self._schema, str(local))):
