@@ -411,8 +411,7 @@ def _concrete(
     for poly in polymorphic:
         if not found.get(poly):
             base = found.get("anyelement") or found.get("anycompatible") or UNKNOWN
-            kind = {"array": "array", "range": "range", "multirange": "multirange"}
-            what = next((k for k in kind if poly.endswith(k)), "")
+            what = next(k for k in ("multirange", "range", "array") if poly.endswith(k))
             raise ResolutionError(f"could not find {what} type for data type {types.display(base)}")
 
     def concrete(typname: str, actual: str) -> PgType | None:
