@@ -169,8 +169,8 @@ class _RecordingCatalog(Catalog):
         self._functions = _Recorded("functions", catalog.functions, log)
 
     @property
-    def functions(self) -> dict[str, list[Function]]:
-        return cast(dict[str, list[Function]], self._functions)
+    def functions(self) -> Mapping[str, list[Function]]:
+        return self._functions
 
 
 def recording(catalog: Catalog, plan: IrPlan) -> tuple[Catalog, IrPlan, ReadLog]:

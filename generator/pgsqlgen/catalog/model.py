@@ -558,7 +558,7 @@ class Catalog:
     located warnings, reported with the run's, that ``verify --schema`` settles."""
 
     @property
-    def functions(self) -> Functions:
+    def functions(self) -> Mapping[str, list[Function]]:
         """User-defined functions and procedures by name, each with all its overloads.
 
         Names are keyed like relations (``name``, or ``schema.name`` outside
