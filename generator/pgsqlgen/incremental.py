@@ -3,15 +3,21 @@
 :mod:`pgsqlgen.cache` answers a no-op ``sqlgen check`` at once; this module is for
 the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
 
-* ``schema.pickle``: the catalog, the IR plan and the schema dump of the last
-  schema seen, keyed by the text of every schema file. A query-only edit skips
-  parsing and replaying the migrations.
+* ``schema.pickle``: the catalog, the IR plan, the schema dump and the problems of
+  the down migrations, keyed by the text of every schema file, and
+  ``before-last.pickle``, the catalog before the last up migration. A query-only
+  edit skips the migrations; an added migration, or an edit of the last one,
+  replays only that one.
 * ``files/<key>.pickle``: per query file, what analysing it produced (its IR
   module, its problems, the names and lines of its queries), keyed by the
   file's name and text, and the fingerprint of every catalog object the
   analysis and the IR build read (:class:`ReadLog`). After a schema edit an
   entry is reused when each object it read is unchanged, so a migration edit
   re-analyses only the query files that the change can reach.
+* ``pages.pickle`` and ``parts.pickle``: each generated module keyed by what it
+  is rendered from, and the formatted parts of the modules last rendered
+  (:func:`pgsqlgen.codegen.fmt.fast_format_parts`), so that the modules that
+  gather every query are laid out again only where a query changed.
 
 Every key also covers :func:`pgsqlgen.cache.generator_digest`: this package's
 own files, the versions of the libraries that reach the output, and the
@@ -187,11 +193,15 @@ def recording(catalog: Catalog, plan: IrPlan) -> tuple[Catalog, IrPlan, ReadLog]
 
 def _digest(value: object) -> bytes:
     """The hash of ``value``'s content: pickled without the memo (``fast``), so that
-    objects shared or merely equal hash alike."""
+    objects shared or merely equal hash alike. Content that cannot be pickled so (a
+    cycle) gets a random digest, which matches nothing: a miss, never a wrong hit."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True
-    pickler.dump(value)
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, RecursionError, TypeError, ValueError):
+        return os.urandom(32)
     return hashlib.sha256(buffer.getbuffer()).digest()
 
 
@@ -308,7 +318,7 @@ class Store:
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             temporary.write_bytes(pickle.dumps((self._base, value), protocol=5))
             temporary.replace(path)
-        except (OSError, pickle.PicklingError, RecursionError):
+        except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
             pass
 
     def schema(self, sources: SchemaSources) -> SchemaState | None:

@@ -392,7 +392,7 @@ def _package_modules(
     were rendered (with a ``store``, the others are the ones it holds for this IR)."""
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
-    parts = store.parts() if store is not None else None
+    parts = store.parts() if store is not None and len(kept) < len(every) else None
     mine, theirs = _halves(ir, set(every) - kept.keys())
     if not (available() and sum(len(m.queries) for m in ir.modules) >= _PARALLEL_QUERIES):
         mine, theirs = mine | theirs, set()
@@ -403,7 +403,7 @@ def _package_modules(
         raise SqlgenError(problems + more_problems)
     files = kept | files | more_files
     files = {path: files[path] for path in every}
-    if store is not None and parts is not None and len(kept) < len(every):
+    if store is not None and parts is not None:
         learned |= more_learned
         store.keep_pages(files, PartMemo(parts.known, learned))
     return files, by_black | more_by_black, len(every) - len(kept)
