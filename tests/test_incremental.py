@@ -195,6 +195,22 @@ def test_a_migration_that_does_not_apply_gives_a_cold_runs_errors(project: Path)
     assert incremental.value.diagnostics == cold.value.diagnostics
 
 
+def test_the_warnings_of_down_migrations_are_a_cold_runs(project: Path) -> None:
+    config = load_config(project / "pyproject.toml")
+    (project / "schema" / "000002_x.up.sql").write_text("ALTER TABLE notes ADD COLUMN x int;\n")
+    (project / "schema" / "000002_x.down.sql").write_text("ALTER TABLE notes DROPP x;\n")
+    cold = [str(d) for d in pipeline.run(config).warnings]
+    assert cold and all("warning" in w for w in cold)
+    for _ in range(2):
+        warm = pipeline.run(config, incremental=True).warnings
+        assert [str(d) for d in warm] == cold
+    (project / "schema" / "000003_y.up.sql").write_text("ALTER TABLE notes ADD COLUMN y int;\n")
+    (project / "schema" / "000003_y.down.sql").write_text("ALTER TABLE notes DROP COLUMN yy;\n")
+    assert [str(d) for d in pipeline.run(config, incremental=True).warnings] == [
+        str(d) for d in pipeline.run(config).warnings
+    ]
+
+
 def test_adding_and_removing_query_files(project: Path) -> None:
     (project / "queries" / "more.sql").write_text(
         "-- name: ListArchive :many\nSELECT * FROM archive;\n"

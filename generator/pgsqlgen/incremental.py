@@ -3,15 +3,21 @@
 :mod:`pgsqlgen.cache` answers a no-op ``sqlgen check`` at once; this module is for
 the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
 
-* ``schema.pickle``: the catalog, the IR plan and the schema dump of the last
-  schema seen, keyed by the text of every schema file. A query-only edit skips
-  parsing and replaying the migrations.
+* ``schema.pickle``: the catalog, the IR plan, the schema dump and the problems of
+  the down migrations, keyed by the text of every schema file, and
+  ``before-last.pickle``, the catalog before the last up migration. A query-only
+  edit skips the migrations; an added migration, or an edit of the last one,
+  replays only that one.
 * ``files/<key>.pickle``: per query file, what analysing it produced (its IR
   module, its problems, the names and lines of its queries), keyed by the
   file's name and text, and the fingerprint of every catalog object the
   analysis and the IR build read (:class:`ReadLog`). After a schema edit an
   entry is reused when each object it read is unchanged, so a migration edit
   re-analyses only the query files that the change can reach.
+* ``pages.pickle`` and ``parts.pickle``: each generated module keyed by what it
+  is rendered from, and the formatted parts of the modules last rendered
+  (:func:`pgsqlgen.codegen.fmt.fast_format_parts`), so that the modules that
+  gather every query are laid out again only where a query changed.
 
 Every key also covers :func:`pgsqlgen.cache.generator_digest`: this package's
 own files, the versions of the libraries that reach the output, and the
@@ -37,7 +43,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from pgsqlgen.cache import CACHE_DIR, generator_digest
-from pgsqlgen.catalog.model import Catalog, Function
+from pgsqlgen.catalog.model import Catalog, Function, View
 from pgsqlgen.codegen.fmt import PartMemo
 from pgsqlgen.codegen.ir.build import IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
@@ -80,10 +86,12 @@ class SchemaState:
     catalog: Catalog
     plan: IrPlan
     dump: str
-    warnings: tuple[Diagnostic, ...]
+    downs: tuple[tuple[Diagnostic, ...], ...]
+    """The problems of each down migration."""
     statements: int
     ups: tuple[bytes, ...] = ()
     """The digest of each up migration replayed into ``catalog``, in order."""
+    down_digests: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,26 +191,34 @@ def recording(catalog: Catalog, plan: IrPlan) -> tuple[Catalog, IrPlan, ReadLog]
     return watched, dataclasses.replace(plan, namer=namer, table_models=models), log
 
 
-class _StablePickler(pickle.Pickler):
-    """Pickles sets in sorted order, so that a fingerprint does not depend on the
-    process's string hashing (``PYTHONHASHSEED``)."""
-
-    def persistent_id(self, obj: object) -> object:
-        if isinstance(obj, set | frozenset):
-            return ("set", sorted(obj, key=repr))
-        return None
-
-
-def _digest(value: object, *, sets: bool = False) -> bytes:
+def _digest(value: object) -> bytes:
     """The hash of ``value``'s content: pickled without the memo (``fast``), so that
-    objects shared or merely equal hash alike. With ``sets``, sets are pickled in
-    sorted order (:class:`_StablePickler`), at the cost of a call per object: the
-    catalog holds some, the IR none."""
+    objects shared or merely equal hash alike. Content that cannot be pickled so (a
+    cycle) gets a random digest, which matches nothing: a miss, never a wrong hit."""
     buffer = io.BytesIO()
-    pickler = _StablePickler(buffer, protocol=5) if sets else pickle.Pickler(buffer, protocol=5)
+    pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True
-    pickler.dump(value)
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, RecursionError, TypeError, ValueError):
+        return os.urandom(32)
     return hashlib.sha256(buffer.getbuffer()).digest()
+
+
+def _source_digest(source: SourceFile) -> bytes:
+    return hashlib.sha256(f"{source.path}\0{source.display}\0{source.text}".encode()).digest()
+
+
+def _content(value: object) -> object:
+    """``value`` without what is cached in it: a view's ``relations``, which its query
+    decides, filled in when first asked for (and a set, pickled in hash order)."""
+    if isinstance(value, View):
+        return dataclasses.replace(value, relations=None)
+    if isinstance(value, list):
+        return [_content(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_content(item) for item in value)
+    return value
 
 
 class Fingerprints:
@@ -238,7 +254,7 @@ class Fingerprints:
                 value = list(self._mapping(kind).items())
             else:
                 value = self._mapping(kind).get(key, _ABSENT)
-            found = self._known[read] = _digest(value, sets=True)
+            found = self._known[read] = _digest(_content(value))
         return found
 
 
@@ -263,6 +279,7 @@ class Store:
         self._base = generator_digest(config).hexdigest()
         self._schema_key = ""
         self._ups: tuple[bytes, ...] = ()
+        self._downs: tuple[bytes, ...] = ()
         self._previous: object = None
         self._fingerprints: Fingerprints | None = None
         self._used: set[str] = set()
@@ -301,7 +318,7 @@ class Store:
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             temporary.write_bytes(pickle.dumps((self._base, value), protocol=5))
             temporary.replace(path)
-        except (OSError, pickle.PicklingError, RecursionError):
+        except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
             pass
 
     def schema(self, sources: SchemaSources) -> SchemaState | None:
@@ -313,9 +330,8 @@ class Store:
                 digest.update(source.text.encode())
                 digest.update(b"\0")
         self._schema_key = digest.hexdigest()
-        self._ups = tuple(
-            hashlib.sha256(f"{s.path}\0{s.display}\0{s.text}".encode()).digest() for s in sources.up
-        )
+        self._ups = tuple(map(_source_digest, sources.up))
+        self._downs = tuple(map(_source_digest, sources.down))
         state = self._load(self._directory / "schema.pickle", tuple)
         self._previous = state[1] if state is not None and len(state) == 2 else None
         if state is None or state[0] != self._schema_key:
@@ -336,10 +352,21 @@ class Store:
                 return Replay(catalog, len(snapshot.ups), snapshot.statements)
         return Replay(None, 0, 0)
 
+    def known_downs(self) -> list[tuple[Diagnostic, ...] | None]:
+        """The problems of each down migration :meth:`schema` was given, where the run
+        before checked the same file."""
+        previous = self._previous
+        known = (
+            dict(zip(previous.down_digests, previous.downs, strict=True))
+            if isinstance(previous, SchemaState)
+            else {}
+        )
+        return [known.get(digest) for digest in self._downs]
+
     def keep_schema(self, state: SchemaState, before_last: Snapshot | None) -> None:
         """Remember ``state`` and, when the run made one, the catalog before the last
         up migration (the migrations of both as :meth:`schema` was given them)."""
-        state = dataclasses.replace(state, ups=self._ups)
+        state = dataclasses.replace(state, ups=self._ups, down_digests=self._downs)
         self._save(self._directory / "schema.pickle", (self._schema_key, state))
         if before_last is not None:
             ups = self._ups[: before_last.files]

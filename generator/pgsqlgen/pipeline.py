@@ -106,30 +106,45 @@ def _parse_ups(sources: Sequence[SourceFile]) -> tuple[list[Statement], list[Dia
     return statements, problems
 
 
-def _check_downs(sources: Sequence[SourceFile]) -> list[Diagnostic]:
-    """The problems of the down migrations: they are parsed only to report them."""
-    problems: list[Diagnostic] = []
-    for source in sources:
-        parsed, found = parse_file(source)
-        problems.extend(found)
-        problems.extend(p for p in map(check_command, parsed) if p is not None)
+def _check_downs(
+    sources: Sequence[SourceFile], known: Sequence[tuple[Diagnostic, ...] | None]
+) -> list[tuple[Diagnostic, ...]]:
+    """The problems of each down migration (they are parsed only to report them),
+    taken from ``known`` where it has them."""
+    problems: list[tuple[Diagnostic, ...]] = []
+    for source, found in zip(sources, known, strict=True):
+        if found is None:
+            parsed, errors = parse_file(source)
+            checked = (p for p in map(check_command, parsed) if p is not None)
+            found = (*errors, *checked)
+        problems.append(found)
     return problems
 
 
 def _parse_sources(
-    sources: SchemaSources, start: Replay, *, parallel: bool
-) -> tuple[list[Statement], list[Statement], list[Diagnostic]]:
+    sources: SchemaSources,
+    start: Replay,
+    known_downs: Sequence[tuple[Diagnostic, ...] | None],
+    *,
+    parallel: bool,
+) -> tuple[list[Statement], list[Statement], list[tuple[Diagnostic, ...]]]:
     """The statements of the up migrations after the ``start.files`` first (those of
-    the last one apart), and the problems of the downs as warnings; raises
-    SqlgenError for the ups."""
+    the last one apart), and the problems of each down migration (taken from
+    ``known_downs`` where it has them); raises SqlgenError for the ups."""
+    unknown = sum(found is None for found in known_downs)
     downs = _later(
-        lambda: _check_downs(sources.down), parallel and len(sources.down) >= _PARALLEL_FILES
+        lambda: _check_downs(sources.down, known_downs), parallel and unknown >= _PARALLEL_FILES
     )
     head, problems = _parse_ups(sources.up[start.files : -1])
     last, more = _parse_ups(sources.up[max(start.files, len(sources.up) - 1) :])
     if problems or more:
         raise SqlgenError(problems + more)
-    return head, last, [dataclasses.replace(d, severity="warning") for d in downs()]
+    return head, last, downs()
+
+
+def _as_warnings(downs: Sequence[tuple[Diagnostic, ...]]) -> list[Diagnostic]:
+    """The problems of the down migrations, as warnings: they never stop a run."""
+    return [dataclasses.replace(d, severity="warning") for found in downs for d in found]
 
 
 def _replay(
@@ -164,8 +179,9 @@ def parse_schema(
     as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
     ``parallel``, a long history's downs are checked in a second process meanwhile."""
     sources = load_schema(config.schema, config.root, config.schema_layout)
-    head, last, warnings = _parse_sources(sources, Replay(None, 0, 0), parallel=parallel)
-    return head + last, warnings
+    start, known = Replay(None, 0, 0), [None] * len(sources.down)
+    head, last, downs = _parse_sources(sources, start, known, parallel=parallel)
+    return head + last, _as_warnings(downs)
 
 
 def load_catalog(config: Config) -> Catalog:
@@ -376,7 +392,7 @@ def _package_modules(
     were rendered (with a ``store``, the others are the ones it holds for this IR)."""
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
-    parts = store.parts() if store is not None else None
+    parts = store.parts() if store is not None and len(kept) < len(every) else None
     mine, theirs = _halves(ir, set(every) - kept.keys())
     if not (available() and sum(len(m.queries) for m in ir.modules) >= _PARALLEL_QUERIES):
         mine, theirs = mine | theirs, set()
@@ -387,7 +403,7 @@ def _package_modules(
         raise SqlgenError(problems + more_problems)
     files = kept | files | more_files
     files = {path: files[path] for path in every}
-    if store is not None and parts is not None and len(kept) < len(every):
+    if store is not None and parts is not None:
         learned |= more_learned
         store.keep_pages(files, PartMemo(parts.known, learned))
     return files, by_black | more_by_black, len(every) - len(kept)
@@ -410,7 +426,9 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         state = store.schema(sources) if store is not None else None
         if state is None:
             start = store.replay_start() if store is not None else Replay(None, 0, 0)
-            head, last, warnings = _parse_sources(sources, start, parallel=available())
+            known = store.known_downs() if store is not None else [None] * len(sources.down)
+            head, last, downs = _parse_sources(sources, start, known, parallel=available())
+            warnings = _as_warnings(downs)
             statements = start.statements + len(head) + len(last)
             detail.append(f"{statements} statements")
             if start.files:
@@ -427,7 +445,8 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
                 lambda: render_dump(catalog), available() and statements >= _PARALLEL_FILES
             )
         else:
-            catalog, plan, warnings = state.catalog, state.plan, list(state.warnings)
+            catalog, plan, downs = state.catalog, state.plan, list(state.downs)
+            warnings = _as_warnings(downs)
             dump = _later(lambda: state.dump, worth_it=False)
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
@@ -453,7 +472,7 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
     if store is not None:
         if state is None:
-            schema = SchemaState(catalog, plan, files["dump.sql"], tuple(warnings), statements)
+            schema = SchemaState(catalog, plan, files["dump.sql"], tuple(downs), statements)
             store.keep_schema(schema, before_last)
         store.prune()
     return Result(catalog, ir, files, warnings + catalog.warnings)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import codecs
-from dataclasses import dataclass, field
+import functools
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from pgsqlgen.errors import Diagnostic, SqlgenError, os_problem
@@ -69,6 +71,9 @@ def read_source(path: Path, display: str) -> str:
     return decode_source(data, display)
 
 
+_NEWLINE = re.compile("\n")
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A file's text, with the name diagnostics show for it."""
@@ -76,12 +81,12 @@ class SourceFile:
     path: Path
     display: str
     text: str
-    _line_starts: list[int] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
-        object.__setattr__(self, "_line_starts", starts)
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        """Where each line starts: worked out when a position is first asked for,
+        which most files (a migration history read whole at each run) never are."""
+        return [0, *(match.end() for match in _NEWLINE.finditer(self.text))]
 
     @classmethod
     def read(cls, path: Path, root: Path) -> SourceFile:
