@@ -125,3 +125,27 @@ def test_go_options_sqlc_knows_are_warned_not_refused(tmp_path: Path) -> None:
         "Go-only options, no effect on the Python code: "
         "emit_pointers_for_null_enum_types, emit_pointers_for_null_types"
     ]
+
+
+def test_ddl_without_a_name_in_query_files_is_skipped_as_sqlc_skips_it(tmp_path: Path) -> None:
+    """sqlc's ``datatype`` layout: ``schema`` and ``queries`` the same directory, so a
+    file of DDL is read as queries too, where its statements, unnamed, are skipped."""
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    (sql / "character.sql").write_text("CREATE TABLE dt_character (a text);\n")
+    (sql / "query.sql").write_text(
+        "CREATE TABLE dt_more (b int);\n-- name: A :many\nSELECT a FROM dt_character;\n"
+    )
+    (tmp_path / "sqlc.yaml").write_text(
+        'version: "2"\nsql:\n  - engine: postgresql\n    schema: sql\n    queries: sql\n'
+        "    gen: {python: {out: app/db}}\n"
+    )
+    result = run_sqlgen(tmp_path, "generate", "-q")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert [p.name for p in sorted((tmp_path / "app" / "db").glob("*_sql.py"))] == ["query_sql.py"]
+    # a statement that is not DDL still needs its name
+    (sql / "character.sql").write_text("CREATE TABLE dt_character (a text);\nSELECT 1;\n")
+    refused = run_sqlgen(tmp_path, "generate")
+    assert "sql/character.sql:2:1: error: query must start with a '-- name: Name :command'" in (
+        refused.stderr
+    )
