@@ -119,13 +119,17 @@ def test_up_part_ends_at_each_tools_down_marker(marker: str) -> None:
 def test_schema_directory_is_listed_as_sqlc_lists_it(tmp_path: Path) -> None:
     _ondeck(tmp_path)
     schema = tmp_path / "postgresql" / "schema"
-    (schema / "nested.sql").mkdir()  # a directory is not read, whatever its name
     assert [p.name for p in sqlc_schema_files((schema, tmp_path / "sqlc.json"))] == [
         "0001_city.sql",
         "0002_venue.sql",
         "0003_venue_name.sql",
         "0004_venue_tags.sql",
     ]
+    # a folder named like a file is listed, and cannot be read: sqlc's "is a directory"
+    (schema / "nested.sql").mkdir()
+    assert "nested.sql" in [p.name for p in sqlc_schema_files((schema,))]
+    result = run_sqlgen(tmp_path, "generate")
+    assert "postgresql/schema/nested.sql:1:1: error: cannot read: is a folder" in result.stderr
 
 
 def test_version_1_config_generates_beside_sqlcs_go_code_from_a_subdirectory(

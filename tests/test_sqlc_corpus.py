@@ -15,7 +15,7 @@ import sqlc_corpus
 
 #: Cases (of the 627 sqlc generates) that generate here; before sqlc configs were
 #: read as sqlc reads them it was 38.
-GENERATED_FLOOR = 604
+GENERATED_FLOOR = 618
 
 
 def test_sqlc_corpus_generates_from_its_own_configs() -> None:

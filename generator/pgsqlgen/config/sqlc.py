@@ -74,6 +74,7 @@ _GO_ONLY = {
     "emit_interface",
     "emit_json_tags",
     "emit_params_struct_pointers",
+    "emit_pointers_for_null_enum_types",
     "emit_pointers_for_null_types",
     "emit_prepared_queries",
     "emit_query_batch",

@@ -135,8 +135,12 @@ def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, s
     first = blocks[0][0] if blocks else len(source.text)
     try:
         stray = split_tokens(tokenize(source.text[:first]))
-    except TokenError:
+    except TokenError as error:
+        failure = tokenize_failure(source.text[:first], error)
+        problems.append(source.diagnostic(failure.offset, failure.message))
         stray = []
+    # DDL with no header is skipped, as sqlc skips it: a file may be both schema
+    # and queries (sqlc's projects point both at one directory).
     stray = [statement for statement in stray if not _is_ddl(statement)]
     if stray:
         problems.append(
@@ -144,17 +148,11 @@ def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, s
                 stray[0][0].start, "query must start with a '-- name: Name :command' header"
             )
         )
-    if not blocks and not stray and source.text.strip() and not _only_comments(source.text):
-        problems.append(source.diagnostic(0, "no '-- name:' header in query file"))
     return blocks
 
 
 def _is_ddl(statement: list[Token]) -> bool:
     return bool(statement) and statement[0].text.upper() in _DDL
-
-
-def _only_comments(text: str) -> bool:
-    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
 
 
 def _parse_block(

@@ -45,9 +45,9 @@ def sqlc_reads(path: Path) -> bool:
 
 
 def sqlc_listing(directory: Path) -> list[Path]:
-    """The files sqlc reads in a directory: listed by name, not recursively."""
-    listing = sorted(directory.iterdir(), key=lambda p: p.name)
-    return [p for p in listing if p.is_file() and sqlc_reads(p)]
+    """The files sqlc reads in a directory: listed by name, not recursively (a
+    folder named ``x.sql`` is listed too, and then fails to read, as in sqlc)."""
+    return [p for p in sorted(directory.iterdir(), key=lambda p: p.name) if sqlc_reads(p)]
 
 
 def expand_sqlc_patterns(paths: tuple[Path, ...]) -> tuple[Path, ...]:

@@ -149,7 +149,9 @@ def build_query(
     columns = result_fields(namer, analysis.columns)
     if params is None:
         return None
-    if command in _ROW_COMMANDS and not columns:
+    # A query returns rows, zero-column ones included (``SELECT FROM t``), or none at
+    # all (a DML statement without RETURNING), which no fetch can read.
+    if command in _ROW_COMMANDS and not columns and not isinstance(parsed.expression, exp.Query):
         fix = ":exec" if command in (":one", ":many") else ":batchexec"
         problems.append(
             parsed.diagnostic(f"query {parsed.name} {command} returns no columns; use {fix}", None)
