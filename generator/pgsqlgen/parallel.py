@@ -99,6 +99,9 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     if not available():
         result = work()
         return lambda: result
+    # The garbage of the stages before (syntax trees are cycles: only the
+    # collector frees them) is freed now, not inherited by the child.
+    gc.collect()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 

@@ -439,6 +439,10 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         before_last: Snapshot | None = None
         if state is None:
             catalog, before_last = _replay(sources, start, head, last, store is not None)
+            # The parsed history is garbage once replayed (the catalog keeps what it
+            # needs): dropped here, a third of a large run's memory is freed before
+            # anything forks.
+            del head, last
             check_overrides(config, catalog)
             plan = plan_ir(catalog, Shape.of(config))
             dump = _later(
