@@ -26,7 +26,7 @@ from pgsqlgen.catalog.model import (
     View,
 )
 from pgsqlgen.pg.types import PgType
-from pgsqlgen.schema.ddl.common import DDLError, ident, relation_name
+from pgsqlgen.schema.ddl.common import DDLError, ident, relation_name, views_reading
 from pgsqlgen.schema.ddl.sequences import drop_owned_sequences
 from pgsqlgen.schema.ddl.views import qualifier_of, source_items
 
@@ -262,12 +262,7 @@ def _with_their_dependents(found: list[Dependent]) -> list[Dependent]:
 
 
 def _views_reading(catalog: Catalog, name: str) -> list[View]:
-    return [
-        view
-        for view in catalog.views.values()
-        if view.name != name
-        and any(relation_name(t) == name for t in view.query.find_all(exp.Table))
-    ]
+    return [view for view in views_reading(catalog, name) if view.name != name]
 
 
 def _reads_column(view: View, table: Table, column: str) -> bool:
