@@ -130,7 +130,9 @@ def test_what_the_statement_drops_too_holds_nothing_back(empty_db: str) -> None:
     """
     assert postgresql(empty_db, sql) is None
     assert static(sql) == (None, render_dump(build_catalog([])))
-    types = "CREATE TYPE e AS ENUM ('x'); CREATE TYPE comp AS (e e); DROP TYPE IF EXISTS comp, e, z;"
+    types = (
+        "CREATE TYPE e AS ENUM ('x'); CREATE TYPE comp AS (e e); DROP TYPE IF EXISTS comp, e, z;"
+    )
     assert postgresql(empty_db, types) is None
     assert static(types) == (None, render_dump(build_catalog([])))
 
