@@ -29,9 +29,10 @@ SCHEMA = """
     CREATE TABLE c (e e, f e[], g d, k int);
     CREATE VIEW ve AS SELECT k, f FROM c;
     CREATE FUNCTION fe(e) RETURNS int LANGUAGE sql AS 'SELECT 1';
-    CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';
+    CREATE FUNCTION g() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
     CREATE VIEW vg AS SELECT g() AS one;
     CREATE TABLE tg (x int DEFAULT g() CHECK (x > g()));
+    CREATE INDEX tg_g ON tg ((x + g()));
     CREATE FUNCTION tr() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
     CREATE TRIGGER t1 BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION tr();
     CREATE TABLE parent (p int);
@@ -129,6 +130,11 @@ def test_what_the_statement_drops_too_holds_nothing_back(empty_db: str) -> None:
     """
     assert postgresql(empty_db, sql) is None
     assert static(sql) == (None, render_dump(build_catalog([])))
+    types = (
+        "CREATE TYPE e AS ENUM ('x'); CREATE TYPE comp AS (e e); DROP TYPE IF EXISTS comp, e, z;"
+    )
+    assert postgresql(empty_db, types) is None
+    assert static(types) == (None, render_dump(build_catalog([])))
 
 
 @pytest.mark.parametrize(

@@ -342,3 +342,24 @@ def test_every_statement_of_the_realworld_corpus_parses() -> None:
         for failure in parse_corpus.tally(paths, root).failures
     ]
     assert failures == []
+
+
+def test_char_length_keeps_its_name() -> None:
+    # sqlglot folds char_length and character_length into its Length node (``length``);
+    # PostgreSQL has each as a function of its own.
+    select = parse("SELECT char_length(a), CHARACTER_LENGTH(b), length(c), (char_length(d))")
+    assert round_trip("SELECT char_length(a)") == "SELECT CHAR_LENGTH(a)"
+    names = [e.unnest() for e in select.expressions]
+    assert [type(n).__name__ for n in names] == ["Anonymous", "Anonymous", "Length", "Anonymous"]
+    assert [str(n.this) for n in names if isinstance(n, exp.Anonymous)] == [
+        "char_length",
+        "character_length",
+        "char_length",
+    ]
+
+
+def test_drop_type_takes_a_list() -> None:
+    drop = parse("DROP TYPE IF EXISTS a, s.b CASCADE")
+    assert isinstance(drop, exp.Drop)
+    assert [t.sql() for t in drop.args["tables"]] == ["a", "s.b"]
+    assert drop.args["kind"] == "TYPE" and drop.args["exists"] and drop.args["cascade"]

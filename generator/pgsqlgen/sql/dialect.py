@@ -344,8 +344,11 @@ def parse_create_range(parser: Parser, start: Token) -> exp.Create:
     return parser.expression(create, token=start)
 
 
-def parse_drop_extension(parser: Parser) -> exp.Drop:
-    """``DROP EXTENSION [IF EXISTS] name [, ...] [CASCADE | RESTRICT]``."""
+def parse_drop_list(parser: Parser, kind: str) -> exp.Drop:
+    """``DROP EXTENSION | TYPE [IF EXISTS] name [, ...] [CASCADE | RESTRICT]``.
+
+    sqlglot reads one type only, and no extension.
+    """
     exists = bool(parser._parse_exists())
     names = parser._parse_csv(lambda: parser._parse_table_parts(schema=True))
     cascade = parser._match_text_seq("CASCADE")
@@ -353,7 +356,7 @@ def parse_drop_extension(parser: Parser) -> exp.Drop:
     return parser.expression(
         exp.Drop(
             tables=names,
-            kind="EXTENSION",
+            kind=kind,
             exists=exists,
             cascade=cascade,
             restrict=restrict,
@@ -533,9 +536,9 @@ def _statement(parser: Parser) -> exp.Expr | None:
     if words[:1] == ["COMMENT"]:
         parser._advance()
         return parse_comment(parser)
-    if words[:2] == ["DROP", "EXTENSION"]:
+    if words[:2] in (["DROP", "EXTENSION"], ["DROP", "TYPE"]):
         parser._advance(2)
-        return parse_drop_extension(parser)
+        return parse_drop_list(parser, words[1])
     if words[:2] == ["CREATE", "TYPE"] and _creates_range(parser):
         parser._advance(2)
         return parse_create_range(parser, start)

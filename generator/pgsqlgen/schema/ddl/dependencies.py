@@ -5,7 +5,7 @@ them along.
 The dependencies followed: views on the relations, columns and functions their
 query names; foreign keys on the table and columns they reference; columns (of
 tables and composite types), domains and functions on the types they are of;
-triggers, column defaults and checks on the functions they call. What an object
+triggers, column defaults, checks and indexes on the functions they call. What an object
 owns (a table's indexes, constraints, triggers and serial sequences) goes with it
 without a word, and is not listed here.
 """
@@ -24,9 +24,10 @@ from pgsqlgen.catalog.model import (
     Function,
     Table,
     View,
+    split_name,
 )
 from pgsqlgen.pg.types import PgType
-from pgsqlgen.schema.ddl.common import DDLError, ident, relation_name
+from pgsqlgen.schema.ddl.common import DDLError, ident, relation_name, views_reading
 from pgsqlgen.schema.ddl.sequences import drop_owned_sequences
 from pgsqlgen.schema.ddl.views import qualifier_of, source_items
 
@@ -182,7 +183,8 @@ def type_dependents(catalog: Catalog, name: str) -> list[Dependent]:
 
 
 def function_dependents(catalog: Catalog, function: Function) -> list[Dependent]:
-    """What dropping ``function`` takes along: views, triggers, defaults and checks calling it."""
+    """What dropping ``function`` takes along: views, triggers, defaults, checks and
+    indexes calling it."""
     on = describe_function(function)
     calls = _calls_of(catalog, function)
     found = [
@@ -214,6 +216,12 @@ def function_dependents(catalog: Catalog, function: Function) -> list[Dependent]
         for constraint in table.constraints:
             if constraint.check is not None and calls(constraint.check):
                 found.append(_constraint_dependent(table, constraint.name, on))
+    for index in catalog.indexes.values():
+        if any(calls(part) for part in [*index.elements, *filter(None, [index.where])]):
+            what = f"index {split_name(index.name)[1]}"
+            found.append(
+                Dependent(what, on, _popper(catalog.indexes, index.name), owner=index.table)
+            )
     return _with_their_dependents(found)
 
 
@@ -262,12 +270,7 @@ def _with_their_dependents(found: list[Dependent]) -> list[Dependent]:
 
 
 def _views_reading(catalog: Catalog, name: str) -> list[View]:
-    return [
-        view
-        for view in catalog.views.values()
-        if view.name != name
-        and any(relation_name(t) == name for t in view.query.find_all(exp.Table))
-    ]
+    return [view for view in views_reading(catalog, name) if view.name != name]
 
 
 def _reads_column(view: View, table: Table, column: str) -> bool:

@@ -268,7 +268,8 @@ def _drop(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
             drop_with_dependents(on, found, cascade, target, dropping | {name})
             drop_view(catalog, name)
         elif kind == "TYPE":
-            drop_with_dependents(f"type {name}", type_dependents(catalog, name), cascade, target)
+            found = type_dependents(catalog, name)
+            drop_with_dependents(f"type {name}", found, cascade, target, dropping)
             del store[name]
         else:
             del store[name]
