@@ -105,7 +105,16 @@ class ExpressionAnalyser(AnalyserBase):
         if isinstance(node, exp.DPipe):
             left = self.type_of(node.this, scope)
             right = self.type_of(node.expression, scope)
+            # || is pg_operator's (jsonb || jsonb is jsonb), text or an array otherwise.
+            operands = (
+                self._argument_type(node.this, scope),
+                self._argument_type(node.expression, scope),
+            )
+            known = all(t is None or known_type(t) for t in operands)
+            resolved = resolve_operator("||", *operands) if known else None
             result = left.type if left.type is not None and left.type.array_dims else TEXT
+            if resolved is not None and resolved.result is not None:
+                result = resolved.result
             return Typed(result, left.nullable or right.nullable)
         if isinstance(node, exp.Var):
             # A keyword in argument position, such as extract's field: never null.
