@@ -250,6 +250,16 @@ def test_inputs_of_no_common_type_are_rejected(tmp_path: Path, sql: str, message
     assert_rejected(tmp_path, sql, f"{message} cannot be matched")
 
 
+def test_recursive_query_untyped_start_is_text(tmp_path: Path, pg_server_url: str) -> None:
+    sql = (
+        "WITH RECURSIVE r (n) AS (SELECT @a UNION ALL SELECT n || 'x' FROM r"
+        " WHERE length(n) < 3) SELECT n FROM r;"
+    )
+    q = query(tmp_path, pg_server_url, sql)
+    assert params(q) == [("a", "text")]
+    assert columns(q) == [("n", "str")]
+
+
 def test_recursive_query_changing_type_is_rejected(tmp_path: Path) -> None:
     sql = "WITH RECURSIVE r (n) AS (SELECT NULL UNION ALL SELECT 1 FROM r) SELECT n FROM r;"
     message = 'recursive query "r" column 1 has type text in non-recursive term but type integer'
