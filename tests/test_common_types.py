@@ -163,6 +163,23 @@ def test_array_elements_of_a_common_type(tmp_path: Path, pg_server_url: str) -> 
     assert columns(q) == [("a", "list[int]")]
 
 
+def test_array_cast_converts_each_element(tmp_path: Path, pg_server_url: str) -> None:
+    # No common type first: the cast's element type for every element, nested too.
+    q = query(
+        tmp_path, pg_server_url, "SELECT ARRAY[@a, @b]::int[] AS x, ARRAY[ARRAY[@c]]::int8[] AS y;"
+    )
+    assert params(q) == [("a", "int4"), ("b", "int4"), ("c", "int8")]
+
+
+def test_array_of_parameters_is_text_outside_a_cast(tmp_path: Path) -> None:
+    # Outside a cast, ARRAY[$1] is text[], which a numeric column does not take.
+    assert_rejected(
+        tmp_path,
+        "INSERT INTO t (id, small, name, amount, title) VALUES (1, 1, 'n', ARRAY[@a], 't');",
+        'column "amount" is of type numeric but expression is of type text[]',
+    )
+
+
 def test_values_rows_of_a_common_type(tmp_path: Path, pg_server_url: str) -> None:
     sql = "SELECT v.a, v.b FROM (VALUES (@x, 'one'), (2.5, NULL)) AS v (a, b);"
     q = query(tmp_path, pg_server_url, sql)
@@ -231,6 +248,16 @@ def test_in_list_of_several_items_takes_the_common_type(tmp_path: Path, pg_serve
 )
 def test_inputs_of_no_common_type_are_rejected(tmp_path: Path, sql: str, message: str) -> None:
     assert_rejected(tmp_path, sql, f"{message} cannot be matched")
+
+
+def test_recursive_query_untyped_start_is_text(tmp_path: Path, pg_server_url: str) -> None:
+    sql = (
+        "WITH RECURSIVE r (n) AS (SELECT @a UNION ALL SELECT n || 'x' FROM r"
+        " WHERE length(n) < 3) SELECT n FROM r;"
+    )
+    q = query(tmp_path, pg_server_url, sql)
+    assert params(q) == [("a", "text")]
+    assert columns(q) == [("n", "str")]
 
 
 def test_recursive_query_changing_type_is_rejected(tmp_path: Path) -> None:

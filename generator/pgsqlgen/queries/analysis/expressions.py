@@ -73,6 +73,8 @@ class ExpressionAnalyser(AnalyserBase):
             return Typed(PgType("interval"), False)
         if isinstance(node, exp.Null):
             return Typed(None, True)
+        if isinstance(node, exp.Cast) and isinstance(unparen(node.this), exp.Array):
+            return self._array_cast(node, scope)
         if isinstance(node, exp.Cast):
             inner = self.type_of(node.this, scope)
             return Typed(from_sqlglot(node.to), inner.nullable)
@@ -562,6 +564,25 @@ class ExpressionAnalyser(AnalyserBase):
             element = self._common_type(elements, "ARRAY", scope)
         # ARRAY[ARRAY[...]] is a multidimensional array of the inner arrays' element type.
         return Typed(element.array_of() if element is not None else None, False)
+
+    def _array_cast(self, node: exp.Cast, scope: Scope) -> Typed:
+        """``ARRAY[...]::T[]``: PostgreSQL converts each element to ``T`` itself, with no
+        common type first (``ARRAY[$1, $2]::int[]`` binds integers)."""
+        target = from_sqlglot(node.to)
+        array = unparen(node.this)
+        assert isinstance(array, exp.Array)
+        elements = array.expressions
+        if not target.array_dims or (len(elements) == 1 and isinstance(elements[0], exp.Query)):
+            return Typed(target, self.type_of(array, scope).nullable)
+        pending = list(elements)
+        while pending:
+            element = unparen(pending.pop())
+            if isinstance(element, exp.Array):
+                pending.extend(element.expressions)
+                continue
+            self._bind_param(element, target.element(), scope)
+            self._infer(element, scope)
+        return Typed(target, False)
 
     def _nullif(self, node: exp.Nullif, scope: Scope) -> Typed:
         """NULLIF(a, b) is ``a = b`` resolved as an operator (section 10.2): its result is

@@ -12,6 +12,8 @@ module per question: ``base`` (scopes and parameters) < ``expressions`` < ``from
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog, Column
@@ -144,13 +146,22 @@ class Analyser(OutputAnalyser):
             if with_.args.get("recursive") and isinstance(body, exp.Union):
                 # The recursive term reads the CTE itself: PostgreSQL types the
                 # CTE from the non-recursive term first, and so do we.
-                initial = renamed_columns(self.statement(body.this, scope), names)
+                initial = renamed_columns(self._recursion_start(body.this, scope), names)
                 scope.ctes[ident(alias)] = initial
                 overall = renamed_columns(self.statement(cte.this, scope), names)
                 self._check_recursive_types(ident(alias), initial, overall, body.this)
                 scope.ctes[ident(alias)] = overall
                 continue
             scope.ctes[ident(alias)] = renamed_columns(self.statement(cte.this, scope), names)
+
+    def _recursion_start(self, term: exp.Expr, scope: Scope) -> list[ResultColumn]:
+        """The columns of a recursive query's non-recursive term, as the recursive term
+        sees them: an untyped literal or parameter there is text (the parameter itself
+        is typed by the UNION, as in PostgreSQL)."""
+        return [
+            replace(column, type=TEXT) if pg_type is None else column
+            for column, pg_type, _ in self._set_operand(term, scope)
+        ]
 
     @staticmethod
     def _check_recursive_types(
