@@ -140,12 +140,13 @@ def test_verify_queries_reports_what_postgresql_rejects(pg_server_url: str, tmp_
                 SELECT id, name FROM a WHERE id = @id;
 
                 -- name: Mismatch :many
-                SELECT id FROM a WHERE name = (1 + 1);
+                SELECT id FROM a WHERE id = 'x';
             """
         },
     )
     result = sqlgen(tmp_path, "verify", "--queries", "--db", pg_server_url)
     assert result.returncode == 1
     assert "queries/a.sql:4: Mismatch: PostgreSQL rejects the query:" in result.stderr
-    assert "operator does not exist: text = integer" in result.stderr
+    # A literal's value is PostgreSQL's to check: the static analysis does not.
+    assert 'invalid input syntax for type integer: "x"' in result.stderr
     assert "GetA" not in result.stderr

@@ -502,6 +502,15 @@ CASES = [
     "lower(m)",
     "m || 'x'",
     "r @> '[1,2]'",
+    # Schema types: an enum or domain type name called as a function, domain arguments.
+    "mood('ok')",
+    "text(m)",
+    "upper(lbl)",
+    "f(lbl)",
+    "lbl = $1",
+    "g(id::int8, lbl)",
+    "enum_last(NULL::mood)",
+    "array_position(moods, 'ok')",
     "tr @> '[2020-01-01,2021-01-01)'",
 ]
 

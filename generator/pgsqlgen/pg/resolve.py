@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Generic, TypeVar
 
 from pgsqlgen.pg import builtins
@@ -551,6 +552,16 @@ def resolve_function(
 # -- Operators (10.2) --------------------------------------------------------------------
 
 
+@cache
+def _operator_candidates(name: str, prefix: bool) -> tuple[tuple[Operator, tuple[str, ...]], ...]:
+    """The operators of that name and kind, each with its operand types."""
+    return tuple(
+        (o, (o.right,) if prefix else (o.left or "", o.right))
+        for o in builtins.operators().get(name, ())
+        if (o.left is None) == prefix
+    )
+
+
 def resolve_operator(
     name: str,
     left: PgType | None,
@@ -565,11 +576,7 @@ def resolve_operator(
     raises ResolutionError with PostgreSQL's message when there is none or no
     single one."""
     inputs = [types.typname(right)] if prefix else [types.typname(left), types.typname(right)]
-    candidates: list[tuple[Operator, tuple[str, ...]]] = [
-        (o, (o.right,) if prefix else (o.left or "", o.right))
-        for o in builtins.operators().get(name, ())
-        if (o.left is None) == prefix
-    ]
+    candidates = list(_operator_candidates(name, prefix))
     exact_key = list(inputs)
     if not prefix and inputs.count(UNKNOWN) == 1:
         known = inputs[0] if inputs[1] == UNKNOWN else inputs[1]
