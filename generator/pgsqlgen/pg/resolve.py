@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 
 from pgsqlgen.pg import builtins
 from pgsqlgen.pg.builtins import BuiltinFunction, Operator, TypeInfo
+from pgsqlgen.pg.common_type import CommonTypeError, select_common_type
 from pgsqlgen.pg.types import PgType
 
 Candidate = TypeVar("Candidate", BuiltinFunction, Operator)
@@ -169,31 +170,19 @@ def _implicit(source: str, target: str, types: TypeSystem) -> bool:
 
 
 def _common_type(inputs: Sequence[str], types: TypeSystem) -> str:
-    """The type arguments of the anycompatible family are widened to (section 10.5,
-    select_common_type): the first known type, replaced by a later one of its category
-    it casts to implicitly but not back, unless it is the category's preferred type."""
-    known = [t for t in inputs if t != UNKNOWN]
-    if not known:
-        return "text"
-    chosen = known[0]
-    category, preferred = types.category(chosen)
-    for other in known[1:]:
-        if other == chosen:
-            continue
-        other_category, other_preferred = types.category(other)
-        if other_category != category:
-            raise ResolutionError(
-                "arguments of anycompatible family cannot be cast to a common type"
-            )
-        if (
-            not preferred
-            and _implicit(chosen, other, types)
-            and not _implicit(other, chosen, types)
-        ):
-            chosen, preferred = other, other_preferred
-    if not all(_implicit(t, chosen, types) for t in known):
-        raise ResolutionError("arguments of anycompatible family cannot be cast to a common type")
-    return chosen
+    """The type arguments of the anycompatible family are widened to: their common
+    type as UNION and CASE choose it (section 10.5, :func:`select_common_type`)."""
+    try:
+        common = select_common_type(
+            [None if t == UNKNOWN else types.pg_type(t) for t in inputs],
+            "anycompatible",
+            category=lambda pg_type: types.category(types.typname(pg_type)),
+        )
+    except CommonTypeError:
+        raise ResolutionError(
+            "arguments of anycompatible family cannot be cast to a common type"
+        ) from None
+    return types.typname(common)
 
 
 def _bind_polymorphic(
