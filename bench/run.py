@@ -298,6 +298,8 @@ def _machine() -> Json:
         "python": platform.python_version(),
         "postgres": postgres,
         "sqlc": sqlc.stdout.strip(),
+        # Other work on the machine slows every measurement (ratios less so).
+        "load_average_start": os.getloadavg()[0],
     }
 
 
@@ -317,7 +319,8 @@ def report(results: Json) -> str:
         f"Written by `make bench` on {machine['date']}: {machine['cpu']}, {machine['cores']} cores, "
         f"{machine['platform']}, Python {machine['python']}, {machine['postgres']}, "
         f"sqlc {machine['sqlc']}. Medians of alternating rounds; ratios compare two things "
-        "measured in the same run.",
+        "measured in the same run. Load average (1 min) at the start "
+        f"{machine['load_average_start']:.1f}, at the end {machine['load_average_end']:.1f}.",
         "",
         "## Targets",
         "",
@@ -533,6 +536,7 @@ def main() -> int:
             "regeneration after an edit", lambda: incremental(work, args.rounds)
         )
         results["calls"] = _step("calls", lambda: calls.run(args.rounds))
+    results["machine"]["load_average_end"] = os.getloadavg()[0]
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     plot(results, BENCH / "scaling.png")
     (BENCH / "RESULTS.md").write_text(report(results), encoding="utf-8")
