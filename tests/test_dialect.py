@@ -363,3 +363,19 @@ def test_drop_type_takes_a_list() -> None:
     assert isinstance(drop, exp.Drop)
     assert [t.sql() for t in drop.args["tables"]] == ["a", "s.b"]
     assert drop.args["kind"] == "TYPE" and drop.args["exists"] and drop.args["cascade"]
+
+
+def test_date_part_keeps_its_name() -> None:
+    # PostgreSQL's date_part returns double precision, EXTRACT numeric.
+    assert round_trip("SELECT date_part('year', d), date_part($1, (d)) FROM t") == (
+        "SELECT DATE_PART('year', d), DATE_PART($1, (d)) FROM t"
+    )
+    assert round_trip("SELECT extract(year FROM d) FROM t") == "SELECT EXTRACT(YEAR FROM d) FROM t"
+
+
+def test_a_call_with_more_arguments_than_the_node_takes_stays_a_call() -> None:
+    select = parse("SELECT lower(a, b), lower(a), abs(1, 2)")
+    calls = [unwrapped for unwrapped in select.expressions]
+    assert [type(c).__name__ for c in calls] == ["Anonymous", "Lower", "Anonymous"]
+    assert [len(list(c.iter_expressions())) for c in calls] == [2, 1, 2]
+    assert not any(c.comments for c in calls)

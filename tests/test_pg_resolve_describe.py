@@ -522,8 +522,6 @@ KNOWN_GAPS = {
     "net >>= addr": _SQLGLOT,
     "@ dbl": _SQLGLOT,
     "@ big": _SQLGLOT,
-    "date_part('year', day)": f"{_SQLGLOT}: date_part is read as EXTRACT, which is numeric",
-    "lower(id, id)": _SQLGLOT,
     "numeric(id)": f"{_SQLGLOT}: PostgreSQL's grammar reads numeric( as a type",
     "varchar(name)": f"{_SQLGLOT}: PostgreSQL's grammar reads varchar( as a type",
     "id = 'x'": "an untyped literal's value is not checked against its type (10.4)",

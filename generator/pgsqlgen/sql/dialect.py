@@ -48,7 +48,8 @@ class Tokenizer(Postgres.Tokenizer):
 
     def tokenize(self, sql: str) -> list[Token]:
         tokens = _without_meta_commands(super().tokenize(sql), sql)
-        return _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
+        joined = _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
+        return _overfull_calls_anonymous(joined)
 
 
 def _without_meta_commands(tokens: list[Token], sql: str) -> list[Token]:
@@ -142,6 +143,79 @@ def _values_as_name(tokens: list[Token]) -> list[Token]:
                 token.comments,
             )
     return named
+
+
+def _overfull_calls_anonymous(tokens: list[Token]) -> list[Token]:
+    """A call with more arguments than sqlglot's node for its name takes stays a call.
+
+    sqlglot builds its typed node (``Lower``) for a known name and rejects
+    arguments beyond the node's ("The number of provided arguments (2) is
+    greater than the maximum"); PostgreSQL looks the call up by its argument
+    types (``function lower(integer, integer) does not exist``, or a
+    function of the schema's by that name). sqlglot's own marker, a
+    ``/* sqlglot.anonymous */`` comment after the call, keeps it anonymous.
+    """
+    marked = list(tokens)
+    functions = Postgres.Parser.FUNCTIONS
+    for index, token in enumerate(tokens[:-1]):
+        builder = functions.get(token.text.upper())
+        if (
+            builder is None
+            or token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER)
+            or tokens[index + 1].token_type != TokenType.L_PAREN
+        ):
+            continue
+        close, count = _call_extent(tokens, index + 1)
+        if close is not None and _takes_fewer(builder, count):
+            closing = marked[close]
+            marked[close] = Token(
+                closing.token_type,
+                closing.text,
+                closing.line,
+                closing.col,
+                closing.start,
+                closing.end,
+                [*closing.comments, exp.SQLGLOT_ANONYMOUS],
+            )
+    return marked
+
+
+def _call_extent(tokens: list[Token], opening: int) -> tuple[int | None, int]:
+    """The index of the parenthesis closing ``opening``, and how many arguments it holds."""
+    depth = 0
+    commas = 0
+    for index in range(opening, len(tokens)):
+        kind = tokens[index].token_type
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                empty = index == opening + 1
+                return index, 0 if empty else commas + 1
+        elif kind == TokenType.COMMA and depth == 1:
+            commas += 1
+    return None, 0
+
+
+def _takes_fewer(builder: Callable[..., exp.Expr], count: int) -> bool:
+    """Whether the node ``builder`` makes takes fewer than ``count`` arguments.
+
+    Asked of the node itself, as sqlglot's ``validate_expression`` asks it.
+    """
+    if count < 2:
+        return False
+    placeholders: list[exp.Expr] = [exp.column(f"_{i}") for i in range(count)]
+    try:
+        try:
+            node = builder(placeholders)
+        except TypeError:
+            node = builder(placeholders, dialect=Postgres())
+    except Exception:  # noqa: BLE001 - a builder that cannot take the placeholders: not ours to judge
+        return False
+    return isinstance(node, exp.Func) and any(
+        "number of provided arguments" in message for message in node.error_messages(placeholders)
+    )
 
 
 class PostgreSQL(Postgres):
@@ -725,6 +799,7 @@ def parse_statement(tokens: list[Token], sql: str) -> exp.Expr:
 # Functions PostgreSQL has under each name that sqlglot reads as one node.
 _SYNONYMS: dict[type[exp.Func], frozenset[str]] = {
     exp.Length: frozenset({"char_length", "character_length"}),
+    exp.Extract: frozenset({"date_part"}),
 }
 
 
@@ -734,14 +809,44 @@ def _with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
     sqlglot reads ``char_length(x)`` as its ``Length`` node, which it spells
     ``length(x)``; PostgreSQL has both as functions of their own
     (``pg_get_constraintdef`` says ``char_length``), so the call keeps its name.
+    Likewise ``date_part('year', d)``, which sqlglot reads as ``EXTRACT(year
+    FROM d)``: PostgreSQL's ``date_part`` returns ``double precision``,
+    ``EXTRACT`` ``numeric``. The marker that kept an over-full call anonymous
+    (:func:`_overfull_calls_anonymous`) is no comment of the query's.
     """
+    for node in tree.find_all(exp.Anonymous):
+        if node.comments and exp.SQLGLOT_ANONYMOUS in node.comments:
+            node.comments = [c for c in node.comments if c != exp.SQLGLOT_ANONYMOUS]
     for node_type, names in _SYNONYMS.items():
         for node in list(tree.find_all(node_type)):
-            start, end = node.meta.get("start"), node.meta.get("end")
-            written = sql[start : end + 1].lower() if start is not None and end is not None else ""
+            written = _written_name(node, sql)
             if written in names:
-                call = exp.Anonymous(this=written, expressions=list(node.iter_expressions()))
+                call = exp.Anonymous(this=written, expressions=_written_arguments(node))
                 if node is tree:
                     return call
                 node.replace(call)
     return tree
+
+
+def _written_name(node: exp.Func, sql: str) -> str:
+    """The name a call was written with, as far as sqlglot kept where it was written.
+
+    sqlglot keeps no position for the ``Extract`` it builds from ``date_part(f, x)``:
+    it was written as ``date_part`` when a comma, not ``FROM``, comes before ``x``.
+    """
+    start, end = node.meta.get("start"), node.meta.get("end")
+    if start is not None and end is not None:
+        return sql[start : end + 1].lower()
+    if isinstance(node, exp.Extract) and isinstance(node.expression, exp.Expr):
+        starts = [n.meta["start"] for n in node.expression.walk() if "start" in n.meta]
+        if starts and sql[: min(starts)].rstrip(" \t\r\n(").endswith(","):
+            return "date_part"
+    return ""
+
+
+def _written_arguments(node: exp.Func) -> list[exp.Expr]:
+    """A call's arguments as written: ``date_part``'s field is a string, not EXTRACT's word."""
+    arguments = list(node.iter_expressions())
+    if isinstance(node, exp.Extract) and isinstance(node.this, exp.Var):
+        arguments[0] = exp.Literal.string(node.this.name.lower())
+    return arguments
