@@ -375,7 +375,7 @@ def test_date_part_keeps_its_name() -> None:
 
 def test_a_call_with_more_arguments_than_the_node_takes_stays_a_call() -> None:
     select = parse("SELECT lower(a, b), lower(a), abs(1, 2)")
-    calls = [unwrapped for unwrapped in select.expressions]
+    calls = select.expressions
     assert [type(c).__name__ for c in calls] == ["Anonymous", "Lower", "Anonymous"]
     assert [len(list(c.iter_expressions())) for c in calls] == [2, 1, 2]
     assert not any(c.comments for c in calls)

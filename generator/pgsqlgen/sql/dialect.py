@@ -211,7 +211,8 @@ def _takes_fewer(builder: Callable[..., exp.Expr], count: int) -> bool:
             node = builder(placeholders)
         except TypeError:
             node = builder(placeholders, dialect=Postgres())
-    except Exception:  # noqa: BLE001 - a builder that cannot take the placeholders: not ours to judge
+    except Exception:
+        # A builder that cannot take placeholders (it asserts their shape): sqlglot decides.
         return False
     return isinstance(node, exp.Func) and any(
         "number of provided arguments" in message for message in node.error_messages(placeholders)
@@ -814,9 +815,9 @@ def _with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
     ``EXTRACT`` ``numeric``. The marker that kept an over-full call anonymous
     (:func:`_overfull_calls_anonymous`) is no comment of the query's.
     """
-    for node in tree.find_all(exp.Anonymous):
-        if node.comments and exp.SQLGLOT_ANONYMOUS in node.comments:
-            node.comments = [c for c in node.comments if c != exp.SQLGLOT_ANONYMOUS]
+    for anonymous in tree.find_all(exp.Anonymous):
+        if anonymous.comments and exp.SQLGLOT_ANONYMOUS in anonymous.comments:
+            anonymous.comments = [c for c in anonymous.comments if c != exp.SQLGLOT_ANONYMOUS]
     for node_type, names in _SYNONYMS.items():
         for node in list(tree.find_all(node_type)):
             written = _written_name(node, sql)
@@ -846,7 +847,7 @@ def _written_name(node: exp.Func, sql: str) -> str:
 
 def _written_arguments(node: exp.Func) -> list[exp.Expr]:
     """A call's arguments as written: ``date_part``'s field is a string, not EXTRACT's word."""
-    arguments = list(node.iter_expressions())
+    arguments: list[exp.Expr] = list(node.iter_expressions())
     if isinstance(node, exp.Extract) and isinstance(node.this, exp.Var):
         arguments[0] = exp.Literal.string(node.this.name.lower())
     return arguments
