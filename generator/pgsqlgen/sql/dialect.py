@@ -49,7 +49,8 @@ class Tokenizer(Postgres.Tokenizer):
     def tokenize(self, sql: str) -> list[Token]:
         tokens = _without_meta_commands(super().tokenize(sql), sql)
         joined = _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
-        return _overfull_calls_anonymous(joined)
+        operators = _absolute_value_calls(_split_operators_named(joined), sql)
+        return _overfull_calls_anonymous(operators)
 
 
 def _without_meta_commands(tokens: list[Token], sql: str) -> list[Token]:
@@ -143,6 +144,132 @@ def _values_as_name(tokens: list[Token]) -> list[Token]:
                 token.comments,
             )
     return named
+
+
+# Operators sqlglot's tokenizer splits in two (``>>=`` as ``>`` ``>=``) and has no
+# node for: written OPERATOR(>>=), which sqlglot reads as its ``Operator`` node.
+_SPLIT_OPERATORS = {
+    (TokenType.GT, TokenType.GTE): ">>=",
+    (TokenType.LT, TokenType.LTE): "<<=",
+}
+
+
+def _synthetic(kind: TokenType, text: str, at: Token) -> Token:
+    """A token standing for part of what ``at`` spells, located where it is."""
+    return Token(kind, text, at.line, at.col, at.start, at.end)
+
+
+def _split_operators_named(tokens: list[Token]) -> list[Token]:
+    """``a >>= b`` (inet's contains-or-equals, ``<<=`` its converse) as ``a OPERATOR(>>=) b``."""
+    named: list[Token] = []
+    for token in tokens:
+        previous = named[-1] if named else None
+        symbol = (
+            _SPLIT_OPERATORS.get((previous.token_type, token.token_type))
+            if previous is not None and previous.end + 1 == token.start
+            else None
+        )
+        if previous is None or symbol is None:
+            named.append(token)
+            continue
+        if len(named) > 1 and named[-2].token_type in (TokenType.DOT, TokenType.L_PAREN):
+            # Already named: OPERATOR(>>=), OPERATOR(pg_catalog.>>=).
+            named[-1] = _synthetic(token.token_type, symbol, token)
+            continue
+        named[-1:] = [
+            _synthetic(TokenType.OPERATOR, "OPERATOR", previous),
+            _synthetic(TokenType.L_PAREN, "(", previous),
+            _synthetic(token.token_type, symbol, token),
+            _synthetic(TokenType.R_PAREN, ")", token),
+        ]
+    return named
+
+
+# What may follow a prefix operator's operand within it: PostgreSQL's operators of a
+# higher precedence (4.1.6) and the parts of a name, a cast, a subscript.
+_OPERAND_TOKENS = {
+    TokenType.VAR,
+    TokenType.IDENTIFIER,
+    TokenType.NUMBER,
+    TokenType.STRING,
+    TokenType.PARAMETER,
+    TokenType.DOT,
+    TokenType.PLUS,
+    TokenType.DASH,
+    TokenType.STAR,
+    TokenType.SLASH,
+    TokenType.MOD,
+    TokenType.CARET,
+}
+_GROUPS = {TokenType.L_PAREN: TokenType.R_PAREN, TokenType.L_BRACKET: TokenType.R_BRACKET}
+
+
+def _operand_end(tokens: list[Token], first: int) -> int:
+    """The index of the last token of a prefix operator's operand starting at ``first``.
+
+    A prefix operator other than ``-`` binds less tightly than ``+ - * / % ^`` and
+    ``::`` (``@ a + b`` is ``@ (a + b)``): the operand runs to the first token of
+    a lower precedence (a comparison, another operator, a keyword, ``,`` or ``)``).
+    """
+    index = first
+    last = first - 1
+    while index < len(tokens):
+        kind = tokens[index].token_type
+        if kind in _GROUPS:
+            index = _closing(tokens, index)
+        elif kind == TokenType.DCOLON and index + 1 < len(tokens):
+            index += 1  # the type's name, whatever keyword spells it
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is not None and following.token_type in _GROUPS:
+                index = _closing(tokens, index + 1)
+        elif kind not in _OPERAND_TOKENS:
+            break
+        last = index
+        index += 1
+    return last
+
+
+def _closing(tokens: list[Token], opening: int) -> int:
+    """The index of the token closing the group ``opening`` opens (the last if unclosed)."""
+    kind = tokens[opening].token_type
+    depth = 0
+    for index in range(opening, len(tokens)):
+        if tokens[index].token_type == kind:
+            depth += 1
+        elif tokens[index].token_type == _GROUPS[kind]:
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens) - 1
+
+
+def _absolute_value_calls(tokens: list[Token], sql: str) -> list[Token]:
+    """``@ x`` (absolute value, a prefix operator) as a call of ``"@"``, made an
+    ``Operator`` without a left operand once parsed (:func:`_prefix_operators`).
+
+    sqlglot reads ``@`` as the start of a ``@name`` parameter; followed by
+    whitespace it is PostgreSQL's operator. sqlglot parses no prefix ``OPERATOR()``.
+    """
+    result = list(tokens)
+    index = len(result) - 1
+    while index >= 0:
+        token = result[index]
+        following = result[index + 1] if index + 1 < len(result) else None
+        if (
+            token.token_type == TokenType.PARAMETER
+            and token.text == "@"
+            and following is not None
+            and sql[token.end + 1 : following.start].isspace()
+        ):
+            end = _operand_end(result, index + 1)
+            if end > index:
+                result[end + 1 : end + 1] = [_synthetic(TokenType.R_PAREN, ")", result[end])]
+                result[index : index + 1] = [
+                    _synthetic(TokenType.IDENTIFIER, "@", token),
+                    _synthetic(TokenType.L_PAREN, "(", token),
+                ]
+        index -= 1
+    return result
 
 
 def _overfull_calls_anonymous(tokens: list[Token]) -> list[Token]:
@@ -818,6 +945,7 @@ def _with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
     for anonymous in tree.find_all(exp.Anonymous):
         if anonymous.comments and exp.SQLGLOT_ANONYMOUS in anonymous.comments:
             anonymous.comments = [c for c in anonymous.comments if c != exp.SQLGLOT_ANONYMOUS]
+    tree = _prefix_operators(tree)
     for node_type, names in _SYNONYMS.items():
         for node in list(tree.find_all(node_type)):
             written = _written_name(node, sql)
@@ -826,6 +954,19 @@ def _with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
                 if node is tree:
                     return call
                 node.replace(call)
+    return tree
+
+
+def _prefix_operators(tree: exp.Expr) -> exp.Expr:
+    """``"@"(x)``, made by :func:`_absolute_value_calls`, as sqlglot's ``Operator``
+    without a left operand (which it writes back as ``OPERATOR(@) x``)."""
+    for call in list(tree.find_all(exp.Anonymous)):
+        name = call.this
+        if isinstance(name, exp.Identifier) and name.quoted and name.name == "@":
+            operator = exp.Operator(this=None, operator="@", expression=call.expressions[0])
+            if call is tree:
+                return operator
+            call.replace(operator)
     return tree
 
 
