@@ -411,3 +411,29 @@ def test_at_sign_followed_by_space_is_absolute_value() -> None:
 def test_at_sign_before_a_name_is_a_parameter() -> None:
     # @name is sqlc's named parameter (the query files stage replaces it before parsing).
     assert isinstance(parse("SELECT @a").expressions[0], exp.Parameter)
+
+
+@pytest.mark.parametrize(
+    ("sql", "near"),
+    [
+        ("SELECT varchar(name) AS r FROM t", "name"),
+        ("SELECT numeric(id) AS r FROM t", "AS"),
+        ("SELECT int(id) FROM t", "("),
+        ("SELECT varchar(1+1) FROM t", "+"),
+        ("SELECT a FROM t WHERE b = numeric(c)", ")"),
+    ],
+)
+def test_a_type_keyword_before_a_parenthesis_is_a_type_name(sql: str, near: str) -> None:
+    # PostgreSQL's grammar: a type name with modifiers, which a string constant must follow.
+    problem = failure(sql)
+    assert problem.message == f'syntax error at or near "{near}"'
+    assert sql[problem.offset :].startswith(near)
+
+
+def test_type_names_with_modifiers_where_types_are_written_parse() -> None:
+    assert round_trip("SELECT numeric(10) '1', x::numeric(10, 2), CAST(x AS varchar(3))") == (
+        "SELECT CAST('1' AS DECIMAL(10)), CAST(x AS DECIMAL(10, 2)), CAST(x AS VARCHAR(3))"
+    )
+    # int4 is no keyword and a quoted name is never one: both are calls.
+    assert all(isinstance(e, exp.Func) for e in parse('SELECT int4(x), "varchar"(x)').expressions)
+    assert isinstance(parse("CREATE TABLE t (a numeric(10), b varchar(3))"), exp.Create)

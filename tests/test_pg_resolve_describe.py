@@ -268,6 +268,23 @@ CASES = [
     "md5($1)",
     "nosuch(id)",
     "lower(id, id)",
+    # A type keyword before "(" is a type name with modifiers, then a string constant.
+    "numeric(10) '1'",
+    "varchar(3) 'abc'",
+    "timestamp(2) with time zone '2020-01-01'",
+    "int(id)",
+    "bigint(id)",
+    "float(id)",
+    "char(id)",
+    "interval(id)",
+    "bit(id)",
+    "decimal(id)",
+    "time(id)",
+    "numeric(id, 2)",
+    "varchar(1)",
+    "float(2)",
+    "varchar(1+1)",
+    "int4(dbl)",
     "abs(dbl, dbl)",
     "round(num, 2, 3)",
     # Polymorphic functions.
@@ -530,8 +547,6 @@ _SQLGLOT = "sqlglot's reading of the expression (sql/, the dialect)"
 # Cases where we still differ from PostgreSQL, each with where the fix belongs: each
 # must fail (strict), so a fix shows up as an unexpected pass to move out of here.
 KNOWN_GAPS = {
-    "numeric(id)": f"{_SQLGLOT}: PostgreSQL's grammar reads numeric( as a type",
-    "varchar(name)": f"{_SQLGLOT}: PostgreSQL's grammar reads varchar( as a type",
     "id = 'x'": "an untyped literal's value is not checked against its type (10.4)",
     "array_append(ints, 'x')": "an untyped literal's value is not checked against its type",
 }

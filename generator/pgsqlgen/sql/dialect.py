@@ -912,8 +912,104 @@ def _spells_a_type(token: Token) -> bool:
     return keyword is not None and keyword in Parser.TYPE_TOKENS
 
 
+# PostgreSQL's grammar reads these keywords followed by ``(`` as a type name with
+# modifiers, never as a call (gram.y's Numeric, Bit, Character and ConstDatetime),
+# and a type name in an expression is the type of the string constant after it
+# (``numeric(10) '1.5'``). ``int4(x)``, ``"varchar"(x)`` are calls.
+_TYPES_WITHOUT_MODIFIERS = frozenset(
+    {"INT", "INTEGER", "SMALLINT", "BIGINT", "REAL", "BOOLEAN", "DOUBLE PRECISION"}
+)
+_TYPES_WITH_A_LENGTH = frozenset(
+    {
+        "CHAR",
+        "CHARACTER",
+        "NCHAR",
+        "VARCHAR",
+        "CHAR VARYING",
+        "CHARACTER VARYING",
+        "FLOAT",
+        "TIME",
+        "TIMESTAMP",
+        "INTERVAL",
+    }
+)
+_TYPES_WITH_MODIFIERS = frozenset({"NUMERIC", "DECIMAL", "DEC", "BIT"})
+# Tokens after which an expression starts (where a type name cannot: not after
+# ``::``, ``AS``, ``TYPE`` or a column's name).
+_EXPRESSION_OPENERS = frozenset(
+    {
+        TokenType.L_PAREN,
+        TokenType.COMMA,
+        TokenType.SELECT,
+        TokenType.WHERE,
+        TokenType.AND,
+        TokenType.OR,
+        TokenType.NOT,
+        TokenType.WHEN,
+        TokenType.THEN,
+        TokenType.ELSE,
+        TokenType.HAVING,
+        TokenType.RETURNING,
+        TokenType.DISTINCT,
+        TokenType.EQ,
+        TokenType.NEQ,
+        TokenType.GT,
+        TokenType.GTE,
+        TokenType.LT,
+        TokenType.LTE,
+        TokenType.PLUS,
+        TokenType.DASH,
+        TokenType.STAR,
+        TokenType.SLASH,
+    }
+)
+_QUERY_STATEMENTS = frozenset({"SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES"})
+
+
+def type_name_call(tokens: list[Token]) -> Token | None:
+    """The token PostgreSQL's grammar stops at in a query's ``numeric(x)``, ``varchar(x)``.
+
+    sqlglot reads ``varchar(name)`` as a cast; PostgreSQL reads a type name whose
+    modifiers must be integer constants (``syntax error at or near "name"``) and
+    after which a string constant must come (``numeric(id) AS r``: at ``AS``).
+    Checked in queries only: a routine's or a column's type is no expression.
+    """
+    if not tokens or tokens[0].text.upper() not in _QUERY_STATEMENTS:
+        return None
+    for index in range(1, len(tokens) - 1):
+        word = tokens[index].text.upper()
+        if (
+            tokens[index].token_type in (TokenType.VAR, TokenType.IDENTIFIER)
+            or tokens[index + 1].token_type != TokenType.L_PAREN
+            or tokens[index - 1].token_type not in _EXPRESSION_OPENERS
+        ):
+            continue
+        if word in _TYPES_WITHOUT_MODIFIERS:
+            return tokens[index + 1]
+        if word not in _TYPES_WITH_A_LENGTH | _TYPES_WITH_MODIFIERS:
+            continue
+        close = _closing(tokens, index + 1)
+        if word in _TYPES_WITH_A_LENGTH:
+            length, following = tokens[index + 2], tokens[min(index + 3, close)]
+            if length.token_type != TokenType.NUMBER or not length.text.isdigit():
+                return length
+            if following.token_type != TokenType.R_PAREN:
+                return following
+        after = close + 1
+        if word in ("TIME", "TIMESTAMP") and after < len(tokens):
+            after += 3 if tokens[after].text.upper() in ("WITH", "WITHOUT") else 0
+        if after >= len(tokens):
+            return tokens[close]
+        if tokens[after].token_type != TokenType.STRING:
+            return tokens[after]
+    return None
+
+
 def parse_statement(tokens: list[Token], sql: str) -> exp.Expr:
     """One statement's syntax tree; raises ParseError, UnreadTokens for a partial read."""
+    misread = type_name_call(tokens)
+    if misread is not None:
+        raise UnreadTokens(misread)
     parser = DIALECT.parser()
     parsed = [e for e in parser._parse(_statement, tokens, sql) if e is not None]
     if len(parsed) != 1:

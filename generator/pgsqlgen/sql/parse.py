@@ -216,7 +216,7 @@ def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
         # literal for generate_series's interval): input of another shape.
         return ParseFailure(tokens[0].start, "syntax error")
     except UnreadTokens as error:
-        return ParseFailure(error.token.start, f"syntax error at or near {error.token.text!r}")
+        return ParseFailure(error.token.start, f'syntax error at or near "{error.token.text}"')
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
         line, col = first.get("line"), first.get("col")
