@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from pgsqlgen.sql.dialect import unread_token
 from pgsqlgen.sql.keywords import KEYWORDS
-from pgsqlgen.sql.parse import ParseFailure, parse_chunk, parse_file, tokenize
+from pgsqlgen.sql.parse import ParseFailure, node_offset, parse_chunk, parse_file, tokenize
 from pgsqlgen.sql.source import SourceFile
 
 
@@ -437,3 +437,18 @@ def test_type_names_with_modifiers_where_types_are_written_parse() -> None:
     # int4 is no keyword and a quoted name is never one: both are calls.
     assert all(isinstance(e, exp.Func) for e in parse('SELECT int4(x), "varchar"(x)').expressions)
     assert isinstance(parse("CREATE TABLE t (a numeric(10), b varchar(3))"), exp.Create)
+
+
+@pytest.mark.parametrize(
+    ("sql", "name"),
+    [
+        ("SELECT 1 + nosuch(id) FROM t", "nosuch"),
+        ("SELECT lower(a, b) FROM t", "lower"),
+        ("SELECT x,\n  date_part('year', d) FROM t", "date_part"),
+    ],
+)
+def test_a_call_is_located_at_its_functions_name(sql: str, name: str) -> None:
+    # PostgreSQL locates "function f(integer) does not exist" at the function's name.
+    call = parse(sql).find(exp.Anonymous)
+    assert call is not None
+    assert node_offset(call, -1) == sql.index(name)

@@ -337,6 +337,7 @@ def with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
             written = _written_name(node, sql)
             if written in names:
                 call = exp.Anonymous(this=written, expressions=_written_arguments(node))
+                call.meta.update(node.meta or _name_position(node, written, sql))
                 if node is tree:
                     return call
                 node.replace(call)
@@ -370,6 +371,13 @@ def _written_name(node: exp.Func, sql: str) -> str:
         if starts and sql[: min(starts)].rstrip(" \t\r\n(").endswith(","):
             return "date_part"
     return ""
+
+
+def _name_position(node: exp.Func, name: str, sql: str) -> dict[str, int]:
+    """Where the call of ``name`` that sqlglot built ``node`` from starts, if found."""
+    starts = [n.meta["start"] for n in node.walk() if "start" in n.meta]
+    start = sql.lower().rfind(name, 0, min(starts)) if starts else -1
+    return {"start": start, "end": start + len(name) - 1} if start >= 0 else {}
 
 
 def _written_arguments(node: exp.Func) -> list[exp.Expr]:

@@ -54,10 +54,12 @@ class Statement:
 
 
 def node_offset(node: exp.Expr | None, default: int) -> int:
-    """The source offset sqlglot recorded for a node (identifiers carry one);
-    ``default`` for anything else (sqlglot keeps some arguments as plain values)."""
+    """The source offset sqlglot recorded for a node (identifiers carry one, and a
+    call its function's name, where PostgreSQL locates a call's error); else its
+    first identifier's; ``default`` for anything else (sqlglot keeps some
+    arguments as plain values)."""
     while isinstance(node, exp.Expr):
-        meta = node.meta if isinstance(node, exp.Identifier) else None
+        meta = node.meta if isinstance(node, exp.Identifier | exp.Func) else None
         if meta and "start" in meta:
             return int(meta["start"])
         identifier = node.find(exp.Identifier) if not isinstance(node, exp.Identifier) else None
