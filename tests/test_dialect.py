@@ -430,6 +430,10 @@ def test_a_type_keyword_before_a_parenthesis_is_a_type_name(sql: str, near: str)
     assert sql[problem.offset :].startswith(near)
 
 
+def test_a_type_keyword_before_an_unclosed_parenthesis_is_an_error() -> None:
+    assert failure("SELECT varchar(").message.startswith("syntax error")
+
+
 def test_type_names_with_modifiers_where_types_are_written_parse() -> None:
     assert round_trip("SELECT numeric(10) '1', x::numeric(10, 2), CAST(x AS varchar(3))") == (
         "SELECT CAST('1' AS DECIMAL(10)), CAST(x AS DECIMAL(10, 2)), CAST(x AS VARCHAR(3))"

@@ -294,6 +294,8 @@ def type_name_call(tokens: list[Token]) -> Token | None:
         if word not in _TYPES_WITH_A_LENGTH | _TYPES_WITH_MODIFIERS:
             continue
         close = _closing(tokens, index + 1)
+        if close == index + 1:
+            return None  # "(" ends the statement: sqlglot's own error says so
         if word in _TYPES_WITH_A_LENGTH:
             length, following = tokens[index + 2], tokens[min(index + 3, close)]
             if length.token_type != TokenType.NUMBER or not length.text.isdigit():
