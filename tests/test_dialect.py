@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from pgsqlgen.sql.dialect import unread_token
 from pgsqlgen.sql.keywords import KEYWORDS
-from pgsqlgen.sql.parse import ParseFailure, parse_chunk, parse_file, tokenize
+from pgsqlgen.sql.parse import ParseFailure, node_offset, parse_chunk, parse_file, tokenize
 from pgsqlgen.sql.source import SourceFile
 
 
@@ -363,3 +363,96 @@ def test_drop_type_takes_a_list() -> None:
     assert isinstance(drop, exp.Drop)
     assert [t.sql() for t in drop.args["tables"]] == ["a", "s.b"]
     assert drop.args["kind"] == "TYPE" and drop.args["exists"] and drop.args["cascade"]
+
+
+def test_date_part_keeps_its_name() -> None:
+    # PostgreSQL's date_part returns double precision, EXTRACT numeric.
+    assert round_trip("SELECT date_part('year', d), date_part($1, (d)) FROM t") == (
+        "SELECT DATE_PART('year', d), DATE_PART($1, (d)) FROM t"
+    )
+    assert round_trip("SELECT extract(year FROM d) FROM t") == "SELECT EXTRACT(YEAR FROM d) FROM t"
+
+
+def test_a_call_with_more_arguments_than_the_node_takes_stays_a_call() -> None:
+    select = parse("SELECT lower(a, b), lower(a), abs(1, 2)")
+    calls = select.expressions
+    assert [type(c).__name__ for c in calls] == ["Anonymous", "Lower", "Anonymous"]
+    assert [len(list(c.iter_expressions())) for c in calls] == [2, 1, 2]
+    assert not any(c.comments for c in calls)
+
+
+@pytest.mark.parametrize("symbol", [">>=", "<<="])
+def test_operators_sqlglot_splits_are_read_whole(symbol: str) -> None:
+    # sqlglot tokenizes >>= as > and >=, and has no node for inet's containment operators.
+    assert round_trip(f"SELECT a {symbol} b, a{symbol}b") == (
+        f"SELECT a OPERATOR({symbol}) b, a OPERATOR({symbol}) b"
+    )
+    assert round_trip(f"SELECT a OPERATOR(pg_catalog.{symbol}) b") == (
+        f"SELECT a OPERATOR(pg_catalog.{symbol}) b"
+    )
+
+
+def test_shift_operators_stay_sqlglots() -> None:
+    assert round_trip("SELECT a >> b, a << b, a >= b") == "SELECT a >> b, a << b, a >= b"
+
+
+def test_at_sign_followed_by_space_is_absolute_value() -> None:
+    # A prefix operator binds less tightly than + - * / ^ and ::, more than comparisons.
+    select = parse("SELECT @ a, @ -b + 2 * f(c)::int AS r, (@ d) FROM t WHERE @ e > 1")
+    first, second, third = (e.unalias().unnest() for e in select.expressions)
+    assert isinstance(first, exp.Operator) and first.this is None
+    assert first.sql(dialect="postgres") == "OPERATOR(@) a"
+    assert isinstance(second, exp.Operator) and isinstance(second.expression, exp.Add)
+    assert isinstance(third, exp.Operator)
+    where = select.args["where"].this
+    assert isinstance(where, exp.GT) and isinstance(where.this, exp.Operator)
+
+
+def test_at_sign_before_a_name_is_a_parameter() -> None:
+    # @name is sqlc's named parameter (the query files stage replaces it before parsing).
+    assert isinstance(parse("SELECT @a").expressions[0], exp.Parameter)
+
+
+@pytest.mark.parametrize(
+    ("sql", "near"),
+    [
+        ("SELECT varchar(name) AS r FROM t", "name"),
+        ("SELECT numeric(id) AS r FROM t", "AS"),
+        ("SELECT int(id) FROM t", "("),
+        ("SELECT varchar(1+1) FROM t", "+"),
+        ("SELECT a FROM t WHERE b = numeric(c)", ")"),
+    ],
+)
+def test_a_type_keyword_before_a_parenthesis_is_a_type_name(sql: str, near: str) -> None:
+    # PostgreSQL's grammar: a type name with modifiers, which a string constant must follow.
+    problem = failure(sql)
+    assert problem.message == f'syntax error at or near "{near}"'
+    assert sql[problem.offset :].startswith(near)
+
+
+def test_a_type_keyword_before_an_unclosed_parenthesis_is_an_error() -> None:
+    assert failure("SELECT varchar(").message.startswith("syntax error")
+
+
+def test_type_names_with_modifiers_where_types_are_written_parse() -> None:
+    assert round_trip("SELECT numeric(10) '1', x::numeric(10, 2), CAST(x AS varchar(3))") == (
+        "SELECT CAST('1' AS DECIMAL(10)), CAST(x AS DECIMAL(10, 2)), CAST(x AS VARCHAR(3))"
+    )
+    # int4 is no keyword and a quoted name is never one: both are calls.
+    assert all(isinstance(e, exp.Func) for e in parse('SELECT int4(x), "varchar"(x)').expressions)
+    assert isinstance(parse("CREATE TABLE t (a numeric(10), b varchar(3))"), exp.Create)
+
+
+@pytest.mark.parametrize(
+    ("sql", "name"),
+    [
+        ("SELECT 1 + nosuch(id) FROM t", "nosuch"),
+        ("SELECT lower(a, b) FROM t", "lower"),
+        ("SELECT x,\n  date_part('year', d) FROM t", "date_part"),
+    ],
+)
+def test_a_call_is_located_at_its_functions_name(sql: str, name: str) -> None:
+    # PostgreSQL locates "function f(integer) does not exist" at the function's name.
+    call = parse(sql).find(exp.Anonymous)
+    assert call is not None
+    assert node_offset(call, -1) == sql.index(name)

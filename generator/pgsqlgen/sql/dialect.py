@@ -21,6 +21,10 @@ dispatches to them before sqlglot's ``_parse_statement``.
 A statement must also be read whole: :func:`parse_statement` rejects a
 parse that leaves a name of the statement out of its syntax tree, so a
 construct sqlglot skips over is an error, not a guess.
+
+Expressions sqlglot reads otherwise than PostgreSQL (``>>=``, ``@ x``,
+``date_part``, ``varchar(x)``) are :mod:`pgsqlgen.sql.expressions`' passes,
+run here.
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ from sqlglot.errors import ParseError
 from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 
+from pgsqlgen.sql.expressions import (
+    absolute_value_calls,
+    overfull_calls_anonymous,
+    split_operators_named,
+    type_name_call,
+    with_written_function_names,
+)
 from pgsqlgen.sql.keywords import KEYWORDS
 
 # PostgreSQL concatenates two string constants separated only by whitespace
@@ -48,7 +59,9 @@ class Tokenizer(Postgres.Tokenizer):
 
     def tokenize(self, sql: str) -> list[Token]:
         tokens = _without_meta_commands(super().tokenize(sql), sql)
-        return _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
+        joined = _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
+        operators = absolute_value_calls(split_operators_named(joined), sql)
+        return overfull_calls_anonymous(operators)
 
 
 def _without_meta_commands(tokens: list[Token], sql: str) -> list[Token]:
@@ -712,6 +725,9 @@ def _spells_a_type(token: Token) -> bool:
 
 def parse_statement(tokens: list[Token], sql: str) -> exp.Expr:
     """One statement's syntax tree; raises ParseError, UnreadTokens for a partial read."""
+    misread = type_name_call(tokens)
+    if misread is not None:
+        raise UnreadTokens(misread)
     parser = DIALECT.parser()
     parsed = [e for e in parser._parse(_statement, tokens, sql) if e is not None]
     if len(parsed) != 1:
@@ -719,29 +735,4 @@ def parse_statement(tokens: list[Token], sql: str) -> exp.Expr:
     unread = unread_token(tokens, parsed[0])
     if unread is not None:
         raise UnreadTokens(unread)
-    return _with_written_function_names(parsed[0], sql)
-
-
-# Functions PostgreSQL has under each name that sqlglot reads as one node.
-_SYNONYMS: dict[type[exp.Func], frozenset[str]] = {
-    exp.Length: frozenset({"char_length", "character_length"}),
-}
-
-
-def _with_written_function_names(tree: exp.Expr, sql: str) -> exp.Expr:
-    """Calls of PostgreSQL functions sqlglot folds into another's node, as written.
-
-    sqlglot reads ``char_length(x)`` as its ``Length`` node, which it spells
-    ``length(x)``; PostgreSQL has both as functions of their own
-    (``pg_get_constraintdef`` says ``char_length``), so the call keeps its name.
-    """
-    for node_type, names in _SYNONYMS.items():
-        for node in list(tree.find_all(node_type)):
-            start, end = node.meta.get("start"), node.meta.get("end")
-            written = sql[start : end + 1].lower() if start is not None and end is not None else ""
-            if written in names:
-                call = exp.Anonymous(this=written, expressions=list(node.iter_expressions()))
-                if node is tree:
-                    return call
-                node.replace(call)
-    return tree
+    return with_written_function_names(parsed[0], sql)

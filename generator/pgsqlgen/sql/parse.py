@@ -54,10 +54,12 @@ class Statement:
 
 
 def node_offset(node: exp.Expr | None, default: int) -> int:
-    """The source offset sqlglot recorded for a node (identifiers carry one);
-    ``default`` for anything else (sqlglot keeps some arguments as plain values)."""
+    """The source offset sqlglot recorded for a node (identifiers carry one, and a
+    call its function's name, where PostgreSQL locates a call's error); else its
+    first identifier's; ``default`` for anything else (sqlglot keeps some
+    arguments as plain values)."""
     while isinstance(node, exp.Expr):
-        meta = node.meta if isinstance(node, exp.Identifier) else None
+        meta = node.meta if isinstance(node, exp.Identifier | exp.Func) else None
         if meta and "start" in meta:
             return int(meta["start"])
         identifier = node.find(exp.Identifier) if not isinstance(node, exp.Identifier) else None
@@ -216,7 +218,7 @@ def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
         # literal for generate_series's interval): input of another shape.
         return ParseFailure(tokens[0].start, "syntax error")
     except UnreadTokens as error:
-        return ParseFailure(error.token.start, f"syntax error at or near {error.token.text!r}")
+        return ParseFailure(error.token.start, f'syntax error at or near "{error.token.text}"')
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
         line, col = first.get("line"), first.get("col")

@@ -33,12 +33,12 @@ from pgsqlgen.pg.types import BOOL, INT4, INT8, NUMERIC, TEXT, PgType, from_sqlg
 from pgsqlgen.queries.analysis.base import AnalyserBase
 from pgsqlgen.queries.analysis.model import AnalysisError, ResultColumn, Scope, Source, Typed
 from pgsqlgen.queries.analysis.syntax import (
-    SQLGLOT_OPERATORS,
-    SQLGLOT_PREFIX_OPERATORS,
+    binary_operator,
     call_arguments,
     function_name,
     ident,
     name_hint,
+    prefix_operator,
     quantified_array,
     unparen,
 )
@@ -99,8 +99,13 @@ class ExpressionAnalyser(AnalyserBase):
             arguments = self._within_group_arguments(node)
             builtin = self._builtin_call(node.this, arguments, scope, within_group=True)
             return builtin if builtin is not None else Typed(None, True)
-        if isinstance(node, exp.Binary) and type(node) in SQLGLOT_OPERATORS:
+        if isinstance(node, exp.Binary) and binary_operator(node) is not None:
             return self._arithmetic(node, scope)
+        prefix = prefix_operator(node)
+        if prefix is not None:
+            operand = self.type_of(prefix[1], scope)
+            resolved = self._resolve_operator(node, scope)
+            return Typed(resolved.result if resolved else operand.type, operand.nullable)
         if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
             return self._field_selection(node, scope)
         if isinstance(node, exp.Var):
@@ -113,10 +118,6 @@ class ExpressionAnalyser(AnalyserBase):
             return self._function(node, scope)
         if isinstance(node, exp.Binary) and not isinstance(node, exp.Func):
             return self._arithmetic(node, scope)
-        if isinstance(node, exp.Neg | exp.BitwiseNot):
-            operand = self.type_of(node.this, scope)
-            resolved = self._resolve_operator(node, scope)
-            return Typed(resolved.result if resolved else operand.type, operand.nullable)
         if isinstance(node, exp.Case):
             return self._case(node, scope)
         if isinstance(node, exp.Array):
@@ -175,14 +176,16 @@ class ExpressionAnalyser(AnalyserBase):
         10.2); None when sqlglot's node is not a ``pg_operator`` one or an operand's type
         is one resolution does not know. An operator PostgreSQL rejects is rejected with
         its message (``operator does not exist: boolean = integer``)."""
-        if isinstance(node, exp.Binary) and type(node) in SQLGLOT_OPERATORS:
-            name = SQLGLOT_OPERATORS[type(node)]
+        binary = binary_operator(node)
+        prefix_call = prefix_operator(node)
+        if isinstance(node, exp.Binary) and binary is not None:
+            name = binary
             left = self._argument_type(node.this, scope)
             right = self._argument_type(node.expression, scope)
             prefix = False
-        elif type(node) in SQLGLOT_PREFIX_OPERATORS:
-            name, left, prefix = SQLGLOT_PREFIX_OPERATORS[type(node)], None, True
-            right = self._argument_type(node.this, scope)
+        elif prefix_call is not None:
+            name, left, prefix = prefix_call[0], None, True
+            right = self._argument_type(prefix_call[1], scope)
         else:
             return None
         if any(t is not None and not self._types.knows(t) for t in (left, right)):
@@ -392,7 +395,8 @@ class ExpressionAnalyser(AnalyserBase):
         elif (
             isinstance(node, exp.Binary)
             and not isinstance(node, exp.Connector)
-            and (type(node) in SQLGLOT_OPERATORS or not isinstance(node, exp.Func))
+            and prefix_operator(node) is None
+            and (binary_operator(node) is not None or not isinstance(node, exp.Func))
         ):
             left, right = node.this, node.expression
             if isinstance(node, exp.Like | exp.ILike):
@@ -437,10 +441,10 @@ class ExpressionAnalyser(AnalyserBase):
         elif isinstance(node, exp.Case | exp.Coalesce | exp.Greatest | exp.Least | exp.Nullif):
             # Each binds its parameters as it is typed (section 10.5, or 10.2 for NULLIF).
             self.type_of(node, scope)
-        elif type(node) in SQLGLOT_PREFIX_OPERATORS:
+        elif (prefix := prefix_operator(node)) is not None:
             resolved = self._resolve_operator(node, scope)
             if resolved is not None:
-                self._bind_param(node.this, resolved.params[0], scope)
+                self._bind_param(prefix[1], resolved.params[0], scope)
         elif isinstance(node, exp.Func):
             self._bind_arguments(node, scope)
         elif isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Func):

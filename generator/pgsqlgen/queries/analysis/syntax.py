@@ -198,6 +198,34 @@ SQLGLOT_PREFIX_OPERATORS: dict[type[exp.Expr], str] = {
 }
 
 
+def binary_operator(node: exp.Expr) -> str | None:
+    """The ``pg_operator`` name of a binary operator node, else None.
+
+    sqlglot's node for the operator, or its ``Operator`` for one written
+    ``OPERATOR(name)`` (as the dialect reads ``>>=`` and ``<<=``, which sqlglot
+    has no node for).
+    """
+    if isinstance(node, exp.Operator):
+        return _operator_symbol(node) if node.this is not None else None
+    return SQLGLOT_OPERATORS.get(type(node)) if isinstance(node, exp.Binary) else None
+
+
+def prefix_operator(node: exp.Expr) -> tuple[str, exp.Expr] | None:
+    """The ``pg_operator`` name and operand of a prefix operator node, else None.
+
+    An ``Operator`` without a left operand is one (the dialect's reading of ``@ x``).
+    """
+    if isinstance(node, exp.Operator) and node.this is None:
+        return _operator_symbol(node), node.expression
+    name = SQLGLOT_PREFIX_OPERATORS.get(type(node))
+    return (name, node.this) if name is not None else None
+
+
+def _operator_symbol(node: exp.Operator) -> str:
+    """``OPERATOR(pg_catalog.>>=)`` is the built-in ``>>=``, as ``OPERATOR(>>=)`` is."""
+    return str(node.args.get("operator") or "").removeprefix("pg_catalog.")
+
+
 def call_arguments(node: exp.Func) -> list[exp.Expr]:
     """A call's arguments in PostgreSQL's order, as its function takes them.
 
