@@ -343,7 +343,7 @@ def _first_line(error: BaseException) -> str:
 def _normalise(message: str) -> str:
     """A grouping key: names, numbers and quoted SQL replaced, the kind of problem kept."""
     message = re.sub(r"^query \w+: ", "", message)
-    message = re.sub(r"^syntax error: .*", "syntax error (sqlglot cannot parse)", message)
+    message = re.sub(r"^syntax error .*", "syntax error", message)
     message = re.sub(r"unsupported FROM item: .*", "unsupported FROM item", message)
     message = re.sub(r"; add a cast.*", "", message)
     message = re.sub(r"\bquery \w+ (must|has)\b", r"query … \1", message)

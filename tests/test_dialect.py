@@ -112,7 +112,7 @@ def test_comment_on_every_object_kind(statement: str) -> None:
 
 def test_comment_on_unknown_kind_is_located_error() -> None:
     assert failure("COMMENT ON GADGET g IS 'x'").message == (
-        "syntax error: unrecognized object kind in COMMENT ON"
+        'syntax error at or near "GADGET": unrecognized object kind in COMMENT ON'
     )
 
 

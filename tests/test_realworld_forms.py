@@ -165,8 +165,15 @@ def static_definitions(sql: str) -> dict[str, str]:
         CREATE INDEX t_a ON t USING gin (a) WITH (fastupdate = off);
         CREATE INDEX t_s ON t (s) WITH (fillfactor = 70, deduplicate_items = false);
         """,
+        # NOT DEFERRABLE, the default timing, written out: on columns, tables, keys.
+        """
+        CREATE TABLE p (id int PRIMARY KEY NOT DEFERRABLE, u int,
+                        CONSTRAINT p_u UNIQUE (u) NOT DEFERRABLE INITIALLY IMMEDIATE);
+        CREATE TABLE c (p int REFERENCES p NOT DEFERRABLE, q int,
+                        FOREIGN KEY (q) REFERENCES p (id) NOT DEFERRABLE);
+        """,
     ],
-    ids=["deferrable", "char-length", "index-storage"],
+    ids=["deferrable", "char-length", "index-storage", "not-deferrable"],
 )
 def test_definitions_are_postgresqls_text(empty_db: str, sql: str) -> None:
     # Text as PostgreSQL prints it, but for the parentheses it puts around a check.

@@ -58,7 +58,7 @@ class Tokenizer(Postgres.Tokenizer):
     """PostgreSQL's lexical rules that sqlglot's PostgreSQL tokenizer lacks."""
 
     def tokenize(self, sql: str) -> list[Token]:
-        tokens = _without_meta_commands(super().tokenize(sql), sql)
+        tokens = _without_not_deferrable(_without_meta_commands(super().tokenize(sql), sql))
         joined = _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
         operators = absolute_value_calls(split_operators_named(joined), sql)
         return overfull_calls_anonymous(operators)
@@ -79,6 +79,24 @@ def _without_meta_commands(tokens: list[Token], sql: str) -> list[Token]:
             skip_line = token.line
             continue
         kept.append(token)
+    return kept
+
+
+def _without_not_deferrable(tokens: list[Token]) -> list[Token]:
+    """Drop ``NOT DEFERRABLE``, a constraint's default timing, which sqlglot's
+    constraint grammar lacks (it reads ``DEFERRABLE`` alone). ``DEFERRABLE`` is
+    reserved in PostgreSQL, so the pair means nothing else."""
+    kept: list[Token] = []
+    for token in tokens:
+        previous = kept[-1] if kept else None
+        if (
+            previous is not None
+            and previous.token_type == TokenType.NOT
+            and token.text.upper() == "DEFERRABLE"
+        ):
+            kept.pop()
+        else:
+            kept.append(token)
     return kept
 
 
@@ -180,10 +198,15 @@ def _words(parser: Parser, count: int) -> list[str]:
     ]
 
 
+class DialectSyntaxError(ParseError):
+    """A syntax error our grammar explains (``unrecognized object kind in COMMENT
+    ON``), apart from sqlglot's own, whose wording is its internals."""
+
+
 def _error(parser: Parser, message: str) -> NoReturn:
     """A syntax error at the current token, located as sqlglot locates its own."""
     token = parser._curr or parser._prev
-    raise ParseError.new(
+    raise DialectSyntaxError.new(
         message, description=message, line=token.line, col=token.col, highlight=token.text
     )
 

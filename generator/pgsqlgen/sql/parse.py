@@ -17,7 +17,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from pgsqlgen.errors import Diagnostic
-from pgsqlgen.sql.dialect import DIALECT, UnreadTokens, parse_statement
+from pgsqlgen.sql.dialect import DIALECT, DialectSyntaxError, UnreadTokens, parse_statement
 from pgsqlgen.sql.source import SourceFile
 
 # sqlglot logs a warning for every statement it keeps as an opaque Command;
@@ -30,7 +30,6 @@ MAX_DEPTH = 20_000
 """Parsed trees deeper than this (a ``WHERE`` of 20,000 ``OR`` is one) are
 refused, so that no later stage can exhaust the stack walking them; the run's
 thread is sized for it (:func:`pgsqlgen.parallel.with_deep_stack`)."""
-_LIBRARY_TALK = re.compile(r"<\w|sqlglot|TokenType")
 _OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET}
 _CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET}
 
@@ -227,12 +226,12 @@ def _parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
         if isinstance(line, int) and isinstance(col, int):
             # sqlglot reports the column where the offending token ends.
             offset = _offset_in(text, line, col) - max(len(highlight) - 1, 0)
-        message = str(first.get("description") or error).split("\n")[0]
-        if _LIBRARY_TALK.search(message):
-            # A message in sqlglot's terms (its classes, its tokens): say it in PostgreSQL's.
-            where = f'at or near "{highlight}"' if highlight.strip() else "at end of input"
-            return ParseFailure(offset, f"syntax error {where}")
-        return ParseFailure(offset, f"syntax error: {message}")
+        # PostgreSQL's words for any syntax error; what our grammar can add follows.
+        where = f'at or near "{highlight}"' if highlight.strip() else "at end of input"
+        if isinstance(error, DialectSyntaxError):
+            message = str(first.get("description") or error).split("\n")[0]
+            return ParseFailure(offset, f"syntax error {where}: {message}")
+        return ParseFailure(offset, f"syntax error {where}")
 
 
 def _offset_in(text: str, line: int, col: int) -> int:
