@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen import fmt
-from pgsqlgen.codegen.ir.model import Ir
+from pgsqlgen.codegen.ir.model import Ir, Query
 from pgsqlgen.config.load import load_config
 from pgsqlgen.config.model import Config
+from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pipeline import analyse as pipeline_analyse
 from pgsqlgen.pipeline import analyse_queries, load_catalog
 from pgsqlgen.queries.analysis.model import Analysis
+from pgsqlgen.schema.ddl import build_catalog
+from pgsqlgen.schema.dump import render_dump
+from pgsqlgen.schema.introspect import catalog_from_database
+from pgsqlgen.sql.parse import parse_file
+from pgsqlgen.sql.source import SourceFile
 from pgsqlgen.verify import verify_queries
 
 
@@ -86,6 +96,44 @@ def described_ir(tmp_path: Path, server_url: str, schema: str, queries: str) -> 
     config = write_project(tmp_path, {"000001_init.up.sql": schema}, {"q.sql": queries})
     assert verify_queries(config, server_url) == []
     return pipeline_analyse(config)[1]
+
+
+def described_query(
+    tmp_path: Path, server_url: str, schema: str, sql: str, command: str = ":many"
+) -> Query:
+    """The one query ``sql`` as :func:`described_ir` makes it (checked by PostgreSQL)."""
+    ir = described_ir(tmp_path, server_url, schema, f"-- name: Q {command}\n{sql}\n")
+    return ir.modules[0].queries[0]
+
+
+def column_types(q: Query) -> list[tuple[str, str]]:
+    return [(c.name, c.annotation) for c in q.columns]
+
+
+def param_types(q: Query) -> list[tuple[str, str]]:
+    return [(p.name, p.pg_type + "[]" * p.array_dims) for p in q.params]
+
+
+def assert_query_rejected(tmp_path: Path, schema: str, sql: str, message: str) -> None:
+    """Analysing the query ``sql`` fails with ``message`` (PostgreSQL's words)."""
+    config = write_project(
+        tmp_path, {"000001_init.up.sql": schema}, {"q.sql": f"-- name: Q :many\n{sql}\n"}
+    )
+    with pytest.raises(SqlgenError, match=re.escape(message)):
+        pipeline_analyse(config)
+
+
+def assert_static_dump_is_live(database_url: str, sql: str) -> None:
+    """The dump of the catalog built from ``sql`` equals the dump of what PostgreSQL
+    makes of the same ``sql`` (run on an empty database)."""
+    sql = textwrap.dedent(sql)
+    statements, problems = parse_file(SourceFile(Path("schema.sql"), "schema.sql", sql))
+    assert problems == []
+    static = render_dump(build_catalog(statements))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.encode())
+        live = render_dump(catalog_from_database(conn))
+    assert static == live
 
 
 def _black(source: str) -> str:

@@ -40,7 +40,6 @@ from pgsqlgen.codegen.reserved import PACKAGE_CLASSES, QUERIER_METHODS
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("attack-base")
     make_project(root)
-    shutil.rmtree(root / ".sqlgen-cache", ignore_errors=True)
     return root
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.errors import SqlgenError
 from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.schema.dump import render_dump
-from pgsqlgen.schema.introspect import catalog_from_database
 from pgsqlgen.sql.parse import parse_file
 from pgsqlgen.sql.source import SourceFile
+
+from sqlgen_helpers import assert_static_dump_is_live
 
 
 def build(sql: str) -> Catalog:
@@ -210,9 +210,4 @@ ALTER INDEX IF EXISTS nope RENAME TO other;
 
 
 def test_static_dump_equals_the_live_one(empty_db: str) -> None:
-    sql = textwrap.dedent(LIVE)
-    static = render_dump(build(sql))
-    with psycopg.connect(empty_db, autocommit=True) as conn:
-        conn.execute(sql)
-        live = render_dump(catalog_from_database(conn))
-    assert static == live
+    assert_static_dump_is_live(empty_db, LIVE)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlglot import exp
 
@@ -19,11 +18,10 @@ from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.schema.dump import render_dump
-from pgsqlgen.schema.introspect import catalog_from_database
 from pgsqlgen.sql.parse import Statement, parse_file
 from pgsqlgen.sql.source import SourceFile
 
-from sqlgen_helpers import catalog_of
+from sqlgen_helpers import assert_static_dump_is_live, catalog_of
 
 
 def _statements(sql: str) -> list[Statement]:
@@ -552,12 +550,7 @@ LIVE = (
 
 
 def test_static_dump_equals_the_live_one(empty_db: str) -> None:
-    sql = textwrap.dedent(LIVE)
-    static = render_dump(build(sql))
-    with psycopg.connect(empty_db, autocommit=True) as conn:
-        conn.execute(sql)
-        live = render_dump(catalog_from_database(conn))
-    assert static == live
+    assert_static_dump_is_live(empty_db, LIVE)
 
 
 def _command(sql: str) -> Statement:

@@ -54,7 +54,6 @@ def test_the_pattern_finds_what_it_must() -> None:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("error-output-base")
     make_project(root)
-    shutil.rmtree(root / ".sqlgen-cache", ignore_errors=True)
     return root
 
 

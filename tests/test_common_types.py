@@ -6,7 +6,6 @@ with PostgreSQL's message."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,13 @@ from pgsqlgen.pg.common_type import CommonTypeError, can_coerce, select_common_t
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.pipeline import analyse
 
-from sqlgen_helpers import described_ir, write_project
+from sqlgen_helpers import (
+    assert_query_rejected,
+    described_query,
+    write_project,
+)
+from sqlgen_helpers import column_types as columns
+from sqlgen_helpers import param_types as params
 
 SCHEMA = """
 CREATE DOMAIN label AS text;
@@ -43,24 +48,11 @@ INT4, INT8, TEXT = PgType("int4"), PgType("int8"), PgType("text")
 
 
 def query(tmp_path: Path, server_url: str, sql: str, kind: str = ":many") -> Query:
-    ir = described_ir(tmp_path, server_url, SCHEMA, f"-- name: Q {kind}\n{sql}\n")
-    return ir.modules[0].queries[0]
-
-
-def columns(q: Query) -> list[tuple[str, str]]:
-    return [(c.name, c.annotation) for c in q.columns]
-
-
-def params(q: Query) -> list[tuple[str, str]]:
-    return [(p.name, p.pg_type + "[]" * p.array_dims) for p in q.params]
+    return described_query(tmp_path, server_url, SCHEMA, sql, kind)
 
 
 def assert_rejected(tmp_path: Path, sql: str, message: str) -> None:
-    config = write_project(
-        tmp_path, {"000001_init.up.sql": SCHEMA}, {"q.sql": f"-- name: Q :many\n{sql}\n"}
-    )
-    with pytest.raises(SqlgenError, match=re.escape(message)):
-        analyse(config)
+    assert_query_rejected(tmp_path, SCHEMA, sql, message)
 
 
 # -- The rules themselves ----------------------------------------------------------------

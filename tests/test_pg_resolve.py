@@ -17,7 +17,14 @@ from pgsqlgen.pg.resolve import ResolutionError, resolve_function, resolve_opera
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.pipeline import analyse
 
-from sqlgen_helpers import described_ir, write_project
+from sqlgen_helpers import (
+    assert_query_rejected,
+    described_ir,
+    described_query,
+    write_project,
+)
+from sqlgen_helpers import column_types as columns
+from sqlgen_helpers import param_types as params
 
 SCHEMA = """
 CREATE DOMAIN label AS text;
@@ -36,24 +43,11 @@ CREATE TABLE users (
 
 
 def query(tmp_path: Path, server_url: str, sql: str) -> Query:
-    ir = described_ir(tmp_path, server_url, SCHEMA, f"-- name: Q :many\n{sql}\n")
-    return ir.modules[0].queries[0]
-
-
-def columns(q: Query) -> list[tuple[str, str]]:
-    return [(c.name, c.annotation) for c in q.columns]
-
-
-def params(q: Query) -> list[tuple[str, str]]:
-    return [(p.name, p.pg_type + "[]" * p.array_dims) for p in q.params]
+    return described_query(tmp_path, server_url, SCHEMA, sql)
 
 
 def assert_rejected(tmp_path: Path, sql: str, message: str) -> None:
-    config = write_project(
-        tmp_path, {"000001_init.up.sql": SCHEMA}, {"q.sql": f"-- name: Q :many\n{sql}\n"}
-    )
-    with pytest.raises(SqlgenError, match=re.escape(message)):
-        analyse(config)
+    assert_query_rejected(tmp_path, SCHEMA, sql, message)
 
 
 # -- The resolution rules themselves ---------------------------------------------------

@@ -229,24 +229,17 @@ def _bind_polymorphic(
             )
         agree(target, of)
 
+    def subtype_of(source: str, typtype: str) -> str | None:
+        """The range of a multirange (``m``) or the element of a range (``r``)."""
+        info = types.info(found[source])
+        return info.subtype if info and info.typtype == typtype else None
+
     if "anymultirange" in found:
-        info = types.info(found["anymultirange"])
-        derive(
-            "anymultirange",
-            "anyrange",
-            info.subtype if info and info.typtype == "m" else None,
-            "a multirange",
-        )
+        derive("anymultirange", "anyrange", subtype_of("anymultirange", "m"), "a multirange")
     if "anyarray" in found:
         derive("anyarray", "anyelement", types.element(found["anyarray"]), "an array")
     if "anyrange" in found:
-        info = types.info(found["anyrange"])
-        derive(
-            "anyrange",
-            "anyelement",
-            info.subtype if info and info.typtype == "r" else None,
-            "a range",
-        )
+        derive("anyrange", "anyelement", subtype_of("anyrange", "r"), "a range")
     element = found.get("anyelement")
     if element is not None:
         if "anynonarray" in declared and types.element(element) is not None:
