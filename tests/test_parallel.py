@@ -3,6 +3,7 @@ errors, whether the work is split or not."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,28 @@ def _sequential_warnings(monkeypatch: pytest.MonkeyPatch, config_path: Path) -> 
     with monkeypatch.context() as patch:
         patch.setenv("SQLGEN_JOBS", "1")
         return list(pipeline.run(load_config(config_path)).warnings)
+
+
+def _objects_frozen_by_a_fork() -> int:
+    """How many objects a fork's collection freezes: the gap between the freeze
+    counts before and after :func:`parallel.in_background`."""
+    kept = [[index] for index in range(1000)]
+    before = gc.get_freeze_count()
+    parallel.in_background(lambda: len(kept))()
+    return gc.get_freeze_count() - before
+
+
+def test_a_fork_freezes_survivors_only_for_a_caller_that_froze_first() -> None:
+    """The command line freezes what is alive before its run and thaws all at its
+    end; within that, what survives each fork's collection is frozen too, so the
+    next fork's collection does not walk it again. A library caller that froze
+    nothing gets nothing frozen, which it could never free."""
+    if not parallel.available():
+        pytest.skip("no fork or a single core here: nothing is collected before a fork")
+    gc.unfreeze()
+    assert _objects_frozen_by_a_fork() == 0
+    gc.freeze()
+    try:
+        assert _objects_frozen_by_a_fork() >= 1000
+    finally:
+        gc.unfreeze()

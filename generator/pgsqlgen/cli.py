@@ -130,7 +130,8 @@ def _few_collections() -> Iterator[None]:
     them again and again: a fifth of a large layer's time, growing faster than
     the layer. What is already alive (the modules imported) is frozen out of
     the collector's walks, which also keeps a forked child from copying the
-    pages those walks would touch.
+    pages those walks would touch; so is what survives the collection before
+    each fork (:func:`pgsqlgen.parallel.in_background`). All is thawed at the end.
     """
     previous = gc.get_threshold()
     gc.freeze()

@@ -89,6 +89,20 @@ def available() -> bool:
     )
 
 
+def _freeze_survivors() -> None:
+    """Move what survived a full collection out of later collections' walks.
+
+    Each fork is preceded by a full collection, and most of what it walks (the
+    catalog, the IR) is alive until the run ends: walked again before the next
+    fork, it cost 0.2-0.4 s a fork on a large layer. Frozen, it is walked once.
+    Only a caller that froze first does this (the command line, which thaws
+    everything when its run ends): a library caller's objects are never frozen
+    behind its back, where they could never be freed.
+    """
+    if gc.get_freeze_count():
+        gc.freeze()
+
+
 def in_background(work: Callable[[], T]) -> Callable[[], T]:
     """Start ``work`` in a forked child; the returned function waits for its result.
 
@@ -102,6 +116,7 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     # The garbage of the stages before (syntax trees are cycles: only the
     # collector frees them) is freed now, not inherited by the child.
     gc.collect()
+    _freeze_survivors()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
 
