@@ -121,6 +121,14 @@ WRAPPED_SHAPES = {
     "annotated row factory": f"_SCALAR_{LONG.upper()}: BaseRowFactory[{LONG} | None] = scalar_row\n",
     "class without bases": f"class {LONG}{LONG}{LONG}:\n    pass\n",
     "exploded call": f"def f() -> None:\n    return {LONG}{LONG}{LONG}(\n        a=1,\n    )\n",
+    # Parameters cut at their commas without the tokenizer, and those it must read.
+    "subscripted parameters": f"def f(self, *, {LONG}: dict[str, list[int]], b: tuple[int, ...]) -> None:"
+    "\n    pass\n",
+    "string default": f'def f(self, *, {LONG}_a: str = "a, (b", {LONG}_b: int = 1) -> None:\n    pass\n',
+    "call default": f"def f(self, *, {LONG}_a: int = g(1, 2), {LONG}_b: list[int] = []) -> None:"
+    "\n    pass\n",
+    "call of a long call": f'def f() -> None:\n    return self._around("{LONG}", functools.partial('
+    f"self._inner.{LONG}, a=a, b=b, {LONG}={LONG}))\n",
 }
 
 

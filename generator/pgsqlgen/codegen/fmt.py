@@ -121,6 +121,21 @@ def _split_commas(body: str) -> list[str]:
     return items
 
 
+def _items_in(text: str, pair: _Bracket) -> list[str]:
+    """``_split_commas`` of what the depth-0 ``pair`` of ``text`` holds, cut with
+    the tokens ``text`` already has rather than tokenizing the part again."""
+    cuts = [pair.open]
+    cuts += [
+        p
+        for p, token, depth in _tokens(text)
+        if token == "," and depth == 1 and pair.open < p < pair.close
+    ]
+    items = [text[a + 1 : b].strip() for a, b in zip(cuts, [*cuts[1:], pair.close], strict=True)]
+    if items[-1] == "":
+        items.pop()
+    return items
+
+
 def _fits(indent: str, text: str) -> bool:
     return len(indent) + len(text) <= LINE_LENGTH
 
@@ -138,18 +153,24 @@ def _split_comprehension(body: str) -> list[str]:
 def _explode(indent: str, head: str, items: list[str], tail: str) -> list[str]:
     """``head`` / one item per line with a trailing comma / ``tail``."""
     inner = indent + _INDENT
+    room = LINE_LENGTH - len(inner) - len(",")
     lines = [indent + head]
     for item in items:
-        lines.extend(_wrap_inside(inner, item + ","))
+        if len(item) <= room:
+            lines.append(f"{inner}{item},")
+        else:
+            lines.extend(_wrap_inside(inner, item + ","))
     lines.append(indent + tail)
     return lines
 
 
-def _wrap_body(indent: str, head: str, body: str, tail: str, *, force: bool) -> list[str]:
+def _wrap_body(
+    indent: str, head: str, body: str, tail: str, *, force: bool, items: list[str]
+) -> list[str]:
     """A bracket's contents on their own line, or split at their delimiters
-    (commas, else comprehension clauses) when they do not fit."""
+    (commas: ``items``, which is ``_split_commas(body)``; else comprehension
+    clauses) when they do not fit."""
     inner = indent + _INDENT
-    items = _split_commas(body)
     # A trailing comma keeps a collection exploded, except in a one-item tuple, where it is syntax.
     one_tuple = head.endswith((" (", "=(")) or head == "("
     magic_comma = body.rstrip().endswith(",") and not (one_tuple and len(items) == 1)
@@ -209,27 +230,18 @@ def _right_hand_split(indent: str, text: str) -> list[str]:
             return [indent + target.group() + "(", indent + _INDENT + value, indent + ")"]
     # Black always explodes a literal (not a call or subscript) holding several items.
     is_literal = last.open == 0 or text[last.open - 1] in " ([{,"
-    return _wrap_body(indent, head, body, tail, force=is_literal and len(_split_commas(body)) > 1)
+    items = _items_in(value, pairs[-1])
+    return _wrap_body(indent, head, body, tail, force=is_literal and len(items) > 1, items=items)
 
 
 def _wrap_statement(indent: str, text: str) -> list[str]:
     """A long statement line of a supported shape, wrapped as black wraps it."""
+    if text.startswith(("def ", "async def ")):
+        return _wrap_signature(indent, text)
     if _LONE_STRING.match(text) or text.startswith("#"):
         return [indent + text]
     if _OPENS_BLOCK_STRING.match(text) or _UNSPLITTABLE.match(text):
         return [indent + text]
-    if text.startswith(("def ", "async def ")):
-        # Black's left_hand_split: at the parameters' bracket, however long the head.
-        first = _top_level_brackets(text)[0]
-        head, body, tail = (
-            text[: first.open + 1],
-            text[first.open + 1 : first.close],
-            text[first.close :],
-        )
-        if not body:
-            raise _Unsupported  # black would split the return annotation instead
-        lines = _wrap_body(indent, head, body, ")", force=len(_split_commas(body)) == 1)
-        return lines[:-1] + _wrap_returns(indent, tail)
     if text.startswith("from ") and " import " in text and "(" not in text:
         module, names = text.split(" import ", 1)
         return _explode(indent, f"{module} import (", _split_commas(names), ")")
@@ -251,6 +263,50 @@ def _wrap_statement(indent: str, text: str) -> list[str]:
             return [indent + text]  # parentheses would not make it fit: black leaves it
         return [f"{indent}{target}(", indent + _INDENT + value, indent + ")"]
     return _right_hand_split(indent, text)
+
+
+# What makes a parameter list more than names, subscripted annotations and commas.
+_NESTED = re.compile(r"[(){}\"'#]")
+
+
+def _split_parameters(body: str) -> list[str]:
+    """``_split_commas(body)`` for a body with no brackets but square ones and no
+    strings (most parameter lists): its commas outside square brackets, found
+    without tokenizing."""
+    items: list[str] = []
+    pending = ""
+    for piece in body.split(","):
+        pending = f"{pending},{piece}" if pending else piece
+        if pending.count("[") == pending.count("]"):
+            items.append(pending.strip())
+            pending = ""
+    if pending:
+        raise _Unsupported  # unbalanced: not a parameter list black could read
+    if items and items[-1] == "":
+        items.pop()
+    return items
+
+
+def _wrap_signature(indent: str, text: str) -> list[str]:
+    """A long ``def`` line split as black's ``left_hand_split`` does: at the
+    parameters' bracket, however long the head. The bracket's pair is the first
+    ``)`` after it unless the parameters hold round brackets, braces or strings,
+    which only the tokenizer reads right."""
+    opening = text.index("(")
+    closing = text.find(")", opening)
+    if closing > 0 and _NESTED.search(text, opening + 1, closing) is None:
+        body = text[opening + 1 : closing]
+        items = _split_parameters(body)
+    else:
+        first = _top_level_brackets(text)[0]
+        opening, closing = first.open, first.close
+        body = text[opening + 1 : closing]
+        items = _split_commas(body)
+    if not body:
+        raise _Unsupported  # black would split the return annotation instead
+    head, tail = text[: opening + 1], text[closing:]
+    lines = _wrap_body(indent, head, body, ")", force=len(items) == 1, items=items)
+    return lines[:-1] + _wrap_returns(indent, tail)
 
 
 def _wrap_returns(indent: str, tail: str) -> list[str]:
@@ -279,7 +335,7 @@ def _wrap_returns(indent: str, tail: str) -> list[str]:
     last = pairs[-1]
     head = ") -> " + annotation[: last.open + 1]
     body, close = annotation[last.open + 1 : last.close], annotation[last.close :]
-    return _wrap_body(indent, head, body, close + colon, force=False)
+    return _wrap_body(indent, head, body, close + colon, force=False, items=_split_commas(body))
 
 
 def _union_members(annotation: str) -> list[str]:
