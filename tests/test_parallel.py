@@ -4,6 +4,7 @@ errors, whether the work is split or not."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,47 @@ def _sequential_warnings(monkeypatch: pytest.MonkeyPatch, config_path: Path) -> 
     with monkeypatch.context() as patch:
         patch.setenv("SQLGEN_JOBS", "1")
         return list(pipeline.run(load_config(config_path)).warnings)
+
+
+_SCHEMA = {"000001_init.up.sql": "CREATE TABLE t (id int PRIMARY KEY, name text);\n"}
+_QUERIES = {
+    "a.sql": "-- name: GetT :one\nSELECT * FROM t WHERE id = @id;\n",
+    "b.sql": "-- name: ListT :many\nSELECT name FROM t;\n",
+    "c.sql": "-- name: CountT :one\nSELECT count(*) FROM t;\n",
+}
+
+
+def test_query_files_parsed_while_the_schema_is_replayed_are_analysed_there(
+    split_everything: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A cold run hands the last query files to a child at once, which parses them
+    beside the schema's replay and analyses them when fed the catalog; a run with
+    the schema remembered splits the files after the catalog instead. Both give
+    what one process gives."""
+    write_project(tmp_path, _SCHEMA, _QUERIES)
+    config = load_config(tmp_path / "pyproject.toml")
+    started: list[pipeline._Ahead] = []
+    ahead = pipeline._parse_ahead
+    monkeypatch.setattr(
+        pipeline, "_parse_ahead", lambda *args: started.append(ahead(*args)) or started[-1]
+    )
+    cold = pipeline.run(config, incremental=True).files
+    assert started and started[0] is not None
+    assert started[0].files == {"queries/b.sql", "queries/c.sql"}
+    (tmp_path / "queries" / "c.sql").write_text("-- name: CountT :one\nSELECT 2 AS two;\n")
+    warm = pipeline.run(config, incremental=True).files
+    assert len(started) == 1, "the schema was remembered: nothing parsed ahead"
+    assert warm != cold
+    assert warm == _sequential(monkeypatch, tmp_path / "pyproject.toml")
+
+
+def test_a_run_stopped_by_the_schema_ends_the_child_parsing_ahead(
+    split_everything: None, tmp_path: Path
+) -> None:
+    write_project(tmp_path, {"000001_init.up.sql": "CREATE TABLEE t (id int);\n"}, _QUERIES)
+    with pytest.raises(SqlgenError, match="TABLEE"):
+        pipeline.run(load_config(tmp_path / "pyproject.toml"))
+    assert multiprocessing.active_children() == []
 
 
 def _objects_frozen_by_a_fork() -> int:

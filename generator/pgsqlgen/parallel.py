@@ -19,9 +19,10 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+In = TypeVar("In")
 
 DEEP_STACK = 256 * 1024 * 1024
 """The stack of :func:`with_deep_stack`'s thread: address space only, pages are
@@ -141,3 +142,59 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
         return value  # type: ignore[no-any-return]
 
     return wait
+
+
+class FedChild(Generic[In, T]):
+    """Work in two parts: the first runs in a forked child at
+    once and returns the second, which runs there when its input exists. What
+    :meth:`feed` gives is pickled to the child; the result comes back to
+    :meth:`wait`. Where no second process can run, all runs in :meth:`wait`."""
+
+    def __init__(self, first: Callable[[], Callable[[In], T]]) -> None:
+        self._first = first
+        self._fed: list[In] = []
+        self._process: multiprocessing.process.BaseProcess | None = None
+        if not available():
+            return
+        gc.collect()
+        _freeze_survivors()
+        context = multiprocessing.get_context("fork")
+        inbox, self._inbox = context.Pipe(duplex=False)
+        self._outbox, sender = context.Pipe(duplex=False)
+
+        def child() -> None:
+            gc.freeze()
+            try:
+                second = first()
+                sender.send((True, second(inbox.recv())))
+            except EOFError:
+                return  # the run ended without feeding it: nothing to do
+            except BaseException:
+                sender.send((False, traceback.format_exc()))
+
+        self._process = context.Process(target=child, daemon=True)
+        self._process.start()
+        inbox.close()
+        sender.close()
+
+    def feed(self, value: In) -> None:
+        if self._process is None:
+            self._fed.append(value)
+        else:
+            self._inbox.send(value)
+
+    def wait(self) -> T:
+        if self._process is None:
+            return self._first()(self._fed[0])
+        ok, value = self._outbox.recv()
+        self._process.join()
+        if not ok:
+            raise RuntimeError(f"background work failed:\n{value}")
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """End the child, whatever it is doing: the run stopped before its result
+        was needed."""
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join()

@@ -34,7 +34,7 @@ from pgsqlgen.incremental import (
     recording,
 )
 from pgsqlgen.inputs import SchemaSources, load_queries, load_schema
-from pgsqlgen.parallel import available, in_background
+from pgsqlgen.parallel import FedChild, available, in_background
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, parse_query_file
@@ -213,8 +213,13 @@ def check_overrides(config: Config, catalog: Catalog) -> None:
         raise SqlgenError(problems)
 
 
+ParseFile = Callable[[SourceFile], tuple[list[ParsedQuery], list[Diagnostic]]]
+"""How a query file is parsed: :func:`parse_query_file`, or a look-up of files
+parsed earlier (:func:`_parse_ahead`)."""
+
+
 def _analyse_sources(
-    catalog: Catalog, sources: Sequence[SourceFile]
+    catalog: Catalog, sources: Sequence[SourceFile], parse: ParseFile = parse_query_file
 ) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic], list[ParsedQuery]]:
     """Parse and analyse the queries of ``sources``: the analysed ones, the
     problems, and every query parsed (for duplicate names across a split)."""
@@ -223,7 +228,7 @@ def _analyse_sources(
     parsed: list[ParsedQuery] = []
     seen: dict[str, ParsedQuery] = {}
     for source in sources:
-        queries, problems = parse_query_file(source)
+        queries, problems = parse(source)
         for problem in problems:
             sink.add(problem)
         for query in queries:
@@ -277,56 +282,134 @@ def analyse(config: Config) -> tuple[Catalog, Ir]:
     return catalog, ir
 
 
-def _split_point(files: Sequence[SourceFile]) -> int:
-    """Where to cut the query files in two of about equal size, or ``len(files)``
-    when they are too few queries to be worth a second process."""
+def _worth_a_second_process(files: Sequence[SourceFile]) -> bool:
+    return (
+        sum(f.text.count("-- name:") + f.text.count("/* name:") for f in files) >= _PARALLEL_QUERIES
+    )
+
+
+def _split_point(files: Sequence[SourceFile], share: float = 0.5) -> int:
+    """Where to cut the query files so that about ``share`` of their text comes
+    after the cut, or ``len(files)`` when they are too few queries to be worth a
+    second process."""
     sizes = [len(f.text) for f in files]
-    if sum(f.text.count("-- name:") + f.text.count("/* name:") for f in files) < _PARALLEL_QUERIES:
+    if not _worth_a_second_process(files):
         return len(files)
     total, running = sum(sizes), 0
     for index, size in enumerate(sizes):
-        if running + size / 2 >= total / 2:
+        if running + size / 2 >= total * (1 - share):
             return max(index, 1)
         running += size
     return len(files)
 
 
-def _file_unit(catalog: Catalog, plan: IrPlan, source: SourceFile) -> FileUnit:
+def _file_unit(
+    catalog: Catalog, plan: IrPlan, source: SourceFile, parse: ParseFile = parse_query_file
+) -> FileUnit:
     """One query file analysed and built into its IR module, on its own: what it
     gives depends on nothing but its text, the catalog and the plan."""
-    analysed, problems, parsed = _analyse_sources(catalog, [source])
+    analysed, problems, parsed = _analyse_sources(catalog, [source], parse)
     modules, more = build_modules(plan, analysed)
     return FileUnit(modules, tuple(problems + more), tuple(_where(q) for q in parsed))
 
 
 def _file_units(
-    catalog: Catalog, plan: IrPlan, sources: Sequence[SourceFile], log: ReadLog
+    catalog: Catalog,
+    plan: IrPlan,
+    sources: Sequence[SourceFile],
+    log: ReadLog,
+    parse: ParseFile = parse_query_file,
 ) -> list[tuple[FileUnit, set[Read]]]:
     """The units of ``sources``, each with what it read through ``log`` (nothing
     unless ``catalog`` and ``plan`` record their reads there)."""
     units = []
     for source in sources:
         with log.recording() as reads:
-            unit = _file_unit(catalog, plan, source)
+            unit = _file_unit(catalog, plan, source, parse)
         units.append((unit, reads))
     return units
 
 
+# The share of the query files a child parses while the schema is replayed (the
+# second core is idle then) and then analyses: it comes to the analysis with
+# that much done, so it takes more than half.
+_AHEAD_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class _Feed:
+    """What the child of :func:`_parse_ahead` needs to analyse: the catalog, which
+    of its files the run still needs, and whether to record what each read."""
+
+    catalog: Catalog
+    todo: frozenset[str]
+    record: bool
+
+
+AheadUnits = list[tuple[str, FileUnit, set[Read]]]
+
+
+class _Ahead:
+    """Query files a child parses while the schema is replayed, and analyses
+    when fed the catalog (:func:`_query_units`)."""
+
+    def __init__(self, files: Sequence[SourceFile], shape: Shape) -> None:
+        self.files = frozenset(source.display for source in files)
+        self.child: FedChild[_Feed, AheadUnits] = FedChild(lambda: _parsed(files, shape))
+
+
+def _parsed(files: Sequence[SourceFile], shape: Shape) -> Callable[[_Feed], AheadUnits]:
+    """``files`` parsed, and what analyses those of them the run needs once the
+    catalog exists (the plan is made again from it: cheaper than sending it)."""
+    parsed = {source.display: parse_query_file(source) for source in files}
+
+    def analyse(feed: _Feed) -> AheadUnits:
+        catalog, plan, log = feed.catalog, plan_ir(feed.catalog, shape), ReadLog()
+        if feed.record:
+            catalog, plan, log = recording(catalog, plan)
+        todo = [source for source in files if source.display in feed.todo]
+        units = _file_units(catalog, plan, todo, log, lambda source: parsed[source.display])
+        return [(s.display, unit, reads) for s, (unit, reads) in zip(todo, units, strict=True)]
+
+    return analyse
+
+
+def _parse_ahead(files: Sequence[SourceFile], shape: Shape) -> _Ahead | None:
+    """A child parsing the last :data:`_AHEAD_SHARE` of ``files`` now, when that is
+    worth a second process."""
+    split = _split_point(files, _AHEAD_SHARE)
+    return _Ahead(files[split:], shape) if available() and split < len(files) else None
+
+
 def _query_units(
-    catalog: Catalog, plan: IrPlan, files: Sequence[SourceFile], store: Store | None
+    catalog: Catalog,
+    plan: IrPlan,
+    files: Sequence[SourceFile],
+    store: Store | None,
+    ahead: _Ahead | None,
 ) -> tuple[list[FileUnit], int]:
     """The unit of every query file, in order, and how many were analysed: with a
     ``store``, the files whose entries still hold are taken from it, and only the
-    rest analysed (and remembered)."""
+    rest analysed (and remembered). The files ``ahead`` parsed are analysed there."""
     kept = store.reusable(files, catalog, plan) if store is not None else {}
     todo = [source for source in files if source.display not in kept]
     log = ReadLog()
+    schema = catalog
     if store is not None:
         catalog, plan, log = recording(catalog, plan)
-    # Files in order: the first part here, the rest beside it.
-    split = _split_point(todo) if available() else len(todo)
-    second = _later(lambda: _file_units(catalog, plan, todo[split:], log), split < len(todo))
-    done = _file_units(catalog, plan, todo[:split], log) + second()
+    if ahead is not None:
+        there = frozenset(s.display for s in todo if s.display in ahead.files)
+        ahead.child.feed(_Feed(schema, there, record=store is not None))
+        here = [source for source in todo if source.display not in there]
+        done_here = _file_units(catalog, plan, here, log)
+        units = dict(zip((s.display for s in here), done_here, strict=True))
+        units |= {display: (unit, reads) for display, unit, reads in ahead.child.wait()}
+        done = [units[source.display] for source in todo]
+    else:
+        # Files in order: the first part here, the rest beside it.
+        split = _split_point(todo) if available() else len(todo)
+        second = _later(lambda: _file_units(catalog, plan, todo[split:], log), split < len(todo))
+        done = _file_units(catalog, plan, todo[:split], log) + second()
     for source, (unit, reads) in zip(todo, done, strict=True):
         kept[source.display] = unit
         if store is not None:
@@ -419,11 +502,32 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
     taken from the cache when what decides them is unchanged, and remembered
     for the next run (:mod:`pgsqlgen.incremental`).
     """
-    clock = _Stopwatch(report)
-    store = Store(config) if incremental else None
+    started: list[_Ahead] = []
+    try:
+        return _run(config, _Stopwatch(report), Store(config) if incremental else None, started)
+    finally:
+        for ahead in started:
+            ahead.child.cancel()
+
+
+def _query_files_ahead(config: Config) -> tuple[tuple[SourceFile, ...] | None, _Ahead | None]:
+    """The query files, and a child parsing a share of them while the schema is
+    replayed (:func:`_parse_ahead`); none when they cannot be read (the error is
+    raised where it always was, after the schema's)."""
+    try:
+        files = load_queries(config.queries, config.root)
+    except SqlgenError:
+        return None, None
+    return files, _parse_ahead(files, Shape.of(config))
+
+
+def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_Ahead]) -> Result:
+    """:func:`run`; a child it starts is put in ``started``, to be ended if the run stops."""
     with clock.stage(STAGES[0]) as detail:
         sources = load_schema(config.schema, config.root, config.schema_layout)
         state = store.schema(sources) if store is not None else None
+        query_files, ahead = _query_files_ahead(config) if state is None else (None, None)
+        started.extend([ahead] if ahead is not None else [])
         if state is None:
             start = store.replay_start() if store is not None else Replay(None, 0, 0)
             known = store.known_downs() if store is not None else [None] * len(sources.down)
@@ -455,8 +559,9 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         detail.append(f"{len(catalog.tables)} tables, {len(catalog.views)} views")
         detail.append(f"{len(catalog.enums)} enums")
     with clock.stage(STAGES[2]) as detail:
-        query_files = load_queries(config.queries, config.root)
-        units, analysed = _query_units(catalog, plan, query_files, store)
+        if query_files is None:
+            query_files = load_queries(config.queries, config.root)
+        units, analysed = _query_units(catalog, plan, query_files, store, ahead)
         modules = tuple(module for unit in units for module in unit.modules)
         problems = [problem for unit in units for problem in unit.problems]
         ir = assemble_ir(plan, config.package, modules, problems + _duplicates(units))
