@@ -48,7 +48,8 @@ verify: $(RUNTIME_STAMP)
 
 ## PostgreSQL's built-in functions, operators, casts, types and system relations, read
 ## from a live server (DATABASE_URL, or a throwaway cluster from the PostgreSQL binaries
-## on PATH) into generator/pgsqlgen/pg/data/pg<major>.json.gz. Rerun for a new major.
+## on PATH) into generator/pgsqlgen/pg/data/pg<major>.json.gz, and its SQL commands (psql's \h)
+## into generator/pgsqlgen/sql/data/commands.json. Rerun for a new major.
 .PHONY: pgcatalog
 pgcatalog: $(RUNTIME_STAMP)
 	$(PY) -m pgsqlgen.pg.extract

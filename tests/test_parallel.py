@@ -70,7 +70,9 @@ def test_split_run_reports_the_same_errors(
     (tmp_path / "queries" / "c.sql").write_text("-- name: GetName :one\nSELECT 1 AS one;\n")
     warnings = [str(d) for d in pipeline.run(load_config(config_path)).warnings]
     assert warnings == [str(d) for d in _sequential_warnings(monkeypatch, config_path)]
-    assert any("000001_init.down.sql:1:1: warning:" in w for w in warnings)
+    assert any(
+        '000001_init.down.sql:1:6: warning: syntax error at or near "TABLEE"' in w for w in warnings
+    )
 
 
 def _sequential_warnings(monkeypatch: pytest.MonkeyPatch, config_path: Path) -> list[object]:

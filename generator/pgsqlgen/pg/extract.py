@@ -1,6 +1,8 @@
 """Extract PostgreSQL's built-in functions, operators, casts, types and system relations
 from a live server into ``pg/data/pg<major>.json.gz``, the data :mod:`pgsqlgen.pg.builtins`
-reads: facts about PostgreSQL come from PostgreSQL, never typed by hand.
+reads, and its SQL commands (psql's ``\\h``) into ``sql/data/commands.json``, which
+:mod:`pgsqlgen.sql.commands` reads: facts about PostgreSQL come from PostgreSQL, never
+typed by hand.
 
 Rerun for a new major with that major's binaries on PATH (or ``DATABASE_URL`` pointing at
 its server)::
@@ -17,6 +19,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,8 @@ import psycopg
 from pgsqlgen.pg.cluster import database_server_url
 
 DATA_DIR = Path(__file__).parent / "data"
+# Where the SQL commands go: the sql layer reads them (:mod:`pgsqlgen.sql.commands`).
+COMMANDS_FILE = Path(__file__).parents[1] / "sql" / "data" / "commands.json"
 
 # Objects created by initdb have oids below FirstNormalObjectId.
 _BUILTIN = 16384
@@ -171,6 +177,50 @@ def extract(url: str) -> dict[str, Any]:
     }
 
 
+def _words(line: str) -> list[str]:
+    return re.findall(r"[A-Z][A-Z_]*|[a-z_]+|[\[\]{}|]", line)
+
+
+def _command_form(name: str, synopsis: list[str]) -> dict[str, list[str]]:
+    """How a statement spells a command: the command's words after its first that
+    every form requires, and the keywords that may come between them (``OR
+    REPLACE``, ``UNIQUE``, ``TEMP``... and a command word in brackets, like
+    ``RELEASE [ SAVEPOINT ]``'s), from each form: a line of the synopsis that
+    starts with the command's first word."""
+    first, *rest = name.split()
+    lead: set[str] = set()
+    for line in synopsis:
+        words = _words(line)
+        if line[:1].isspace() or not words or words[0] != first:
+            continue  # an indented line is part of a form, not one
+        expected, depth = list(rest), 0
+        for word in words[1:]:
+            if not expected:
+                break
+            depth += (word in "[{") - (word in "]}")
+            if word == expected[0]:
+                expected.pop(0)
+                if depth > 0:
+                    lead.add(word)
+            elif word.isupper():
+                lead.add(word)
+    return {"required": [word for word in rest if word not in lead], "lead": sorted(lead)}
+
+
+def sql_commands(url: str) -> dict[str, dict[str, list[str]]]:
+    """Every SQL command psql's ``\\h`` knows (PostgreSQL's reference pages), with
+    how a statement spells it (:func:`_command_form`)."""
+    helps = subprocess.run(
+        ["psql", url, "-X", "-c", "\\h *"], capture_output=True, text=True, check=True
+    ).stdout
+    synopses: dict[str, list[str]] = {}
+    for help_text in helps.split("Command:")[1:]:
+        name = help_text.splitlines()[0].strip()
+        syntax = help_text.split("Syntax:\n", 1)[1].split("\nURL:", 1)[0]
+        synopses[name] = syntax.splitlines()
+    return {name: _command_form(name, lines) for name, lines in synopses.items()}
+
+
 def write(data: dict[str, Any], output: Path) -> None:
     """Compact, stable JSON, gzipped without a timestamp so reruns give the same bytes."""
     text = json.dumps(data, separators=(",", ":"), sort_keys=True)
@@ -185,10 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     with database_server_url() as url:
         data = extract(url)
+        commands = sql_commands(url)
     major = data["server_version_num"] // 10000
     output = options.output or DATA_DIR / f"pg{major}.json.gz"
     write(data, output)
+    COMMANDS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    COMMANDS_FILE.write_text(json.dumps(commands, indent=1, sort_keys=True) + "\n")
     print(f"wrote {output}: {len(data['functions'])} functions, {len(data['operators'])} operators")
+    print(f"wrote {COMMANDS_FILE}: {len(commands)} SQL commands")
     return 0
 
 

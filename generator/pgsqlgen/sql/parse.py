@@ -17,6 +17,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from pgsqlgen.errors import Diagnostic
+from pgsqlgen.sql.commands import read_command
 from pgsqlgen.sql.dialect import DIALECT, DialectSyntaxError, UnreadTokens, parse_statement
 from pgsqlgen.sql.source import SourceFile
 
@@ -256,7 +257,29 @@ def parse_file(source: SourceFile) -> tuple[list[Statement], list[Diagnostic]]:
     for chunk in split_tokens(tokens):
         result = parse_chunk(chunk, source.text)
         if isinstance(result, ParseFailure):
+            result = _as_postgresql_takes_it(chunk, source.text, result)
+        if isinstance(result, ParseFailure):
             problems.append(source.diagnostic(result.offset, result.message))
         else:
             statements.append(Statement(result, source, chunk[0].start, chunk[-1].end + 1))
     return statements, problems
+
+
+def _as_postgresql_takes_it(
+    tokens: list[Token], text: str, failure: ParseFailure
+) -> exp.Expr | ParseFailure:
+    """A schema statement the grammar cannot read, as PostgreSQL takes it: its
+    syntax error at the first word that names no command, when that comes first
+    (``GRANTT``); a statement of a command the catalog does not replay kept as
+    written (``CREATE OPERATOR``, ``SECURITY LABEL``: whether the rest is right
+    is PostgreSQL's to say, and the catalog stage warns when it may matter);
+    else ``failure``."""
+    start, end = tokens[0].start, tokens[-1].end + 1
+    read = read_command(text[start:end])
+    if read.rejected and start + read.offset <= failure.offset:
+        where = f'at or near "{read.near}"' if read.near else "at end of input"
+        return ParseFailure(start + read.offset, f"syntax error {where}")
+    if read.name is not None and not read.read:
+        rest = text[tokens[0].end + 1 : end]
+        return exp.Command(this=tokens[0].text.upper(), expression=exp.Literal.string(rest))
+    return failure

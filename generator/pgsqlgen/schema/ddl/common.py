@@ -29,6 +29,9 @@ from pgsqlgen.errors import Diagnostic
 from pgsqlgen.pg.types import PgType, from_sqlglot
 from pgsqlgen.sql.parse import Statement, parse_chunk, tokenize
 
+UNSURE_CATALOG = "the catalog may differ from PostgreSQL's; `sqlgen verify --schema` settles it"
+"""What a warning about a statement the catalog could not read adds."""
+
 
 class DDLError(Exception):
     """A statement that cannot apply to the catalog as it stands."""

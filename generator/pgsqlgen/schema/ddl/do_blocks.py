@@ -24,7 +24,7 @@ from sqlglot.tokenizer_core import Token
 
 from pgsqlgen.catalog.canonical import read_function
 from pgsqlgen.catalog.model import Catalog, split_name
-from pgsqlgen.schema.ddl.common import NAME_PATTERN, DDLError, parse_name
+from pgsqlgen.schema.ddl.common import NAME_PATTERN, UNSURE_CATALOG, DDLError, parse_name
 from pgsqlgen.sql.parse import ParseFailure, Statement, parse_chunk, split_tokens, tokenize
 
 Apply = Callable[[Catalog, Statement], None]
@@ -53,7 +53,6 @@ _CONDITIONS = {
     ),
     **dict.fromkeys(("undefined_object", "undefined_table", "undefined_column"), "does not exist"),
 }
-_UNKNOWN = "the catalog may differ from PostgreSQL's; `sqlgen verify --schema` settles it"
 
 
 class DoBlock:
@@ -65,7 +64,7 @@ class DoBlock:
         self.apply = apply
 
     def warn(self, offset: int, what: str) -> None:
-        diagnostic = self.statement.source.diagnostic(offset, f"{what}: {_UNKNOWN}")
+        diagnostic = self.statement.source.diagnostic(offset, f"{what}: {UNSURE_CATALOG}")
         self.catalog.warnings.append(dataclasses.replace(diagnostic, severity="warning"))
 
     def run(self) -> None:
@@ -232,7 +231,7 @@ def warn_schema_changing_calls(catalog: Catalog, statement: Statement) -> None:
             header = read_function(routine.text)
             if header is not None and _SCHEMA_CHANGE.search(header.body or ""):
                 diagnostic = statement.source.diagnostic(
-                    offset, f"a call of {name}, which runs DDL: {_UNKNOWN}"
+                    offset, f"a call of {name}, which runs DDL: {UNSURE_CATALOG}"
                 )
                 catalog.warnings.append(dataclasses.replace(diagnostic, severity="warning"))
                 break

@@ -103,8 +103,10 @@ def alter_relation(catalog: Catalog, match: re.Match[str], statement: Statement)
         )
 
 
-def change_owner(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
-    """``OWNER TO``: privileges, not shape; recorded once the object is known to exist."""
+def record_for_existing(catalog: Catalog, match: re.Match[str], statement: Statement) -> None:
+    """``OWNER TO``, row security, clustering, replica identity, triggers switched on
+    or off: privileges and upkeep, not shape; recorded once the object is known to
+    exist."""
     kind = " ".join(match["kind"].upper().split())
     name = parse_name(match["name"])
     if kind in ("TABLE", "VIEW", "MATERIALIZED VIEW", "SEQUENCE"):

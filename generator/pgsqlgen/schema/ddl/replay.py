@@ -20,6 +20,7 @@ constraint names) goes there too.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, overload
@@ -36,6 +37,7 @@ from pgsqlgen.schema.ddl.comments import comment_on
 from pgsqlgen.schema.ddl.common import (
     DROP_BEHAVIOUR_PATTERN,
     NAME_PATTERN,
+    UNSURE_CATALOG,
     CommandHandler,
     DDLError,
     column_typer,
@@ -65,12 +67,12 @@ from pgsqlgen.schema.ddl.functions import (
 from pgsqlgen.schema.ddl.indexes import attach_index, create_index, drop_index
 from pgsqlgen.schema.ddl.namespaces import (
     alter_relation,
-    change_owner,
     create_extension,
     create_schema,
     create_schema_command,
     drop_schema,
     lock_tables,
+    record_for_existing,
     rename_schema,
 )
 from pgsqlgen.schema.ddl.renames import rename_relation
@@ -90,6 +92,7 @@ from pgsqlgen.schema.ddl.types import (
     drop_domain,
 )
 from pgsqlgen.schema.ddl.views import create_view
+from pgsqlgen.sql.commands import CommandRead, read_command
 from pgsqlgen.sql.parse import Statement
 
 
@@ -289,7 +292,16 @@ _COMMANDS: tuple[tuple[re.Pattern[str], CommandHandler], ...] = (
             r"(?:\s*\(.*\))?\s+OWNER\s+TO\s+\S+$",
             re.I | re.S,
         ),
-        change_owner,
+        record_for_existing,
+    ),
+    (
+        re.compile(
+            rf"^ALTER\s+(?P<kind>TABLE)\s+(?P<exists>IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<name>{NAME_PATTERN})"
+            r"\s+(?:(?:ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY|CLUSTER\s+ON\s+\S+"
+            r"|REPLICA\s+IDENTITY\s+.+|(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?(?:TRIGGER|RULE)\s+.+)$",
+            re.I | re.S,
+        ),
+        record_for_existing,
     ),
     (
         re.compile(
@@ -413,14 +425,43 @@ def _command_handler(text: str) -> tuple[CommandHandler, re.Match[str]] | None:
 
 
 def check_command(statement: Statement) -> Diagnostic | None:
-    """For files that are parsed but not applied (down migrations): is this opaque
-    statement one the catalog stage would accept?"""
+    """For files that are parsed but not applied (down migrations): the problem the
+    catalog stage would find in this opaque statement, if any."""
     if not isinstance(statement.expression, exp.Command):
         return None
     text = statement.text.strip()
     if _command_handler(text) is not None or first_keyword(text) in _RECORDED:
         return None
-    return statement.diagnostic(f"unsupported or invalid statement: {' '.join(text.split())[:60]}")
+    problem = _unreadable(statement, read_command(statement.text))
+    return None if problem is None else statement.diagnostic(str(problem), problem.node)
+
+
+def _unreadable(statement: Statement, read: CommandRead) -> DDLError | None:
+    """Why a statement no handler reads cannot be kept as written: its words name
+    no command (PostgreSQL's syntax error), or the catalog replays its command
+    (what it changes would be missing)."""
+    if read.name is None and read.rejected:
+        where = f'at or near "{read.near}"' if read.near else "at end of input"
+        at = exp.Identifier(this=read.near)
+        at.meta["start"] = statement.start + read.offset
+        return DDLError(f"syntax error {where}", at)
+    if read.read:
+        text = " ".join(statement.text.split())
+        return DDLError(f"unsupported or invalid statement: {text[:60]}", statement.expression)
+    return None
+
+
+def _unmodelled(catalog: Catalog, statement: Statement) -> None:
+    """A statement no handler reads: kept as written unless :func:`_unreadable`,
+    with a warning when its command can change what queries see."""
+    read = read_command(statement.text)
+    problem = _unreadable(statement, read)
+    if problem is not None:
+        raise problem
+    record_statement(catalog, statement)
+    if read.shaping:
+        diagnostic = statement.diagnostic(f"{read.name} not read here: {UNSURE_CATALOG}")
+        catalog.warnings.append(dataclasses.replace(diagnostic, severity="warning"))
 
 
 def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
@@ -437,7 +478,7 @@ def _command(catalog: Catalog, node: exp.Expr, statement: Statement) -> None:
         if first_keyword(text) == "CALL":
             warn_schema_changing_calls(catalog, statement)
     else:
-        raise DDLError(f"unsupported or invalid statement: {' '.join(text.split())[:60]}", node)
+        _unmodelled(catalog, statement)
 
 
 _HANDLERS: dict[type[exp.Expr], Callable[[Catalog, exp.Expr, Statement], None]] = {
