@@ -167,16 +167,19 @@ def precommit_check(work: Path, rounds: int) -> Json:
     }
 
 
-# The edit `incremental` makes to a query file, on and off in turn: one more
-# query, so the query module, the querier and the wrappers all change.
-_QUERY_EDIT = "\n-- name: BenchIncrementalEdit :many\nSELECT id FROM {table} WHERE id > @after;\n"
+# The edit `incremental` makes to a query file: one more query, so the query
+# module, the querier and the wrappers all change; named after the round, so no
+# round finds its result in the cache.
+_QUERY_EDIT = (
+    "\n-- name: BenchIncrementalEdit{round} :many\nSELECT id FROM {table} WHERE id > @after;\n"
+)
 
 
 def incremental(work: Path, rounds: int) -> Json:
     """Regeneration of the real-shaped 1x layer after an edit, with the cache of the
     run before it (:mod:`pgsqlgen.incremental`): after a one-query-file edit and after
-    a one-migration edit (each round makes the edit or takes it back), against a cold
-    run; and the no-op cached check. The last run is then checked against a cold one
+    a one-migration edit (each round a new one), against a cold run; and the no-op
+    cached check. The last run is then checked against a cold one
     (``check --no-cache``), which must find it identical."""
     layer = work / "layer-incremental-1x"
     synth.write_layer(layer, 1, real_shaped=True)
@@ -189,14 +192,17 @@ def incremental(work: Path, rounds: int) -> Json:
     number = max(int(path.name.split("_", 1)[0]) for path in migrations.glob("*.up.sql")) + 1
     up, down = (migrations / f"{number:06d}_bench_edit.{way}.sql" for way in ("up", "down"))
 
-    def add_migration() -> None:
-        up.write_text(f"ALTER TABLE {table} ADD COLUMN bench_note text;\n", encoding="utf-8")
-        down.write_text(f"ALTER TABLE {table} DROP COLUMN bench_note;\n", encoding="utf-8")
+    def add_migration(round_: int) -> None:
+        column = f"bench_note_{round_}"
+        up.write_text(f"ALTER TABLE {table} ADD COLUMN {column} text;\n", encoding="utf-8")
+        down.write_text(f"ALTER TABLE {table} DROP COLUMN {column};\n", encoding="utf-8")
 
     after_query, query_stages = _edit_rounds(
         layer,
         rounds,
-        lambda: query_file.write_text(original + _QUERY_EDIT.format(table=table)),
+        lambda round_: query_file.write_text(
+            original + _QUERY_EDIT.format(round=round_, table=table)
+        ),
         lambda: query_file.write_text(original),
     )
     after_migration, migration_stages = _edit_rounds(
@@ -226,25 +232,23 @@ def incremental(work: Path, rounds: int) -> Json:
 
 
 def _edit_rounds(
-    layer: Path, rounds: int, make: Callable[[], object], undo: Callable[[], object]
+    layer: Path, rounds: int, make: Callable[[int], object], restore: Callable[[], object]
 ) -> tuple[list[float], list[Json]]:
-    """Seconds of ``generate`` after each of ``rounds`` edits (``make`` and ``undo`` in
-    turn), each with the cache of the run before; then the stages of a ``generate -v``
-    after one more ``make``. The layer is left as it was, and generated."""
+    """Seconds of ``generate`` after each of ``rounds`` edits, each with the cache of
+    the run before and each new (``make(round)`` writes a variant no earlier round
+    wrote: a cache holding it would make the run a no-op); then the stages of a
+    ``generate -v`` after one more. The layer is restored, and generated."""
     generate = [PYTHON, "-m", "pgsqlgen", "--config", "pyproject.toml", "generate"]
     _timed(generate, layer)
     seconds = []
     for round_ in range(rounds):
-        (make if round_ % 2 == 0 else undo)()
+        make(round_)
         seconds.append(_timed(generate, layer)[0])
-    if rounds % 2:
-        undo()
-        _timed(generate, layer)
-    make()
+    make(rounds)
     process = subprocess.run(
         [*generate, "-v"], cwd=layer, capture_output=True, text=True, check=True
     )
-    undo()
+    restore()
     _timed(generate, layer)
     return seconds, _parse_stages(process.stderr)
 

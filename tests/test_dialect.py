@@ -15,8 +15,10 @@ import psycopg
 import pytest
 from psycopg.rows import TupleRow
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 
-from pgsqlgen.sql.dialect import unread_token
+from pgsqlgen.sql import dialect, expressions
+from pgsqlgen.sql.dialect import Tokenizer, unread_token
 from pgsqlgen.sql.keywords import KEYWORDS
 from pgsqlgen.sql.parse import ParseFailure, node_offset, parse_chunk, parse_file, tokenize
 from pgsqlgen.sql.source import SourceFile
@@ -456,3 +458,65 @@ def test_a_call_is_located_at_its_functions_name(sql: str, name: str) -> None:
     call = parse(sql).find(exp.Anonymous)
     assert call is not None
     assert node_offset(call, -1) == sql.index(name)
+
+
+def _every_pass(sql: str) -> list[tuple[object, str, int, int]]:
+    """The tokens with every pass run, whatever the text holds."""
+    tokens = Postgres.Tokenizer().tokenize(sql)
+    tokens = dialect._without_not_deferrable(dialect._without_meta_commands(tokens, sql))
+    tokens = dialect._join_bit_varying(dialect._values_as_name(tokens))
+    tokens = dialect._join_continued_strings(tokens, sql)
+    tokens = expressions.split_operators_named(tokens)
+    tokens = expressions.absolute_value_calls(tokens, sql)
+    tokens = expressions.overfull_calls_anonymous(tokens)
+    return [(t.token_type, t.text, t.start, t.end) for t in tokens]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 'a'\n'b', E'c' -- why\n'd', $$e$$\n'f'",
+        "CREATE TABLE t (b BiT VaRyInG(3), c int UNIQUE NoT DeFeRrAbLe)",
+        "WITH VaLuEs AS (SELECT 1 AS x) SELECT values.x FROM values",
+        "SELECT a >>= b, a <<= b, @ -5, lower('a', 1)",
+        "\\restrict key\nSELECT 1",
+        "SELECT 'no continuation' || 'here'",
+    ],
+)
+def test_a_token_pass_skipped_for_its_text_would_have_changed_nothing(sql: str) -> None:
+    """The tokenizer runs a pass only when the text holds what it rewrites: the
+    tokens are those of every pass run."""
+    tokens = Tokenizer().tokenize(sql)
+    assert [(t.token_type, t.text, t.start, t.end) for t in tokens] == _every_pass(sql)
+
+
+NESTINGS = {
+    "subqueries": ("SELECT (SELECT ", "1", ")"),
+    "parentheses": ("SELECT (", "1", ")"),
+    "calls": ("SELECT f(", "1", ")"),
+    "cases": ("SELECT CASE WHEN a THEN ", "1", " END"),
+    "exists": ("SELECT EXISTS (SELECT ", "1", ")"),
+    "not": ("SELECT NOT ", "a", ""),
+    "minus": ("SELECT - ", "1", ""),
+    "casts": ("SELECT (", "1", ")::int"),
+    "subscripts": ("SELECT (", "a", ")[1]"),
+    "json": ("SELECT (", "a", ") -> 'k'"),
+    "or": ("SELECT a OR ", "b", ""),
+    "rows": ("SELECT ROW(1, ", "1", ")"),
+}
+
+
+@pytest.mark.parametrize(("head", "core", "tail"), NESTINGS.values(), ids=NESTINGS.keys())
+def test_no_nesting_makes_more_tree_levels_than_the_depth_check_assumes(
+    head: str, core: str, tail: str
+) -> None:
+    """A statement is walked for its depth only when its tokens could make a tree
+    deeper than MAX_DEPTH (parse.LEVELS_PER_TOKEN levels a token at most)."""
+    from pgsqlgen.sql import parse
+
+    levels = 200
+    sql = head + (head.removeprefix("SELECT ") * (levels - 1)) + core + tail * levels
+    tokens = parse.tokenize(sql)
+    tree = parse.parse_chunk(tokens, sql)
+    assert isinstance(tree, exp.Expr), tree
+    assert parse._tree_depth(tree) <= parse.LEVELS_PER_TOKEN * len(tokens)

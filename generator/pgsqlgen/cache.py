@@ -37,25 +37,36 @@ _LIBRARIES = ("sqlglot", "jinja2", "black")
 _PACKAGE = Path(__file__).parent
 
 
+def _files_below(top: str) -> list[str]:
+    """Every file below the directory ``top``, relative to it with ``/``, in order;
+    ``__pycache__`` directories left out."""
+    found: list[str] = []
+    for root, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        relative = os.path.relpath(root, top).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        found.extend(prefix + name for name in names)
+    return sorted(found)
+
+
 def _add_tree(digest: hashlib._Hash, path: Path, label: str) -> None:
-    """Hash the names and contents of ``path`` (a file, or every file below a directory)."""
-    if path.is_file():
-        files = [path]
-    elif path.is_dir():
-        files = sorted(
-            Path(root, name)
-            for root, dirs, names in os.walk(path)
-            for name in names
-            if "__pycache__" not in Path(root).parts
-        )
+    """Hash the names and contents of ``path`` (a file, or every file below a
+    directory). Plain strings and ``open``: a long migration history is thousands
+    of files, and path objects cost more than reading them."""
+    top = os.fspath(path)
+    if os.path.isfile(top):
+        files = [(".", top)]
+    elif os.path.isdir(top):
+        files = [(name, os.path.join(top, name)) for name in _files_below(top)]
     else:
         files = []
     digest.update(f"{label}:{path}:{len(files)}\0".encode())
-    for file in files:
-        digest.update(file.relative_to(path).as_posix().encode() if file != path else b".")
+    for name, full in files:
+        digest.update(name.encode())
         digest.update(b"\0")
         try:
-            digest.update(file.read_bytes())
+            with open(full, "rb") as file:
+                digest.update(file.read())
         except OSError as error:
             # The run that follows reports it, located; the key only has to differ.
             digest.update(f"unreadable: {error.strerror}".encode())

@@ -201,7 +201,7 @@ def _parse_block(
         return source.diagnostic(sql_end, f"missing semicolon at end of {where}")
     sql = source.text[sql_start:sql_end]
     try:
-        local = _statement_tokens(sql)
+        local = _statement_tokens(sql) if _CALL.match(sql) else _shifted(chunk, chunk[0].start)
     except TokenError as error:
         failure = tokenize_failure(sql, error)
         return source.diagnostic(sql_start + failure.offset, failure.message)
@@ -240,6 +240,21 @@ def _terminated(tokens: list[Token], last: Token) -> bool:
     return index + 1 < len(tokens) and tokens[index + 1].token_type == TokenType.SEMICOLON
 
 
+def _shifted(tokens: list[Token], base: int) -> list[Token]:
+    """``tokens`` located from ``base``: the statement's tokens as tokenizing its
+    text alone gives them (each pass of the tokenizer reads only the statement's
+    own tokens), without tokenizing it again."""
+    if base == 0:
+        return tokens
+    return [
+        Token(t.token_type, t.text, t.line, t.col, t.start - base, t.end - base, t.comments)
+        for t in tokens
+    ]
+
+
+_CALL = re.compile(r"(?i)call\b")
+
+
 def _statement_tokens(sql: str) -> list[Token]:
     """The tokens of one statement, a CALL's arguments included.
 
@@ -247,7 +262,7 @@ def _statement_tokens(sql: str) -> list[Token]:
     keyword is blanked out so the call is tokenized as an expression (its
     parameters must be found and rewritten), then put back as a token.
     """
-    if not re.match(r"(?i)call\b", sql):
+    if not _CALL.match(sql):
         return tokenize(sql)
     keyword = Token(TokenType.VAR, sql[:4], 1, 1, 0, 3)
     return [keyword, *tokenize(" " * 4 + sql[4:])]
@@ -440,8 +455,10 @@ def _macro_at(tokens: list[Token], index: int) -> tuple[str, str, int] | str | N
     ``index``; a message when it is one without exactly one valid name
     (``sqlc.arg()``, ``sqlc.arg(1)``, ``sqlc.arg(a, b)``), which would
     otherwise reach PostgreSQL as a call of a function named sqlc.arg."""
+    if len(tokens[index].text) != len("sqlc") or tokens[index].text.lower() != "sqlc":
+        return None
     window = tokens[index : index + 4]
-    if len(window) < 4 or window[0].text.lower() != "sqlc" or window[1].token_type != TokenType.DOT:
+    if len(window) < 4 or window[1].token_type != TokenType.DOT:
         return None
     if window[3].token_type != TokenType.L_PAREN:
         return None

@@ -54,14 +54,38 @@ from pgsqlgen.sql.keywords import KEYWORDS
 _CONTINUATION = re.compile(r"[ \t\f]*(?:--[^\n]*)?\r?\n(?:\s|--[^\n]*\n)*")
 
 
+# A string constant's closing quote (or a dollar quote's) followed by blanks, maybe a
+# comment, and a newline: where a continued string can start (_join_continued_strings).
+_CONTINUED_STRING = re.compile(r"['$][ \t\f]*(?:--[^\n]*)?\r?\n")
+# ``@`` then blanks: the absolute value operator, not a ``@name`` parameter.
+_PREFIX_AT = re.compile(r"@\s")
+
+
 class Tokenizer(Postgres.Tokenizer):
-    """PostgreSQL's lexical rules that sqlglot's PostgreSQL tokenizer lacks."""
+    """PostgreSQL's lexical rules that sqlglot's PostgreSQL tokenizer lacks.
+
+    Each pass walks every token in Python, which costs as much as sqlglot's own
+    tokenizer; so a pass runs only when the text holds what it rewrites (each
+    test is necessary for its pass to change anything, and cheap)."""
 
     def tokenize(self, sql: str) -> list[Token]:
-        tokens = _without_not_deferrable(_without_meta_commands(super().tokenize(sql), sql))
-        joined = _join_continued_strings(_join_bit_varying(_values_as_name(tokens)), sql)
-        operators = absolute_value_calls(split_operators_named(joined), sql)
-        return overfull_calls_anonymous(operators)
+        tokens = super().tokenize(sql)
+        lowered = sql.lower()
+        if "\\" in sql:
+            tokens = _without_meta_commands(tokens, sql)
+        if "deferrable" in lowered:
+            tokens = _without_not_deferrable(tokens)
+        if "values" in lowered:
+            tokens = _values_as_name(tokens)
+        if "varying" in lowered:
+            tokens = _join_bit_varying(tokens)
+        if _CONTINUED_STRING.search(sql):
+            tokens = _join_continued_strings(tokens, sql)
+        if ">>=" in sql or "<<=" in sql:
+            tokens = split_operators_named(tokens)
+        if _PREFIX_AT.search(sql):
+            tokens = absolute_value_calls(tokens, sql)
+        return overfull_calls_anonymous(tokens)
 
 
 def _without_meta_commands(tokens: list[Token], sql: str) -> list[Token]:

@@ -156,12 +156,13 @@ def overfull_calls_anonymous(tokens: list[Token]) -> list[Token]:
     marked = list(tokens)
     functions = Postgres.Parser.FUNCTIONS
     for index, token in enumerate(tokens[:-1]):
-        builder = functions.get(token.text.upper())
-        if (
-            builder is None
-            or token.token_type not in (TokenType.VAR, TokenType.IDENTIFIER)
-            or tokens[index + 1].token_type != TokenType.L_PAREN
+        if tokens[index + 1].token_type != TokenType.L_PAREN or token.token_type not in (
+            TokenType.VAR,
+            TokenType.IDENTIFIER,
         ):
+            continue
+        builder = functions.get(token.text.upper())
+        if builder is None:
             continue
         close, count = _call_extent(tokens, index + 1)
         if close is not None and _takes_fewer(builder, count):

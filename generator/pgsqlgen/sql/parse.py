@@ -31,6 +31,11 @@ MAX_DEPTH = 20_000
 """Parsed trees deeper than this (a ``WHERE`` of 20,000 ``OR`` is one) are
 refused, so that no later stage can exhaust the stack walking them; the run's
 thread is sized for it (:func:`pgsqlgen.parallel.with_deep_stack`)."""
+LEVELS_PER_TOKEN = 4
+"""More levels of syntax tree than a statement's tokens could make: each nesting
+construct spends a token a level or more (a subquery ``(SELECT`` two for its two
+levels), so a statement of fewer than ``MAX_DEPTH / LEVELS_PER_TOKEN`` tokens is
+never walked for its depth (the walk was a tenth of parsing)."""
 _OPENING = {TokenType.L_PAREN, TokenType.L_BRACKET}
 _CLOSING = {TokenType.R_PAREN, TokenType.R_BRACKET}
 
@@ -202,7 +207,11 @@ def parse_chunk(tokens: list[Token], text: str) -> exp.Expr | ParseFailure:
         parsed = _parse_chunk(tokens, text)
     except RecursionError:
         return ParseFailure(tokens[0].start, "too deeply nested to parse")
-    if isinstance(parsed, exp.Expr) and _tree_depth(parsed) > MAX_DEPTH:
+    if (
+        isinstance(parsed, exp.Expr)
+        and len(tokens) * LEVELS_PER_TOKEN > MAX_DEPTH
+        and _tree_depth(parsed) > MAX_DEPTH
+    ):
         return ParseFailure(
             tokens[0].start,
             f"too deeply nested: the statement is more than {MAX_DEPTH} levels deep",
