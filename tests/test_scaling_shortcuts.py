@@ -1,0 +1,71 @@
+"""The cases each speed shortcut of the catalog and analysis stages must still handle:
+every shortcut rests on a precondition (stated in its docstring), and each test here
+is a case at the edge of one, checked against PostgreSQL where PostgreSQL decides."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.pg.resolve import ResolutionError, TypeSystem, resolve_operator
+from pgsqlgen.pg.types import PgType
+from pgsqlgen.schema.ddl import build_catalog
+from pgsqlgen.sql.parse import parse_file
+from pgsqlgen.sql.source import SourceFile
+
+
+def _build(sql: str) -> Catalog:
+    statements, problems = parse_file(SourceFile(Path("s.sql"), "s.sql", textwrap.dedent(sql)))
+    assert problems == []
+    return build_catalog(statements)
+
+
+def _notices(url: str, sql: str) -> list[str]:
+    notices: list[str] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        conn.execute(textwrap.dedent(sql))
+    return notices
+
+
+LONG = "a_name_that_goes_on_and_on_nearly_to_what_postgresql_keeps_"  # 60 bytes
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # A quote inside a string before the name: the quotes pair up wrongly.
+        f"""CREATE TABLE t (c text DEFAULT 'a "quote as long as this', "{LONG} and more" int);""",
+        # Doubled quotes: no stretch between two quotes is 64 bytes, the name is.
+        f'CREATE TABLE t ("{LONG[:30]}""{LONG[:30]}""x" int);',
+        # Four-byte characters: 16 of them are 64 bytes.
+        'CREATE TABLE "' + "\U0001f600" * 16 + '" (c int);',
+        # Words of 16 characters or more that stay short give no notice.
+        "CREATE TABLE a_table_named_long_enough (a_column_named_long_enough int);",
+    ],
+    ids=["quote-in-string", "doubled-quotes", "four-byte", "short"],
+)
+def test_truncation_notices_behind_the_quick_filter(empty_db: str, sql: str) -> None:
+    # The warning filter tokenizes only a statement that may hold a name of 64 bytes.
+    assert [w.message for w in _build(sql).warnings] == _notices(empty_db, sql)
+
+
+def test_operator_resolution_of_schema_types_is_not_remembered() -> None:
+    # Built-in operands are resolved once per process; an enum operand reads the
+    # schema, which differs from one catalog to the next.
+    enum = TypeSystem(lambda name: "e" if name == "mood" else None)
+    resolved = resolve_operator("=", PgType("mood"), None, types=enum)
+    assert resolved.params == (PgType("mood"), PgType("mood"))
+    assert resolved.candidate is not None and resolved.candidate.left == "anyenum"
+    with pytest.raises(ResolutionError, match="operator does not exist: mood = unknown"):
+        resolve_operator("=", PgType("mood"), None)
+
+
+def test_remembered_operator_errors_are_raised_each_time() -> None:
+    for _ in range(2):
+        with pytest.raises(ResolutionError, match="operator does not exist: boolean = integer"):
+            resolve_operator("=", PgType("bool"), PgType("int4"))
