@@ -9,10 +9,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.pg.resolve import ResolutionError, TypeSystem, resolve_operator
 from pgsqlgen.pg.types import PgType
+from pgsqlgen.queries.analysis.expressions import INERT
+from pgsqlgen.queries.analysis.model import Param, Scope
+from pgsqlgen.queries.analysis.statements import Analyser
 from pgsqlgen.schema.ddl import build_catalog
 from pgsqlgen.sql.parse import parse_file
 from pgsqlgen.sql.source import SourceFile
@@ -69,3 +73,31 @@ def test_remembered_operator_errors_are_raised_each_time() -> None:
     for _ in range(2):
         with pytest.raises(ResolutionError, match="operator does not exist: boolean = integer"):
             resolve_operator("=", PgType("bool"), PgType("int4"))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT t.a, 'x', $1, 1.5, -2, $2::numeric(10, 2)[], CAST($3 AS varchar(9)) FROM t",
+        "SELECT interval '1' day, $1::interval day to second, $2::timestamptz(3), u.* FROM u",
+        "SELECT $1::public.mood, $2::bit varying(4), $3::int[][] WHERE t.\"Quoted\" = 1",
+    ],
+)
+def test_inert_nodes_hold_nothing_to_infer(sql: str) -> None:
+    # The inference walk stops at INERT nodes: nothing at or below one may give a
+    # parameter a type, or it would be missed.
+    tree = sqlglot_parse(sql)
+    params = {n: Param(n, f"${n}") for n in (1, 2, 3)}
+    analyser = Analyser(Catalog(), params)
+    inert = [node for node in tree.walk() if isinstance(node, INERT)]
+    assert {type(node) for node in inert} >= {exp.Column, exp.Literal, exp.Parameter}
+    for node in inert:
+        for below in node.walk():
+            analyser._infer_here(below, Scope())
+    assert all(param.type is None and param.hint is None for param in params.values())
+
+
+def sqlglot_parse(sql: str) -> exp.Expr:
+    statements, problems = parse_file(SourceFile(Path("q.sql"), "q.sql", sql))
+    assert problems == []
+    return statements[0].expression

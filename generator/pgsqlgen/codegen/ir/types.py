@@ -139,7 +139,8 @@ class TypeNamer:
     def imports(self, annotations: list[str]) -> tuple[str, ...]:
         """The modules ``annotations`` need: an override's module whole, else the first part."""
         modules: set[str] = set()
-        for annotation in annotations:
+        # A module's annotations repeat a few spellings thousands of times: each once.
+        for annotation in set(annotations):
             for dotted in _DOTTED.findall(annotation):
                 module = next(
                     (m for m in self.override_modules if dotted.startswith(m + ".")),
