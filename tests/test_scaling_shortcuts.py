@@ -80,7 +80,7 @@ def test_remembered_operator_errors_are_raised_each_time() -> None:
     [
         "SELECT t.a, 'x', $1, 1.5, -2, $2::numeric(10, 2)[], CAST($3 AS varchar(9)) FROM t",
         "SELECT interval '1' day, $1::interval day to second, $2::timestamptz(3), u.* FROM u",
-        "SELECT $1::public.mood, $2::bit varying(4), $3::int[][] WHERE t.\"Quoted\" = 1",
+        'SELECT $1::public.mood, $2::bit varying(4), $3::int[][] WHERE t."Quoted" = 1',
     ],
 )
 def test_inert_nodes_hold_nothing_to_infer(sql: str) -> None:
