@@ -4,6 +4,9 @@ is a case at the edge of one, checked against PostgreSQL where PostgreSQL decide
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -101,3 +104,58 @@ def sqlglot_parse(sql: str) -> exp.Expr:
     statements, problems = parse_file(SourceFile(Path("q.sql"), "q.sql", sql))
     assert problems == []
     return statements[0].expression
+
+
+def _constraint_names(catalog: Catalog) -> set[str]:
+    return {c.name for t in catalog.tables.values() for c in t.constraints} | {
+        c.name for d in catalog.domains.values() for c in d.checks
+    }
+
+
+def test_chosen_constraint_names_see_renamed_ones(empty_db: str) -> None:
+    # A name is looked for among all constraints only when some constraint has had
+    # it: a rename gives one, and the next default name must step past it.
+    sql = """
+        CREATE TABLE t (a int CONSTRAINT first CHECK (a > 0), b int);
+        ALTER TABLE t RENAME CONSTRAINT first TO t_a_key;
+        ALTER TABLE t ADD UNIQUE (a);
+        CREATE DOMAIN d AS int CONSTRAINT named CHECK (VALUE > 0);
+        ALTER DOMAIN d RENAME CONSTRAINT named TO u_b_check;
+        CREATE TABLE u (b int CHECK (b > 1));
+    """
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute(textwrap.dedent(sql))
+        live = {
+            row[0]
+            for row in conn.execute(
+                "SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE nspname = 'public'"
+            )
+        }
+    assert _constraint_names(_build(sql)) == live
+    assert {"t_a_key1", "u_b_check1"} <= live
+
+
+_UNPICKLE_AND_ADD = """
+import pickle, sys
+from pathlib import Path
+from pgsqlgen.schema.ddl import build_catalog
+from pgsqlgen.sql.parse import parse_file
+from pgsqlgen.sql.source import SourceFile
+catalog = pickle.loads(sys.stdin.buffer.read())
+statements, _ = parse_file(SourceFile(Path("s.sql"), "s.sql", "ALTER TABLE t ADD UNIQUE (a);"))
+catalog = build_catalog(statements, start=catalog)
+print(sorted(c.name for c in catalog.tables["t"].constraints))
+"""
+
+
+def test_chosen_constraint_names_see_unpickled_ones() -> None:
+    # A catalog the incremental cache kept comes from another process: unpickling
+    # gives its names to this one.
+    catalog = _build("CREATE TABLE t (a int CONSTRAINT t_a_key CHECK (a > 0));")
+    done = subprocess.run(
+        [sys.executable, "-c", _UNPICKLE_AND_ADD],
+        input=pickle.dumps(catalog),
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout.decode().strip() == "['t_a_key', 't_a_key1']"
