@@ -344,8 +344,8 @@ def _params(
         python_type = namer.python(param.type, origin, sent=True, nullable=param.nullable)
         override = namer.override(param.type, origin, param.nullable)
         # A type with a dumper of its own is sent as it is; psycopg finds the dumper.
-        json = param.type.name in JSON_TYPES and not param.type.array_dims
-        wrap = json and not (override is not None and override.dumper)
+        is_json = param.type.name in JSON_TYPES and not param.type.array_dims
+        wrap = is_json and not (override is not None and override.dumper)
         result.append(
             QueryParam(
                 number=param.number,
