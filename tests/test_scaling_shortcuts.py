@@ -15,6 +15,7 @@ import pytest
 from sqlglot import exp
 
 from pgsqlgen.catalog.model import Catalog
+from pgsqlgen.errors import SqlgenError
 from pgsqlgen.pg.resolve import ResolutionError, TypeSystem, resolve_operator
 from pgsqlgen.pg.types import PgType
 from pgsqlgen.queries.analysis.expressions import INERT
@@ -159,3 +160,54 @@ def test_chosen_constraint_names_see_unpickled_ones() -> None:
         check=True,
     )
     assert done.stdout.decode().strip() == "['t_a_key', 't_a_key1']"
+
+
+def test_dropping_views_and_referenced_tables() -> None:
+    # Only a table's drop looks for the foreign keys that reference it; a view cannot
+    # be referenced, and dropping one over a referenced table leaves the key alone.
+    sql = """
+        CREATE TABLE a (id int PRIMARY KEY);
+        CREATE TABLE b (a_id int REFERENCES a);
+        CREATE VIEW v AS SELECT id FROM a;
+        DROP VIEW v;
+    """
+    catalog = _build(sql)
+    assert [c.name for c in catalog.tables["b"].constraints] == ["b_a_id_fkey"]
+    with pytest.raises(SqlgenError, match="constraint b_a_id_fkey on table b depends on table a"):
+        _build(sql + "DROP TABLE a;")
+    with pytest.raises(SqlgenError, match='relation "v"'):
+        _build(
+            "CREATE TABLE a (id int PRIMARY KEY); CREATE VIEW v AS SELECT id FROM a;"
+            " CREATE TABLE b (v_id int REFERENCES v);"
+        )
+
+
+@pytest.mark.parametrize(
+    ("sql", "error"),
+    [
+        (
+            "CREATE TABLE a (id int UNIQUE DEFERRABLE);"
+            " CREATE TABLE b (a_id int REFERENCES a (id));",
+            'cannot use a deferrable unique constraint for referenced table "a"',
+        ),
+        (
+            "CREATE TABLE a (id int UNIQUE DEFERRABLE); CREATE UNIQUE INDEX a_id ON a (id);"
+            " CREATE TABLE b (a_id int REFERENCES a (id));",
+            None,
+        ),
+    ],
+    ids=["deferrable-only", "with-unique-index"],
+)
+def test_foreign_keys_to_deferrable_keys(empty_db: str, sql: str, error: str | None) -> None:
+    # The indexes are looked through only when every matching key is deferrable.
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        if error is None:
+            conn.execute(sql)
+        else:
+            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match=error):
+                conn.execute(sql)
+    if error is None:
+        assert "b_a_id_fkey" in _constraint_names(_build(sql))
+    else:
+        with pytest.raises(SqlgenError, match=error):
+            _build(sql)
