@@ -182,6 +182,13 @@ class Exclusion:
         return text
 
 
+_GIVEN_CONSTRAINT_NAMES: set[str] = set()
+"""Every name a :class:`Constraint` of this process has had: made, renamed, unpickled
+or copied, each passes its name through ``__setattr__`` or ``__setstate__``. No
+constraint of any catalog has a name outside it, which lets :class:`ConstraintNames`
+answer most lookups without reading every constraint."""
+
+
 @dataclass
 class Constraint:
     """A table constraint, kept structurally so renames reach its definition.
@@ -207,6 +214,16 @@ class Constraint:
     valid: bool = True
     deferrable: bool = False
     deferred: bool = False
+
+    def __setattr__(self, attribute: str, value: object) -> None:
+        if attribute == "name":
+            _GIVEN_CONSTRAINT_NAMES.add(str(value))
+        object.__setattr__(self, attribute, value)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickled or copied: its name is one given in this process too."""
+        _GIVEN_CONSTRAINT_NAMES.add(str(state["name"]))
+        self.__dict__.update(state)
 
     def definition(self) -> str:
         """What follows ``ADD CONSTRAINT name``, as ``pg_get_constraintdef`` would say."""
@@ -525,13 +542,20 @@ class ConstraintNames(Container[str]):
     """The constraint names of a schema's tables and domains, looked up one name
     at a time as PostgreSQL's ``ChooseConstraintName`` does: a set of all of
     them, built for every constraint named by default, made a long history
-    quadratic (a fifth of the catalog stage of the 4x bench layer)."""
+    quadratic (a fifth of the catalog stage of the 4x bench layer); so did reading
+    every constraint for each name, which only a name some constraint has had
+    (:data:`_GIVEN_CONSTRAINT_NAMES`) now needs."""
 
     def __init__(self, catalog: Catalog, schema: str) -> None:
         self._catalog = catalog
         self._schema = schema
 
     def __contains__(self, name: object) -> bool:
+        if name not in _GIVEN_CONSTRAINT_NAMES:
+            # A name no constraint ever had (as a name PostgreSQL chooses mostly is):
+            # reading every constraint of the catalog for it made a long history
+            # quadratic again.
+            return False
         for table in self._catalog.tables.values():
             for constraint in table.constraints:
                 if constraint.name == name and split_name(table.name)[0] == self._schema:

@@ -558,6 +558,48 @@ def resolve_operator(
     raises ResolutionError with PostgreSQL's message when there is none or no
     single one."""
     inputs = [types.typname(right)] if prefix else [types.typname(left), types.typname(right)]
+    return _remembered_operator(name, inputs, prefix, types)
+
+
+_SCHEMA_FREE_OPERATORS: dict[tuple[str, tuple[str, ...], bool], Resolved[Operator] | str] = {}
+"""Operator resolutions of built-in operand types, by name, operand typnames and kind:
+each outcome, or PostgreSQL's message for an operator that does not resolve."""
+
+
+def _remembered_operator(
+    name: str, inputs: list[str], prefix: bool, types: TypeSystem
+) -> Resolved[Operator]:
+    """:func:`_resolve_operator`, remembered for the rest of the process when every
+    operand is of a built-in type or unknown, as nearly all are: a project compares
+    the same few types thousands of times, and each resolution walks every
+    candidate of the operator's name through the implicit casts.
+
+    Precondition: with only built-in and unknown operands, resolution reads no schema
+    type (the candidates' operand and result types, and every type the polymorphic
+    rules derive from built-ins, are built-ins, which :meth:`TypeSystem.info` finds
+    before it asks the schema), so the outcome is the same in every schema, and no
+    read of the catalog goes unrecorded for the incremental cache. An operand of a
+    schema type (an enum, a row type) is resolved each time.
+    """
+    if not all(t == UNKNOWN or t in builtins.types() for t in inputs):
+        return _resolve_operator(name, inputs, prefix, types)
+    key = (name, tuple(inputs), prefix)
+    outcome = _SCHEMA_FREE_OPERATORS.get(key)
+    if outcome is None:
+        try:
+            outcome = _resolve_operator(name, inputs, prefix, types)
+        except ResolutionError as error:
+            outcome = str(error)
+        _SCHEMA_FREE_OPERATORS[key] = outcome
+    if isinstance(outcome, str):
+        raise ResolutionError(outcome)
+    return outcome
+
+
+def _resolve_operator(
+    name: str, inputs: list[str], prefix: bool, types: TypeSystem
+) -> Resolved[Operator]:
+    """Section 10.2 for the operand typnames ``inputs`` (:func:`resolve_operator`)."""
     candidates = list(_operator_candidates(name, prefix))
     exact_key = list(inputs)
     if not prefix and inputs.count(UNKNOWN) == 1:

@@ -5,7 +5,6 @@ columns and types.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -344,33 +343,37 @@ def _params(
         origin = param.origin or (None, None)
         python_type = namer.python(param.type, origin, sent=True, nullable=param.nullable)
         override = namer.override(param.type, origin, param.nullable)
-        param_ = QueryParam(
-            number=param.number,
-            name=name,
-            arg=arg,
-            pg_type=param.type.name,
-            array_dims=param.type.array_dims,
-            nullable=param.nullable,
-            python_type=python_type,
-            annotation=optional_annotation(python_type, param.nullable),
-            bind="",
-        )
         # A type with a dumper of its own is sent as it is; psycopg finds the dumper.
-        wrap = param.type.name in JSON_TYPES and not param.type.array_dims
-        param_ = dataclasses.replace(
-            param_,
-            wrap_jsonb=wrap and not (override is not None and override.dumper),
-            overridden=override is not None,
+        is_json = param.type.name in JSON_TYPES and not param.type.array_dims
+        wrap = is_json and not (override is not None and override.dumper)
+        result.append(
+            QueryParam(
+                number=param.number,
+                name=name,
+                arg=arg,
+                pg_type=param.type.name,
+                array_dims=param.type.array_dims,
+                nullable=param.nullable,
+                python_type=python_type,
+                annotation=optional_annotation(python_type, param.nullable),
+                bind=_bound_value(arg, wrap, param.nullable),
+                wrap_jsonb=wrap,
+                overridden=override is not None,
+            )
         )
-        result.append(dataclasses.replace(param_, bind=_bind(param_, "")))
     return tuple(result)
 
 
 def _bind(param: QueryParam, prefix: str) -> str:
     """The value passed for ``param``, read from ``prefix + param.arg``."""
-    value = prefix + param.arg
-    if param.wrap_jsonb:
-        return f"jsonb_or_none({value})" if param.nullable else f"Jsonb({value})"
+    return _bound_value(prefix + param.arg, param.wrap_jsonb, param.nullable)
+
+
+def _bound_value(value: str, wrap_jsonb: bool, nullable: bool) -> str:
+    """The value passed for a parameter read from ``value``: wrapped in ``Jsonb``
+    (``jsonb_or_none`` when it may be None) for json sent without a dumper of its own."""
+    if wrap_jsonb:
+        return f"jsonb_or_none({value})" if nullable else f"Jsonb({value})"
     return value
 
 

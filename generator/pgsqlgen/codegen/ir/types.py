@@ -55,6 +55,7 @@ class TypeNamer:
                 for nullable in (False, True):
                     if override.nullable in (None, nullable):
                         self.by_type[(name, nullable)] = override
+        self._attrs: dict[str, str] = {}
         # Modules the override types live in, longest first: ``a.b.C`` imports ``a.b``.
         self.override_modules = sorted(
             {o.python_type.split(":")[0] for o in shape.overrides if ":" in o.python_type},
@@ -64,9 +65,16 @@ class TypeNamer:
 
     def attr(self, name: str) -> str:
         """A column's or parameter's Python name: renamed, escaped, and clear of
-        pydantic's reserved ``model_`` names when models are pydantic."""
-        attr = field_name(self.rename(name))
-        return attr + "_" if self.pydantic and attr.startswith("model_") else attr
+        pydantic's reserved ``model_`` names when models are pydantic. Each name once:
+        a package names the same few columns tens of thousands of times, and the
+        answer depends on the renames and the model kind alone (no catalog read)."""
+        attr = self._attrs.get(name)
+        if attr is None:
+            attr = field_name(self.rename(name))
+            if self.pydantic and attr.startswith("model_"):
+                attr += "_"
+            self._attrs[name] = attr
+        return attr
 
     def construct(self, class_name: str) -> str:
         """What builds a model or row class from a row's values, in column order."""
@@ -139,7 +147,8 @@ class TypeNamer:
     def imports(self, annotations: list[str]) -> tuple[str, ...]:
         """The modules ``annotations`` need: an override's module whole, else the first part."""
         modules: set[str] = set()
-        for annotation in annotations:
+        # A module's annotations repeat a few spellings thousands of times: each once.
+        for annotation in set(annotations):
             for dotted in _DOTTED.findall(annotation):
                 module = next(
                     (m for m in self.override_modules if dotted.startswith(m + ".")),

@@ -260,9 +260,32 @@ def record_statement(catalog: Catalog, statement: Statement) -> None:
     )
 
 
-# A word or quoted name long enough that it may pass NAMEDATALEN - 1 bytes (a
-# character is at most 4 bytes): only statements holding one are tokenized again.
-_MAYBE_LONG_NAME = re.compile(r'[\w$]{16,}|"[^"]{16,}')
+# A word or a quoted name's text long enough that it may pass NAMEDATALEN - 1 bytes (a
+# character is at most 4 bytes); a quoted one is matched between any two quotes, the
+# closing one left for the next match, so that a quote in a string cannot hide it.
+_LONG_WORD = re.compile(r"[\w$]{16,}")
+_LONG_QUOTED = re.compile(r'"([^"]{16,})(?=")')
+
+
+def _may_hold_long_name(text: str) -> bool:
+    """Whether ``text`` may hold a name over NAMEDATALEN - 1 bytes: only such a
+    statement is tokenized again, and most hold words of 16 characters or more
+    (``product_overview_2``) but none of 64 bytes.
+
+    Precondition: an unquoted name is a run of word characters and ``$``, as the
+    lexer reads it, so it lies within a run ``_LONG_WORD`` matches whole; a quoted
+    one's text lies between two quotes once each doubled quote (one quote in the
+    name) is one other character.
+    """
+    for word in _LONG_WORD.finditer(text):
+        if len(word[0].lower().encode()) >= NAMEDATALEN:
+            return True
+    if '"' not in text:
+        return False
+    for quoted in _LONG_QUOTED.finditer(text.replace('""', "\0")):
+        if len(quoted[1].encode()) >= NAMEDATALEN:
+            return True
+    return False
 
 
 def truncation_warnings(statement: Statement) -> list[Diagnostic]:
@@ -273,7 +296,7 @@ def truncation_warnings(statement: Statement) -> list[Diagnostic]:
     located warning, as the name the schema means may not be the one it gets.
     """
     text = statement.text
-    if not _MAYBE_LONG_NAME.search(text):
+    if not _may_hold_long_name(text):
         return []
     warnings = []
     for token in tokenize(text):

@@ -385,6 +385,10 @@ def _require_immediate_key(
         for c in referenced.constraints
         if c.kind in ("primary_key", "unique") and set(c.columns) == wanted
     ]
+    if not keys or not all(c.deferrable for c in keys):
+        return
+    # Only then are the indexes looked through: each foreign key reading every index
+    # of the schema made a long history quadratic.
     indexes = [
         i
         for i in catalog.indexes.values()
@@ -392,7 +396,7 @@ def _require_immediate_key(
         and {render_sql(e) for e in i.elements} == wanted
         and split_name(i.name)[1] not in {c.name for c in keys}
     ]  # fmt: skip
-    if keys and not indexes and all(c.deferrable for c in keys):
+    if not indexes:
         kind = "primary key" if keys[0].kind == "primary_key" else "unique constraint"
         raise DDLError(
             f'cannot use a deferrable {kind} for referenced table "{referenced.name}"', node

@@ -95,6 +95,11 @@ def relation_dependents(catalog: Catalog, name: str) -> list[Dependent]:
     """What dropping the table or view ``name`` takes along: views over it, foreign keys."""
     on = describe_relation(catalog, name)
     found = [_view_dependent(catalog, view, on) for view in _views_reading(catalog, name)]
+    if name not in catalog.tables:
+        # A foreign key references a table, as PostgreSQL requires: for a view there
+        # is none to look for among every table's constraints (a history drops and
+        # makes its views again and again).
+        return _with_their_dependents(found)
     for table in catalog.tables.values():
         if table.name == name:
             continue  # its own foreign keys go with it
