@@ -3,6 +3,7 @@ exactly what a cold run writes, and reuses what the edit cannot reach."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -132,6 +133,21 @@ def test_a_migration_no_query_reads_redoes_no_query_file(project: Path) -> None:
     assert files == _cold(project)
     assert "kept_at" in files["models.py"]
     assert _analysed(detail) == (0, 3)
+    # The models changed; no query module reads them, so none is rendered again.
+    assert _rendered(detail) == len(files) - 2 - len(QUERIES)
+
+
+def test_a_query_module_page_reads_nothing_of_the_package_but_its_settings(
+    project: Path,
+) -> None:
+    """Our query module template is rendered with the IR's module page settings as
+    ``ir``: every other field of the IR changed, its pages are the same."""
+    _, ir = pipeline.analyse(load_config(project / "pyproject.toml"))
+    other = dataclasses.replace(
+        ir, models=(), enums=(), package="elsewhere", querier_import_blocks=(("import x",),)
+    )
+    paths = {f"{module.module}.py" for module in ir.modules}
+    assert render(other, None, paths) == render(ir, None, paths)
 
 
 def test_a_new_table_is_seen_by_every_file(project: Path) -> None:

@@ -420,22 +420,23 @@ class Store:
     def pages(self, ir: Ir, custom: bool) -> dict[str, str]:
         """The modules of the package that the cache holds for exactly this IR.
 
-        A query module's page is keyed by its module and the IR without its
-        modules: that is what our template reads. Every other page, and every
-        page of a user's templates (which may read anything), is keyed by the
-        whole IR."""
+        A query module's page is keyed by its module and the IR's module page
+        settings (:class:`~pgsqlgen.codegen.ir.model.ModulePageSettings`): all our
+        template can read. Every
+        other page, and every page of a user's templates (which may read
+        anything), is keyed by the whole IR."""
         shared = _digest(dataclasses.replace(ir, modules=()))
+        settings = _digest(ir.module_page_settings)
         by_module = {m.module: self._module_digests[m.source] for m in ir.modules}
         every = b"".join(self._module_digests[m.source] for m in ir.modules)
         self._page_keys = {}
         for path, (template, context) in render_pages(ir).items():
             module = context.get("module")
-            reads = (
-                by_module[module.module]
-                if isinstance(module, QueryModule) and not custom
-                else every
-            )
-            key = hashlib.sha256(f"{path}\0{template}\0".encode() + shared + reads)
+            if isinstance(module, QueryModule) and not custom:
+                reads = settings + by_module[module.module]
+            else:
+                reads = shared + every
+            key = hashlib.sha256(f"{path}\0{template}\0".encode() + reads)
             self._page_keys[path] = key.hexdigest()
         remembered = self._load(self._directory / "pages.pickle", dict) or {}
         return {

@@ -153,12 +153,15 @@ def _render_pages(
 ) -> dict[str, str]:
     rendered: dict[str, str] = {}
     problems: list[Diagnostic] = []
+    # Our query module template reads only its module and these (a user's may read anything).
+    module_ir = ir.module_page_settings if templates is None else ir
     for path, (template, context) in pages(ir).items():
         if paths is not None and path not in paths:
             continue
         try:
             compiled = environment.get_template(template)
-            rendered[path] = compiled.render(ir=ir, header=HEADER, **context)
+            page_ir = module_ir if "module" in context else ir
+            rendered[path] = compiled.render(ir=page_ir, header=HEADER, **context)
         except Exception as error:  # a user's template can raise anything
             own = templates / template if templates is not None else None
             where = str(own) if own is not None and own.is_file() else template

@@ -193,6 +193,21 @@ class QueryModule:
 
 
 @dataclass(frozen=True)
+class ModulePageSettings:
+    """All of the package's IR a query module's page reads besides its module: our
+    template is rendered with this as ``ir``, so it can read nothing else, and the
+    page is remembered between runs under this and its module alone
+    (:mod:`pgsqlgen.incremental`): a migration that changes a model leaves the query
+    modules that do not use it as they are."""
+
+    record_decorator: str
+    params_decorator: str
+    record_base: str
+    flavours: tuple[bool, ...]
+    connection_argument: str
+
+
+@dataclass(frozen=True)
 class Ir:
     package: str
     generator_version: str
@@ -241,6 +256,16 @@ class Ir:
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @property
+    def module_page_settings(self) -> ModulePageSettings:
+        return ModulePageSettings(
+            self.record_decorator,
+            self.params_decorator,
+            self.record_base,
+            self.flavours,
+            self.connection_argument,
+        )
 
 
 @dataclass(frozen=True)
