@@ -105,7 +105,11 @@ def test_query_files_parsed_while_the_schema_is_replayed_are_analysed_there(
     )
     cold = pipeline.run(config, incremental=True).files
     assert started and started[0] is not None
-    assert started[0].files == {"queries/b.sql", "queries/c.sql"}
+    assert set(started[0].files) == {"queries/b.sql", "queries/c.sql"}
+    # The child remembered the files it analysed: an unchanged run analyses none.
+    stages: list[pipeline.Stage] = []
+    assert pipeline.run(config, stages.append, incremental=True).files == cold
+    assert "0 of 3 query files analysed" in stages[2].detail
     (tmp_path / "queries" / "c.sql").write_text("-- name: CountT :one\nSELECT 2 AS two;\n")
     warm = pipeline.run(config, incremental=True).files
     assert len(started) == 1, "the schema was remembered: nothing parsed ahead"

@@ -14,8 +14,8 @@ the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
   analysis and the IR build read (:class:`ReadLog`). After a schema edit an
   entry is reused when each object it read is unchanged, so a migration edit
   re-analyses only the query files that the change can reach.
-* ``pages.pickle`` and ``parts.pickle``: each generated module keyed by what it
-  is rendered from, and the formatted parts of the modules last rendered
+* ``pages.pickle``: each generated module keyed by what it is rendered from,
+  with where its formatted parts lie in it
   (:func:`pgsqlgen.codegen.fmt.fast_format_parts`), so that the modules that
   gather every query are laid out again only where a query changed.
 
@@ -44,7 +44,7 @@ from typing import Any, TypeVar, cast
 
 from pgsqlgen.cache import CACHE_DIR, generator_digest
 from pgsqlgen.catalog.model import Catalog, Function, View
-from pgsqlgen.codegen.fmt import PartMemo
+from pgsqlgen.codegen.fmt import Span
 from pgsqlgen.codegen.ir.build import IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
@@ -284,6 +284,7 @@ class Store:
         self._fingerprints: Fingerprints | None = None
         self._used: set[str] = set()
         self._page_keys: dict[str, str] = {}
+        self._remembered: dict[str, tuple[str, str, dict[bytes, Span]]] = {}
         self._module_digests: dict[str, bytes] = {}
 
     def _load(self, path: Path, expected: type[T]) -> T | None:
@@ -316,7 +317,10 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             (self._directory.parent / ".gitignore").write_text("*\n", encoding="ascii")
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temporary.write_bytes(pickle.dumps((self._base, value), protocol=5))
+            # Streamed: the pages and their parts are tens of megabytes on a large
+            # layer, which pickled whole would be held twice at the run's peak.
+            with temporary.open("wb") as file:
+                pickle.dump((self._base, value), file, protocol=5)
             temporary.replace(path)
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
             pass
@@ -404,14 +408,32 @@ class Store:
                 )
         return found
 
-    def keep_file(self, source: SourceFile, unit: FileUnit, reads: set[Read]) -> None:
-        """Remember ``unit`` with the fingerprints of what producing it read."""
-        assert self._fingerprints is not None, "reusable() comes first"
-        fingerprints = {read: self._fingerprints.of(read) for read in reads}
-        fingerprints[("naming", _WHOLE)] = self._fingerprints.of(("naming", _WHOLE))
-        entry = _FileEntry(self._schema_key, fingerprints, unit, _digest(unit.modules))
+    def file_entry(
+        self, unit: FileUnit, reads: set[Read], known: Fingerprints | None = None
+    ) -> _FileEntry:
+        """What remembers ``unit``: the fingerprints of what producing it read, in
+        ``known``, those of the catalog it was analysed against (by default this
+        run's, from :meth:`reusable`; a child analysing beside the run has its own,
+        and tells the run what it kept with :meth:`note_kept`)."""
+        known = known if known is not None else self._fingerprints
+        assert known is not None, "reusable() comes first"
+        fingerprints = {read: known.of(read) for read in reads}
+        fingerprints[("naming", _WHOLE)] = known.of(("naming", _WHOLE))
+        return _FileEntry(self._schema_key, fingerprints, unit, _digest(unit.modules))
+
+    def keep_entry(self, source: SourceFile, entry: _FileEntry) -> None:
         self._note_modules(entry)
         self._save(self._file_path(source), entry)
+
+    def keep_file(self, source: SourceFile, unit: FileUnit, reads: set[Read]) -> None:
+        """Remember ``unit`` with the fingerprints of what producing it read."""
+        self.keep_entry(source, self.file_entry(unit, reads))
+
+    def note_kept(self, source: SourceFile, unit: FileUnit, digest: bytes) -> None:
+        """``unit``, which a child remembered (:meth:`keep_file` there), is this run's:
+        its entry is kept by :meth:`prune`, and its modules' pages keyed by ``digest``."""
+        self._file_path(source)
+        self._note_modules(_FileEntry(self._schema_key, {}, unit, digest))
 
     def _note_modules(self, entry: _FileEntry) -> None:
         for module in entry.unit.modules:
@@ -438,24 +460,33 @@ class Store:
                 reads = shared + every
             key = hashlib.sha256(f"{path}\0{template}\0".encode() + reads)
             self._page_keys[path] = key.hexdigest()
-        remembered = self._load(self._directory / "pages.pickle", dict) or {}
+        self._remembered = self._load(self._directory / "pages.pickle", dict) or {}
         return {
             path: text
-            for path, (key, text) in remembered.items()
+            for path, (key, text, _) in self._remembered.items()
             if self._page_keys.get(path) == key
         }
 
-    def parts(self) -> PartMemo:
-        """The formatted parts of the modules rendered last time (:func:`fast_format_parts`)."""
-        return PartMemo(self._load(self._directory / "parts.pickle", dict) or {}, {})
+    def known_parts(self) -> dict[bytes, str]:
+        """The formatted parts of the pages remembered (:meth:`pages` reads them):
+        each cut from its page where the run that formatted it found it
+        (:func:`pgsqlgen.codegen.fmt.fast_format_parts`)."""
+        return {
+            key: text[start:end]
+            for _, text, spans in self._remembered.values()
+            for key, (start, end) in spans.items()
+        }
 
-    def keep_pages(self, texts: Mapping[str, str], parts: PartMemo) -> None:
-        """Remember this run's pages (``texts``, keyed as :meth:`pages` computed) and
-        the parts of those rendered in it."""
-        pages = {path: (key, texts[path]) for path, key in self._page_keys.items()}
+    def keep_pages(self, texts: Mapping[str, str], parts: Mapping[str, dict[bytes, Span]]) -> None:
+        """Remember this run's pages (``texts``, keyed as :meth:`pages` computed), each
+        with where its formatted parts lie: ``parts`` for those rendered in this run,
+        the remembered ones for the others (their text is the remembered text).
+        One file: a page and its parts never come from two runs."""
+        pages = {
+            path: (key, texts[path], parts.get(path, self._remembered.get(path, ("", "", {}))[2]))
+            for path, key in self._page_keys.items()
+        }
         self._save(self._directory / "pages.pickle", pages)
-        if parts.learned:
-            self._save(self._directory / "parts.pickle", parts.learned)
 
     def prune(self) -> None:
         """Drop the entries of file versions this run did not see (edited or removed files)."""

@@ -144,15 +144,21 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     return wait
 
 
-class FedChild(Generic[In, T]):
-    """Work in two parts: the first runs in a forked child at
-    once and returns the second, which runs there when its input exists. What
-    :meth:`feed` gives is pickled to the child; the result comes back to
-    :meth:`wait`. Where no second process can run, all runs in :meth:`wait`."""
+Later = Callable[[], None]
+"""Work a child does after sending its result: the run need not wait for it."""
 
-    def __init__(self, first: Callable[[], Callable[[In], T]]) -> None:
+
+class FedChild(Generic[In, T]):
+    """Work in two parts: the first runs in a forked child at once and returns
+    the second, which runs there when its input exists and returns its result
+    and what to do once that is sent. What :meth:`feed` gives is pickled to the
+    child; the result comes back to :meth:`wait`; :meth:`end` waits for the rest.
+    Where no second process can run, all runs in :meth:`wait`."""
+
+    def __init__(self, first: Callable[[], Callable[[In], tuple[T, Later]]]) -> None:
         self._first = first
         self._fed: list[In] = []
+        self._answered = False
         self._process: multiprocessing.process.BaseProcess | None = None
         if not available():
             return
@@ -166,7 +172,9 @@ class FedChild(Generic[In, T]):
             gc.freeze()
             try:
                 second = first()
-                sender.send((True, second(inbox.recv())))
+                result, later = second(inbox.recv())
+                sender.send((True, result))
+                later()
             except EOFError:
                 return  # the run ended without feeding it: nothing to do
             except BaseException:
@@ -185,16 +193,21 @@ class FedChild(Generic[In, T]):
 
     def wait(self) -> T:
         if self._process is None:
-            return self._first()(self._fed[0])
+            result, later = self._first()(self._fed[0])
+            later()
+            return result
         ok, value = self._outbox.recv()
-        self._process.join()
+        self._answered = ok
         if not ok:
+            self._process.join()
             raise RuntimeError(f"background work failed:\n{value}")
         return value  # type: ignore[no-any-return]
 
-    def cancel(self) -> None:
-        """End the child, whatever it is doing: the run stopped before its result
-        was needed."""
-        if self._process is not None and self._process.is_alive():
+    def end(self) -> None:
+        """Wait for the child to finish what it does after its result; end it at
+        once if the run stopped before its result was needed."""
+        if self._process is None:
+            return
+        if not self._answered and self._process.is_alive():
             self._process.terminate()
-            self._process.join()
+        self._process.join()

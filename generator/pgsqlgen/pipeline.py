@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.codegen.fmt import PartMemo, format_module
+from pgsqlgen.codegen.fmt import Span, format_module
 from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
 from pgsqlgen.codegen.ir.model import Ir, Shape
 from pgsqlgen.codegen.render import from_user_templates, pages, render
@@ -24,6 +24,7 @@ from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.incremental import (
     FileUnit,
+    Fingerprints,
     QueryPlace,
     Read,
     ReadLog,
@@ -34,7 +35,7 @@ from pgsqlgen.incremental import (
     recording,
 )
 from pgsqlgen.inputs import SchemaSources, load_queries, load_schema
-from pgsqlgen.parallel import FedChild, available, in_background
+from pgsqlgen.parallel import FedChild, Later, available, in_background
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, parse_query_file
@@ -338,47 +339,64 @@ _AHEAD_SHARE = 0.6
 
 @dataclass(frozen=True)
 class _Feed:
-    """What the child of :func:`_parse_ahead` needs to analyse: the catalog, which
-    of its files the run still needs, and whether to record what each read."""
+    """What the child of :func:`_parse_ahead` needs to analyse: the catalog, and
+    which of its files the run still needs."""
 
     catalog: Catalog
     todo: frozenset[str]
-    record: bool
 
 
-AheadUnits = list[tuple[str, FileUnit, set[Read]]]
+AheadUnits = list[tuple[str, FileUnit, bytes]]
+"""Each file the child analysed: its unit, and with a store, its modules' digest."""
 
 
 class _Ahead:
     """Query files a child parses while the schema is replayed, and analyses
     when fed the catalog (:func:`_query_units`)."""
 
-    def __init__(self, files: Sequence[SourceFile], shape: Shape) -> None:
-        self.files = frozenset(source.display for source in files)
-        self.child: FedChild[_Feed, AheadUnits] = FedChild(lambda: _parsed(files, shape))
+    def __init__(self, files: Sequence[SourceFile], shape: Shape, store: Store | None) -> None:
+        self.files = {source.display: source for source in files}
+        self.child: FedChild[_Feed, AheadUnits] = FedChild(lambda: _parsed(files, shape, store))
 
 
-def _parsed(files: Sequence[SourceFile], shape: Shape) -> Callable[[_Feed], AheadUnits]:
+def _parsed(
+    files: Sequence[SourceFile], shape: Shape, store: Store | None
+) -> Callable[[_Feed], tuple[AheadUnits, Later]]:
     """``files`` parsed, and what analyses those of them the run needs once the
-    catalog exists (the plan is made again from it: cheaper than sending it)."""
+    catalog exists (the plan is made again from it: cheaper than sending it); with
+    a ``store``, it remembers them there once the run has its units: their pickles
+    never cross to the run, nor hold it up."""
     parsed = {source.display: parse_query_file(source) for source in files}
 
-    def analyse(feed: _Feed) -> AheadUnits:
+    def analyse(feed: _Feed) -> tuple[AheadUnits, Later]:
         catalog, plan, log = feed.catalog, plan_ir(feed.catalog, shape), ReadLog()
-        if feed.record:
+        schema, schema_plan = catalog, plan
+        if store is not None:
             catalog, plan, log = recording(catalog, plan)
         todo = [source for source in files if source.display in feed.todo]
         units = _file_units(catalog, plan, todo, log, lambda source: parsed[source.display])
-        return [(s.display, unit, reads) for s, (unit, reads) in zip(todo, units, strict=True)]
+        if store is None:
+            return [(s.display, unit, b"") for s, (unit, _) in zip(todo, units, strict=True)], (
+                lambda: None
+            )
+        known = Fingerprints(schema, schema_plan)
+        entries = [store.file_entry(unit, reads, known) for unit, reads in units]
+        done = [(s.display, e.unit, e.digest) for s, e in zip(todo, entries, strict=True)]
+
+        def remember() -> None:
+            for source, entry in zip(todo, entries, strict=True):
+                store.keep_entry(source, entry)
+
+        return done, remember
 
     return analyse
 
 
-def _parse_ahead(files: Sequence[SourceFile], shape: Shape) -> _Ahead | None:
+def _parse_ahead(files: Sequence[SourceFile], shape: Shape, store: Store | None) -> _Ahead | None:
     """A child parsing the last :data:`_AHEAD_SHARE` of ``files`` now, when that is
     worth a second process."""
     split = _split_point(files, _AHEAD_SHARE)
-    return _Ahead(files[split:], shape) if available() and split < len(files) else None
+    return _Ahead(files[split:], shape, store) if available() and split < len(files) else None
 
 
 def _query_units(
@@ -399,22 +417,32 @@ def _query_units(
         catalog, plan, log = recording(catalog, plan)
     if ahead is not None:
         there = frozenset(s.display for s in todo if s.display in ahead.files)
-        ahead.child.feed(_Feed(schema, there, record=store is not None))
+        ahead.child.feed(_Feed(schema, there))
         here = [source for source in todo if source.display not in there]
-        done_here = _file_units(catalog, plan, here, log)
-        units = dict(zip((s.display for s in here), done_here, strict=True))
-        units |= {display: (unit, reads) for display, unit, reads in ahead.child.wait()}
-        done = [units[source.display] for source in todo]
+        _keep(kept, store, here, _file_units(catalog, plan, here, log))
+        for display, unit, digest in ahead.child.wait():
+            kept[display] = unit
+            if store is not None:
+                store.note_kept(ahead.files[display], unit, digest)
     else:
         # Files in order: the first part here, the rest beside it.
         split = _split_point(todo) if available() else len(todo)
         second = _later(lambda: _file_units(catalog, plan, todo[split:], log), split < len(todo))
-        done = _file_units(catalog, plan, todo[:split], log) + second()
-    for source, (unit, reads) in zip(todo, done, strict=True):
+        _keep(kept, store, todo, _file_units(catalog, plan, todo[:split], log) + second())
+    return [kept[source.display] for source in files], len(todo)
+
+
+def _keep(
+    kept: dict[str, FileUnit],
+    store: Store | None,
+    sources: Sequence[SourceFile],
+    done: Sequence[tuple[FileUnit, set[Read]]],
+) -> None:
+    """The units of ``sources`` analysed here, put in ``kept`` and remembered."""
+    for source, (unit, reads) in zip(sources, done, strict=True):
         kept[source.display] = unit
         if store is not None:
             store.keep_file(source, unit, reads)
-    return [kept[source.display] for source in files], len(todo)
 
 
 def _duplicates(units: Sequence[FileUnit]) -> list[Diagnostic]:
@@ -446,12 +474,16 @@ def _halves(ir: Ir, paths: set[str]) -> tuple[set[str], set[str]]:
     return halves
 
 
+PageParts = dict[str, dict[bytes, Span]]
+"""The formatted parts of each page, where they lie in it (for the next run)."""
+
+
 def _render_and_format(
-    ir: Ir, templates: Path | None, paths: set[str], parts: PartMemo | None
-) -> tuple[dict[str, str], set[str], list[Diagnostic], dict[str, str]]:
-    """The modules of ``paths``, formatted; those of them black formatted; the
-    problems of a user's templates (returned, not raised: this may run in a second
-    process); and the formatted parts learned (:class:`PartMemo`). A module a user's
+    ir: Ir, templates: Path | None, paths: set[str], known: Mapping[bytes, str] | None
+) -> tuple[dict[str, str], set[str], list[Diagnostic], PageParts]:
+    """The modules of ``paths``, formatted (by parts, with ``known`` parts); those of
+    them black formatted; the problems of a user's templates (returned, not raised:
+    this may run in a second process); and the parts of each. A module a user's
     template renders that is not Python is one of those problems
     (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
     try:
@@ -461,11 +493,12 @@ def _render_and_format(
     theirs = from_user_templates(ir, templates)
     files: dict[str, str] = {}
     by_black: set[str] = set()
+    parts: PageParts = {}
     for path, text in rendered.items():
-        files[path], black = format_module(text, ours=path not in theirs, parts=parts)
+        files[path], black, parts[path] = format_module(text, ours=path not in theirs, known=known)
         if black:
             by_black.add(path)
-    return files, by_black, [], parts.learned if parts is not None else {}
+    return files, by_black, [], parts
 
 
 def _package_modules(
@@ -475,20 +508,19 @@ def _package_modules(
     were rendered (with a ``store``, the others are the ones it holds for this IR)."""
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
-    parts = store.parts() if store is not None and len(kept) < len(every) else None
+    known = store.known_parts() if store is not None else None
     mine, theirs = _halves(ir, set(every) - kept.keys())
     if not (available() and sum(len(m.queries) for m in ir.modules) >= _PARALLEL_QUERIES):
         mine, theirs = mine | theirs, set()
-    other = _later(lambda: _render_and_format(ir, templates, theirs, parts), bool(theirs))
-    files, by_black, problems, learned = _render_and_format(ir, templates, mine, parts)
-    more_files, more_by_black, more_problems, more_learned = other()
+    other = _later(lambda: _render_and_format(ir, templates, theirs, known), bool(theirs))
+    files, by_black, problems, parts = _render_and_format(ir, templates, mine, known)
+    more_files, more_by_black, more_problems, more_parts = other()
     if problems or more_problems:
         raise SqlgenError(problems + more_problems)
     files = kept | files | more_files
     files = {path: files[path] for path in every}
-    if store is not None and parts is not None:
-        learned |= more_learned
-        store.keep_pages(files, PartMemo(parts.known, learned))
+    if store is not None:
+        store.keep_pages(files, parts | more_parts)
     return files, by_black | more_by_black, len(every) - len(kept)
 
 
@@ -507,10 +539,12 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
         return _run(config, _Stopwatch(report), Store(config) if incremental else None, started)
     finally:
         for ahead in started:
-            ahead.child.cancel()
+            ahead.child.end()
 
 
-def _query_files_ahead(config: Config) -> tuple[tuple[SourceFile, ...] | None, _Ahead | None]:
+def _query_files_ahead(
+    config: Config, store: Store | None
+) -> tuple[tuple[SourceFile, ...] | None, _Ahead | None]:
     """The query files, and a child parsing a share of them while the schema is
     replayed (:func:`_parse_ahead`); none when they cannot be read (the error is
     raised where it always was, after the schema's)."""
@@ -518,7 +552,7 @@ def _query_files_ahead(config: Config) -> tuple[tuple[SourceFile, ...] | None, _
         files = load_queries(config.queries, config.root)
     except SqlgenError:
         return None, None
-    return files, _parse_ahead(files, Shape.of(config))
+    return files, _parse_ahead(files, Shape.of(config), store)
 
 
 def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_Ahead]) -> Result:
@@ -526,7 +560,7 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
     with clock.stage(STAGES[0]) as detail:
         sources = load_schema(config.schema, config.root, config.schema_layout)
         state = store.schema(sources) if store is not None else None
-        query_files, ahead = _query_files_ahead(config) if state is None else (None, None)
+        query_files, ahead = _query_files_ahead(config, store) if state is None else (None, None)
         started.extend([ahead] if ahead is not None else [])
         if state is None:
             start = store.replay_start() if store is not None else Replay(None, 0, 0)

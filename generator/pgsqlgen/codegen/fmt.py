@@ -16,6 +16,7 @@ the fast path to black on every corpus the project has.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -400,17 +401,21 @@ def format_python(source: str) -> str:
     return format_module(source, ours=True).text
 
 
-class PartMemo(NamedTuple):
-    """Formatted parts of modules (:func:`fast_format_parts`): those of earlier
-    runs, and those of this run."""
+Span = tuple[int, int]
+"""Where a part lies in its formatted module."""
 
-    known: Mapping[str, str]
-    learned: dict[str, str]
+
+def part_key(part: str) -> bytes:
+    """A rendered part's key among formatted parts: a digest rather than the text,
+    which on a large layer would hold the package's text once more."""
+    return hashlib.blake2b(part.encode(), digest_size=16).digest()
 
 
 class Formatted(NamedTuple):
     text: str
     by_black: bool
+    parts: dict[bytes, Span]
+    """Each part with a long line (:func:`fast_format_parts`), when formatted by parts."""
 
 
 def _parts(source: str) -> Iterator[str]:
@@ -425,9 +430,12 @@ def _parts(source: str) -> Iterator[str]:
     yield source[begin:]
 
 
-def fast_format_parts(source: str, known: Mapping[str, str], learned: dict[str, str]) -> str | None:
+def fast_format_parts(
+    source: str, known: Mapping[bytes, str], learned: dict[bytes, Span]
+) -> str | None:
     """:func:`fast_format`, with the parts formatted by earlier runs taken from
-    ``known``; every part with a long line goes into ``learned``, formatted.
+    ``known`` (by :func:`part_key`); where each part with a long line lies in the
+    result goes into ``learned``.
 
     :func:`fast_format` wraps each long line on its own; all it carries from one
     line to the next is whether a triple-quoted string is open. So a module cut
@@ -435,36 +443,43 @@ def fast_format_parts(source: str, known: Mapping[str, str], learned: dict[str, 
     and after a one-query edit only the parts holding that query are new.
     """
     pieces: list[str] = []
+    length = 0
     for part in _parts(source):
         if _LONG_LINE.search(part) is None:
             pieces.append(part)
+            length += len(part)
             continue
-        formatted = known.get(part)
+        key = part_key(part)
+        formatted = known.get(key)
         if formatted is None:
             formatted = fast_format(part)
             if formatted is None:
                 return None
-        learned[part] = formatted
+        learned[key] = (length, length + len(formatted))
         pieces.append(formatted)
+        length += len(formatted)
     return "".join(pieces)
 
 
-def format_module(source: str, *, ours: bool, parts: PartMemo | None = None) -> Formatted:
+def format_module(
+    source: str, *, ours: bool, known: Mapping[bytes, str] | None = None
+) -> Formatted:
     """One module in black's style. The fast path only wraps long lines, so it
     is for the layout of ``ours`` (our templates); a module from a user's
     template goes through black whole, as does one of ours with a long line
     this module does not know (``generate -v`` counts them; none is expected).
-    ``parts`` holds the parts formatted before, and gets this module's
+    With ``known``, the parts formatted before, the module is formatted by parts
     (:func:`fast_format_parts`)."""
+    parts: dict[bytes, Span] = {}
     if not ours:
         fast = None
-    elif parts is None:
+    elif known is None:
         fast = fast_format(source)
     else:
-        fast = fast_format_parts(source, parts.known, parts.learned)
+        fast = fast_format_parts(source, known, parts)
     if fast is None:
-        return Formatted(format_with_black(source), by_black=True)
-    return Formatted(fast, by_black=False)
+        return Formatted(format_with_black(source), by_black=True, parts={})
+    return Formatted(fast, by_black=False, parts=parts)
 
 
 def format_with_black(source: str) -> str:
