@@ -143,6 +143,16 @@ def _parse_sources(
     return head, last, downs()
 
 
+def _dump_and_keep(store: Store | None, state: SchemaState, before_last: Snapshot | None) -> str:
+    """The schema dump of ``state``'s catalog; with a ``store``, ``state`` with it is
+    remembered. Beside the run on a large layer: pickling the catalog there keeps
+    its cost, and its memory, out of the run's."""
+    dump = render_dump(state.catalog)
+    if store is not None:
+        store.keep_schema(dataclasses.replace(state, dump=dump), before_last)
+    return dump
+
+
 def _as_warnings(downs: Sequence[tuple[Diagnostic, ...]]) -> list[Diagnostic]:
     """The problems of the down migrations, as warnings: they never stop a run."""
     return [dataclasses.replace(d, severity="warning") for found in downs for d in found]
@@ -584,7 +594,10 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
             check_overrides(config, catalog)
             plan = plan_ir(catalog, Shape.of(config))
             dump = _later(
-                lambda: render_dump(catalog), available() and statements >= _PARALLEL_FILES
+                lambda: _dump_and_keep(
+                    store, SchemaState(catalog, plan, "", tuple(downs), statements), before_last
+                ),
+                available() and statements >= _PARALLEL_FILES,
             )
         else:
             catalog, plan, downs = state.catalog, state.plan, list(state.downs)
@@ -614,8 +627,5 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
     if store is not None:
-        if state is None:
-            schema = SchemaState(catalog, plan, files["dump.sql"], tuple(downs), statements)
-            store.keep_schema(schema, before_last)
         store.prune()
     return Result(catalog, ir, files, warnings + catalog.warnings)
