@@ -128,8 +128,8 @@ def test_progress_is_one_status_line_on_a_terminal_only() -> None:
             report(stage)
     shown = terminal.getvalue()
     assert "\n" not in shown
-    assert shown.startswith("\r\x1b[Kdemo [1/5] parse schema...")
-    assert "\r\x1b[Kdemo [2/5] catalog... (parse schema: 3 statements, 0.1 s)" in shown
+    assert shown.startswith("\r\x1b[Kdemo [1/6] parse schema...")
+    assert "\r\x1b[Kdemo [2/6] catalog... (parse schema: 3 statements, 0.1 s)" in shown
     assert shown.endswith("\r\x1b[K")
 
     with pytest.raises(RuntimeError), stage_report(terminal, verbose=False, label="demo") as report:

@@ -68,7 +68,14 @@ class Stage:
 
 StageReport = Callable[[Stage], None]
 
-STAGES = ("parse schema", "catalog", "analyse queries, build IR", "render and format", "dump")
+STAGES = (
+    "parse schema",
+    "catalog",
+    "analyse queries, build IR",
+    "render and format",
+    "dump",
+    "remember for the next run",
+)
 """The stages of :func:`run`, in order: each is reported when it ends."""
 
 
@@ -513,9 +520,10 @@ def _render_and_format(
 
 def _package_modules(
     ir: Ir, templates: Path | None, store: Store | None
-) -> tuple[dict[str, str], set[str], int]:
-    """Every module of the package, formatted; those black formatted; and how many
-    were rendered (with a ``store``, the others are the ones it holds for this IR)."""
+) -> tuple[dict[str, str], set[str], int, PageParts]:
+    """Every module of the package, formatted; those black formatted; how many were
+    rendered (with a ``store``, the others are the ones it holds for this IR); and
+    the formatted parts of those rendered."""
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
     known = store.known_parts() if store is not None else None
@@ -529,9 +537,7 @@ def _package_modules(
         raise SqlgenError(problems + more_problems)
     files = kept | files | more_files
     files = {path: files[path] for path in every}
-    if store is not None:
-        store.keep_pages(files, parts | more_parts)
-    return files, by_black | more_by_black, len(every) - len(kept)
+    return files, by_black | more_by_black, len(every) - len(kept), parts | more_parts
 
 
 def run(config: Config, report: StageReport | None = None, *, incremental: bool = False) -> Result:
@@ -617,7 +623,7 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         if store is not None:
             detail.append(f"{analysed} of {len(query_files)} query files analysed")
     with clock.stage(STAGES[3]) as detail:
-        files, by_black, rendered = _package_modules(ir, config.templates, store)
+        files, by_black, rendered, parts = _package_modules(ir, config.templates, store)
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
         if store is not None:
             detail.append(f"{rendered} of {len(files)} modules rendered")
@@ -626,6 +632,11 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         files["py.typed"] = ""
         files["dump.sql"] = dump()
         detail.append(f"{files['dump.sql'].count(chr(10))} lines")
-    if store is not None:
-        store.prune()
+    with clock.stage(STAGES[5]) as detail:
+        if store is None:
+            detail.append("nothing (no cache)")
+        else:
+            store.keep_pages(files, parts)
+            store.prune()
+            detail.append("pages and their parts")
     return Result(catalog, ir, files, warnings + catalog.warnings)
