@@ -25,10 +25,10 @@ COMMANDS_FILE = Path(__file__).parent / "data" / "commands.json"
 _LEADING = re.compile(r"\s+|--[^\n]*|/\*.*?\*/|([A-Za-z_][A-Za-z_0-9$]*)|(.)", re.DOTALL)
 
 
-# The objects a query can see: their commands change the catalog's shape.
-_SHAPING_KINDS = (
+# The objects whose statements the catalog replays (schema/ddl): one the grammar
+# cannot read would leave the catalog wrong, so it stays a syntax error.
+_REPLAYED_KINDS = (
     "TABLE",
-    "FOREIGN TABLE",
     "VIEW",
     "MATERIALIZED VIEW",
     "INDEX",
@@ -37,14 +37,19 @@ _SHAPING_KINDS = (
     "DOMAIN",
     "FUNCTION",
     "PROCEDURE",
+    "SCHEMA",
+    "TRIGGER",
+    "EXTENSION",
+)
+# The objects a query can see: those, and what the catalog does not model.
+_SHAPING_KINDS = (
+    *_REPLAYED_KINDS,
+    "FOREIGN TABLE",
     "ROUTINE",
     "AGGREGATE",
     "OPERATOR",
     "CAST",
     "COLLATION",
-    "SCHEMA",
-    "EXTENSION",
-    "TRIGGER",
 )
 # Commands that make or change what a query can see (relations, columns, types,
 # functions, operators, casts). One kept as written, which the catalog did not
@@ -63,22 +68,6 @@ SHAPING_COMMANDS = frozenset(
 ``ALTER CAST``, are never read from a statement.)"""
 
 
-# The objects whose statements the catalog replays (schema/ddl): one the grammar
-# cannot read would leave the catalog wrong, so it stays a syntax error.
-_REPLAYED_KINDS = (
-    "TABLE",
-    "VIEW",
-    "MATERIALIZED VIEW",
-    "INDEX",
-    "SEQUENCE",
-    "TYPE",
-    "DOMAIN",
-    "FUNCTION",
-    "PROCEDURE",
-    "SCHEMA",
-    "TRIGGER",
-    "EXTENSION",
-)
 # Commands the grammar must read. A statement of any other command that it cannot
 # read is kept as written, for PostgreSQL to judge: nothing here depends on it.
 READ_COMMANDS = frozenset(
