@@ -36,7 +36,7 @@ import hashlib
 import io
 import os
 import pickle
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +45,14 @@ from typing import Any, TypeVar, cast
 from pgsqlgen.cache import CACHE_DIR, generator_digest
 from pgsqlgen.catalog.model import Catalog, Function, View
 from pgsqlgen.codegen.fmt import Span
-from pgsqlgen.codegen.ir.build import IrPlan
+from pgsqlgen.codegen.ir.build import BuiltQuery, IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
 from pgsqlgen.codegen.render import pages as render_pages
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic
 from pgsqlgen.inputs import SchemaSources
+from pgsqlgen.queries.files import QueryBlock
 from pgsqlgen.sql.source import SourceFile
 
 K = TypeVar("K")
@@ -66,6 +67,7 @@ QueryPlace = tuple[str, str, int]
 
 _WHOLE = None
 _ABSENT = b"absent"
+_NAMING: Read = ("naming", _WHOLE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,37 @@ class FileUnit:
     modules: tuple[QueryModule, ...]
     problems: tuple[Diagnostic, ...]
     places: tuple[QueryPlace, ...]
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    """What analysing one query gave: with ``analysed``, the query built (None when
+    building it failed) and the build's problems; else the analysis's problem."""
+
+    analysed: bool
+    built: BuiltQuery | None
+    problems: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class QueryPiece:
+    """What one query block gave its file's unit: where its query is (or the problem
+    that stops it parsing), and, unless it was a repeated name, what analysing it
+    gave, with what that read. A later run reuses it for the same block
+    (:func:`piece_key`) when what it read is unchanged."""
+
+    parsed: QueryPlace | Diagnostic
+    outcome: QueryOutcome | None = None
+    reads: frozenset[Read] = frozenset()
+
+
+def piece_key(block: QueryBlock) -> bytes:
+    """What decides a block's piece besides what its analysis reads: its file, its
+    text, the line it starts on (every position reported in it) and whether it ends
+    the file (a missing semicolon is then the file's)."""
+    source = block.source
+    where = f"{source.path}\0{source.display}\0{block.line}\0{block.ends_file}\0"
+    return hashlib.sha256((where + block.text).encode()).digest()
 
 
 @dataclass(frozen=True)
@@ -128,13 +161,20 @@ class ReadLog:
 
     @contextmanager
     def recording(self) -> Iterator[set[Read]]:
-        """Collect the reads made inside the block into the yielded set."""
+        """Collect the reads made inside the block into the yielded set (and into
+        that of an enclosing recording)."""
         reads: set[Read] = set()
         previous, self._reads = self._reads, reads
         try:
             yield reads
         finally:
             self._reads = previous
+            self.note_all(reads)
+
+    def note_all(self, reads: Iterable[Read]) -> None:
+        """Count ``reads`` as made here: those of a result reused from an earlier run."""
+        if self._reads is not None:
+            self._reads.update(reads)
 
     def note(self, kind: str, key: object) -> None:
         if self._reads is not None:
@@ -265,6 +305,8 @@ class _FileEntry:
     unit: FileUnit
     digest: bytes
     """Of the unit's modules: what their pages are keyed by."""
+    pieces: dict[bytes, QueryPiece]
+    """By :func:`piece_key`: what each query block gave, for a later version of the file."""
 
 
 T = TypeVar("T")
@@ -283,9 +325,15 @@ class Store:
         self._previous: object = None
         self._fingerprints: Fingerprints | None = None
         self._used: set[str] = set()
+        self._latest_used: set[str] = set()
         self._page_keys: dict[str, str] = {}
         self._remembered: dict[str, tuple[str, str, dict[bytes, Span]]] = {}
         self._module_digests: dict[str, bytes] = {}
+
+    @property
+    def compiled_templates(self) -> Path:
+        """Where runs keep Jinja's compiled templates (shared by every output)."""
+        return self._directory.parent / "templates"
 
     def _load(self, path: Path, expected: type[T]) -> T | None:
         """The entry at ``path``, or None when it is missing or cannot be trusted."""
@@ -323,6 +371,16 @@ class Store:
                 pickle.dump((self._base, value), file, protocol=5)
             temporary.replace(path)
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+            pass
+
+    def _save_text(self, path: Path, text: str) -> None:
+        """Write a small text atomically; a cache that cannot be written is no cache."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_text(text, encoding="ascii")
+            temporary.replace(path)
+        except OSError:
             pass
 
     def schema(self, sources: SchemaSources) -> SchemaState | None:
@@ -383,7 +441,12 @@ class Store:
         digest.update(source.text.encode())
         name = digest.hexdigest()[:32]
         self._used.add(name)
+        self._latest_used.add(self._latest_name(source))
         return self._directory / "files" / f"{name}.pickle"
+
+    @staticmethod
+    def _latest_name(source: SourceFile) -> str:
+        return hashlib.sha256(f"{source.path}\0{source.display}".encode()).hexdigest()[:32]
 
     def reusable(
         self, files: Sequence[SourceFile], catalog: Catalog, plan: IrPlan
@@ -408,32 +471,64 @@ class Store:
                 )
         return found
 
-    def file_entry(
-        self, unit: FileUnit, reads: set[Read], known: Fingerprints | None = None
-    ) -> _FileEntry:
-        """What remembers ``unit``: the fingerprints of what producing it read, in
-        ``known``, those of the catalog it was analysed against (by default this
-        run's, from :meth:`reusable`; a child analysing beside the run has its own,
-        and tells the run what it kept with :meth:`note_kept`)."""
+    def earlier_pieces(
+        self, source: SourceFile, known: Fingerprints | None = None
+    ) -> dict[bytes, QueryPiece]:
+        """The pieces of the entry last kept for ``source``'s file (an earlier version
+        of it, or the same text under another schema) whose reads are unchanged in
+        ``known`` (by default this run's, from :meth:`reusable`)."""
         known = known if known is not None else self._fingerprints
         assert known is not None, "reusable() comes first"
-        fingerprints = {read: known.of(read) for read in reads}
-        fingerprints[("naming", _WHOLE)] = known.of(("naming", _WHOLE))
-        return _FileEntry(self._schema_key, fingerprints, unit, _digest(unit.modules))
+        try:
+            name = (self._directory / "latest" / self._latest_name(source)).read_text("ascii")
+        except (OSError, UnicodeDecodeError):
+            return {}
+        entry = self._load(self._directory / "files" / f"{name.strip()}.pickle", _FileEntry)
+        if entry is None:
+            return {}
+        if entry.schema_key == self._schema_key:
+            return dict(entry.pieces)
+        return {
+            key: piece
+            for key, piece in entry.pieces.items()
+            if all(known.of(r) == entry.reads.get(r) for r in piece.reads | {_NAMING})
+        }
+
+    def file_entry(
+        self,
+        unit: FileUnit,
+        reads: set[Read],
+        pieces: dict[bytes, QueryPiece],
+        known: Fingerprints | None = None,
+    ) -> _FileEntry:
+        """What remembers ``unit`` and its ``pieces``: the fingerprints of what producing
+        it read, in ``known``, those of the catalog it was analysed against (by
+        default this run's, from :meth:`reusable`; a child analysing beside the run
+        has its own, and tells the run what it kept with :meth:`note_kept`)."""
+        known = known if known is not None else self._fingerprints
+        assert known is not None, "reusable() comes first"
+        fingerprints = {read: known.of(read) for read in reads | {_NAMING}}
+        return _FileEntry(self._schema_key, fingerprints, unit, _digest(unit.modules), pieces)
 
     def keep_entry(self, source: SourceFile, entry: _FileEntry) -> None:
+        """Remember ``entry`` for ``source``, and as its file's latest (whose pieces
+        the next version of the file can reuse)."""
         self._note_modules(entry)
-        self._save(self._file_path(source), entry)
+        path = self._file_path(source)
+        self._save(path, entry)
+        self._save_text(self._directory / "latest" / self._latest_name(source), path.stem)
 
-    def keep_file(self, source: SourceFile, unit: FileUnit, reads: set[Read]) -> None:
-        """Remember ``unit`` with the fingerprints of what producing it read."""
-        self.keep_entry(source, self.file_entry(unit, reads))
+    def keep_file(
+        self, source: SourceFile, unit: FileUnit, reads: set[Read], pieces: dict[bytes, QueryPiece]
+    ) -> None:
+        """Remember ``unit`` and ``pieces`` with the fingerprints of what producing it read."""
+        self.keep_entry(source, self.file_entry(unit, reads, pieces))
 
     def note_kept(self, source: SourceFile, unit: FileUnit, digest: bytes) -> None:
         """``unit``, which a child remembered (:meth:`keep_file` there), is this run's:
         its entry is kept by :meth:`prune`, and its modules' pages keyed by ``digest``."""
         self._file_path(source)
-        self._note_modules(_FileEntry(self._schema_key, {}, unit, digest))
+        self._note_modules(_FileEntry(self._schema_key, {}, unit, digest, {}))
 
     def _note_modules(self, entry: _FileEntry) -> None:
         for module in entry.unit.modules:
@@ -489,11 +584,13 @@ class Store:
         self._save(self._directory / "pages.pickle", pages)
 
     def prune(self) -> None:
-        """Drop the entries of file versions this run did not see (edited or removed files)."""
-        try:
-            names = os.listdir(self._directory / "files")
-        except OSError:
-            return
-        for name in names:
-            if name.removesuffix(".pickle") not in self._used and not name.startswith("."):
-                (self._directory / "files" / name).unlink(missing_ok=True)
+        """Drop the entries of file versions this run did not see (edited or removed
+        files), and the latest-entry records of files it did not see (removed ones)."""
+        for folder, used in (("files", self._used), ("latest", self._latest_used)):
+            try:
+                names = os.listdir(self._directory / folder)
+            except OSError:
+                continue
+            for name in names:
+                if name.removesuffix(".pickle") not in used and not name.startswith("."):
+                    (self._directory / folder / name).unlink(missing_ok=True)

@@ -17,7 +17,14 @@ from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
 from pgsqlgen.codegen.fmt import Span, format_module
-from pgsqlgen.codegen.ir.build import IrPlan, assemble_ir, build_ir, build_modules, plan_ir
+from pgsqlgen.codegen.ir.build import (
+    BuiltQuery,
+    IrPlan,
+    ModuleBuilder,
+    assemble_ir,
+    build_ir,
+    plan_ir,
+)
 from pgsqlgen.codegen.ir.model import Ir, Shape
 from pgsqlgen.codegen.render import from_user_templates, pages, render
 from pgsqlgen.config.model import Config
@@ -25,6 +32,8 @@ from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.incremental import (
     FileUnit,
     Fingerprints,
+    QueryOutcome,
+    QueryPiece,
     QueryPlace,
     Read,
     ReadLog,
@@ -32,13 +41,14 @@ from pgsqlgen.incremental import (
     SchemaState,
     Snapshot,
     Store,
+    piece_key,
     recording,
 )
 from pgsqlgen.inputs import SchemaSources, load_queries, load_schema
 from pgsqlgen.parallel import FedChild, Later, available, in_background
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
-from pgsqlgen.queries.files import ParsedQuery, parse_query_file
+from pgsqlgen.queries.files import ParsedQuery, QueryBlock, parse_query_file, query_blocks
 from pgsqlgen.schema.ddl import build_catalog, check_command
 from pgsqlgen.schema.dump import render_dump
 from pgsqlgen.sql.parse import Statement, parse_file
@@ -231,26 +241,18 @@ def check_overrides(config: Config, catalog: Catalog) -> None:
         raise SqlgenError(problems)
 
 
-ParseFile = Callable[[SourceFile], tuple[list[ParsedQuery], list[Diagnostic]]]
-"""How a query file is parsed: :func:`parse_query_file`, or a look-up of files
-parsed earlier (:func:`_parse_ahead`)."""
-
-
 def _analyse_sources(
-    catalog: Catalog, sources: Sequence[SourceFile], parse: ParseFile = parse_query_file
-) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic], list[ParsedQuery]]:
-    """Parse and analyse the queries of ``sources``: the analysed ones, the
-    problems, and every query parsed (for duplicate names across a split)."""
+    catalog: Catalog, sources: Sequence[SourceFile]
+) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic]]:
+    """Parse and analyse the queries of ``sources``: the analysed ones, and the problems."""
     sink = DiagnosticSink()
     analysed: list[tuple[ParsedQuery, Analysis]] = []
-    parsed: list[ParsedQuery] = []
     seen: dict[str, ParsedQuery] = {}
     for source in sources:
-        queries, problems = parse(source)
+        queries, problems = parse_query_file(source)
         for problem in problems:
             sink.add(problem)
         for query in queries:
-            parsed.append(query)
             first = seen.setdefault(query.name, query)
             if first is not query:
                 sink.add(_duplicate(_where(query), _where(first)))
@@ -259,7 +261,7 @@ def _analyse_sources(
                 analysed.append((query, analyse_statement(catalog, query.expression, query.params)))
             except AnalysisError as error:
                 sink.add(query.diagnostic(f"query {query.name}: {error}", error.node))
-    return analysed, sink.diagnostics, parsed
+    return analysed, sink.diagnostics
 
 
 def _where(query: ParsedQuery) -> QueryPlace:
@@ -280,7 +282,7 @@ def analyse_queries_keep_going(
     config: Config, catalog: Catalog
 ) -> tuple[list[tuple[ParsedQuery, Analysis]], list[Diagnostic]]:
     """Parse and analyse every query; the ones that fail become diagnostics."""
-    analysed, problems, _ = _analyse_sources(catalog, load_queries(config.queries, config.root))
+    analysed, problems = _analyse_sources(catalog, load_queries(config.queries, config.root))
     return analysed, problems
 
 
@@ -321,14 +323,89 @@ def _split_point(files: Sequence[SourceFile], share: float = 0.5) -> int:
     return len(files)
 
 
+Blocks = tuple[list[QueryBlock], list[Diagnostic]]
+"""A query file's blocks, and the problem of any statement before the first
+(:func:`pgsqlgen.queries.files.query_blocks`)."""
+
+Pieces = Callable[[SourceFile], Mapping[bytes, QueryPiece]]
+"""The pieces an earlier run left for a file's blocks, by :func:`piece_key`."""
+
+
+def _no_pieces(source: SourceFile) -> Mapping[bytes, QueryPiece]:
+    return {}
+
+
+def _parsed_piece(block: QueryBlock) -> QueryPiece:
+    parsed = block.parsed()
+    return QueryPiece(parsed if isinstance(parsed, Diagnostic) else _where(parsed))
+
+
+def _outcome(catalog: Catalog, builder: ModuleBuilder, block: QueryBlock) -> QueryOutcome:
+    """What analysing and building the query of ``block`` (which parses) gives."""
+    query = block.parsed()
+    assert isinstance(query, ParsedQuery), "only a block that parses is analysed"
+    try:
+        analysis = analyse_statement(catalog, query.expression, query.params)
+    except AnalysisError as error:
+        problem = query.diagnostic(f"query {query.name}: {error}", error.node)
+        return QueryOutcome(False, None, (problem,))
+    built, problems = builder.query(query, analysis)
+    return QueryOutcome(True, built, tuple(problems))
+
+
 def _file_unit(
-    catalog: Catalog, plan: IrPlan, source: SourceFile, parse: ParseFile = parse_query_file
-) -> FileUnit:
+    catalog: Catalog,
+    plan: IrPlan,
+    source: SourceFile,
+    blocks: Blocks,
+    earlier: Mapping[bytes, QueryPiece],
+    log: ReadLog,
+) -> tuple[FileUnit, dict[bytes, QueryPiece]]:
     """One query file analysed and built into its IR module, on its own: what it
-    gives depends on nothing but its text, the catalog and the plan."""
-    analysed, problems, parsed = _analyse_sources(catalog, [source], parse)
-    modules, more = build_modules(plan, analysed)
-    return FileUnit(modules, tuple(problems + more), tuple(_where(q) for q in parsed))
+    gives depends on nothing but its text, the catalog and the plan. A block with a
+    piece in ``earlier`` is not parsed again, nor analysed unless it was a repeated
+    name then; each analysis's reads are recorded in ``log``, and a reused one's
+    noted there. Also returns the piece of each block."""
+    found, parse_problems = blocks[0], list(blocks[1])
+    analysis_problems: list[Diagnostic] = []
+    build_problems: list[Diagnostic] = []
+    builder = ModuleBuilder(plan)
+    results: list[BuiltQuery | None] = []
+    places: list[QueryPlace] = []
+    seen: dict[str, QueryPlace] = {}
+    pieces: dict[bytes, QueryPiece] = {}
+    for block in found:
+        key = piece_key(block)
+        piece = earlier.get(key) or _parsed_piece(block)
+        pieces[key] = piece
+        if isinstance(piece.parsed, Diagnostic):
+            parse_problems.append(piece.parsed)
+            continue
+        place = piece.parsed
+        places.append(place)
+        first = seen.setdefault(place[0], place)
+        if first is not place:
+            analysis_problems.append(_duplicate(place, first))
+            continue
+        if piece.outcome is None:
+            with log.recording() as reads:
+                outcome = _outcome(catalog, builder, block)
+            piece = pieces[key] = QueryPiece(place, outcome, frozenset(reads))
+        else:
+            outcome = piece.outcome
+            log.note_all(piece.reads)
+        if outcome.analysed:
+            results.append(outcome.built)
+            build_problems.extend(outcome.problems)
+        else:
+            analysis_problems.extend(outcome.problems)
+    modules = (builder.module(source.display, results),) if results else ()
+    problems = parse_problems + analysis_problems + build_problems
+    return FileUnit(modules, tuple(problems), tuple(places)), pieces
+
+
+Analysed = list[tuple[FileUnit, set[Read], dict[bytes, QueryPiece]]]
+"""Each file's unit, with what analysing it read and the pieces of its blocks."""
 
 
 def _file_units(
@@ -336,15 +413,16 @@ def _file_units(
     plan: IrPlan,
     sources: Sequence[SourceFile],
     log: ReadLog,
-    parse: ParseFile = parse_query_file,
-) -> list[tuple[FileUnit, set[Read]]]:
+    blocks: Callable[[SourceFile], Blocks] = query_blocks,
+    earlier: Pieces = _no_pieces,
+) -> Analysed:
     """The units of ``sources``, each with what it read through ``log`` (nothing
-    unless ``catalog`` and ``plan`` record their reads there)."""
+    unless ``catalog`` and ``plan`` record their reads there) and its pieces."""
     units = []
     for source in sources:
         with log.recording() as reads:
-            unit = _file_unit(catalog, plan, source, parse)
-        units.append((unit, reads))
+            unit, pieces = _file_unit(catalog, plan, source, blocks(source), earlier(source), log)
+        units.append((unit, reads, pieces))
     return units
 
 
@@ -383,21 +461,30 @@ def _parsed(
     catalog exists (the plan is made again from it: cheaper than sending it); with
     a ``store``, it remembers them there once the run has its units: their pickles
     never cross to the run, nor hold it up."""
-    parsed = {source.display: parse_query_file(source) for source in files}
+    parsed = {source.display: query_blocks(source) for source in files}
+    for blocks, _ in parsed.values():
+        for block in blocks:
+            block.parsed()
 
     def analyse(feed: _Feed) -> tuple[AheadUnits, Later]:
         catalog, plan, log = feed.catalog, plan_ir(feed.catalog, shape), ReadLog()
-        schema, schema_plan = catalog, plan
-        if store is not None:
-            catalog, plan, log = recording(catalog, plan)
         todo = [source for source in files if source.display in feed.todo]
-        units = _file_units(catalog, plan, todo, log, lambda source: parsed[source.display])
         if store is None:
-            return [(s.display, unit, b"") for s, (unit, _) in zip(todo, units, strict=True)], (
+            units = _file_units(catalog, plan, todo, log, lambda source: parsed[source.display])
+            return [(s.display, unit, b"") for s, (unit, _, _) in zip(todo, units, strict=True)], (
                 lambda: None
             )
-        known = Fingerprints(schema, schema_plan)
-        entries = [store.file_entry(unit, reads, known) for unit, reads in units]
+        known = Fingerprints(catalog, plan)
+        catalog, plan, log = recording(catalog, plan)
+        units = _file_units(
+            catalog,
+            plan,
+            todo,
+            log,
+            lambda source: parsed[source.display],
+            lambda source: store.earlier_pieces(source, known),
+        )
+        entries = [store.file_entry(unit, reads, pieces, known) for unit, reads, pieces in units]
         done = [(s.display, e.unit, e.digest) for s, e in zip(todo, entries, strict=True)]
 
         def remember() -> None:
@@ -430,13 +517,14 @@ def _query_units(
     todo = [source for source in files if source.display not in kept]
     log = ReadLog()
     schema = catalog
+    earlier: Pieces = store.earlier_pieces if store is not None else _no_pieces
     if store is not None:
         catalog, plan, log = recording(catalog, plan)
     if ahead is not None:
         there = frozenset(s.display for s in todo if s.display in ahead.files)
         ahead.child.feed(_Feed(schema, there))
         here = [source for source in todo if source.display not in there]
-        _keep(kept, store, here, _file_units(catalog, plan, here, log))
+        _keep(kept, store, here, _file_units(catalog, plan, here, log, earlier=earlier))
         for display, unit, digest in ahead.child.wait():
             kept[display] = unit
             if store is not None:
@@ -444,8 +532,12 @@ def _query_units(
     else:
         # Files in order: the first part here, the rest beside it.
         split = _split_point(todo) if available() else len(todo)
-        second = _later(lambda: _file_units(catalog, plan, todo[split:], log), split < len(todo))
-        _keep(kept, store, todo, _file_units(catalog, plan, todo[:split], log) + second())
+        second = _later(
+            lambda: _file_units(catalog, plan, todo[split:], log, earlier=earlier),
+            split < len(todo),
+        )
+        first = _file_units(catalog, plan, todo[:split], log, earlier=earlier)
+        _keep(kept, store, todo, first + second())
     return [kept[source.display] for source in files], len(todo)
 
 
@@ -453,13 +545,13 @@ def _keep(
     kept: dict[str, FileUnit],
     store: Store | None,
     sources: Sequence[SourceFile],
-    done: Sequence[tuple[FileUnit, set[Read]]],
+    done: Analysed,
 ) -> None:
     """The units of ``sources`` analysed here, put in ``kept`` and remembered."""
-    for source, (unit, reads) in zip(sources, done, strict=True):
+    for source, (unit, reads, pieces) in zip(sources, done, strict=True):
         kept[source.display] = unit
         if store is not None:
-            store.keep_file(source, unit, reads)
+            store.keep_file(source, unit, reads, pieces)
 
 
 def _duplicates(units: Sequence[FileUnit]) -> list[Diagnostic]:
@@ -496,15 +588,20 @@ PageParts = dict[str, dict[bytes, Span]]
 
 
 def _render_and_format(
-    ir: Ir, templates: Path | None, paths: set[str], known: Mapping[bytes, str] | None
+    ir: Ir,
+    templates: Path | None,
+    paths: set[str],
+    known: Mapping[bytes, str] | None,
+    compiled: Path | None,
 ) -> tuple[dict[str, str], set[str], list[Diagnostic], PageParts]:
     """The modules of ``paths``, formatted (by parts, with ``known`` parts); those of
     them black formatted; the problems of a user's templates (returned, not raised:
-    this may run in a second process); and the parts of each. A module a user's
+    this may run in a second process); and the parts of each (``compiled`` caches
+    the compiled templates). A module a user's
     template renders that is not Python is one of those problems
     (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
     try:
-        rendered = render(ir, templates, paths)
+        rendered = render(ir, templates, paths, compiled)
     except SqlgenError as error:
         return {}, set(), error.diagnostics, {}
     theirs = from_user_templates(ir, templates)
@@ -527,11 +624,12 @@ def _package_modules(
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
     known = store.known_parts() if store is not None else None
+    compiled = store.compiled_templates if store is not None else None
     mine, theirs = _halves(ir, set(every) - kept.keys())
     if not (available() and sum(len(m.queries) for m in ir.modules) >= _PARALLEL_QUERIES):
         mine, theirs = mine | theirs, set()
-    other = _later(lambda: _render_and_format(ir, templates, theirs, known), bool(theirs))
-    files, by_black, problems, parts = _render_and_format(ir, templates, mine, known)
+    other = _later(lambda: _render_and_format(ir, templates, theirs, known, compiled), bool(theirs))
+    files, by_black, problems, parts = _render_and_format(ir, templates, mine, known, compiled)
     more_files, more_by_black, more_problems, more_parts = other()
     if problems or more_problems:
         raise SqlgenError(problems + more_problems)

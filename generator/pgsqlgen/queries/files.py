@@ -107,13 +107,46 @@ class ParsedQuery:
         return self.source.diagnostic(file_offset, message)
 
 
+@dataclass
+class QueryBlock:
+    """One ``-- name:`` block of a query file. What it parses to depends only on its
+    text, the line it starts on and whether it ends the file (a missing semicolon
+    is reported as the file's then): a run may reuse an earlier run's result for it."""
+
+    source: SourceFile
+    header_offset: int
+    header: str
+    body_start: int
+    body_end: int
+    _parsed: ParsedQuery | Diagnostic | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        return self.source.text[self.header_offset : self.body_end]
+
+    @property
+    def line(self) -> int:
+        return self.source.position(self.header_offset)[0]
+
+    @property
+    def ends_file(self) -> bool:
+        return self.body_end == len(self.source.text)
+
+    def parsed(self) -> ParsedQuery | Diagnostic:
+        """The block's query, or the problem that stops it (parsed once)."""
+        if self._parsed is None:
+            self._parsed = _parse_block(
+                self.source, self.header_offset, self.header, self.body_start, self.body_end
+            )
+        return self._parsed
+
+
 def parse_query_file(source: SourceFile) -> tuple[list[ParsedQuery], list[Diagnostic]]:
     """Every query of a file, and a diagnostic for each problem found."""
+    blocks, problems = query_blocks(source)
     queries: list[ParsedQuery] = []
-    problems: list[Diagnostic] = []
-    blocks = _blocks(source, problems)
-    for header_offset, header, body_start, body_end in blocks:
-        result = _parse_block(source, header_offset, header, body_start, body_end)
+    for block in blocks:
+        result = block.parsed()
         if isinstance(result, Diagnostic):
             problems.append(result)
         else:
@@ -121,18 +154,21 @@ def parse_query_file(source: SourceFile) -> tuple[list[ParsedQuery], list[Diagno
     return queries, problems
 
 
-def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, str, int, int]]:
-    """(header offset, header rest, body start, body end) for each ``-- name:`` block."""
-    blocks: list[tuple[int, str, int, int]] = []
+def query_blocks(source: SourceFile) -> tuple[list[QueryBlock], list[Diagnostic]]:
+    """The ``-- name:`` blocks of a file, unparsed, and the problem of any statement
+    before the first (a query without a header)."""
+    problems: list[Diagnostic] = []
+    blocks: list[QueryBlock] = []
     offset = 0
     for line in source.text.splitlines(keepends=True):
         match = _HEADER.match(line.strip())
         if match and (match["close"] is not None) == line.lstrip().startswith("/*"):
             if blocks:
-                blocks[-1] = (*blocks[-1][:3], offset)
-            blocks.append((offset, match["rest"].strip(), offset + len(line), len(source.text)))
+                blocks[-1].body_end = offset
+            header = match["rest"].strip()
+            blocks.append(QueryBlock(source, offset, header, offset + len(line), len(source.text)))
         offset += len(line)
-    first = blocks[0][0] if blocks else len(source.text)
+    first = blocks[0].header_offset if blocks else len(source.text)
     try:
         stray = split_tokens(tokenize(source.text[:first]))
     except TokenError as error:
@@ -148,7 +184,7 @@ def _blocks(source: SourceFile, problems: list[Diagnostic]) -> list[tuple[int, s
                 stray[0][0].start, "query must start with a '-- name: Name :command' header"
             )
         )
-    return blocks
+    return blocks, problems
 
 
 def _is_ddl(statement: list[Token]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from pgsqlgen.codegen.ir.model import (
     ConstraintDef,
     EnumDef,
     EnumMember,
+    Field,
     Ir,
     Model,
     ParamsClass,
@@ -187,18 +188,14 @@ def build_modules(
 ) -> tuple[tuple[QueryModule, ...], list[Diagnostic]]:
     """One module per query file, and the problems found making them; the
     files are independent of one another, so a part of them can be built alone."""
+    builder = ModuleBuilder(plan)
+    by_file: dict[str, list[BuiltQuery | None]] = {}
     problems: list[Diagnostic] = []
-    modules = _modules(
-        plan.namer,
-        plan.table_models,
-        {m.class_name for m in plan.models},
-        queries,
-        problems,
-        plan.shape.query_parameter_limit,
-        plan.flavours,
-        db_argument=plan.shape.emit_methods_with_db_argument,
-    )
-    return modules, problems
+    for parsed, analysis in queries:
+        built, found = builder.query(parsed, analysis)
+        by_file.setdefault(parsed.source.display, []).append(built)
+        problems.extend(found)
+    return tuple(builder.module(display, built) for display, built in by_file.items()), problems
 
 
 def assemble_ir(
@@ -291,39 +288,46 @@ _PER_CALL: dict[str, Any] = {
 }
 
 
-def _modules(
-    namer: TypeNamer,
-    table_models: Mapping[str, Model],
-    model_class_names: set[str],
-    queries: list[tuple[ParsedQuery, Analysis]],
-    problems: list[Diagnostic],
-    limit: int | None,
-    flavours: tuple[bool, ...],
-    *,
-    db_argument: bool,
-) -> tuple[QueryModule, ...]:
-    by_file: dict[str, list[tuple[ParsedQuery, Analysis]]] = {}
-    for parsed, analysis in queries:
-        by_file.setdefault(parsed.source.display, []).append((parsed, analysis))
-    model_classes = model_class_names | namer.classes
-    modules = []
-    for display, items in by_file.items():
+BuiltQuery = tuple[Query, tuple[Field, ...], RowBuilder | None]
+"""A query built: its IR, its row's fields and how its rows are built."""
+
+
+class ModuleBuilder:
+    """Builds each query of a file on its own (:meth:`query`: a run may reuse an
+    earlier run's result for a query whose text and reads are unchanged), then the
+    file's module from them (:meth:`module`)."""
+
+    def __init__(self, plan: IrPlan) -> None:
+        self._plan = plan
+        self._model_classes = {m.class_name for m in plan.models} | plan.namer.classes
+
+    def query(
+        self, parsed: ParsedQuery, analysis: Analysis
+    ) -> tuple[BuiltQuery | None, list[Diagnostic]]:
+        """The query built, or None, and the problems found building it."""
+        problems: list[Diagnostic] = []
+        built = build_query(
+            self._plan.namer,
+            self._plan.table_models,
+            self._model_classes,
+            parsed,
+            analysis,
+            problems,
+            self._plan.shape.query_parameter_limit,
+            db_argument=self._plan.shape.emit_methods_with_db_argument,
+        )
+        return built, problems
+
+    def module(self, display: str, results: Sequence[BuiltQuery | None]) -> QueryModule:
+        """The module of the query file ``display``, from its analysed queries."""
+        namer, model_classes = self._plan.namer, self._model_classes
+        flavours = self._plan.flavours
         stem = re.sub(r"\W", "_", display.rsplit("/", 1)[-1].removesuffix(".sql"))
         built: list[Query] = []
         rows: list[RowClass] = []
         params_classes: list[ParamsClass] = []
         builders: list[RowBuilder] = []
-        for parsed, analysis in items:
-            result = build_query(
-                namer,
-                table_models,
-                model_classes,
-                parsed,
-                analysis,
-                problems,
-                limit,
-                db_argument=db_argument,
-            )
+        for result in results:
             if result is None:
                 continue
             query, row_fields, builder = result
@@ -364,50 +368,47 @@ def _modules(
         binds = " ".join(q.bind_args for q in built)
         uses_jsonb = "Jsonb(" in binds
         stdlib = tuple(m for m in namer.imports(annotations) if m != "psycopg")
-        modules.append(
-            QueryModule(
-                module=f"{stem}_sql",
-                source=display,
-                mixin=pascal_case(stem) + "Queries",
-                queries=tuple(built),
-                row_classes=tuple(rows),
-                model_imports=model_imports,
-                stdlib_imports=stdlib,
+        return QueryModule(
+            module=f"{stem}_sql",
+            source=display,
+            mixin=pascal_case(stem) + "Queries",
+            queries=tuple(built),
+            row_classes=tuple(rows),
+            model_imports=model_imports,
+            stdlib_imports=stdlib,
+            row_factories=row_factories,
+            row_factory_constants=tuple(
+                (name, *constant) for name, constant in sorted(constants.items())
+            ),
+            uses_jsonb=uses_jsonb,
+            params_classes=tuple(params_classes),
+            row_builders=tuple(builders),
+            import_blocks=module_import_blocks(
+                namer,
+                annotations,
+                dataclass=bool(rows or params_classes) and not namer.pydantic,
+                typing_names=("Any",) if builders else (),
                 row_factories=row_factories,
-                row_factory_constants=tuple(
-                    (name, *constant) for name, constant in sorted(constants.items())
-                ),
-                uses_jsonb=uses_jsonb,
-                params_classes=tuple(params_classes),
-                row_builders=tuple(builders),
-                import_blocks=module_import_blocks(
-                    namer,
-                    annotations,
-                    dataclass=bool(rows or params_classes) and not namer.pydantic,
-                    typing_names=("Any",) if builders else (),
-                    row_factories=row_factories,
-                    jsonb=uses_jsonb,
-                    local={
-                        "._runtime": (
-                            *sorted(("QueriesBase", "AsyncQueriesBase")[flag] for flag in flavours),
-                            *(("exactly_one",) if any(q.exactly_one for q in built) else ()),
-                            *(("jsonb_or_none",) if "jsonb_or_none(" in binds else ()),
-                        ),
-                        ".models": tuple(
-                            sorted(
-                                {*model_imports}
-                                | (
-                                    {"RowModel"}
-                                    if namer.pydantic and (rows or params_classes)
-                                    else set()
-                                )
+                jsonb=uses_jsonb,
+                local={
+                    "._runtime": (
+                        *sorted(("QueriesBase", "AsyncQueriesBase")[flag] for flag in flavours),
+                        *(("exactly_one",) if any(q.exactly_one for q in built) else ()),
+                        *(("jsonb_or_none",) if "jsonb_or_none(" in binds else ()),
+                    ),
+                    ".models": tuple(
+                        sorted(
+                            {*model_imports}
+                            | (
+                                {"RowModel"}
+                                if namer.pydantic and (rows or params_classes)
+                                else set()
                             )
-                        ),
-                    },
-                ),
-            )
+                        )
+                    ),
+                },
+            ),
         )
-    return tuple(modules)
 
 
 def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -> None:
