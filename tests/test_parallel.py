@@ -25,6 +25,7 @@ def split_everything(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip("no fork or a single core here: the work always runs in one process")
     monkeypatch.setattr(pipeline, "_PARALLEL_FILES", 1)
     monkeypatch.setattr(pipeline, "_PARALLEL_QUERIES", 1)
+    monkeypatch.setattr(pipeline, "_PARALLEL_RENDER", 1)
 
 
 def _sequential(monkeypatch: pytest.MonkeyPatch, config_path: Path) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """``python -m pgsqlgen`` is the ``sqlgen`` command."""
 
-from pgsqlgen.cli import main
+from pgsqlgen.cli import entry
 
-raise SystemExit(main())
+entry()

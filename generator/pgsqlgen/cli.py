@@ -743,6 +743,21 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+def entry() -> NoReturn:
+    """The ``sqlgen`` command: :func:`main`, then the process ends at once.
+
+    Python's own exit frees every object one at a time: 0.1 s after a small
+    edit's run and 0.4 s after a large cold one, for nothing, since by then the
+    output is written and closed, and every child process and thread has been
+    waited for. Only the standard streams still hold buffered text.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 def _fail_unexpected(error: Exception) -> int:
     """Errors of the database and the migration runner in one line; anything
     else is a bug of sqlgen's, said in one line with what to report."""

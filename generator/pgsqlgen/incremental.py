@@ -48,6 +48,7 @@ from pgsqlgen.codegen.fmt import Span
 from pgsqlgen.codegen.ir.build import BuiltQuery, IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
+from pgsqlgen.codegen.render import ModuleParts, PartKey
 from pgsqlgen.codegen.render import pages as render_pages
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic
@@ -571,6 +572,21 @@ class Store:
             for _, text, spans in self._remembered.values()
             for key, (start, end) in spans.items()
         }
+
+    def module_parts(self) -> ModuleParts:
+        """The module parts of the aggregate pages (:class:`ModuleParts`), those of an
+        earlier run read per part template when first needed; the modules are keyed
+        as their pages are (:meth:`pages`)."""
+        return ModuleParts(self._module_digests, self._earlier_parts)
+
+    def _earlier_parts(self, template: str) -> dict[PartKey, str]:
+        return self._load(self._directory / "parts" / f"{template}.pickle", dict) or {}
+
+    def keep_module_parts(self, parts: ModuleParts) -> None:
+        """Remember the module parts this run rendered a page with (every module's,
+        so they replace the earlier run's)."""
+        for template, used in parts.used.items():
+            self._save(self._directory / "parts" / f"{template}.pickle", used)
 
     def keep_pages(self, texts: Mapping[str, str], parts: Mapping[str, dict[bytes, Span]]) -> None:
         """Remember this run's pages (``texts``, keyed as :meth:`pages` computed), each

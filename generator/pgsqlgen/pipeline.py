@@ -106,6 +106,7 @@ class _Stopwatch:
 # Below this much work a second process costs more than it saves.
 _PARALLEL_FILES = 100
 _PARALLEL_QUERIES = 200
+_PARALLEL_RENDER = 1000
 
 
 def _later(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
@@ -568,18 +569,25 @@ def _duplicates(units: Sequence[FileUnit]) -> list[Diagnostic]:
     return problems
 
 
-def _halves(ir: Ir, paths: set[str]) -> tuple[set[str], set[str]]:
-    """The modules of ``paths`` split in two of about equal rendering cost."""
-    total = sum(len(module.queries) for module in ir.modules)
-    weights = {path: 1 for path in paths}
-    weights |= {f"{m.module}.py": 2 * len(m.queries) for m in ir.modules}
-    weights |= {"querier.py": total, "wrappers.py": 2 * total, "models.py": len(ir.models) // 4}
+def _render_costs(ir: Ir, paths: set[str]) -> dict[str, int]:
+    """What rendering each page of ``paths`` costs, in queries: a query module's
+    queries, and for the pages that gather every query, the queries of the modules
+    rendered again (the other modules' parts are the cache's, :class:`ModuleParts`)."""
+    again = sum(len(m.queries) for m in ir.modules if f"{m.module}.py" in paths)
+    costs = {path: 1 for path in paths}
+    costs |= {f"{m.module}.py": 2 * len(m.queries) for m in ir.modules}
+    costs |= {"querier.py": again, "wrappers.py": 2 * again, "models.py": len(ir.models) // 4}
+    return {path: costs[path] for path in paths}
+
+
+def _halves(costs: dict[str, int]) -> tuple[set[str], set[str]]:
+    """The pages of ``costs`` split in two of about equal rendering cost."""
     halves: tuple[set[str], set[str]] = (set(), set())
     loads = [0, 0]
-    for path in sorted(paths, key=lambda p: -weights[p]):
+    for path in sorted(costs, key=lambda p: -costs[p]):
         lighter = 0 if loads[0] <= loads[1] else 1
         halves[lighter].add(path)
-        loads[lighter] += weights[path]
+        loads[lighter] += costs[path]
     return halves
 
 
@@ -592,18 +600,22 @@ def _render_and_format(
     templates: Path | None,
     paths: set[str],
     known: Mapping[bytes, str] | None,
-    compiled: Path | None,
+    store: Store | None,
 ) -> tuple[dict[str, str], set[str], list[Diagnostic], PageParts]:
     """The modules of ``paths``, formatted (by parts, with ``known`` parts); those of
     them black formatted; the problems of a user's templates (returned, not raised:
-    this may run in a second process); and the parts of each (``compiled`` caches
-    the compiled templates). A module a user's
+    this may run in a second process); and the parts of each. With a ``store``,
+    compiled templates and module parts are taken from and kept there. A module a user's
     template renders that is not Python is one of those problems
     (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
+    compiled = store.compiled_templates if store is not None else None
+    module_parts = store.module_parts() if store is not None else None
     try:
-        rendered = render(ir, templates, paths, compiled)
+        rendered = render(ir, templates, paths, compiled, module_parts)
     except SqlgenError as error:
         return {}, set(), error.diagnostics, {}
+    if store is not None and module_parts is not None:
+        store.keep_module_parts(module_parts)
     theirs = from_user_templates(ir, templates)
     files: dict[str, str] = {}
     by_black: set[str] = set()
@@ -624,12 +636,12 @@ def _package_modules(
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
     known = store.known_parts() if store is not None else None
-    compiled = store.compiled_templates if store is not None else None
-    mine, theirs = _halves(ir, set(every) - kept.keys())
-    if not (available() and sum(len(m.queries) for m in ir.modules) >= _PARALLEL_QUERIES):
+    costs = _render_costs(ir, set(every) - kept.keys())
+    mine, theirs = _halves(costs)
+    if not (available() and sum(costs.values()) >= _PARALLEL_RENDER):
         mine, theirs = mine | theirs, set()
-    other = _later(lambda: _render_and_format(ir, templates, theirs, known, compiled), bool(theirs))
-    files, by_black, problems, parts = _render_and_format(ir, templates, mine, known, compiled)
+    other = _later(lambda: _render_and_format(ir, templates, theirs, known, store), bool(theirs))
+    files, by_black, problems, parts = _render_and_format(ir, templates, mine, known, store)
     more_files, more_by_black, more_problems, more_parts = other()
     if problems or more_problems:
         raise SqlgenError(problems + more_problems)

@@ -13,7 +13,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -21,7 +21,7 @@ import jinja2
 import jinja2.bccache
 
 from pgsqlgen.codegen.fmt import LINE_LENGTH
-from pgsqlgen.codegen.ir.model import Ir
+from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ownership import shown
 from pgsqlgen.errors import Diagnostic, SqlgenError
 
@@ -106,6 +106,40 @@ def _environment(overrides: Path | None, compiled: Path | None = None) -> jinja2
     return environment
 
 
+PartKey = tuple[str, bytes, bool]
+"""A module part: its template, its module's key and whether it is the async flavour."""
+
+
+class ModuleParts:
+    """The parts of the pages that gather every query (``querier.py``,
+    ``wrappers.py``): one per template, module and flavour, which the part
+    template renders from nothing else (it can read only ``module`` and
+    ``is_async``). Given a key for each module (by its query file), the parts an
+    earlier run rendered with a template (``earlier(template)``) are reused: a
+    one-query edit then renders one module's parts, not every query's methods
+    again. What this run used is collected in ``used``, by template."""
+
+    def __init__(
+        self,
+        module_keys: Mapping[str, bytes],
+        earlier: Callable[[str], Mapping[PartKey, str]],
+    ) -> None:
+        self._module_keys, self._earlier = module_keys, earlier
+        self._known: dict[str, Mapping[PartKey, str]] = {}
+        self.used: dict[str, dict[PartKey, str]] = {}
+
+    def text(
+        self, render: Callable[[], str], template: str, module: QueryModule, flavour: bool
+    ) -> str:
+        if template not in self._known:
+            self._known[template] = self._earlier(template)
+        key = (template, self._module_keys[module.source], flavour)
+        found = self._known[template].get(key)
+        text = found if found is not None else render()
+        self.used.setdefault(template, {})[key] = text
+        return text
+
+
 def pages(ir: Ir) -> dict[str, tuple[str, dict[str, object]]]:
     """Each module of the package: its path, template and the context beside ``ir``."""
     found: dict[str, tuple[str, dict[str, object]]] = {
@@ -123,15 +157,16 @@ def pages(ir: Ir) -> dict[str, tuple[str, dict[str, object]]]:
 
 def from_user_templates(ir: Ir, templates: Path | None) -> set[str]:
     """The modules whose layout a user's template decides: those whose page
-    template is replaced, or all of them when a shared part (``_macros.j2``,
-    a ``command_*`` body) is, since any page may include it."""
+    template is replaced, or all of them when a template pages share
+    (``_macros.j2``, a ``command_*`` body, a module part) is, since any page may
+    include it."""
     if templates is None:
         return set()
     replaced = {path.name for path in TEMPLATES.iterdir()} & {
         path.name for path in templates.glob("*.j2")
     }
     found = pages(ir)
-    if any(name.startswith(("_macros", "command_")) for name in replaced):
+    if replaced - {template for template, _ in found.values()}:
         return set(found)
     return {path for path, (template, _) in found.items() if template in replaced}
 
@@ -141,11 +176,21 @@ def render(
     templates: Path | None = None,
     paths: Collection[str] | None = None,
     compiled: Path | None = None,
+    parts: ModuleParts | None = None,
 ) -> dict[str, str]:
     """Python sources of the package (or of ``paths`` in it), by path relative to
     the output directory; templates in ``templates`` replace ours of the same name.
-    With ``compiled``, compiled templates are cached in that directory."""
+    With ``compiled``, compiled templates are cached in that directory; with
+    ``parts``, module parts are taken from and collected there."""
     environment = _environment(templates, compiled)
+
+    def module_part(template: str, module: QueryModule, is_async: bool) -> str:
+        def rendered() -> str:
+            return environment.get_template(template).render(module=module, is_async=is_async)
+
+        return rendered() if parts is None else parts.text(rendered, template, module, is_async)
+
+    environment.globals["module_part"] = module_part
     with _shallow():
         return _render_pages(environment, ir, templates, paths)
 

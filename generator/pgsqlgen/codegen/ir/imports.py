@@ -4,6 +4,8 @@ queries and rows use.
 
 from __future__ import annotations
 
+import functools
+
 from pgsqlgen.codegen.ir.model import Query, QueryModule, RowClass
 from pgsqlgen.codegen.ir.types import IDENTIFIER_PATTERN, TypeNamer
 
@@ -23,10 +25,18 @@ def module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
     return annotations
 
 
+@functools.cache
+def _identifiers(annotation: str) -> frozenset[str]:
+    return frozenset(IDENTIFIER_PATTERN.findall(annotation))
+
+
 def names_in(annotations: list[str], names: set[str]) -> tuple[str, ...]:
     """The ``names`` that ``annotations`` use. A package's annotations repeat a few
-    hundred spellings tens of thousands of times: each is read once."""
-    used = {name for a in set(annotations) for name in IDENTIFIER_PATTERN.findall(a)}
+    hundred spellings tens of thousands of times, and are asked for several sets of
+    names: each spelling is read once."""
+    used: set[str] = set()
+    for annotation in set(annotations):
+        used |= _identifiers(annotation)
     return tuple(sorted(used & names))
 
 
