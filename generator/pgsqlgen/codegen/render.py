@@ -110,6 +110,10 @@ PartKey = tuple[str, bytes, bool]
 """A module part: its template, its module's key and whether it is the async flavour."""
 
 
+PartSpans = tuple[str, dict[PartKey, tuple[int, int]]]
+"""A page as rendered (before formatting), and where each module part lies in it."""
+
+
 class ModuleParts:
     """The parts of the pages that gather every query (``querier.py``,
     ``wrappers.py``): one per template, module and flavour, which the part
@@ -117,27 +121,42 @@ class ModuleParts:
     ``is_async``). Given a key for each module (by its query file), the parts an
     earlier run rendered with a template (``earlier(template)``) are reused: a
     one-query edit then renders one module's parts, not every query's methods
-    again. What this run used is collected in ``used``, by template."""
+    again. What this run's pages hold is collected in ``used``, by template:
+    where each part lies in its page, so that no part is held twice."""
 
     def __init__(
-        self,
-        module_keys: Mapping[str, bytes],
-        earlier: Callable[[str], Mapping[PartKey, str]],
+        self, module_keys: Mapping[str, bytes], earlier: Callable[[str], PartSpans | None]
     ) -> None:
         self._module_keys, self._earlier = module_keys, earlier
-        self._known: dict[str, Mapping[PartKey, str]] = {}
-        self.used: dict[str, dict[PartKey, str]] = {}
+        self._known: dict[str, PartSpans] = {}
+        self._pending: list[tuple[str, PartKey, str]] = []
+        self.used: dict[str, PartSpans] = {}
 
     def text(
         self, render: Callable[[], str], template: str, module: QueryModule, flavour: bool
     ) -> str:
         if template not in self._known:
-            self._known[template] = self._earlier(template)
+            self._known[template] = self._earlier(template) or ("", {})
         key = (template, self._module_keys[module.source], flavour)
-        found = self._known[template].get(key)
-        text = found if found is not None else render()
-        self.used.setdefault(template, {})[key] = text
+        page, spans = self._known[template]
+        span = spans.get(key)
+        text = page[span[0] : span[1]] if span is not None else render()
+        self._pending.append((template, key, text))
         return text
+
+    def settle(self, page: str) -> None:
+        """Where the parts used since the last page lie in ``page``, the page just
+        rendered (in order: a part found where an equal text lies is as good). A
+        part a user's template changed on its way into the page is not kept."""
+        cursor = 0
+        found: dict[str, dict[PartKey, tuple[int, int]]] = {}
+        for template, key, text in self._pending:
+            start = page.find(text, cursor)
+            if start >= 0:
+                cursor = start + len(text)
+                found.setdefault(template, {})[key] = (start, cursor)
+        self._pending.clear()
+        self.used |= {template: (page, spans) for template, spans in found.items()}
 
 
 def pages(ir: Ir) -> dict[str, tuple[str, dict[str, object]]]:
@@ -191,8 +210,13 @@ def render(
         return rendered() if parts is None else parts.text(rendered, template, module, is_async)
 
     environment.globals["module_part"] = module_part
-    with _shallow():
-        return _render_pages(environment, ir, templates, paths)
+    try:
+        with _shallow():
+            return _render_pages(environment, ir, templates, paths, parts)
+    finally:
+        # The environment and its templates are a cycle, freed only by a collection:
+        # the parts (tens of megabytes on a large layer) are not to wait for it.
+        del environment.globals["module_part"]
 
 
 _TEMPLATE_FRAMES = 2000
@@ -221,6 +245,7 @@ def _render_pages(
     ir: Ir,
     templates: Path | None,
     paths: Collection[str] | None,
+    parts: ModuleParts | None,
 ) -> dict[str, str]:
     rendered: dict[str, str] = {}
     problems: list[Diagnostic] = []
@@ -233,6 +258,8 @@ def _render_pages(
             compiled = environment.get_template(template)
             page_ir = module_ir if "module" in context else ir
             rendered[path] = compiled.render(ir=page_ir, header=HEADER, **context)
+            if parts is not None:
+                parts.settle(rendered[path])
         except Exception as error:  # a user's template can raise anything
             own = templates / template if templates is not None else None
             where = str(own) if own is not None and own.is_file() else template

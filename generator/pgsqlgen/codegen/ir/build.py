@@ -15,9 +15,10 @@ from pgsqlgen import __version__
 from pgsqlgen.catalog.model import Catalog, Column, quote_ident
 from pgsqlgen.codegen import reserved
 from pgsqlgen.codegen.ir.imports import (
+    Annotations,
+    method_annotations,
     module_annotations,
     module_import_blocks,
-    names_in,
     querier_imports,
     wrapper_imports,
 )
@@ -222,6 +223,7 @@ def assemble_ir_keep_going(
         models, enums, composites = _reached(modules, models, enums, composites)
     model_annotations = [f.annotation for c in composites for f in c.fields]
     model_annotations += [f.annotation for m in models for f in m.fields]
+    methods = method_annotations(modules)
     ir = Ir(
         package=package,
         generator_version=__version__,
@@ -239,10 +241,10 @@ def assemble_ir_keep_going(
         querier_stdlib_imports=tuple(sorted({i for m in modules for i in m.stdlib_imports})),
         querier_model_imports=tuple(sorted({i for m in modules for i in m.model_imports})),
         querier_import_blocks=querier_imports(
-            namer, modules, {m.class_name for m in models} | namer.classes, flavours
+            namer, methods, modules, {m.class_name for m in models} | namer.classes, flavours
         ),
         wrapper_import_blocks=wrapper_imports(
-            namer, modules, {m.class_name for m in models} | namer.classes, flavours
+            namer, methods, modules, {m.class_name for m in models} | namer.classes, flavours
         ),
         flavours=flavours,
         exports=_exports(flavours),
@@ -338,8 +340,8 @@ class ModuleBuilder:
                 params_classes.append(ParamsClass(query.params_class, query.params, query.name))
             if builder is not None:
                 builders.append(builder)
-        annotations = module_annotations(built, rows)
-        model_imports = names_in(annotations, model_classes | {"AsIs", "Json", "JsonValue"})
+        annotations = Annotations.of(module_annotations(built, rows))
+        model_imports = annotations.using(model_classes | {"AsIs", "Json", "JsonValue"})
         constants = {
             q.row_factory: (
                 f": BaseRowFactory[{q.row_type}]"
@@ -367,7 +369,7 @@ class ModuleBuilder:
         )
         binds = " ".join(q.bind_args for q in built)
         uses_jsonb = "Jsonb(" in binds
-        stdlib = tuple(m for m in namer.imports(annotations) if m != "psycopg")
+        stdlib = tuple(m for m in namer.imports(annotations.spellings) if m != "psycopg")
         return QueryModule(
             module=f"{stem}_sql",
             source=display,

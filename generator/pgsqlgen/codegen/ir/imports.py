@@ -4,7 +4,8 @@ queries and rows use.
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pgsqlgen.codegen.ir.model import Query, QueryModule, RowClass
 from pgsqlgen.codegen.ir.types import IDENTIFIER_PATTERN, TypeNamer
@@ -25,19 +26,24 @@ def module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
     return annotations
 
 
-@functools.cache
-def _identifiers(annotation: str) -> frozenset[str]:
-    return frozenset(IDENTIFIER_PATTERN.findall(annotation))
+@dataclass(frozen=True)
+class Annotations:
+    """The distinct spellings of a module's annotations and the names they use. A
+    package repeats a few hundred spellings tens of thousands of times, and its
+    imports ask several questions of them: each spelling is read once."""
 
+    spellings: frozenset[str]
+    names: frozenset[str]
 
-def names_in(annotations: list[str], names: set[str]) -> tuple[str, ...]:
-    """The ``names`` that ``annotations`` use. A package's annotations repeat a few
-    hundred spellings tens of thousands of times, and are asked for several sets of
-    names: each spelling is read once."""
-    used: set[str] = set()
-    for annotation in set(annotations):
-        used |= _identifiers(annotation)
-    return tuple(sorted(used & names))
+    @classmethod
+    def of(cls, annotations: Iterable[str]) -> Annotations:
+        spellings = frozenset(annotations)
+        names = frozenset(n for a in spellings for n in IDENTIFIER_PATTERN.findall(a))
+        return cls(spellings, names)
+
+    def using(self, names: set[str]) -> tuple[str, ...]:
+        """Those of ``names`` the annotations use, in order."""
+        return tuple(sorted(self.names & names))
 
 
 _ABC = {"AsyncGenerator", "Generator", "Iterable"}
@@ -57,7 +63,7 @@ def isort_order(names: tuple[str, ...] | list[str]) -> list[str]:
 
 def module_import_blocks(
     namer: TypeNamer,
-    annotations: list[str],
+    annotations: Annotations,
     *,
     dataclass: bool = False,
     typing_names: tuple[str, ...] = (),
@@ -70,23 +76,23 @@ def module_import_blocks(
     """Import lines in isort's order: standard library, psycopg, the user's own modules
     (those of type overrides), then the package; ``stdlib_modules`` and ``abc_names``
     are what the module's own code uses beside its annotations."""
-    modules = namer.imports(annotations)
+    modules = namer.imports(annotations.spellings)
     users = [f"import {m}" for m in modules if m in namer.override_modules]
     stdlib = [
         f"import {m}"
         for m in sorted({*modules, *stdlib_modules})
         if m != "psycopg" and m not in namer.override_modules
     ]
-    abc = sorted({*names_in(annotations, _ABC), *abc_names})
+    abc = sorted({*annotations.using(_ABC), *abc_names})
     if abc:
         stdlib.append(f"from collections.abc import {', '.join(abc)}")
     if dataclass:
         stdlib.append("from dataclasses import dataclass")
-    typing = sorted({*typing_names, *names_in(annotations, {"Annotated", "Any"})})
+    typing = sorted({*typing_names, *annotations.using({"Annotated", "Any"})})
     if typing:
         stdlib.append(f"from typing import {', '.join(typing)}")
     third = ["import psycopg"] if "psycopg" in modules else []
-    rows = sorted({*row_factories, *names_in(annotations, {"TupleRow"})})
+    rows = sorted({*row_factories, *annotations.using({"TupleRow"})})
     if rows:
         third.append(f"from psycopg.rows import {', '.join(rows)}")
     if jsonb:
@@ -99,11 +105,13 @@ def module_import_blocks(
 
 def querier_imports(
     namer: TypeNamer,
+    annotations: Annotations,
     modules: tuple[QueryModule, ...],
     model_classes: set[str],
     flavours: tuple[bool, ...],
 ) -> tuple[tuple[str, ...], ...]:
-    annotations = _method_annotations(modules)
+    """``querier.py``'s imports; ``annotations`` are those of every query method
+    (:func:`method_annotations`)."""
     local = {
         f".{module.module}": tuple(
             sorted(
@@ -114,20 +122,20 @@ def querier_imports(
         )
         for module in modules
     }
-    local[".models"] = names_in(annotations, model_classes | {"AsIs", "Json", "JsonValue"})
+    local[".models"] = annotations.using(model_classes | {"AsIs", "Json", "JsonValue"})
     local = dict(sorted(local.items()))
     return module_import_blocks(namer, annotations, typing_names=("Protocol",), local=local)
 
 
 def wrapper_imports(
     namer: TypeNamer,
+    annotations: Annotations,
     modules: tuple[QueryModule, ...],
     model_classes: set[str],
     flavours: tuple[bool, ...],
 ) -> tuple[tuple[str, ...], ...]:
     """``wrappers.py``'s imports: the querier's, less its protocol and mixins, plus what
     the wrappers' own code uses."""
-    annotations = _method_annotations(modules)
     local = {
         f".{module.module}": tuple(
             sorted(
@@ -137,7 +145,7 @@ def wrapper_imports(
         )
         for module in modules
     }
-    local[".models"] = names_in(annotations, model_classes | {"AsIs", "Json", "JsonValue"})
+    local[".models"] = annotations.using(model_classes | {"AsIs", "Json", "JsonValue"})
     local[".querier"] = tuple(sorted(("Querier", "AsyncQuerier")[flag] for flag in flavours))
     sync, asynchronous = False in flavours, True in flavours
     return module_import_blocks(
@@ -154,11 +162,12 @@ def wrapper_imports(
     )
 
 
-def _method_annotations(modules: tuple[QueryModule, ...]) -> list[str]:
-    return [
+def method_annotations(modules: tuple[QueryModule, ...]) -> Annotations:
+    """The annotations of every query method of ``modules``."""
+    return Annotations.of(
         text
         for module in modules
         for q in module.queries
         for m in q.methods
         for text in (m.arguments, m.async_arguments, m.returns, m.async_returns)
-    ]
+    )

@@ -5,8 +5,8 @@ members after renames.
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Iterable
 
 from pgsqlgen.catalog.model import Catalog, Column
 from pgsqlgen.codegen.ir.model import Field, QueryParam, Shape
@@ -25,13 +25,6 @@ from pgsqlgen.pg.types import PgType, parse_type, python_base_type
 def dotted_module(python_type: str) -> str:
     """``myapp.money:Money`` -> ``myapp.money.Money``: what annotations spell."""
     return python_type.replace(":", ".")
-
-
-@functools.cache
-def _dotted_names(annotation: str) -> tuple[str, ...]:
-    """The dotted names in an annotation (read once per spelling: each package's
-    modules ask for the same spellings again)."""
-    return tuple(_DOTTED.findall(annotation))
 
 
 class TypeNamer:
@@ -152,12 +145,12 @@ class TypeNamer:
             text = f"list[{text}]"
         return text
 
-    def imports(self, annotations: list[str]) -> tuple[str, ...]:
+    def imports(self, annotations: Iterable[str]) -> tuple[str, ...]:
         """The modules ``annotations`` need: an override's module whole, else the first part."""
         modules: set[str] = set()
         # A module's annotations repeat a few spellings thousands of times: each once.
         for annotation in set(annotations):
-            for dotted in _dotted_names(annotation):
+            for dotted in _DOTTED.findall(annotation):
                 module = next(
                     (m for m in self.override_modules if dotted.startswith(m + ".")),
                     dotted.split(".")[0],
