@@ -131,7 +131,8 @@ def _few_collections() -> Iterator[None]:
     the layer. What is already alive (the modules imported) is frozen out of
     the collector's walks, which also keeps a forked child from copying the
     pages those walks would touch; so is what survives the collection before
-    each fork (:func:`pgsqlgen.parallel.in_background`). All is thawed at the end.
+    each fork (:func:`pgsqlgen.parallel.in_background`). All is thawed at the end,
+    as old objects.
     """
     previous = gc.get_threshold()
     gc.freeze()
@@ -139,6 +140,9 @@ def _few_collections() -> Iterator[None]:
     try:
         yield
     finally:
+        # Everything thawed goes to the oldest generation: left young, the first
+        # allocation after the default thresholds are back would walk all of it.
+        gc.freeze()
         gc.set_threshold(*previous)
         gc.unfreeze()
 

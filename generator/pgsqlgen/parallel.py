@@ -13,13 +13,16 @@ work runs in place.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext
+    from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
 In = TypeVar("In")
@@ -84,10 +87,18 @@ def available() -> bool:
     )
     return (
         os.environ.get("SQLGEN_JOBS") != "1"
-        and "fork" in multiprocessing.get_all_start_methods()
+        and hasattr(os, "fork")
         and (os.cpu_count() or 1) > 1
         and alone
     )
+
+
+def _fork_context() -> ForkContext:
+    """multiprocessing's fork start method, imported only by a run that forks: a
+    run after a small edit never does."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork")
 
 
 def _freeze_survivors() -> None:
@@ -118,7 +129,7 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     # collector frees them) is freed now, not inherited by the child.
     gc.collect()
     _freeze_survivors()
-    context = multiprocessing.get_context("fork")
+    context = _fork_context()
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
@@ -159,12 +170,12 @@ class FedChild(Generic[In, T]):
         self._first = first
         self._fed: list[In] = []
         self._answered = False
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: BaseProcess | None = None
         if not available():
             return
         gc.collect()
         _freeze_survivors()
-        context = multiprocessing.get_context("fork")
+        context = _fork_context()
         inbox, self._inbox = context.Pipe(duplex=False)
         self._outbox, sender = context.Pipe(duplex=False)
 

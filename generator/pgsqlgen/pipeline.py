@@ -49,7 +49,6 @@ from pgsqlgen.parallel import FedChild, Later, available, in_background
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, QueryBlock, parse_query_file, query_blocks
-from pgsqlgen.schema.ddl import build_catalog, check_command
 from pgsqlgen.schema.dump import render_dump
 from pgsqlgen.sql.parse import Statement, parse_file
 from pgsqlgen.sql.source import SourceFile
@@ -130,6 +129,8 @@ def _check_downs(
 ) -> list[tuple[Diagnostic, ...]]:
     """The problems of each down migration (they are parsed only to report them),
     taken from ``known`` where it has them."""
+    from pgsqlgen.schema.ddl import check_command  # see _replay
+
     problems: list[tuple[Diagnostic, ...]] = []
     for source, found in zip(sources, known, strict=True):
         if found is None:
@@ -189,6 +190,10 @@ def _replay(
 
     A schema that does not apply is replayed again whole, so that its errors are
     exactly those of a run without the cache."""
+    # Imported when the schema is replayed: a run with the schema's catalog
+    # remembered (after a query edit) never needs the replay's modules.
+    from pgsqlgen.schema.ddl import build_catalog
+
     try:
         catalog = build_catalog(head, start=start.catalog)
         before_last = None
@@ -216,6 +221,8 @@ def parse_schema(
 def load_catalog(config: Config) -> Catalog:
     """Parse the schema files and build the catalog; raises SqlgenError, also
     for an override of a column the schema does not have."""
+    from pgsqlgen.schema.ddl import build_catalog  # see _replay
+
     catalog = build_catalog(parse_schema(config)[0])
     check_overrides(config, catalog)
     return catalog

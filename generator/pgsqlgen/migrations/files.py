@@ -16,6 +16,7 @@ belong to a migration by version number, as in Coder's
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,22 @@ def fixture_versions(directory: Path) -> dict[int, list[Path]]:
     return found
 
 
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _suffix(entry: os.DirEntry[str]) -> str:
+    """As ``Path.suffix`` reads it (a leading dot starts no suffix)."""
+    return os.path.splitext(entry.name)[1]
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def scan(
     directory: Path, root: Path, *, strict: bool = False
 ) -> tuple[list[MigrationFile], list[Diagnostic]]:
@@ -117,17 +134,21 @@ def scan(
         problems.append(Diagnostic(_display(path, root), 1, 1, message))
 
     try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == ".sql")
+        # Directory entries, not paths: a long history is thousands of files, and
+        # each path object, stat and comparison costs more than reading the file.
+        with os.scandir(directory) as listing:
+            entries = sorted((e for e in listing if _suffix(e) == ".sql"), key=_name)
     except OSError as error:
         problem(directory, f"cannot read the migrations directory: {error.strerror}")
         return files, problems
-    for path in paths:
+    for entry in entries:
+        path = directory / entry.name
         file = migration_file(path)
         if file is None:
             problem(path, "migration file name must match NNN_name.(up|down).sql")
         elif (reason := out_of_range(file.version)) is not None:
             problem(path, reason)
-        elif not path.is_file():
+        elif not _is_file(entry):
             problem(path, "a migration must be a file")
         else:
             if strict and not _SNAKE_NAME.match(file.name):

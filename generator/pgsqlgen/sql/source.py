@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import functools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +56,13 @@ def decode_source(data: bytes, display: Path | str) -> str:
 
 def display_path(path: Path, root: Path) -> str:
     """How diagnostics name ``path``: relative to ``root`` when it lies inside."""
+    text, base = os.fspath(path), os.fspath(root) + os.sep
+    if text.startswith(base) and base != os.sep:
+        return text[len(base) :]  # what relative_to gives, without its cost per file
     try:
         return str(path.relative_to(root))
     except ValueError:
-        return str(path)
+        return text
 
 
 def read_source(path: Path, display: str) -> str:
