@@ -109,7 +109,10 @@ def state_key(config: Config) -> str:
     digest.update(b"output\0")
     for relative in sorted(existing_files(config.out)):
         digest.update(relative.encode() + b"\0")
-        digest.update((config.out / relative).read_bytes())
+        with open(config.out / relative, "rb") as file:
+            # A slice at a time: a large package's modules are tens of megabytes.
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
         digest.update(b"\0")
     return digest.hexdigest()
 

@@ -318,6 +318,7 @@ class _FileEntry:
 
 
 T = TypeVar("T")
+_SLICE = 1 << 20
 
 
 class Store:
@@ -345,17 +346,36 @@ class Store:
 
     def _load(self, path: Path, expected: type[T]) -> T | None:
         """The entry at ``path``, or None when it is missing or cannot be trusted."""
+        found = self._load_with_texts(path, expected)
+        return found[0] if found is not None else None
+
+    def _load_with_texts(self, path: Path, expected: type[T]) -> tuple[T, list[str]] | None:
+        """The entry at ``path`` and the texts saved after it (:meth:`_save`)."""
         try:
-            data = path.read_bytes()
+            data = memoryview(path.read_bytes())
         except OSError:
             return None
-        entry = self._unpickle(data)
-        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != self._base:
+        size = int.from_bytes(data[:8], "little")
+        entry = self._unpickle(data[8 : 8 + size])
+        if not isinstance(entry, tuple) or len(entry) != 3 or entry[0] != self._base:
             return None
-        return entry[1] if isinstance(entry[1], expected) else None
+        _, value, lengths = entry
+        try:
+            text = str(data[8 + size :], "utf-8")
+        except UnicodeDecodeError:
+            return None
+        if not isinstance(value, expected) or not isinstance(lengths, list):
+            return None
+        if sum(lengths) != len(text):
+            return None
+        texts, start = [], 0
+        for length in lengths:
+            texts.append(text[start : start + length])
+            start += length
+        return value, texts
 
     @staticmethod
-    def _unpickle(data: bytes) -> object:
+    def _unpickle(data: bytes | memoryview) -> object:
         """What ``data`` pickles, or None when it is damaged."""
         was_enabled = gc.isenabled()
         gc.disable()  # unpickling builds many objects at once; a collection pass per batch only costs
@@ -367,16 +387,24 @@ class Store:
             if was_enabled:
                 gc.enable()
 
-    def _save(self, path: Path, value: object) -> None:
-        """Write an entry atomically; a cache that cannot be written is no cache."""
+    def _save(self, path: Path, value: object, texts: Sequence[str] = ()) -> None:
+        """Write an entry atomically, ``texts`` after it; a cache that cannot be
+        written is no cache. Both streamed: the pages are tens of megabytes on a
+        large layer, and pickle copies a text whole before writing it; encoded a
+        slice at a time, none is held twice at the run's peak."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             (self._directory.parent / ".gitignore").write_text("*\n", encoding="ascii")
             temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            # Streamed: the pages and their parts are tens of megabytes on a large
-            # layer, which pickled whole would be held twice at the run's peak.
             with temporary.open("wb") as file:
-                pickle.dump((self._base, value), file, protocol=5)
+                file.write(bytes(8))
+                pickle.dump((self._base, value, [len(t) for t in texts]), file, protocol=5)
+                size = file.tell() - 8
+                for text in texts:
+                    for start in range(0, len(text), _SLICE):
+                        file.write(text[start : start + _SLICE].encode())
+                file.seek(0)
+                file.write(size.to_bytes(8, "little"))
             temporary.replace(path)
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
             pass
@@ -563,11 +591,22 @@ class Store:
                 reads = shared + every
             key = hashlib.sha256(f"{path}\0{template}\0".encode() + reads)
             self._page_keys[path] = key.hexdigest()
-        self._remembered = self._load(self._directory / "pages.pickle", dict) or {}
+        self._remembered = self._remembered_pages()
         return {
             path: text
             for path, (key, text, _) in self._remembered.items()
             if self._page_keys.get(path) == key
+        }
+
+    def _remembered_pages(self) -> dict[str, tuple[str, str, dict[bytes, Span]]]:
+        """Each page the last run kept: its key, text and formatted parts."""
+        found = self._load_with_texts(self._directory / "pages.pickle", dict)
+        if found is None or len(found[0]) != len(found[1]):
+            return {}
+        index, texts = found
+        return {
+            path: (key, text, spans)
+            for (path, (key, spans)), text in zip(index.items(), texts, strict=True)
         }
 
     def known_parts(self) -> dict[bytes, str]:
@@ -587,17 +626,14 @@ class Store:
         return ModuleParts(self._module_digests, self._earlier_parts)
 
     def _earlier_parts(self, template: str) -> PartSpans | None:
-        found = self._load(self._directory / "parts" / f"{template}.pickle", tuple)
-        if found is None or len(found) != 2:
-            return None
-        page, spans = found
-        return (page, spans) if isinstance(page, str) and isinstance(spans, dict) else None
+        found = self._load_with_texts(self._directory / "parts" / f"{template}.pickle", dict)
+        return (found[1][0], found[0]) if found is not None and len(found[1]) == 1 else None
 
     def keep_module_parts(self, parts: ModuleParts) -> None:
         """Remember the module parts of the pages this run rendered (every module's,
         so they replace the earlier run's): each page with where its parts lie."""
-        for template, page in parts.used.items():
-            self._save(self._directory / "parts" / f"{template}.pickle", page)
+        for template, (page, spans) in parts.used.items():
+            self._save(self._directory / "parts" / f"{template}.pickle", spans, [page])
 
     def keep_pages(self, texts: Mapping[str, str], parts: Mapping[str, dict[bytes, Span]]) -> None:
         """Remember this run's pages (``texts``, keyed as :meth:`pages` computed), each
@@ -605,10 +641,10 @@ class Store:
         the remembered ones for the others (their text is the remembered text).
         One file: a page and its parts never come from two runs."""
         pages = {
-            path: (key, texts[path], parts.get(path, self._remembered.get(path, ("", "", {}))[2]))
+            path: (key, parts.get(path, self._remembered.get(path, ("", "", {}))[2]))
             for path, key in self._page_keys.items()
         }
-        self._save(self._directory / "pages.pickle", pages)
+        self._save(self._directory / "pages.pickle", pages, [texts[path] for path in pages])
 
     def prune(self) -> None:
         """Drop the entries of file versions this run did not see (edited or removed

@@ -17,8 +17,8 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkContext
@@ -125,6 +125,24 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
     if not available():
         result = work()
         return lambda: result
+    receive = _forked(lambda: [work()])
+    return lambda: cast(T, receive()[0])
+
+
+def in_background_each(work: Callable[[], Iterable[T]]) -> Callable[[], list[T]]:
+    """:func:`in_background` for work with many large results (formatted modules):
+    once all are made, each crosses on its own, so that the run never holds all of
+    them pickled besides."""
+    if not available():
+        results = list(work())
+        return lambda: results
+    receive = _forked(lambda: list(work()))
+    return lambda: cast(list[T], receive())
+
+
+def _forked(work: Callable[[], list[object]]) -> Callable[[], list[object]]:
+    """Run ``work`` in a forked child, which sends its results one by one; the
+    returned function waits for them all."""
     # The garbage of the stages before (syntax trees are cycles: only the
     # collector frees them) is freed now, not inherited by the child.
     gc.collect()
@@ -137,20 +155,25 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
         # collections skip it instead of touching (and so copying) every page.
         gc.freeze()
         try:
-            sender.send((True, work()))
+            results = work()
+            sender.send(("results", len(results)))
+            for result in results:
+                sender.send(("result", result))
         except BaseException:
-            sender.send((False, traceback.format_exc()))
+            sender.send(("failed", traceback.format_exc()))
 
     process = context.Process(target=child, daemon=True)
     process.start()
     sender.close()
 
-    def wait() -> T:
-        ok, value = receiver.recv()
-        process.join()
-        if not ok:
+    def wait() -> list[object]:
+        kind, value = receiver.recv()
+        if kind == "failed":
+            process.join()
             raise RuntimeError(f"background work failed:\n{value}")
-        return value  # type: ignore[no-any-return]
+        results = [receiver.recv()[1] for _ in range(value)]
+        process.join()
+        return results
 
     return wait
 

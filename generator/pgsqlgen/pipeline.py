@@ -45,7 +45,7 @@ from pgsqlgen.incremental import (
     recording,
 )
 from pgsqlgen.inputs import SchemaSources, load_queries, load_schema
-from pgsqlgen.parallel import FedChild, Later, available, in_background
+from pgsqlgen.parallel import FedChild, Later, available, in_background, in_background_each
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, QueryBlock, parse_query_file, query_blocks
@@ -609,38 +609,44 @@ PageParts = dict[str, dict[bytes, Span]]
 """The formatted parts of each page, where they lie in it (for the next run)."""
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A module of the package, formatted: whether black formatted it, and its parts."""
+
+    path: str
+    text: str
+    by_black: bool
+    parts: dict[bytes, Span]
+
+
 def _render_and_format(
     ir: Ir,
     templates: Path | None,
     paths: set[str],
     known: Mapping[bytes, str] | None,
     store: Store | None,
-) -> tuple[dict[str, str], set[str], list[Diagnostic], PageParts]:
-    """The modules of ``paths``, formatted (by parts, with ``known`` parts); those of
-    them black formatted; the problems of a user's templates (returned, not raised:
-    this may run in a second process); and the parts of each. With a ``store``,
-    compiled templates and module parts are taken from and kept there. A module a
-    user's template renders that is not Python is one of those problems
-    (:func:`pgsqlgen.codegen.render.render`), never formatted or written."""
+) -> Iterator[_Page | list[Diagnostic]]:
+    """The modules of ``paths``, each formatted (by parts, with ``known`` parts); or
+    the problems of a user's templates (given, not raised: this may run in a second
+    process). With a ``store``, compiled templates and module parts are taken from
+    and kept there. A module a user's template renders that is not Python is one of
+    those problems (:func:`pgsqlgen.codegen.render.render`), never formatted or
+    written."""
     compiled = store.compiled_templates if store is not None else None
     module_parts = store.module_parts() if store is not None else None
     try:
         rendered = render(ir, templates, paths, compiled, module_parts)
     except SqlgenError as error:
-        return {}, set(), error.diagnostics, {}
+        yield error.diagnostics
+        return
     if store is not None and module_parts is not None:
         store.keep_module_parts(module_parts)
         del module_parts  # its texts are in the pages: not held while they are formatted
     theirs = from_user_templates(ir, templates)
-    files: dict[str, str] = {}
-    by_black: set[str] = set()
-    parts: PageParts = {}
     for path in list(rendered):
         text = rendered.pop(path)  # each rendered text freed once formatted
-        files[path], black, parts[path] = format_module(text, ours=path not in theirs, known=known)
-        if black:
-            by_black.add(path)
-    return files, by_black, [], parts
+        formatted, black, parts = format_module(text, ours=path not in theirs, known=known)
+        yield _Page(path, formatted, black, parts)
 
 
 def _package_modules(
@@ -656,14 +662,20 @@ def _package_modules(
     mine, theirs = _halves(costs)
     if not (available() and sum(costs.values()) >= _PARALLEL_RENDER):
         mine, theirs = mine | theirs, set()
-    other = _later(lambda: _render_and_format(ir, templates, theirs, known, store), bool(theirs))
-    files, by_black, problems, parts = _render_and_format(ir, templates, mine, known, store)
-    more_files, more_by_black, more_problems, more_parts = other()
-    if problems or more_problems:
-        raise SqlgenError(problems + more_problems)
-    files = kept | files | more_files
-    files = {path: files[path] for path in every}
-    return files, by_black | more_by_black, len(every) - len(kept), parts | more_parts
+    other: Callable[[], list[_Page | list[Diagnostic]]] = (
+        in_background_each(lambda: _render_and_format(ir, templates, theirs, known, store))
+        if theirs
+        else list
+    )
+    done = [*_render_and_format(ir, templates, mine, known, store), *other()]
+    problems = [problem for item in done if isinstance(item, list) for problem in item]
+    if problems:
+        raise SqlgenError(problems)
+    formatted = [page for page in done if isinstance(page, _Page)]
+    files = kept | {page.path: page.text for page in formatted}
+    by_black = {page.path for page in formatted if page.by_black}
+    parts = {page.path: page.parts for page in formatted}
+    return {path: files[path] for path in every}, by_black, len(every) - len(kept), parts
 
 
 def run(config: Config, report: StageReport | None = None, *, incremental: bool = False) -> Result:

@@ -139,15 +139,21 @@ def write_all(out: Path, files: Mapping[str, str]) -> list[str]:
     return writes + deletes
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """A new file holding ``data``, with the mode the umask gives a normal file."""
+def _write_new(path: Path, text: str) -> None:
+    """A new file holding ``text`` (UTF-8), with the mode the umask gives a normal file.
+    Encoded a slice at a time: a large package's biggest module encoded whole would
+    be held twice at the run's peak."""
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
+        for start in range(0, len(text), _SLICE):
+            view = memoryview(text[start : start + _SLICE].encode())
+            while view:
+                view = view[os.write(handle, view) :]
     finally:
         os.close(handle)
+
+
+_SLICE = 1 << 20
 
 
 def _make_parent(path: Path) -> None:
@@ -199,7 +205,7 @@ def _stage(out: Path, files: Mapping[str, str]) -> None:
         for path, text in files.items():
             target = out / path
             _make_parent(stage / path)
-            _write_new(stage / path, text.encode())
+            _write_new(stage / path, text)
     except BaseException as error:
         shutil.rmtree(stage, ignore_errors=True)
         if isinstance(error, OSError):
@@ -212,7 +218,7 @@ def _decide(out: Path, writes: list[str], deletes: list[str]) -> None:
     remove both."""
     draft = out / _JOURNAL_DRAFT
     try:
-        _write_new(draft, json.dumps({"write": writes, "delete": deletes}).encode())
+        _write_new(draft, json.dumps({"write": writes, "delete": deletes}))
         _sync_all([*(out / STAGE / path for path in writes), out / STAGE, draft])
         os.replace(draft, out / JOURNAL)
         _sync(out)
