@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 In = TypeVar("In")
+Early = TypeVar("Early")
 
 DEEP_STACK = 256 * 1024 * 1024
 """The stack of :func:`with_deep_stack`'s thread: address space only, pages are
@@ -182,15 +183,21 @@ Later = Callable[[], None]
 """Work a child does after sending its result: the run need not wait for it."""
 
 
-class FedChild(Generic[In, T]):
-    """Work in two parts: the first runs in a forked child at once and returns
-    the second, which runs there when its input exists and returns its result
-    and what to do once that is sent. What :meth:`feed` gives is pickled to the
-    child; the result comes back to :meth:`wait`; :meth:`end` waits for the rest.
-    Where no second process can run, all runs in :meth:`wait`."""
+class FedChild(Generic[Early, In, T]):
+    """Work in two parts: the first runs in a forked child at once, tells an early
+    result (it calls the function it is given, once) and returns the second, which
+    runs there when its input exists and returns its result and what to do once
+    that is sent. :meth:`told` waits for the early result; what :meth:`feed` gives
+    is pickled to the child; the result comes back to :meth:`wait`; :meth:`end`
+    waits for the rest. Where no second process can run, all runs here, when its
+    results are asked for."""
 
-    def __init__(self, first: Callable[[], Callable[[In], tuple[T, Later]]]) -> None:
+    def __init__(
+        self, first: Callable[[Callable[[Early], None]], Callable[[In], tuple[T, Later]]]
+    ) -> None:
         self._first = first
+        self._second: Callable[[In], tuple[T, Later]] | None = None
+        self._early: list[Early] = []
         self._fed: list[In] = []
         self._answered = False
         self._process: BaseProcess | None = None
@@ -205,7 +212,7 @@ class FedChild(Generic[In, T]):
         def child() -> None:
             gc.freeze()
             try:
-                second = first()
+                second = first(lambda early: sender.send((True, early)))
                 result, later = second(inbox.recv())
                 sender.send((True, result))
                 later()
@@ -219,6 +226,14 @@ class FedChild(Generic[In, T]):
         inbox.close()
         sender.close()
 
+    def told(self) -> Early:
+        if not self._early:
+            if self._process is None:
+                self._second = self._first(self._early.append)
+            else:
+                self._early.append(cast(Early, self._received()))
+        return self._early[0]
+
     def feed(self, value: In) -> None:
         if self._process is None:
             self._fed.append(value)
@@ -226,16 +241,22 @@ class FedChild(Generic[In, T]):
             self._inbox.send(value)
 
     def wait(self) -> T:
-        if self._process is None:
-            result, later = self._first()(self._fed[0])
+        self.told()
+        if self._second is not None:
+            result, later = self._second(self._fed[0])
             later()
             return result
+        value = cast(T, self._received())
+        self._answered = True
+        return value
+
+    def _received(self) -> object:
+        assert self._process is not None
         ok, value = self._outbox.recv()
-        self._answered = ok
         if not ok:
             self._process.join()
             raise RuntimeError(f"background work failed:\n{value}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def end(self) -> None:
         """Wait for the child to finish what it does after its result; end it at

@@ -141,20 +141,27 @@ def _check_downs(
     return problems
 
 
-def _parse_sources(
-    sources: SchemaSources,
-    start: Replay,
-    known_downs: Sequence[tuple[Diagnostic, ...] | None],
-    *,
-    parallel: bool,
-) -> tuple[list[Statement], list[Statement], list[tuple[Diagnostic, ...]]]:
-    """The statements of the up migrations after the ``start.files`` first (those of
-    the last one apart), and the problems of each down migration (taken from
-    ``known_downs`` where it has them); raises SqlgenError for the ups."""
-    unknown = sum(found is None for found in known_downs)
-    downs = _later(
-        lambda: _check_downs(sources.down, known_downs), parallel and unknown >= _PARALLEL_FILES
+DownProblems = list[tuple[Diagnostic, ...]]
+"""The problems of each down migration (:func:`_check_downs`)."""
+
+
+def _downs_checked(
+    sources: SchemaSources, known: Sequence[tuple[Diagnostic, ...] | None], *, parallel: bool
+) -> Callable[[], DownProblems]:
+    """The check of the down migrations, started in a second process when a long
+    history makes that worth it (see also :func:`_parsed`)."""
+    unknown = sum(found is None for found in known)
+    return _later(
+        lambda: _check_downs(sources.down, known), parallel and unknown >= _PARALLEL_FILES
     )
+
+
+def _parse_sources(
+    sources: SchemaSources, start: Replay, downs: Callable[[], DownProblems]
+) -> tuple[list[Statement], list[Statement], DownProblems]:
+    """The statements of the up migrations after the ``start.files`` first (those of
+    the last one apart), and the problems of each down migration (``downs``, checked
+    meanwhile); raises SqlgenError for the ups."""
     head, problems = _parse_ups(sources.up[start.files : -1])
     last, more = _parse_ups(sources.up[max(start.files, len(sources.up) - 1) :])
     if problems or more:
@@ -213,9 +220,9 @@ def parse_schema(
     as warnings (reported, never stopping a run); raises SqlgenError for the ups. With
     ``parallel``, a long history's downs are checked in a second process meanwhile."""
     sources = load_schema(config.schema, config.root, config.schema_layout)
-    start, known = Replay(None, 0, 0), [None] * len(sources.down)
-    head, last, downs = _parse_sources(sources, start, known, parallel=parallel)
-    return head + last, _as_warnings(downs)
+    downs = _downs_checked(sources, [None] * len(sources.down), parallel=parallel)
+    head, last, checked = _parse_sources(sources, Replay(None, 0, 0), downs)
+    return head + last, _as_warnings(checked)
 
 
 def load_catalog(config: Config) -> Catalog:
@@ -444,16 +451,7 @@ def _file_units(
 # The share of the query files a child parses while the schema is replayed (the
 # second core is idle then) and then analyses: it comes to the analysis with
 # that much done, so it takes more than half.
-_AHEAD_SHARE = 0.6
-
-
-@dataclass(frozen=True)
-class _Feed:
-    """What the child of :func:`_parse_ahead` needs to analyse: the catalog, and
-    which of its files the run still needs."""
-
-    catalog: Catalog
-    todo: frozenset[str]
+_AHEAD_SHARE = 0.7
 
 
 AheadUnits = list[tuple[str, FileUnit, bytes]]
@@ -461,29 +459,52 @@ AheadUnits = list[tuple[str, FileUnit, bytes]]
 
 
 class _Ahead:
-    """Query files a child parses while the schema is replayed, and analyses
-    when fed the catalog (:func:`_query_units`)."""
+    """Query files a child parses while the schema is replayed, and analyses once
+    fed the catalog, as soon as the replay ends (:func:`_run`); the run takes their
+    units in :func:`_query_units`."""
 
-    def __init__(self, files: Sequence[SourceFile], shape: Shape, store: Store | None) -> None:
+    def __init__(
+        self, files: Sequence[SourceFile], shape: Shape, store: Store | None, downs: _Downs
+    ) -> None:
         self.files = {source.display: source for source in files}
-        self.child: FedChild[_Feed, AheadUnits] = FedChild(lambda: _parsed(files, shape, store))
+        self.child: FedChild[DownProblems, Catalog, AheadUnits] = FedChild(
+            lambda tell: _parsed(files, shape, store, downs, tell)
+        )
+
+
+@dataclass(frozen=True)
+class _Downs:
+    """The down migrations, and the problems of those an earlier run checked."""
+
+    sources: Sequence[SourceFile]
+    known: Sequence[tuple[Diagnostic, ...] | None]
 
 
 def _parsed(
-    files: Sequence[SourceFile], shape: Shape, store: Store | None
-) -> Callable[[_Feed], tuple[AheadUnits, Later]]:
-    """``files`` parsed, and what analyses those of them the run needs once the
-    catalog exists (the plan is made again from it: cheaper than sending it); with
-    a ``store``, it remembers them there once the run has its units: their pickles
-    never cross to the run, nor hold it up."""
+    files: Sequence[SourceFile],
+    shape: Shape,
+    store: Store | None,
+    downs: _Downs,
+    tell: Callable[[DownProblems], None],
+) -> Callable[[Catalog], tuple[AheadUnits, Later]]:
+    """The down migrations checked (told at once: the run needs them when its ups
+    are parsed, and checked here they leave it a core of its own for that);
+    ``files`` parsed; and what analyses those of them the run needs once the
+    catalog exists: the plan, and with a ``store`` the files whose entries still
+    hold, are worked out again from it, as the run does (cheaper than sending
+    them, and the child starts sooner). With a ``store``, it remembers its units
+    there once the run has them: their pickles never cross to the run, nor hold it
+    up."""
+    tell(_check_downs(downs.sources, downs.known))
     parsed = {source.display: query_blocks(source) for source in files}
     for blocks, _ in parsed.values():
         for block in blocks:
             block.parsed()
 
-    def analyse(feed: _Feed) -> tuple[AheadUnits, Later]:
-        catalog, plan, log = feed.catalog, plan_ir(feed.catalog, shape), ReadLog()
-        todo = [source for source in files if source.display in feed.todo]
+    def analyse(catalog: Catalog) -> tuple[AheadUnits, Later]:
+        plan, log = plan_ir(catalog, shape), ReadLog()
+        kept = store.reusable(files, catalog, plan) if store is not None else {}
+        todo = [source for source in files if source.display not in kept]
         if store is None:
             units = _file_units(catalog, plan, todo, log, lambda source: parsed[source.display])
             return [(s.display, unit, b"") for s, (unit, _, _) in zip(todo, units, strict=True)], (
@@ -511,11 +532,15 @@ def _parsed(
     return analyse
 
 
-def _parse_ahead(files: Sequence[SourceFile], shape: Shape, store: Store | None) -> _Ahead | None:
-    """A child parsing the last :data:`_AHEAD_SHARE` of ``files`` now, when that is
-    worth a second process."""
+def _parse_ahead(
+    files: Sequence[SourceFile], shape: Shape, store: Store | None, downs: _Downs
+) -> _Ahead | None:
+    """A child checking ``downs`` and parsing the last :data:`_AHEAD_SHARE` of
+    ``files`` now, when that is worth a second process."""
     split = _split_point(files, _AHEAD_SHARE)
-    return _Ahead(files[split:], shape, store) if available() and split < len(files) else None
+    if not (available() and split < len(files)):
+        return None
+    return _Ahead(files[split:], shape, store, downs)
 
 
 def _query_units(
@@ -531,14 +556,13 @@ def _query_units(
     kept = store.reusable(files, catalog, plan) if store is not None else {}
     todo = [source for source in files if source.display not in kept]
     log = ReadLog()
-    schema = catalog
     earlier: Pieces = store.earlier_pieces if store is not None else _no_pieces
     if store is not None:
         catalog, plan, log = recording(catalog, plan)
     if ahead is not None:
-        there = frozenset(s.display for s in todo if s.display in ahead.files)
-        ahead.child.feed(_Feed(schema, there))
-        here = [source for source in todo if source.display not in there]
+        # The child was fed the catalog when it was replayed; it analyses those of
+        # its files that this run's store does not hold, as found here too.
+        here = [source for source in todo if source.display not in ahead.files]
         _keep(kept, store, here, _file_units(catalog, plan, here, log, earlier=earlier))
         for display, unit, digest in ahead.child.wait():
             kept[display] = unit
@@ -697,16 +721,16 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
 
 
 def _query_files_ahead(
-    config: Config, store: Store | None
+    config: Config, store: Store | None, downs: _Downs
 ) -> tuple[tuple[SourceFile, ...] | None, _Ahead | None]:
-    """The query files, and a child parsing a share of them while the schema is
-    replayed (:func:`_parse_ahead`); none when they cannot be read (the error is
-    raised where it always was, after the schema's)."""
+    """The query files, and a child checking ``downs`` and parsing a share of them
+    while the schema is parsed and replayed (:func:`_parse_ahead`); none when they
+    cannot be read (the error is raised where it always was, after the schema's)."""
     try:
         files = load_queries(config.queries, config.root)
     except SqlgenError:
         return None, None
-    return files, _parse_ahead(files, Shape.of(config), store)
+    return files, _parse_ahead(files, Shape.of(config), store, downs)
 
 
 def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_Ahead]) -> Result:
@@ -714,12 +738,18 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
     with clock.stage(STAGES[0]) as detail:
         sources = load_schema(config.schema, config.root, config.schema_layout)
         state = store.schema(sources) if store is not None else None
-        query_files, ahead = _query_files_ahead(config, store) if state is None else (None, None)
-        started.extend([ahead] if ahead is not None else [])
+        query_files, ahead = None, None
         if state is None:
-            start = store.replay_start() if store is not None else Replay(None, 0, 0)
             known = store.known_downs() if store is not None else [None] * len(sources.down)
-            head, last, downs = _parse_sources(sources, start, known, parallel=available())
+            query_files, ahead = _query_files_ahead(config, store, _Downs(sources.down, known))
+            started.extend([ahead] if ahead is not None else [])
+            checked = (
+                ahead.child.told
+                if ahead is not None
+                else _downs_checked(sources, known, parallel=available())
+            )
+            start = store.replay_start() if store is not None else Replay(None, 0, 0)
+            head, last, downs = _parse_sources(sources, start, checked)
             warnings = _as_warnings(downs)
             statements = start.statements + len(head) + len(last)
             detail.append(f"{statements} statements")
@@ -731,6 +761,8 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         before_last: Snapshot | None = None
         if state is None:
             catalog, before_last = _replay(sources, start, head, last, store is not None)
+            if ahead is not None:
+                ahead.child.feed(catalog)
             # The parsed history is garbage once replayed (the catalog keeps what it
             # needs): dropped here, a third of a large run's memory is freed before
             # anything forks.
