@@ -253,6 +253,11 @@ def _digest(value: object) -> bytes:
     return hashlib.sha256(buffer.getbuffer()).digest()
 
 
+def modules_digest(unit: FileUnit) -> bytes:
+    """What the pages of ``unit``'s modules are keyed by."""
+    return _digest(unit.modules)
+
+
 def _source_digest(source: SourceFile) -> bytes:
     return hashlib.sha256(f"{source.path}\0{source.display}\0{source.text}".encode()).digest()
 
@@ -536,15 +541,18 @@ class Store:
         reads: set[Read],
         pieces: dict[bytes, QueryPiece],
         known: Fingerprints | None = None,
+        digest: bytes | None = None,
     ) -> _FileEntry:
         """What remembers ``unit`` and its ``pieces``: the fingerprints of what producing
         it read, in ``known``, those of the catalog it was analysed against (by
         default this run's, from :meth:`reusable`; a child analysing beside the run
-        has its own, and tells the run what it kept with :meth:`note_kept`)."""
+        has its own, and tells the run what it kept with :meth:`note_kept`); and
+        the ``digest`` of its modules (:func:`modules_digest`), unless given."""
         known = known if known is not None else self._fingerprints
         assert known is not None, "reusable() comes first"
         fingerprints = {read: known.of(read) for read in reads | {_NAMING}}
-        return _FileEntry(self._schema_key, fingerprints, unit, _digest(unit.modules), pieces)
+        digest = digest if digest is not None else modules_digest(unit)
+        return _FileEntry(self._schema_key, fingerprints, unit, digest, pieces)
 
     def keep_entry(self, source: SourceFile, entry: _FileEntry) -> None:
         """Remember ``entry`` for ``source``, and as its file's latest (whose pieces

@@ -41,6 +41,7 @@ from pgsqlgen.incremental import (
     SchemaState,
     Snapshot,
     Store,
+    modules_digest,
     piece_key,
     recording,
 )
@@ -520,12 +521,13 @@ def _parsed(
             lambda source: parsed[source.display],
             lambda source: store.earlier_pieces(source, known),
         )
-        entries = [store.file_entry(unit, reads, pieces, known) for unit, reads, pieces in units]
-        done = [(s.display, e.unit, e.digest) for s, e in zip(todo, entries, strict=True)]
+        # The run needs only the digests now; what the entries read is worked out after.
+        digests = [modules_digest(unit) for unit, _, _ in units]
+        done = [(s.display, u[0], d) for s, u, d in zip(todo, units, digests, strict=True)]
 
         def remember() -> None:
-            for source, entry in zip(todo, entries, strict=True):
-                store.keep_entry(source, entry)
+            for source, (unit, reads, pieces), digest in zip(todo, units, digests, strict=True):
+                store.keep_entry(source, store.file_entry(unit, reads, pieces, known, digest))
 
         return done, remember
 

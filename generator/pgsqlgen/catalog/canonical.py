@@ -333,11 +333,20 @@ def canonical(node: exp.Expr) -> exp.Expr:
     tree = node.copy()
     tree = tree.transform(_flatten_join_trees, copy=False)
     tree = tree.transform(_unqualify_single_source, copy=False)
-    # Repeat until stable: removing one layer can expose the next.
+    # Repeat until stable: removing one layer can expose the next. Each change
+    # replaces a node for good (a layer removed, a literal rewritten), so a pass
+    # that replaces none is the last.
     while True:
-        before = tree.sql(dialect="postgres", copy=False)
-        tree = tree.transform(_strip, copy=False)
-        if tree.sql(dialect="postgres", copy=False) == before:
+        changed = False
+
+        def strip(node: exp.Expr) -> exp.Expr:
+            nonlocal changed
+            stripped = _strip(node)
+            changed = changed or stripped is not node
+            return stripped
+
+        tree = tree.transform(strip, copy=False)
+        if not changed:
             return tree
 
 
