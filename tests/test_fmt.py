@@ -208,3 +208,32 @@ def test_only_modules_from_user_templates_go_through_black(tmp_path: Path) -> No
     reported = _through_black(load_config(pyproject))
     assert reported.startswith("1 modules through black")
     assert f'        return "{LONG}s"\n' in reported
+
+
+@pytest.mark.parametrize(
+    "prefix", ["return self._around(", "return await self._around(", "return self._stream("]
+)
+def test_a_delegation_is_wrapped_by_its_lengths_as_by_the_general_split(prefix: str) -> None:
+    """Every length of name and arguments around each place the layout changes:
+    the fast path gives what the general right-hand split gives, or declines."""
+    checked = 0
+    for name_length in range(1, 80, 3):
+        name = "q" * name_length
+        for count in range(1, 7):
+            for width in (1, 5, 12, 30, 60):
+                args = ", ".join(
+                    f"{'a' * width}{index}={'a' * width}{index}" for index in range(count)
+                )
+                text = f'{prefix}"{name}", functools.partial(self._inner.{name}, {args}))'
+                for indent in ("        ", "            "):
+                    if len(indent) + len(text) <= fmt.LINE_LENGTH:
+                        continue
+                    match = fmt._DELEGATION.match(text)
+                    assert match is not None, text
+                    try:
+                        fast = fmt._wrap_delegation(indent, match)
+                    except fmt._Unsupported:
+                        continue
+                    assert fast == fmt._right_hand_split(indent, text), text
+                    checked += 1
+    assert checked > 500

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,31 @@ def test_a_fork_freezes_survivors_only_for_a_caller_that_froze_first() -> None:
         assert _objects_frozen_by_a_fork() >= 1000
     finally:
         gc.unfreeze()
+
+
+def test_a_fed_child_tells_its_early_result_before_it_is_fed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The query child tells the downs' problems while the run still parses its
+    ups, then waits for the catalog: in a child or, without one, in place."""
+
+    def first(tell: Callable[[int], None]) -> Callable[[int], tuple[int, parallel.Later]]:
+        tell(41)
+        return lambda fed: (fed + 1, lambda: None)
+
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("SQLGEN_JOBS", jobs)
+        child: parallel.FedChild[int, int, int] = parallel.FedChild(first)
+        assert child.told() == 41
+        child.feed(1)
+        assert child.wait() == 2
+        child.end()
+    assert multiprocessing.active_children() == []
+
+
+def test_results_made_beside_the_run_cross_one_by_one_in_order() -> None:
+    if not parallel.available():
+        pytest.skip("no fork or a single core here: the work runs in place")
+    big = "é" * (1 << 21)
+    wait = parallel.in_background_each(lambda: iter([big, "", "x"]))
+    assert wait() == [big, "", "x"]

@@ -13,11 +13,22 @@ the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
   file's name and text, and the fingerprint of every catalog object the
   analysis and the IR build read (:class:`ReadLog`). After a schema edit an
   entry is reused when each object it read is unchanged, so a migration edit
-  re-analyses only the query files that the change can reach.
+  re-analyses only the query files that the change can reach. With it, what
+  each query block gave (:class:`QueryPiece`, by :func:`piece_key`) and what
+  its analysis read: a new version of the file (found through
+  ``latest/<path>``) re-analyses only the blocks that changed, and a schema
+  edit only the queries whose own reads changed.
 * ``pages.pickle``: each generated module keyed by what it is rendered from,
   with where its formatted parts lie in it
   (:func:`pgsqlgen.codegen.fmt.fast_format_parts`), so that the modules that
-  gather every query are laid out again only where a query changed.
+  gather every query are laid out again only where a query changed; and
+  ``parts/<template>.pickle``, those modules as rendered with where each
+  module's part lies (:class:`pgsqlgen.codegen.render.ModuleParts`), so that
+  they are rendered again only for the modules that changed.
+
+Texts are stored after each entry's pickle, encoded a slice at a time: pickle
+copies a text whole before writing it, which on a large layer raised the run's
+peak memory by the size of its largest module.
 
 Every key also covers :func:`pgsqlgen.cache.generator_digest`: this package's
 own files, the versions of the libraries that reach the output, and the

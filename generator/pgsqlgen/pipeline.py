@@ -8,6 +8,7 @@ nothing here touches the output directory: writing is the caller's choice
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -468,17 +469,40 @@ class _Ahead:
         self, files: Sequence[SourceFile], shape: Shape, store: Store | None, downs: _Downs
     ) -> None:
         self.files = {source.display: source for source in files}
-        self.child: FedChild[DownProblems, Catalog, AheadUnits] = FedChild(
+        self.child: FedChild[DownProblems, _Replayed, AheadUnits] = FedChild(
             lambda tell: _parsed(files, shape, store, downs, tell)
         )
 
 
 @dataclass(frozen=True)
 class _Downs:
-    """The down migrations, and the problems of those an earlier run checked."""
+    """The down migrations, and the problems of those an earlier run checked; and
+    the up migrations, of which the child may replay the last (:class:`_Replayed`)."""
 
     sources: Sequence[SourceFile]
     known: Sequence[tuple[Diagnostic, ...] | None]
+    ups: Sequence[SourceFile]
+
+
+@dataclass(frozen=True)
+class _Replayed:
+    """The catalog, as the query child is fed it: when the run kept the catalog
+    before the last migration (:class:`Snapshot`), those bytes, and the child
+    replays the last migration itself: the run then pickles the catalog once, not
+    twice."""
+
+    catalog: Catalog | None
+    before_last: Snapshot | None = None
+
+    def replayed(self, ups: Sequence[SourceFile]) -> Catalog:
+        if self.catalog is not None:
+            return self.catalog
+        from pgsqlgen.schema.ddl import build_catalog  # see _replay
+
+        assert self.before_last is not None
+        catalog = pickle.loads(self.before_last.catalog)
+        last, _ = _parse_ups(ups[self.before_last.files :])
+        return build_catalog(last, start=catalog)
 
 
 def _parsed(
@@ -487,7 +511,7 @@ def _parsed(
     store: Store | None,
     downs: _Downs,
     tell: Callable[[DownProblems], None],
-) -> Callable[[Catalog], tuple[AheadUnits, Later]]:
+) -> Callable[[_Replayed], tuple[AheadUnits, Later]]:
     """The down migrations checked (told at once: the run needs them when its ups
     are parsed, and checked here they leave it a core of its own for that);
     ``files`` parsed; and what analyses those of them the run needs once the
@@ -502,7 +526,8 @@ def _parsed(
         for block in blocks:
             block.parsed()
 
-    def analyse(catalog: Catalog) -> tuple[AheadUnits, Later]:
+    def analyse(fed: _Replayed) -> tuple[AheadUnits, Later]:
+        catalog = fed.replayed(downs.ups)
         plan, log = plan_ir(catalog, shape), ReadLog()
         kept = store.reusable(files, catalog, plan) if store is not None else {}
         todo = [source for source in files if source.display not in kept]
@@ -748,7 +773,8 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         query_files, ahead = None, None
         if state is None:
             known = store.known_downs() if store is not None else [None] * len(sources.down)
-            query_files, ahead = _query_files_ahead(config, store, _Downs(sources.down, known))
+            schema = _Downs(sources.down, known, sources.up)
+            query_files, ahead = _query_files_ahead(config, store, schema)
             started.extend([ahead] if ahead is not None else [])
             checked = (
                 ahead.child.told
@@ -769,7 +795,9 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         if state is None:
             catalog, before_last = _replay(sources, start, head, last, store is not None)
             if ahead is not None:
-                ahead.child.feed(catalog)
+                ahead.child.feed(
+                    _Replayed(None, before_last) if before_last else _Replayed(catalog)
+                )
             # The parsed history is garbage once replayed (the catalog keeps what it
             # needs): dropped here, a third of a large run's memory is freed before
             # anything forks.

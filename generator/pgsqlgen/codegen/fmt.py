@@ -235,10 +235,53 @@ def _right_hand_split(indent: str, text: str) -> list[str]:
     return _wrap_body(indent, head, body, tail, force=is_literal and len(items) > 1, items=items)
 
 
+# A wrapper method's delegation to its inner querier, ``return self._around("name",
+# functools.partial(self._inner.name, a=a))``: ``wrappers.py`` has one per query
+# method and flavour, most too long for a line.
+_DELEGATION = re.compile(
+    r'(?P<head>return (?:await )?self\._\w+\()(?P<name>"\w+"), '
+    r"(?P<call>[\w.]+\()(?P<args>[\w.]+(?:, \w+=\w+)+)\)\)$"
+)
+
+
+def _wrap_delegation(indent: str, delegation: re.Match[str]) -> list[str]:
+    """A delegation wrapped as :func:`_right_hand_split` wraps it, worked out from
+    its lengths alone: its brackets, commas and lone string are where the pattern
+    puts them, so nothing needs tokenizing. A shape the general path would split
+    further (an argument too long for its line) is left to it."""
+    head, name, call, args = delegation.group("head", "name", "call", "args")
+    inner = indent + _INDENT
+    item = f"{call}{args})"
+    if not _fits(indent, head):
+        raise _Unsupported
+    if _fits(inner, f"{name}, {item}"):
+        return [indent + head, f"{inner}{name}, {item}", indent + ")"]
+    lines = [indent + head, f"{inner}{name},"]
+    if _fits(inner, item + ","):
+        lines.append(f"{inner}{item},")
+    else:
+        deeper = inner + _INDENT
+        if _fits(deeper, args):
+            lines += [inner + call, deeper + args, inner + "),"]
+        else:
+            arguments = args.split(", ")
+            if not all(_fits(deeper, argument + ",") for argument in arguments):
+                raise _Unsupported
+            lines += [inner + call, *(f"{deeper}{a}," for a in arguments), inner + "),"]
+    lines.append(indent + ")")
+    return lines
+
+
 def _wrap_statement(indent: str, text: str) -> list[str]:
     """A long statement line of a supported shape, wrapped as black wraps it."""
     if text.startswith(("def ", "async def ")):
         return _wrap_signature(indent, text)
+    delegation = _DELEGATION.match(text)
+    if delegation is not None:
+        try:
+            return _wrap_delegation(indent, delegation)
+        except _Unsupported:
+            pass
     if _LONE_STRING.match(text) or text.startswith("#"):
         return [indent + text]
     if _OPENS_BLOCK_STRING.match(text) or _UNSPLITTABLE.match(text):
