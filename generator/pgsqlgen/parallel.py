@@ -116,38 +116,48 @@ def _freeze_survivors() -> None:
         gc.freeze()
 
 
-def in_background(work: Callable[[], T]) -> Callable[[], T]:
+def in_background(work: Callable[[], T], *, collect: bool = True) -> Callable[[], T]:
     """Start ``work`` in a forked child; the returned function waits for its result.
 
     ``work`` must not raise for the user's input (return diagnostics instead):
     an exception in the child is a bug, and is raised again here with the
-    child's traceback.
+    child's traceback. Without ``collect``, the garbage made so far is not
+    collected first (:func:`collect_garbage`): the caller does it later, at a
+    moment it would otherwise wait.
     """
     if not available():
         result = work()
         return lambda: result
-    receive = _forked(lambda: [work()])
+    receive = _forked(lambda: [work()], collect)
     return lambda: cast(T, receive()[0])
 
 
-def in_background_each(work: Callable[[], Iterable[T]]) -> Callable[[], list[T]]:
+def in_background_each(
+    work: Callable[[], Iterable[T]], *, collect: bool = True
+) -> Callable[[], list[T]]:
     """:func:`in_background` for work with many large results (formatted modules):
     once all are made, each crosses on its own, so that the run never holds all of
     them pickled besides."""
     if not available():
         results = list(work())
         return lambda: results
-    receive = _forked(lambda: list(work()))
+    receive = _forked(lambda: list(work()), collect)
     return lambda: cast(list[T], receive())
 
 
-def _forked(work: Callable[[], list[object]]) -> Callable[[], list[object]]:
-    """Run ``work`` in a forked child, which sends its results one by one; the
-    returned function waits for them all."""
-    # The garbage of the stages before (syntax trees are cycles: only the
-    # collector frees them) is freed now, not inherited by the child.
+def collect_garbage() -> None:
+    """Free the garbage of the stages before (syntax trees are cycles: only the
+    collector frees them), and keep what survives out of later collections."""
     gc.collect()
     _freeze_survivors()
+
+
+def _forked(work: Callable[[], list[object]], collect: bool) -> Callable[[], list[object]]:
+    """Run ``work`` in a forked child, which sends its results one by one; the
+    returned function waits for them all. The garbage made so far is freed first
+    (with ``collect``), not inherited by the child."""
+    if collect:
+        collect_garbage()
     context = _fork_context()
     receiver, sender = context.Pipe(duplex=False)
 
@@ -203,8 +213,7 @@ class FedChild(Generic[Early, In, T]):
         self._process: BaseProcess | None = None
         if not available():
             return
-        gc.collect()
-        _freeze_survivors()
+        collect_garbage()
         context = _fork_context()
         inbox, self._inbox = context.Pipe(duplex=False)
         self._outbox, sender = context.Pipe(duplex=False)

@@ -47,7 +47,14 @@ from pgsqlgen.incremental import (
     recording,
 )
 from pgsqlgen.inputs import SchemaSources, load_queries, load_schema
-from pgsqlgen.parallel import FedChild, Later, available, in_background, in_background_each
+from pgsqlgen.parallel import (
+    FedChild,
+    Later,
+    available,
+    collect_garbage,
+    in_background,
+    in_background_each,
+)
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, QueryBlock, parse_query_file, query_blocks
@@ -110,10 +117,11 @@ _PARALLEL_QUERIES = 200
 _PARALLEL_RENDER = 1000
 
 
-def _later(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
-    """``work`` started in a second process when that is worth it; else done
-    when its result is asked for."""
-    return in_background(work) if worth_it else work
+def _later(work: Callable[[], T], worth_it: bool, *, collect: bool = True) -> Callable[[], T]:
+    """``work`` started in a second process when that is worth it (see
+    :func:`pgsqlgen.parallel.in_background` for ``collect``); else done when its
+    result is asked for."""
+    return in_background(work, collect=collect) if worth_it else work
 
 
 def _parse_ups(sources: Sequence[SourceFile]) -> tuple[list[Statement], list[Diagnostic]]:
@@ -591,6 +599,7 @@ def _query_units(
         # its files that this run's store does not hold, as found here too.
         here = [source for source in todo if source.display not in ahead.files]
         _keep(kept, store, here, _file_units(catalog, plan, here, log, earlier=earlier))
+        collect_garbage()  # the schema's parsed history, while the child works on
         for display, unit, digest in ahead.child.wait():
             kept[display] = unit
             if store is not None:
@@ -641,12 +650,9 @@ def _render_costs(ir: Ir, paths: set[str]) -> dict[str, int]:
     again = sum(len(m.queries) for m in ir.modules if f"{m.module}.py" in paths)
     costs = {path: 1 for path in paths}
     costs |= {f"{m.module}.py": 2 * len(m.queries) for m in ir.modules}
-    # Measured at 4x: a module costs 2 a query; querier.py, a half; wrappers.py, 2.25.
-    costs |= {
-        "querier.py": again // 2,
-        "wrappers.py": 9 * again // 4,
-        "models.py": len(ir.models) // 4,
-    }
+    # Measured at 4x: a module costs 2 a query; querier.py, a half; wrappers.py, 1.5.
+    costs |= {"querier.py": again // 2, "wrappers.py": 3 * again // 2}
+    costs |= {"models.py": len(ir.models) // 4}
     return {path: costs[path] for path in paths}
 
 
@@ -706,11 +712,12 @@ def _render_and_format(
 
 
 def _package_modules(
-    ir: Ir, templates: Path | None, store: Store | None
+    ir: Ir, templates: Path | None, store: Store | None, *, collected: bool
 ) -> tuple[dict[str, str], set[str], int, PageParts]:
     """Every module of the package, formatted; those black formatted; how many were
     rendered (with a ``store``, the others are the ones it holds for this IR); and
-    the formatted parts of those rendered."""
+    the formatted parts of those rendered. Unless the garbage of the analysis was
+    ``collected``, it is before a second process forks."""
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
     known = store.known_parts() if store is not None else None
@@ -719,7 +726,9 @@ def _package_modules(
     if not (available() and sum(costs.values()) >= _PARALLEL_RENDER):
         mine, theirs = mine | theirs, set()
     other: Callable[[], list[_Page | list[Diagnostic]]] = (
-        in_background_each(lambda: _render_and_format(ir, templates, theirs, known, store))
+        in_background_each(
+            lambda: _render_and_format(ir, templates, theirs, known, store), collect=not collected
+        )
         if theirs
         else list
     )
@@ -799,8 +808,8 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
                     _Replayed(None, before_last) if before_last else _Replayed(catalog)
                 )
             # The parsed history is garbage once replayed (the catalog keeps what it
-            # needs): dropped here, a third of a large run's memory is freed before
-            # anything forks.
+            # needs): dropped here, a third of a large run's memory is freed, before
+            # the dump's fork or, with a query child, while this run waits for it.
             del head, last
             check_overrides(config, catalog)
             plan = plan_ir(catalog, Shape.of(config))
@@ -809,6 +818,7 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
                     store, SchemaState(catalog, plan, "", tuple(downs), statements), before_last
                 ),
                 available() and statements >= _PARALLEL_FILES,
+                collect=ahead is None,
             )
         else:
             catalog, plan, downs = state.catalog, state.plan, list(state.downs)
@@ -828,7 +838,11 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         if store is not None:
             detail.append(f"{analysed} of {len(query_files)} query files analysed")
     with clock.stage(STAGES[3]) as detail:
-        files, by_black, rendered, parts = _package_modules(ir, config.templates, store)
+        # A query child's run collected its garbage while it waited for the child.
+        collected = ahead is not None
+        files, by_black, rendered, parts = _package_modules(
+            ir, config.templates, store, collected=collected
+        )
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
         if store is not None:
             detail.append(f"{rendered} of {len(files)} modules rendered")

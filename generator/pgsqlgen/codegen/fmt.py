@@ -384,6 +384,10 @@ def _wrap_returns(indent: str, tail: str) -> list[str]:
 
 def _union_members(annotation: str) -> list[str]:
     """The members of a type annotation's union at depth 0 (one if it is none)."""
+    if " | " not in annotation:
+        return [annotation]
+    if not any(bracket in annotation for bracket in _OPENING):
+        return annotation.split(" | ")
     depth, cuts = 0, []
     for position, char in enumerate(annotation):
         if char in _OPENING:
