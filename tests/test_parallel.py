@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -179,3 +180,46 @@ def test_results_made_beside_the_run_cross_one_by_one_in_order() -> None:
     big = "é" * (1 << 21)
     wait = parallel.in_background_each(lambda: iter([big, "", "x"]))
     assert wait() == [big, "", "x"]
+
+
+def test_a_feed_larger_than_a_pipe_does_not_wait_for_the_first_part(tmp_path: Path) -> None:
+    """The run feeds the catalog as soon as it is replayed, while the child may
+    still be parsing: the feed must not hold the run up until the child is done."""
+    if not parallel.available():
+        pytest.skip("no fork or a single core here: the work runs in place")
+    fed_flag = tmp_path / "fed"
+
+    def first(tell: Callable[[int], None]) -> Callable[[bytes], tuple[bool, parallel.Later]]:
+        tell(0)
+        deadline = time.monotonic() + 60
+        while not fed_flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen = fed_flag.exists()
+        return lambda fed: (seen and len(fed) == 4 << 20, lambda: None)
+
+    child: parallel.FedChild[int, bytes, bool] = parallel.FedChild(first)
+    child.feed(bytes(4 << 20))
+    fed_flag.touch()
+    assert child.wait()
+    child.end()
+
+
+def test_a_migration_edit_parses_no_query_file_ahead(
+    split_everything: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """When the replay goes on from the last run's catalog, it is short and the
+    query files mostly keep their units: no child parses them beside it."""
+    write_project(tmp_path, _SCHEMA, _QUERIES)
+    config = load_config(tmp_path / "pyproject.toml")
+    started: list[object] = []
+    ahead = pipeline._parse_ahead
+    monkeypatch.setattr(
+        pipeline, "_parse_ahead", lambda *args: started.append(ahead(*args)) or started[-1]
+    )
+    pipeline.run(config, incremental=True)
+    assert len(started) == 1
+    (tmp_path / "schema" / "000002_more.up.sql").write_text("ALTER TABLE t ADD COLUMN x int;\n")
+    files = pipeline.run(config, incremental=True).files
+    assert len(started) == 1
+    assert files == _sequential(monkeypatch, tmp_path / "pyproject.toml")
+    assert "x: int | None" in files["models.py"]

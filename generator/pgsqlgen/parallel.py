@@ -12,6 +12,7 @@ work runs in place.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -220,13 +221,25 @@ class FedChild(Generic[Early, In, T]):
 
         def child() -> None:
             gc.freeze()
+            # What the run feeds is read at once, by a thread of the child's own: a
+            # feed larger than the pipe's buffer would otherwise hold the run up
+            # until the first part is done.
+            fed: list[In] = []
+
+            def read() -> None:
+                with contextlib.suppress(EOFError, OSError):  # the run ended unfed
+                    fed.append(inbox.recv())
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
             try:
                 second = first(lambda early: sender.send((True, early)))
-                result, later = second(inbox.recv())
+                reader.join()
+                if not fed:
+                    return  # the run ended without feeding it: nothing to do
+                result, later = second(fed[0])
                 sender.send((True, result))
                 later()
-            except EOFError:
-                return  # the run ended without feeding it: nothing to do
             except BaseException:
                 sender.send((False, traceback.format_exc()))
 
