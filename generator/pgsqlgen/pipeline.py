@@ -58,7 +58,6 @@ from pgsqlgen.parallel import (
 from pgsqlgen.queries.analysis.model import Analysis, AnalysisError
 from pgsqlgen.queries.analysis.statements import analyse_statement
 from pgsqlgen.queries.files import ParsedQuery, QueryBlock, parse_query_file, query_blocks
-from pgsqlgen.schema.dump import render_dump
 from pgsqlgen.sql.parse import Statement, parse_file
 from pgsqlgen.sql.source import SourceFile
 
@@ -183,6 +182,8 @@ def _dump_and_keep(store: Store | None, state: SchemaState, before_last: Snapsho
     """The schema dump of ``state``'s catalog; with a ``store``, ``state`` with it is
     remembered. Beside the run on a large layer: pickling the catalog there keeps
     its cost, and its memory, out of the run's."""
+    from pgsqlgen.schema.dump import render_dump  # see _replay
+
     dump = render_dump(state.catalog)
     if store is not None:
         store.keep_schema(dataclasses.replace(state, dump=dump), before_last)
