@@ -123,3 +123,19 @@ def test_the_generator_itself_is_part_of_the_key(
     before = cache.state_key(config)
     template.write_text("{{ header }}\n# changed\n")
     assert cache.state_key(config) != before
+
+
+def test_the_verdict_is_keyed_by_the_inputs_as_the_run_read_them(project: Path) -> None:
+    """A run's verdict is remembered for the files it generated from: one edited
+    after the run read it, before the verdict was recorded, is a new state, which
+    the next check checks in full (and finds stale)."""
+    from pgsqlgen import pipeline
+
+    config = load_config(project / "pyproject.toml")
+    pipeline.run(config)  # reads every input, in this process
+    query = project / "queries" / "notes.sql"
+    query.write_text(query.read_text() + "\n-- name: CountNotes :one\nSELECT 1 AS one;\n")
+    cache.remember_clean(config)
+    result = run_sqlgen(project, "check")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "out of date" in result.stdout + result.stderr

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pgsqlgen.codegen.write import existing_files
 from pgsqlgen.config.model import Config
+from pgsqlgen.sql.source import digest_as_read
 
 CACHE_DIR = ".sqlgen-cache"
 # Packages whose versions can change the generated text or its verdict (the
@@ -51,8 +52,10 @@ def _files_below(top: str) -> list[str]:
 
 def _add_tree(digest: hashlib._Hash, path: Path, label: str) -> None:
     """Hash the names and contents of ``path`` (a file, or every file below a
-    directory). Plain strings and ``open``: a long migration history is thousands
-    of files, and path objects cost more than reading them."""
+    directory): the digest of each file's bytes, as the run in this process read
+    them if it did (:func:`pgsqlgen.sql.source.digest_as_read`). Plain strings and
+    ``open``: a long migration history is thousands of files, and path objects
+    cost more than reading them."""
     top = os.fspath(path)
     if os.path.isfile(top):
         files = [(".", top)]
@@ -64,12 +67,15 @@ def _add_tree(digest: hashlib._Hash, path: Path, label: str) -> None:
     for name, full in files:
         digest.update(name.encode())
         digest.update(b"\0")
-        try:
-            with open(full, "rb") as file:
-                digest.update(file.read())
-        except OSError as error:
-            # The run that follows reports it, located; the key only has to differ.
-            digest.update(f"unreadable: {error.strerror}".encode())
+        found = digest_as_read(full)
+        if found is None:
+            try:
+                with open(full, "rb") as file:
+                    found = hashlib.sha256(file.read()).digest()
+            except OSError as error:
+                # The run that follows reports it, located; the key only has to differ.
+                found = f"unreadable: {error.strerror}".encode()
+        digest.update(found)
         digest.update(b"\0")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import functools
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -65,6 +66,9 @@ def display_path(path: Path, root: Path) -> str:
         return text
 
 
+_READ: dict[str, bytes] = {}
+
+
 def read_source(path: Path, display: str) -> str:
     """A file's text (see :func:`decode_source`); raises SqlgenError, located,
     when it is a folder, unreadable, missing, or a loop of symbolic links."""
@@ -72,7 +76,16 @@ def read_source(path: Path, display: str) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise SqlgenError([os_problem(display, error)]) from None
+    _READ[os.fspath(path)] = hashlib.sha256(data).digest()
     return decode_source(data, display)
+
+
+def digest_as_read(path: str) -> bytes | None:
+    """The SHA-256 of the file at ``path`` as this process last read it, if it did.
+    The drift check's shortcut (:mod:`pgsqlgen.cache`) keys a run's verdict by its
+    inputs: taken from here, they are what the run saw, without reading a long
+    migration history a second time."""
+    return _READ.get(path)
 
 
 _NEWLINE = re.compile("\n")
