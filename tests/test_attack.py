@@ -150,7 +150,7 @@ def test_a_bug_is_one_line_asking_for_a_report(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("something sqlgen did not expect")
 
-    monkeypatch.setattr("pgsqlgen.pipeline.render_dump", broken)
+    monkeypatch.setattr("pgsqlgen.schema.dump.render_dump", broken)
     code, stderr = run_in_process(root, ("generate",))
     assert code == 1
     assert stderr == (

@@ -752,10 +752,18 @@ def entry() -> NoReturn:
 
     Python's own exit frees every object one at a time: 0.1 s after a small
     edit's run and 0.4 s after a large cold one, for nothing, since by then the
-    output is written and closed, and every child process and thread has been
-    waited for. Only the standard streams still hold buffered text.
+    output is written and closed, and every thread has been waited for. Only the
+    standard streams still hold buffered text, and a run stopped by an error may
+    leave a child process.
     """
     code = main()
+    # A run stopped by an error leaves its background children to the exit, which
+    # ends them (they are daemons); ended here, as Python's exit would.
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None:
+        for child in multiprocessing.active_children():
+            child.terminate()
+            child.join()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
