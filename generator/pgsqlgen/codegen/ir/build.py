@@ -369,7 +369,7 @@ class ModuleBuilder:
         )
         binds = " ".join(q.bind_args for q in built)
         uses_jsonb = "Jsonb(" in binds
-        stdlib = tuple(m for m in namer.imports(annotations.spellings) if m != "psycopg")
+        stdlib = tuple(m for m in namer.imports(annotations.dotted) if m != "psycopg")
         return QueryModule(
             module=f"{stem}_sql",
             source=display,
@@ -501,7 +501,7 @@ def _model_import_blocks(
 ) -> tuple[tuple[str, ...], ...]:
     """``models.py``'s imports: what its enums, dataclasses or pydantic models, json
     aliases and field types use, and nothing else (ruff's defaults pass)."""
-    modules = namer.imports(annotations)
+    modules = namer.imports(Annotations.of(annotations).dotted)
     stdlib = sorted(
         {m for m in modules if m not in namer.override_modules} | ({"enum"} if enums else set())
     )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pgsqlgen.codegen.ir.model import Query, QueryModule, RowClass
-from pgsqlgen.codegen.ir.types import IDENTIFIER_PATTERN, TypeNamer
+from pgsqlgen.codegen.ir.types import IDENTIFIER_PATTERN, TypeNamer, dotted_names
 
 
 def module_annotations(queries: list[Query], rows: list[RowClass]) -> list[str]:
@@ -34,12 +34,15 @@ class Annotations:
 
     spellings: frozenset[str]
     names: frozenset[str]
+    dotted: frozenset[str]
+    """The dotted names used, whose modules are imported (:meth:`TypeNamer.imports`)."""
 
     @classmethod
     def of(cls, annotations: Iterable[str]) -> Annotations:
         spellings = frozenset(annotations)
         names = frozenset(n for a in spellings for n in IDENTIFIER_PATTERN.findall(a))
-        return cls(spellings, names)
+        dotted = frozenset(d for a in spellings if "." in a for d in dotted_names(a))
+        return cls(spellings, names, dotted)
 
     def using(self, names: set[str]) -> tuple[str, ...]:
         """Those of ``names`` the annotations use, in order."""
@@ -76,7 +79,7 @@ def module_import_blocks(
     """Import lines in isort's order: standard library, psycopg, the user's own modules
     (those of type overrides), then the package; ``stdlib_modules`` and ``abc_names``
     are what the module's own code uses beside its annotations."""
-    modules = namer.imports(annotations.spellings)
+    modules = namer.imports(annotations.dotted)
     users = [f"import {m}" for m in modules if m in namer.override_modules]
     stdlib = [
         f"import {m}"

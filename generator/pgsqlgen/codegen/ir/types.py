@@ -145,17 +145,16 @@ class TypeNamer:
             text = f"list[{text}]"
         return text
 
-    def imports(self, annotations: Iterable[str]) -> tuple[str, ...]:
-        """The modules ``annotations`` need: an override's module whole, else the first part."""
+    def imports(self, dotted_names: Iterable[str]) -> tuple[str, ...]:
+        """The modules that annotations using ``dotted_names`` (:func:`dotted_names`)
+        need: an override's module whole, else the first part."""
         modules: set[str] = set()
-        # A module's annotations repeat a few spellings thousands of times: each once.
-        for annotation in set(annotations):
-            for dotted in _DOTTED.findall(annotation):
-                module = next(
-                    (m for m in self.override_modules if dotted.startswith(m + ".")),
-                    dotted.split(".")[0],
-                )
-                modules.add(module)
+        for dotted in dotted_names:
+            module = next(
+                (m for m in self.override_modules if dotted.startswith(m + ".")),
+                dotted.split(".")[0],
+            )
+            modules.add(module)
         return tuple(sorted(modules))
 
     def copy_type(self, param: QueryParam) -> str | None:
@@ -210,6 +209,11 @@ def model_fields(namer: TypeNamer, columns: list[Column], table: str | None) -> 
 
 
 _DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+
+def dotted_names(annotation: str) -> list[str]:
+    """The dotted names (``decimal.Decimal``, ``myapp.types.Money``) in an annotation."""
+    return _DOTTED.findall(annotation)
 
 
 IDENTIFIER_PATTERN = re.compile(r"\b[A-Za-z_]\w*")
