@@ -270,7 +270,12 @@ def modules_digest(unit: FileUnit) -> bytes:
 
 
 def _source_digest(source: SourceFile) -> bytes:
-    return hashlib.sha256(f"{source.path}\0{source.display}\0{source.text}".encode()).digest()
+    """A schema file's name and content: its bytes' digest when it was read from a
+    file (a long history's text is not encoded again), else its text."""
+    where = f"{source.path}\0{source.display}\0".encode()
+    if source.digest is not None:
+        return hashlib.sha256(b"read\0" + where + source.digest).digest()
+    return hashlib.sha256(b"text\0" + where + source.text.encode()).digest()
 
 
 def _content(value: object) -> object:
@@ -437,15 +442,11 @@ class Store:
 
     def schema(self, sources: SchemaSources) -> SchemaState | None:
         """The state remembered for exactly these schema files, if any."""
-        digest = hashlib.sha256(self._base.encode())
-        for label, files in (("up", sources.up), ("down", sources.down)):
-            for source in files:
-                digest.update(f"{label}\0{source.path}\0{source.display}\0".encode())
-                digest.update(source.text.encode())
-                digest.update(b"\0")
-        self._schema_key = digest.hexdigest()
         self._ups = tuple(map(_source_digest, sources.up))
         self._downs = tuple(map(_source_digest, sources.down))
+        digest = hashlib.sha256(self._base.encode())
+        digest.update(b"up\0" + b"".join(self._ups) + b"\0down\0" + b"".join(self._downs))
+        self._schema_key = digest.hexdigest()
         state = self._load(self._directory / "schema.pickle", tuple)
         self._previous = state[1] if state is not None and len(state) == 2 else None
         if state is None or state[0] != self._schema_key:
@@ -489,8 +490,7 @@ class Store:
             )
 
     def _file_path(self, source: SourceFile) -> Path:
-        digest = hashlib.sha256(f"{self._base}\0{source.path}\0{source.display}\0".encode())
-        digest.update(source.text.encode())
+        digest = hashlib.sha256(f"{self._base}\0".encode() + _source_digest(source))
         name = digest.hexdigest()[:32]
         self._used.add(name)
         self._latest_used.add(self._latest_name(source))

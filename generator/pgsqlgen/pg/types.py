@@ -8,6 +8,7 @@ compare with what PostgreSQL reports, and formats them the way
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -108,6 +109,11 @@ class PgType:
     modifiers: tuple[int, ...] = ()
     array_dims: int = 0
 
+    def __reduce__(self) -> tuple[object, tuple[str, tuple[int, ...], int]]:
+        # A catalog holds thousands of types and a few dozen distinct ones: read back
+        # from a pickle (the cache), each is one shared instance, made once.
+        return _pg_type, (self.name, self.modifiers, self.array_dims)
+
     def element(self) -> PgType:
         return PgType(self.name, self.modifiers)
 
@@ -181,6 +187,11 @@ _UNREAD_SPELLINGS = ((re.compile(r"\bbit\s+varying\b", re.I), "varbit"),)
 _PART = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 # One (possibly qualified) type name with array brackets: ``trigger``, ``s.t[]``.
 _PLAIN_NAME = re.compile(rf"^({_PART}(?:\s*\.\s*{_PART})?)\s*((?:\[\s*\d*\s*\]\s*)*)$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _pg_type(name: str, modifiers: tuple[int, ...], array_dims: int) -> PgType:
+    return PgType(name, modifiers, array_dims)
 
 
 def parse_type(text: str) -> PgType | None:

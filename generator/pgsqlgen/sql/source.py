@@ -14,7 +14,7 @@ import functools
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgsqlgen.errors import Diagnostic, SqlgenError, os_problem
@@ -72,12 +72,17 @@ _READ: dict[str, bytes] = {}
 def read_source(path: Path, display: str) -> str:
     """A file's text (see :func:`decode_source`); raises SqlgenError, located,
     when it is a folder, unreadable, missing, or a loop of symbolic links."""
+    return _read(path, display)[0]
+
+
+def _read(path: Path, display: str) -> tuple[str, bytes]:
+    """:func:`read_source`, and the SHA-256 of the bytes read."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise SqlgenError([os_problem(display, error)]) from None
-    _READ[os.fspath(path)] = hashlib.sha256(data).digest()
-    return decode_source(data, display)
+    digest = _READ[os.fspath(path)] = hashlib.sha256(data).digest()
+    return decode_source(data, display), digest
 
 
 def digest_as_read(path: str) -> bytes | None:
@@ -98,6 +103,9 @@ class SourceFile:
     path: Path
     display: str
     text: str
+    digest: bytes | None = field(default=None, compare=False, repr=False)
+    """The SHA-256 of the bytes the text was read from, when it was read from a file:
+    what a cache keys the file by, without encoding the text again."""
 
     @functools.cached_property
     def _line_starts(self) -> list[int]:
@@ -108,7 +116,8 @@ class SourceFile:
     @classmethod
     def read(cls, path: Path, root: Path) -> SourceFile:
         display = display_path(path, root)
-        return cls(path=path, display=display, text=read_source(path, display))
+        text, digest = _read(path, display)
+        return cls(path=path, display=display, text=text, digest=digest)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
