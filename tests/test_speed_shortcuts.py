@@ -3,6 +3,7 @@ against the slow way it replaces, on the case it must still handle."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pgsqlgen.codegen.write import write_all
 from pgsqlgen.config.load import load_config
 from pgsqlgen.migrations.files import scan
 from pgsqlgen.pipeline import analyse
-from pgsqlgen.sql.source import display_path
+from pgsqlgen.sql.source import SourceFile, digest_as_read, display_path
 
 from sqlgen_helpers import write_project
 
@@ -136,3 +137,15 @@ def test_migrations_listed_from_entries_as_from_paths(tmp_path: Path) -> None:
         "a migration must be a file"
     ]
     assert not any(p.file.endswith(("/.sql", "notes.txt")) for p in problems)
+
+
+def test_a_file_is_read_whole_and_keyed_by_its_bytes(tmp_path: Path) -> None:
+    """Read in 1 MiB chunks: a file of several is read whole, and keyed by the
+    digest of its bytes (a byte-order mark and CRLFs included), not its text."""
+    path = tmp_path / "big.sql"
+    data = b"\xef\xbb\xbf" + b"SELECT 1;\r\n" * 300_000
+    path.write_bytes(data)
+    source = SourceFile.read(path, tmp_path)
+    assert source.text == "SELECT 1;\n" * 300_000
+    assert source.digest == hashlib.sha256(data).digest()
+    assert digest_as_read(str(path)) == source.digest

@@ -75,10 +75,24 @@ def read_source(path: Path, display: str) -> str:
     return _read(path, display)[0]
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a file, read without a buffered file object: half the cost of
+    ``Path.read_bytes`` on the thousands of small files of a migration history."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    handle = os.open(path, flags)
+    try:
+        chunks = []
+        while chunk := os.read(handle, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(handle)
+    return b"".join(chunks)
+
+
 def _read(path: Path, display: str) -> tuple[str, bytes]:
     """:func:`read_source`, and the SHA-256 of the bytes read."""
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path)
     except OSError as error:
         raise SqlgenError([os_problem(display, error)]) from None
     digest = _READ[os.fspath(path)] = hashlib.sha256(data).digest()
