@@ -308,6 +308,11 @@ class Fingerprints:
             return self._functions
         return cast(Mapping[Any, object], getattr(self._catalog, kind))
 
+    def learn(self, fingerprints: Mapping[Read, bytes]) -> None:
+        """Take the fingerprints an entry made against this very schema (the same
+        schema key): the same objects, so the same fingerprints, not worked out again."""
+        self._known.update(fingerprints)
+
     def of(self, read: Read) -> bytes:
         found = self._known.get(read)
         if found is None:
@@ -539,6 +544,7 @@ class Store:
         if entry is None:
             return {}
         if entry.schema_key == self._schema_key:
+            known.learn(entry.reads)
             return dict(entry.pieces)
         return {
             key: piece

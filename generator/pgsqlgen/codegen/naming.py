@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 
@@ -81,7 +82,10 @@ _SQLC_SINGULARS = {
 }
 
 
-def _compile_singulars() -> list[tuple[re.Pattern[str], str]]:
+@functools.cache
+def _singulars() -> list[tuple[re.Pattern[str], str]]:
+    """The rules, compiled when first needed: a run whose models are remembered
+    never names a table."""
     rules = [(re.compile(f"(?i)^({word})$"), r"\1") for word in _UNCOUNTABLE]
     for single, plural in _IRREGULAR:
         for case in (str.upper, str.title, str):
@@ -93,9 +97,6 @@ def _compile_singulars() -> list[tuple[re.Pattern[str], str]]:
     return rules
 
 
-_SINGULARS = _compile_singulars()
-
-
 def singular(name: str, exclusions: tuple[str, ...] = ()) -> str:
     """The singular of a table name, exactly as sqlc makes struct names: its inflection
     rules, its fixes, and ``inflection_exclude_table_names`` left as they are."""
@@ -104,7 +105,7 @@ def singular(name: str, exclusions: tuple[str, ...] = ()) -> str:
     if name.lower() in _SQLC_SINGULARS:
         fixed = _SQLC_SINGULARS[name.lower()]
         return name if fixed is None else fixed
-    for pattern, replacement in _SINGULARS:
+    for pattern, replacement in _singulars():
         if pattern.search(name):
             return pattern.sub(replacement, name)
     return name
