@@ -151,3 +151,12 @@ def assert_black_identical(modules: dict[str, str]) -> None:
         reference = dict(zip(modules, pool.map(_black, modules.values()), strict=True))
     differ = sorted(path for path in modules if fast[path] != reference[path])
     assert not differ, f"the fast path differs from black in {differ}"
+
+
+def run_errors(config_path: Path, *, incremental: bool) -> list[str]:
+    """The errors a run of the project reports (a run that must fail), as printed."""
+    from pgsqlgen import pipeline
+
+    with pytest.raises(SqlgenError) as failed:
+        pipeline.run(load_config(config_path), incremental=incremental)
+    return [str(d) for d in failed.value.diagnostics]

@@ -16,7 +16,7 @@ from pgsqlgen.codegen.render import render
 from pgsqlgen.config.load import load_config
 from pgsqlgen.pipeline import STAGES, Stage
 
-from sqlgen_helpers import run_sqlgen, write_project
+from sqlgen_helpers import run_errors, run_sqlgen, write_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -244,14 +244,9 @@ def test_adding_and_removing_query_files(project: Path) -> None:
 def test_errors_are_a_cold_runs_and_nothing_bad_is_kept(project: Path) -> None:
     path = project / "queries" / "people.sql"
     path.write_text("-- name: GetPerson :one\nSELECT nam FROM people;\n")
-    with pytest.raises(pipeline.SqlgenError) as cold:
-        _cold(project)
+    cold = run_errors(project / "pyproject.toml", incremental=False)
     for _ in range(2):
-        with pytest.raises(pipeline.SqlgenError) as incremental:
-            _incremental(project)
-        assert [str(d) for d in incremental.value.diagnostics] == [
-            str(d) for d in cold.value.diagnostics
-        ]
+        assert run_errors(project / "pyproject.toml", incremental=True) == cold
     path.write_text("-- name: GetPerson :one\nSELECT name FROM people;\n")
     assert _incremental(project)[0] == _cold(project)
 

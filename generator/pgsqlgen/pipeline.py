@@ -475,21 +475,26 @@ class _Ahead:
     units in :func:`_query_units`."""
 
     def __init__(
-        self, files: Sequence[SourceFile], shape: Shape, store: Store | None, downs: _Downs
+        self,
+        files: Sequence[SourceFile],
+        shape: Shape,
+        store: Store | None,
+        migrations: _Migrations,
     ) -> None:
         self.files = {source.display: source for source in files}
         self.child: FedChild[DownProblems, _Replayed, AheadUnits] = FedChild(
-            lambda tell: _parsed(files, shape, store, downs, tell)
+            lambda tell: _parsed(files, shape, store, migrations, tell)
         )
 
 
 @dataclass(frozen=True)
-class _Downs:
-    """The down migrations, and the problems of those an earlier run checked; and
-    the up migrations, of which the child may replay the last (:class:`_Replayed`)."""
+class _Migrations:
+    """What the query child needs of the schema files: the down migrations, with the
+    problems of those an earlier run checked, and the up migrations, of which it may
+    replay the last (:class:`_Replayed`)."""
 
-    sources: Sequence[SourceFile]
-    known: Sequence[tuple[Diagnostic, ...] | None]
+    downs: Sequence[SourceFile]
+    known_downs: Sequence[tuple[Diagnostic, ...] | None]
     ups: Sequence[SourceFile]
 
 
@@ -518,7 +523,7 @@ def _parsed(
     files: Sequence[SourceFile],
     shape: Shape,
     store: Store | None,
-    downs: _Downs,
+    migrations: _Migrations,
     tell: Callable[[DownProblems], None],
 ) -> Callable[[_Replayed], tuple[AheadUnits, Later]]:
     """The down migrations checked (told at once: the run needs them when its ups
@@ -529,14 +534,14 @@ def _parsed(
     them, and the child starts sooner). With a ``store``, it remembers its units
     there once the run has them: their pickles never cross to the run, nor hold it
     up."""
-    tell(_check_downs(downs.sources, downs.known))
+    tell(_check_downs(migrations.downs, migrations.known_downs))
     parsed = {source.display: query_blocks(source) for source in files}
     for blocks, _ in parsed.values():
         for block in blocks:
             block.parsed()
 
     def analyse(fed: _Replayed) -> tuple[AheadUnits, Later]:
-        catalog = fed.replayed(downs.ups)
+        catalog = fed.replayed(migrations.ups)
         plan, log = plan_ir(catalog, shape), ReadLog()
         kept = store.reusable(files, catalog, plan) if store is not None else {}
         todo = [source for source in files if source.display not in kept]
@@ -569,14 +574,14 @@ def _parsed(
 
 
 def _parse_ahead(
-    files: Sequence[SourceFile], shape: Shape, store: Store | None, downs: _Downs
+    files: Sequence[SourceFile], shape: Shape, store: Store | None, migrations: _Migrations
 ) -> _Ahead | None:
-    """A child checking ``downs`` and parsing the last :data:`_AHEAD_SHARE` of
+    """A child checking the down ``migrations`` and parsing the last :data:`_AHEAD_SHARE` of
     ``files`` now, when that is worth a second process."""
     split = _split_point(files, _AHEAD_SHARE)
     if not (available() and split < len(files)):
         return None
-    return _Ahead(files[split:], shape, store, downs)
+    return _Ahead(files[split:], shape, store, migrations)
 
 
 def _query_units(
@@ -763,16 +768,16 @@ def run(config: Config, report: StageReport | None = None, *, incremental: bool 
 
 
 def _query_files_ahead(
-    config: Config, store: Store | None, downs: _Downs
+    config: Config, store: Store | None, migrations: _Migrations
 ) -> tuple[tuple[SourceFile, ...] | None, _Ahead | None]:
-    """The query files, and a child checking ``downs`` and parsing a share of them
+    """The query files, and a child checking the down ``migrations`` and parsing a share of them
     while the schema is parsed and replayed (:func:`_parse_ahead`); none when they
     cannot be read (the error is raised where it always was, after the schema's)."""
     try:
         files = load_queries(config.queries, config.root)
     except SqlgenError:
         return None, None
-    return files, _parse_ahead(files, Shape.of(config), store, downs)
+    return files, _parse_ahead(files, Shape.of(config), store, migrations)
 
 
 def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_Ahead]) -> Result:
@@ -788,8 +793,8 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
             # idles during it) and most query files keep their units: none is parsed
             # ahead then.
             if not start.files:
-                schema = _Downs(sources.down, known, sources.up)
-                query_files, ahead = _query_files_ahead(config, store, schema)
+                migrations = _Migrations(sources.down, known, sources.up)
+                query_files, ahead = _query_files_ahead(config, store, migrations)
                 started.extend([ahead] if ahead is not None else [])
             checked = (
                 ahead.child.told
