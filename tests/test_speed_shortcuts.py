@@ -3,10 +3,12 @@ against the slow way it replaces, on the case it must still handle."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from pgsqlgen.codegen import render as rendering
@@ -87,6 +89,24 @@ def test_replacing_a_module_part_makes_every_page_the_users(project: Path) -> No
     assert from_user_templates(ir, templates) == set(rendering.pages(ir))
 
 
+def test_pages_keyed_without_the_query_modules_do_not_read_them() -> None:
+    """The cache keys our pages other than the query modules' and the gathering
+    ones by the IR without its query modules (``Store.pages``): rendered from an
+    IR without them, each is the same text."""
+    _, ir = analyse(load_config(Path(__file__).parents[1] / "pyproject.toml"))
+    assert ir.modules
+    keyed_without = {
+        path
+        for path, (_, context) in rendering.pages(ir).items()
+        if "module" not in context and path not in rendering.GATHERING_PAGES
+    }
+    assert keyed_without == {"__init__.py", "_runtime.py", "models.py", "constraints.py"}
+    without = dataclasses.replace(ir, modules=())
+    assert render(without, paths=keyed_without) == render(ir, paths=keyed_without)
+    gathering = render(without, paths=rendering.GATHERING_PAGES)
+    assert gathering != render(ir, paths=rendering.GATHERING_PAGES)
+
+
 def test_a_module_is_written_whole_across_the_slices_it_is_encoded_in(tmp_path: Path) -> None:
     # Two-byte characters across every slice boundary, and a four-byte one.
     text = "é" * ((1 << 20) + 3) + "\U0001f600\n"
@@ -149,3 +169,19 @@ def test_a_file_is_read_whole_and_keyed_by_its_bytes(tmp_path: Path) -> None:
     assert source.text == "SELECT 1;\n" * 300_000
     assert source.digest == hashlib.sha256(data).digest()
     assert digest_as_read(str(path)) == source.digest
+
+
+def test_templates_prepared_ahead_are_all_a_render_of_ours_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cold run compiles our templates while it waits for its query child
+    (``render.prepare``); rendering every page afterwards compiles nothing more."""
+    _, ir = analyse(load_config(Path(__file__).parents[1] / "pyproject.toml"))
+    rendering._our_environment.cache_clear()
+    rendering.prepare()
+
+    def compile_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a template was compiled after prepare()")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_again)
+    assert set(render(ir)) == set(rendering.pages(ir))

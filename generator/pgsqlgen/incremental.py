@@ -60,7 +60,7 @@ from pgsqlgen.codegen.fmt import Span
 from pgsqlgen.codegen.ir.build import BuiltQuery, IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
-from pgsqlgen.codegen.render import ModuleParts, PartSpans
+from pgsqlgen.codegen.render import GATHERING_PAGES, ModuleParts, PartSpans
 from pgsqlgen.codegen.render import pages as render_pages
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic
@@ -600,9 +600,11 @@ class Store:
 
         A query module's page is keyed by its module and the IR's module page
         settings (:class:`~pgsqlgen.codegen.ir.model.ModulePageSettings`): all our
-        template can read. Every
-        other page, and every page of a user's templates (which may read
-        anything), is keyed by the whole IR."""
+        template can read. The pages gathering every query
+        (:data:`~pgsqlgen.codegen.render.GATHERING_PAGES`), and every page of a
+        user's templates (which may read anything), are keyed by the whole IR; our
+        other pages by the IR without its query modules, so that a query edit
+        renders them again only when it changes what they show."""
         shared = _digest(dataclasses.replace(ir, modules=()))
         settings = _digest(ir.module_page_settings)
         by_module = {m.module: self._module_digests[m.source] for m in ir.modules}
@@ -612,8 +614,10 @@ class Store:
             module = context.get("module")
             if isinstance(module, QueryModule) and not custom:
                 reads = settings + by_module[module.module]
-            else:
+            elif custom or path in GATHERING_PAGES:
                 reads = shared + every
+            else:
+                reads = shared
             key = hashlib.sha256(f"{path}\0{template}\0".encode() + reads)
             self._page_keys[path] = key.hexdigest()
         self._remembered = self._remembered_pages()

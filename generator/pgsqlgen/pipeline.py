@@ -27,7 +27,7 @@ from pgsqlgen.codegen.ir.build import (
     plan_ir,
 )
 from pgsqlgen.codegen.ir.model import Ir, Shape
-from pgsqlgen.codegen.render import from_user_templates, pages, render
+from pgsqlgen.codegen.render import from_user_templates, pages, prepare, render
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic, DiagnosticSink, SqlgenError
 from pgsqlgen.incremental import (
@@ -590,10 +590,12 @@ def _query_units(
     files: Sequence[SourceFile],
     store: Store | None,
     ahead: _Ahead | None,
+    while_waiting: Callable[[], None],
 ) -> tuple[list[FileUnit], int]:
     """The unit of every query file, in order, and how many were analysed: with a
     ``store``, the files whose entries still hold are taken from it, and only the
-    rest analysed (and remembered). The files ``ahead`` parsed are analysed there."""
+    rest analysed (and remembered). The files ``ahead`` parsed are analysed there;
+    ``while_waiting`` is done while this run waits for them."""
     kept = store.reusable(files, catalog, plan) if store is not None else {}
     todo = [source for source in files if source.display not in kept]
     log = ReadLog()
@@ -606,6 +608,7 @@ def _query_units(
         here = [source for source in todo if source.display not in ahead.files]
         _keep(kept, store, here, _file_units(catalog, plan, here, log, earlier=earlier))
         collect_garbage()  # the schema's parsed history, while the child works on
+        while_waiting()
         for display, unit, digest in ahead.child.wait():
             kept[display] = unit
             if store is not None:
@@ -647,6 +650,13 @@ def _duplicates(units: Sequence[FileUnit]) -> list[Diagnostic]:
                 problems.append(_duplicate(place, first))
             local.add(place[0])
     return problems
+
+
+def _prepare_render(config: Config, store: Store | None) -> None:
+    """Our templates compiled before the render stage needs them (a user's are
+    compiled as they are rendered, each run anew)."""
+    if config.templates is None:
+        prepare(store.compiled_templates if store is not None else None)
 
 
 def _render_costs(ir: Ir, paths: set[str]) -> dict[str, int]:
@@ -839,7 +849,9 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
     with clock.stage(STAGES[2]) as detail:
         if query_files is None:
             query_files = load_queries(config.queries, config.root)
-        units, analysed = _query_units(catalog, plan, query_files, store, ahead)
+        units, analysed = _query_units(
+            catalog, plan, query_files, store, ahead, lambda: _prepare_render(config, store)
+        )
         modules = tuple(module for unit in units for module in unit.modules)
         problems = [problem for unit in units for problem in unit.problems]
         ir = assemble_ir(plan, config.package, modules, problems + _duplicates(units))
