@@ -239,8 +239,8 @@ def render(
         with _shallow():
             return _render_pages(environment, ir, templates, paths, parts)
     finally:
-        # The environment and its templates are a cycle, freed only by a collection:
-        # the parts (tens of megabytes on a large layer) are not to wait for it.
+        # Our environment is kept for the process, a user's is a cycle freed only by a
+        # collection: neither is to hold the parts (tens of megabytes on a large layer).
         del environment.globals["module_part"]
 
 
