@@ -160,3 +160,20 @@ def run_errors(config_path: Path, *, incremental: bool) -> list[str]:
     with pytest.raises(SqlgenError) as failed:
         pipeline.run(load_config(config_path), incremental=incremental)
     return [str(d) for d in failed.value.diagnostics]
+
+
+def check_in_new_process(root: Path, *flags: str) -> tuple[int, bool]:
+    """Exit code of ``sqlgen check`` in a new process, and whether it had to load the pipeline."""
+    script = (
+        "import sys; from pgsqlgen.cli import main; code = main(sys.argv[1:]); "
+        "print(code, 'pgsqlgen.pipeline' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "check", *flags],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    code, loaded = result.stdout.split()
+    return int(code), loaded == "True"

@@ -3,8 +3,6 @@ and any change to what decides the verdict gets the full check."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from pgsqlgen import cache
 from pgsqlgen.config.load import load_config
 
-from sqlgen_helpers import run_sqlgen, write_project
+from sqlgen_helpers import check_in_new_process, run_sqlgen, write_project
 
 SCHEMA = {"000001_init.up.sql": "CREATE TABLE notes (id bigserial PRIMARY KEY, body text);\n"}
 QUERIES = {"notes.sql": "-- name: GetNote :one\nSELECT * FROM notes WHERE id = @id;\n"}
@@ -25,27 +23,10 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _check_in_process(root: Path, *flags: str) -> tuple[int, bool]:
-    """Exit code of ``sqlgen check`` and whether it had to load the pipeline."""
-    script = (
-        "import sys; from pgsqlgen.cli import main; code = main(sys.argv[1:]); "
-        "print(code, 'pgsqlgen.pipeline' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, "check", *flags],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    code, loaded = result.stdout.split()
-    return int(code), loaded == "True"
-
-
 def test_a_clean_state_passes_without_loading_the_generator(project: Path) -> None:
     assert (project / cache.CACHE_DIR / ".gitignore").read_text() == "*\n"
-    assert _check_in_process(project) == (0, False)
-    assert _check_in_process(project, "--no-cache") == (0, True)
+    assert check_in_new_process(project) == (0, False)
+    assert check_in_new_process(project, "--no-cache") == (0, True)
 
 
 def _add_migration(root: Path) -> None:
@@ -88,7 +69,7 @@ def _own_a_stray_file(out: Path) -> None:
     ],
 )
 def test_any_change_gets_the_full_check(project: Path, change: object, reported: str) -> None:
-    assert _check_in_process(project) == (0, False)
+    assert check_in_new_process(project) == (0, False)
     change(project / "gen" / "demo")  # type: ignore[operator]
     result = run_sqlgen(project, "check")
     assert result.returncode == 1
@@ -98,7 +79,7 @@ def test_any_change_gets_the_full_check(project: Path, change: object, reported:
 def test_config_change_gets_the_full_check(project: Path) -> None:
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + "query_parameter_limit = 0\n")
-    assert _check_in_process(project) == (1, True)
+    assert check_in_new_process(project) == (1, True)
 
 
 def test_no_cache_ignores_a_remembered_verdict(project: Path) -> None:
@@ -106,8 +87,8 @@ def test_no_cache_ignores_a_remembered_verdict(project: Path) -> None:
     config = load_config(project / "pyproject.toml")
     (config.out / "models.py").write_text("# hand edit\n")
     cache.remember_clean(config)
-    assert _check_in_process(project) == (0, False)
-    assert _check_in_process(project, "--no-cache") == (1, True)
+    assert check_in_new_process(project) == (0, False)
+    assert check_in_new_process(project, "--no-cache") == (1, True)
 
 
 def test_the_generator_itself_is_part_of_the_key(

@@ -4,19 +4,23 @@ exactly what a cold run writes, and reuses what the edit cannot reach."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 
-from pgsqlgen import pipeline
+from pgsqlgen import cli, known_files, pipeline
 from pgsqlgen.cache import CACHE_DIR
 from pgsqlgen.codegen.fmt import fast_format, fast_format_parts
 from pgsqlgen.codegen.render import render
 from pgsqlgen.config.load import load_config
 from pgsqlgen.pipeline import STAGES, Stage
+from pgsqlgen.sql import source
+from pgsqlgen.sql.source import SourceFile
 
-from sqlgen_helpers import run_errors, run_sqlgen, write_project
+from sqlgen_helpers import check_in_new_process, run_errors, run_sqlgen, write_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,9 +53,16 @@ QUERIES = {
 }
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project whose cache holds a first incremental run."""
+@pytest.fixture(params=["just written", "known by stat"])
+def project(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A project whose cache holds a first incremental run. Its schema files were
+    just written, so each run reads them again (:data:`known_files.RACY_NS`); or,
+    as with files older than that, each run after the first knows them by their
+    ``stat`` until they change."""
+    if request.param == "known by stat":
+        monkeypatch.setattr(known_files, "RACY_NS", 0)
     write_project(tmp_path, SCHEMA, QUERIES)
     _incremental(tmp_path)
     return tmp_path
@@ -327,3 +338,115 @@ def test_formatting_by_parts_is_formatting_whole() -> None:
     assert known
     for text in modules.values():
         assert fast_format_parts(text, known, {}) == fast_format(text)
+
+
+def _schema_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The schema files read from now on (by any run in this process)."""
+    reads: list[str] = []
+    read_bytes = source._read_bytes
+
+    def counted(path: Path) -> bytes:
+        if "schema" in Path(path).parts:
+            reads.append(str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(source, "_read_bytes", counted)
+    return reads
+
+
+def test_schema_files_known_by_their_stat_are_not_read(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query edit reads no schema file once their ``stat`` vouches for them; files
+    changed within the racy window of their read are read by every run."""
+    reads = _schema_reads(monkeypatch)
+    (project / "queries" / "counts.sql").write_text(
+        "-- name: CountNotes :one\nSELECT count(*) FROM notes;\n"
+    )
+    files, detail = _incremental(project)
+    assert detail[STAGES[0]].endswith("remembered")
+    assert len(reads) == (0 if known_files.RACY_NS == 0 else 2)  # the up and the down file
+    assert files == _cold(project)
+
+
+def _known_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose files count as older than the racy window, after a first run."""
+    monkeypatch.setattr(known_files, "RACY_NS", 0)
+    write_project(root, SCHEMA, QUERIES)
+    _incremental(root)
+    return root
+
+
+def test_a_migration_put_back_with_its_old_times_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit of the same size whose modification time is set back (``touch -d``,
+    an archive) still changes the file's change time, which is compared too."""
+    project = _known_project(tmp_path, monkeypatch)
+    migration = project / "schema" / "000001_init.up.sql"
+    before = migration.stat()
+    time.sleep(0.05)  # a later tick of the file system's clock
+    migration.write_text(migration.read_text().replace("tag text", "tag date"))
+    os.utime(migration, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = migration.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    files, _ = _incremental(project)
+    assert files == _cold(project)
+    assert "tag: datetime.date" in files["notes_sql.py"]
+
+
+def test_a_migration_replaced_or_added_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file replaced by a rename (as editors save) is another inode; a file added
+    changes the folder's names."""
+    project = _known_project(tmp_path, monkeypatch)
+    reads = _schema_reads(monkeypatch)
+    migration = project / "schema" / "000001_init.up.sql"
+    replacement = project / "schema" / ".000001_init.up.sql.swp"
+    replacement.write_text(migration.read_text().replace("tag text", "tag date"))
+    replacement.replace(migration)
+    files, _ = _incremental(project)
+    assert files == _cold(project) and "tag: datetime.date" in files["notes_sql.py"]
+    reads.clear()
+    assert _incremental(project)[0] == files
+    assert reads == []
+    (project / "schema" / "000002_more.up.sql").write_text(
+        "ALTER TABLE notes ADD COLUMN more int;\n"
+    )
+    files, _ = _incremental(project)
+    assert files == _cold(project) and "more: int | None" in files["models.py"]
+
+
+def test_a_file_changed_just_before_its_read_is_not_known_by_stat(tmp_path: Path) -> None:
+    write_project(tmp_path, SCHEMA)
+    up = SourceFile.read(tmp_path / "schema" / "000001_init.up.sql", tmp_path)
+    names = known_files.schema_names([tmp_path / "schema"])
+    assert names is not None
+    assert known_files.KnownSchema.of(names, [up], []) is None
+    up_times = os.stat(up.path)
+    read_later = (
+        up_times,
+        max(up_times.st_mtime_ns, up_times.st_ctime_ns) + known_files.RACY_NS + 1,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(known_files, "stat_as_read", lambda path: read_later)
+        known = known_files.KnownSchema.of(names, [up], [])
+    assert known is not None and known.holds(names)
+    (tmp_path / "schema" / "notes.txt").write_text("not a migration, but in the folder")
+    assert not known.holds(known_files.schema_names([tmp_path / "schema"]) or ())
+
+
+def test_the_check_shortcut_holds_after_a_run_that_knew_the_schema_by_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verdict a run records is keyed by the digests its records vouched for:
+    a fresh process, which reads every file, finds the same key."""
+    project = _known_project(tmp_path, monkeypatch)
+    reads = _schema_reads(monkeypatch)
+    monkeypatch.chdir(project)
+    assert cli.main(["generate"]) == 0
+    assert reads == []
+    schema = sorted((project / "schema").iterdir())
+    assert all(source.digest_as_read(str(path)) is not None for path in schema)
+    assert check_in_new_process(project) == (0, False)

@@ -7,7 +7,9 @@ the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
   the down migrations, keyed by the text of every schema file, and
   ``before-last.pickle``, the catalog before the last up migration. A query-only
   edit skips the migrations; an added migration, or an edit of the last one,
-  replays only that one.
+  replays only that one. ``known-files.pickle``: the schema files by their
+  ``stat`` (:mod:`pgsqlgen.known_files`), so that a run whose schema is unchanged
+  finds its state without reading them.
 * ``files/<key>.pickle``: per query file, what analysing it produced (its IR
   module, its problems, the names and lines of its queries), keyed by the
   file's name and text, and the fingerprint of every catalog object the
@@ -65,8 +67,9 @@ from pgsqlgen.codegen.render import pages as render_pages
 from pgsqlgen.config.model import Config
 from pgsqlgen.errors import Diagnostic
 from pgsqlgen.inputs import SchemaSources
+from pgsqlgen.known_files import KnownSchema, Names, schema_names
 from pgsqlgen.queries.files import QueryBlock
-from pgsqlgen.sql.source import SourceFile
+from pgsqlgen.sql.source import SourceFile, known_as_read
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -272,10 +275,15 @@ def modules_digest(unit: FileUnit) -> bytes:
 def _source_digest(source: SourceFile) -> bytes:
     """A schema file's name and content: its bytes' digest when it was read from a
     file (a long history's text is not encoded again), else its text."""
-    where = f"{source.path}\0{source.display}\0".encode()
     if source.digest is not None:
-        return hashlib.sha256(b"read\0" + where + source.digest).digest()
+        return _read_digest(os.fspath(source.path), source.display, source.digest)
+    where = f"{source.path}\0{source.display}\0".encode()
     return hashlib.sha256(b"text\0" + where + source.text.encode()).digest()
+
+
+def _read_digest(path: str, display: str, digest: bytes) -> bytes:
+    """:func:`_source_digest` of a file read from ``path``, its bytes' digest ``digest``."""
+    return hashlib.sha256(f"read\0{path}\0{display}\0".encode() + digest).digest()
 
 
 def _content(value: object) -> object:
@@ -364,6 +372,8 @@ class Store:
         self._page_keys: dict[str, str] = {}
         self._remembered: dict[str, tuple[str, str, dict[bytes, Span]]] = {}
         self._module_digests: dict[str, bytes] = {}
+        self._listed: tuple[tuple[Path, ...], Names] | None = None
+        self._known_files = self._directory / "known-files.pickle"
 
     @property
     def compiled_templates(self) -> Path:
@@ -445,10 +455,42 @@ class Store:
         except OSError:
             pass
 
+    def known_schema(self, config: Config) -> SchemaState | None:
+        """The state remembered for the schema files when each is as the run that read
+        them recorded it (:mod:`pgsqlgen.known_files`): found without reading one."""
+        paths = config.schema
+        names = schema_names(paths) if config.schema_layout == "migrations" else None
+        if names is None:
+            return None
+        self._listed = (paths, names)
+        known = self._load(self._known_files, KnownSchema)
+        if known is None or not known.holds(names):
+            return None
+        state = self._remembered_schema(
+            tuple(_read_digest(path, display, digest) for path, display, _, digest in known.up),
+            tuple(_read_digest(path, display, digest) for path, display, _, digest in known.down),
+        )
+        if state is not None:
+            for path, _, _, digest in known.up + known.down:
+                known_as_read(path, digest)
+        return state
+
     def schema(self, sources: SchemaSources) -> SchemaState | None:
-        """The state remembered for exactly these schema files, if any."""
-        self._ups = tuple(map(_source_digest, sources.up))
-        self._downs = tuple(map(_source_digest, sources.down))
+        """The state remembered for exactly these schema files, if any. After
+        :meth:`known_schema`, the files are recorded for the next run's."""
+        state = self._remembered_schema(
+            tuple(map(_source_digest, sources.up)), tuple(map(_source_digest, sources.down))
+        )
+        if self._listed is not None and schema_names(self._listed[0]) == self._listed[1]:
+            known = KnownSchema.of(self._listed[1], sources.up, sources.down)
+            if known is not None:
+                self._save(self._known_files, known)
+        return state
+
+    def _remembered_schema(
+        self, ups: tuple[bytes, ...], downs: tuple[bytes, ...]
+    ) -> SchemaState | None:
+        self._ups, self._downs = ups, downs
         digest = hashlib.sha256(self._base.encode())
         digest.update(b"up\0" + b"".join(self._ups) + b"\0down\0" + b"".join(self._downs))
         self._schema_key = digest.hexdigest()

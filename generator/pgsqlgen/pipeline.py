@@ -793,8 +793,11 @@ def _query_files_ahead(
 def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_Ahead]) -> Result:
     """:func:`run`; a child it starts is put in ``started``, to be ended if the run stops."""
     with clock.stage(STAGES[0]) as detail:
-        sources = load_schema(config.schema, config.root, config.schema_layout)
-        state = store.schema(sources) if store is not None else None
+        state = store.known_schema(config) if store is not None else None
+        sources = SchemaSources((), ())
+        if state is None:
+            sources = load_schema(config.schema, config.root, config.schema_layout)
+            state = store.schema(sources) if store is not None else None
         query_files, ahead = None, None
         if state is None:
             known = store.known_downs() if store is not None else [None] * len(sources.down)

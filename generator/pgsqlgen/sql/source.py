@@ -14,6 +14,7 @@ import functools
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,7 @@ def display_path(path: Path, root: Path) -> str:
 
 
 _READ: dict[str, bytes] = {}
+_STAT: dict[str, tuple[os.stat_result, int]] = {}
 
 
 def read_source(path: Path, display: str) -> str:
@@ -77,10 +79,12 @@ def read_source(path: Path, display: str) -> str:
 
 def _read_bytes(path: Path) -> bytes:
     """The bytes of a file, read without a buffered file object: half the cost of
-    ``Path.read_bytes`` on the thousands of small files of a migration history."""
+    ``Path.read_bytes`` on the thousands of small files of a migration history.
+    Its ``stat`` before the read is kept for :func:`stat_as_read`."""
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     handle = os.open(path, flags)
     try:
+        _STAT[os.fspath(path)] = (os.fstat(handle), time.time_ns())
         chunks = []
         while chunk := os.read(handle, 1 << 20):
             chunks.append(chunk)
@@ -105,6 +109,18 @@ def digest_as_read(path: str) -> bytes | None:
     inputs: taken from here, they are what the run saw, without reading a long
     migration history a second time."""
     return _READ.get(path)
+
+
+def known_as_read(path: str, digest: bytes) -> None:
+    """Count the file at ``path`` as read by this process, with the SHA-256 ``digest``:
+    one whose ``stat`` record vouches for it (:mod:`pgsqlgen.known_files`)."""
+    _READ[path] = digest
+
+
+def stat_as_read(path: str) -> tuple[os.stat_result, int] | None:
+    """The ``stat`` of the file at ``path`` when this process last read it, if it did,
+    and the time then (nanoseconds since the epoch)."""
+    return _STAT.get(path)
 
 
 _NEWLINE = re.compile("\n")
