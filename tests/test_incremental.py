@@ -13,8 +13,14 @@ import pytest
 
 from pgsqlgen import cli, known_files, pipeline
 from pgsqlgen.cache import CACHE_DIR
-from pgsqlgen.codegen.fmt import fast_format, fast_format_parts
-from pgsqlgen.codegen.render import render
+from pgsqlgen.codegen.fmt import (
+    Segment,
+    fast_format,
+    fast_format_parts,
+    fast_format_segments,
+    format_module,
+)
+from pgsqlgen.codegen.render import GATHERING_PAGES, ModuleParts, render
 from pgsqlgen.config.load import load_config
 from pgsqlgen.pipeline import STAGES, Stage
 from pgsqlgen.sql import source
@@ -450,3 +456,47 @@ def test_the_check_shortcut_holds_after_a_run_that_knew_the_schema_by_stat(
     schema = sorted((project / "schema").iterdir())
     assert all(source.digest_as_read(str(path)) is not None for path in schema)
     assert check_in_new_process(project) == (0, False)
+
+
+def test_formatting_by_segments_is_formatting_whole() -> None:
+    """The pages that gather every query format segment by segment (one per query
+    module and flavour) as they format whole: from nothing, from the segments of
+    another run, and with one segment new (an edited module), which is formatted
+    by the parts of the segment it replaces."""
+    config = load_config(REPO_ROOT / "pyproject.toml")
+    ir = pipeline.run(config).ir
+    parts = ModuleParts({m.source: m.source.encode() for m in ir.modules}, lambda template: None)
+    pages = render(ir, paths=GATHERING_PAGES, parts=parts)
+    assert pages.keys() == GATHERING_PAGES
+    for path, text in pages.items():
+        whole = fast_format(text)
+        segments = parts.segments[path]
+        assert len(segments) == len(ir.flavours) * len(ir.modules)
+        learned: dict[bytes, Segment] = {}
+        assert fast_format_segments(text, segments, {}, learned) == whole
+        assert whole is not None
+        earlier = {key: (whole[start:end], inner) for key, ((start, end), inner) in learned.items()}
+        assert fast_format_segments(text, segments, earlier, {}) == whole
+        edited = next(key for key, (_, inner) in earlier.items() if inner)
+        new = [(b"edited" if key == edited else key, span) for key, span in segments]
+        assert fast_format_segments(text, new, earlier, {}) == whole
+        # Marked (same length), the replaced segment's parts show where they are used.
+        marked = {
+            **earlier,
+            edited: (earlier[edited][0].replace("def ", "DEF "), earlier[edited][1]),
+        }
+        again = fast_format_segments(text, new, marked, {})
+        assert again is not None and "DEF " in again
+
+
+def test_a_segment_that_is_not_whole_lines_formats_by_parts() -> None:
+    config = load_config(REPO_ROOT / "pyproject.toml")
+    ir = pipeline.run(config).ir
+    parts = ModuleParts({m.source: m.source.encode() for m in ir.modules}, lambda template: None)
+    text = render(ir, paths={"querier.py"}, parts=parts)["querier.py"]
+    (key, (start, end)), *rest = parts.segments["querier.py"]
+    torn = [(key, (text.index("def ", start), end)), *rest]  # from the middle of a line
+    assert fast_format_segments(text, torn, {}, {}) is None
+    formatted = format_module(text, ours=True, known={}, segments=torn)
+    assert formatted.text == fast_format(text)
+    assert formatted.parts and not formatted.segments

@@ -22,8 +22,11 @@ the run after an edit. It keeps, under ``.sqlgen-cache/incremental-<out>/``:
   edit only the queries whose own reads changed.
 * ``pages.pickle``: each generated module keyed by what it is rendered from,
   with where its formatted parts lie in it
-  (:func:`pgsqlgen.codegen.fmt.fast_format_parts`), so that the modules that
-  gather every query are laid out again only where a query changed; and
+  (:func:`pgsqlgen.codegen.fmt.fast_format_parts`), so that a query module is
+  laid out again only where a query changed, and, for the modules that gather
+  every query, where each query module's segment and its parts lie
+  (:func:`pgsqlgen.codegen.fmt.fast_format_segments`), so that only the
+  segment of an edited module is laid out again, by parts; and
   ``parts/<template>.pickle``, those modules as rendered with where each
   module's part lies (:class:`pgsqlgen.codegen.render.ModuleParts`), so that
   they are rendered again only for the modules that changed.
@@ -54,11 +57,11 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pgsqlgen.cache import CACHE_DIR, generator_digest
 from pgsqlgen.catalog.model import Catalog, Function, View
-from pgsqlgen.codegen.fmt import Span
+from pgsqlgen.codegen.fmt import EarlierSegment, Formatted, Segment, Span
 from pgsqlgen.codegen.ir.build import BuiltQuery, IrPlan
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
@@ -351,6 +354,16 @@ class _FileEntry:
     """By :func:`piece_key`: what each query block gave, for a later version of the file."""
 
 
+class _Page(NamedTuple):
+    """A page a run kept: its key (:meth:`Store.pages`), text, and where its formatted
+    parts and segments lie in it."""
+
+    key: str
+    text: str
+    parts: dict[bytes, Span]
+    segments: dict[bytes, Segment]
+
+
 T = TypeVar("T")
 _SLICE = 1 << 20
 
@@ -370,7 +383,7 @@ class Store:
         self._used: set[str] = set()
         self._latest_used: set[str] = set()
         self._page_keys: dict[str, str] = {}
-        self._remembered: dict[str, tuple[str, str, dict[bytes, Span]]] = {}
+        self._remembered: dict[str, _Page] = {}
         self._module_digests: dict[str, bytes] = {}
         self._listed: tuple[tuple[Path, ...], Names] | None = None
         self._known_files = self._directory / "known-files.pickle"
@@ -664,30 +677,42 @@ class Store:
             self._page_keys[path] = key.hexdigest()
         self._remembered = self._remembered_pages()
         return {
-            path: text
-            for path, (key, text, _) in self._remembered.items()
-            if self._page_keys.get(path) == key
+            path: page.text
+            for path, page in self._remembered.items()
+            if self._page_keys.get(path) == page.key
         }
 
-    def _remembered_pages(self) -> dict[str, tuple[str, str, dict[bytes, Span]]]:
-        """Each page the last run kept: its key, text and formatted parts."""
+    def _remembered_pages(self) -> dict[str, _Page]:
+        """Each page the last run kept."""
         found = self._load_with_texts(self._directory / "pages.pickle", dict)
         if found is None or len(found[0]) != len(found[1]):
             return {}
         index, texts = found
         return {
-            path: (key, text, spans)
-            for (path, (key, spans)), text in zip(index.items(), texts, strict=True)
+            path: _Page(key, text, parts, segments)
+            for (path, (key, parts, segments)), text in zip(index.items(), texts, strict=True)
         }
 
     def known_parts(self) -> dict[bytes, str]:
-        """The formatted parts of the pages remembered (:meth:`pages` reads them):
-        each cut from its page where the run that formatted it found it
-        (:func:`pgsqlgen.codegen.fmt.fast_format_parts`)."""
+        """The formatted parts of the remembered pages that this run renders again
+        (:meth:`pages` found which): each cut from its page where the run that
+        formatted it found it (:func:`pgsqlgen.codegen.fmt.fast_format_parts`)."""
         return {
-            key: text[start:end]
-            for _, text, spans in self._remembered.values()
-            for key, (start, end) in spans.items()
+            key: page.text[start:end]
+            for path, page in self._remembered.items()
+            if self._page_keys.get(path) != page.key
+            for key, (start, end) in page.parts.items()
+        }
+
+    def earlier_segments(self, path: str) -> dict[bytes, EarlierSegment]:
+        """The formatted segments of the remembered page at ``path``, each cut from it
+        (:func:`pgsqlgen.codegen.fmt.fast_format_segments`)."""
+        page = self._remembered.get(path)
+        if page is None:
+            return {}
+        return {
+            key: (page.text[start:end], parts)
+            for key, ((start, end), parts) in page.segments.items()
         }
 
     def module_parts(self) -> ModuleParts:
@@ -706,15 +731,15 @@ class Store:
         for template, (page, spans) in parts.used.items():
             self._save(self._directory / "parts" / f"{template}.pickle", spans, [page])
 
-    def keep_pages(self, texts: Mapping[str, str], parts: Mapping[str, dict[bytes, Span]]) -> None:
+    def keep_pages(self, texts: Mapping[str, str], formatted: Mapping[str, Formatted]) -> None:
         """Remember this run's pages (``texts``, keyed as :meth:`pages` computed), each
-        with where its formatted parts lie: ``parts`` for those rendered in this run,
-        the remembered ones for the others (their text is the remembered text).
+        with where its formatted parts and segments lie: as ``formatted`` in this
+        run, or as remembered for the others (their text is the remembered text).
         One file: a page and its parts never come from two runs."""
-        pages = {
-            path: (key, parts.get(path, self._remembered.get(path, ("", "", {}))[2]))
-            for path, key in self._page_keys.items()
-        }
+        pages: dict[str, tuple[str, dict[bytes, Span], dict[bytes, Segment]]] = {}
+        for path, key in self._page_keys.items():
+            page = formatted.get(path) or self._remembered.get(path)
+            pages[path] = (key, page.parts, page.segments) if page is not None else (key, {}, {})
         self._save(self._directory / "pages.pickle", pages, [texts[path] for path in pages])
 
     def prune(self) -> None:

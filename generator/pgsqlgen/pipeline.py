@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.codegen.fmt import Span, format_module
+from pgsqlgen.codegen.fmt import Formatted, format_module
 from pgsqlgen.codegen.ir.build import (
     BuiltQuery,
     IrPlan,
@@ -683,18 +683,12 @@ def _halves(costs: dict[str, int]) -> tuple[set[str], set[str]]:
     return halves
 
 
-PageParts = dict[str, dict[bytes, Span]]
-"""The formatted parts of each page, where they lie in it (for the next run)."""
-
-
 @dataclass(frozen=True)
 class _Page:
-    """A module of the package, formatted: whether black formatted it, and its parts."""
+    """A module of the package, formatted."""
 
     path: str
-    text: str
-    by_black: bool
-    parts: dict[bytes, Span]
+    formatted: Formatted
 
 
 def _render_and_format(
@@ -717,22 +711,32 @@ def _render_and_format(
     except SqlgenError as error:
         yield error.diagnostics
         return
+    segments = module_parts.segments if module_parts is not None else {}
     if store is not None and module_parts is not None:
         store.keep_module_parts(module_parts)
         del module_parts  # its texts are in the pages: not held while they are formatted
     theirs = from_user_templates(ir, templates)
     for path in list(rendered):
         text = rendered.pop(path)  # each rendered text freed once formatted
-        formatted, black, parts = format_module(text, ours=path not in theirs, known=known)
-        yield _Page(path, formatted, black, parts)
+        earlier = store.earlier_segments(path) if store is not None else {}
+        yield _Page(
+            path,
+            format_module(
+                text,
+                ours=path not in theirs,
+                known=known,
+                segments=segments.get(path, ()),
+                earlier=earlier,
+            ),
+        )
 
 
 def _package_modules(
     ir: Ir, templates: Path | None, store: Store | None, *, collected: bool
-) -> tuple[dict[str, str], set[str], int, PageParts]:
+) -> tuple[dict[str, str], set[str], int, dict[str, Formatted]]:
     """Every module of the package, formatted; those black formatted; how many were
     rendered (with a ``store``, the others are the ones it holds for this IR); and
-    the formatted parts of those rendered. Unless the garbage of the analysis was
+    those rendered as formatted, with their parts. Unless the garbage of the analysis was
     ``collected``, it is before a second process forks."""
     every = pages(ir)
     kept = store.pages(ir, custom=templates is not None) if store is not None else {}
@@ -752,11 +756,10 @@ def _package_modules(
     problems = [problem for item in done if isinstance(item, list) for problem in item]
     if problems:
         raise SqlgenError(problems)
-    formatted = [page for page in done if isinstance(page, _Page)]
-    files = kept | {page.path: page.text for page in formatted}
-    by_black = {page.path for page in formatted if page.by_black}
-    parts = {page.path: page.parts for page in formatted}
-    return {path: files[path] for path in every}, by_black, len(every) - len(kept), parts
+    formatted = {page.path: page.formatted for page in done if isinstance(page, _Page)}
+    files = kept | {path: page.text for path, page in formatted.items()}
+    by_black = {path for path, page in formatted.items() if page.by_black}
+    return {path: files[path] for path in every}, by_black, len(every) - len(kept), formatted
 
 
 def run(config: Config, report: StageReport | None = None, *, incremental: bool = False) -> Result:
@@ -865,7 +868,7 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
     with clock.stage(STAGES[3]) as detail:
         # A query child's run collected its garbage while it waited for the child.
         collected = ahead is not None
-        files, by_black, rendered, parts = _package_modules(
+        files, by_black, rendered, formatted = _package_modules(
             ir, config.templates, store, collected=collected
         )
         detail.append(f"{sum(text.count(chr(10)) for text in files.values())} lines")
@@ -880,7 +883,7 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         if store is None:
             detail.append("nothing (no cache)")
         else:
-            store.keep_pages(files, parts)
+            store.keep_pages(files, formatted)
             store.prune()
             detail.append("pages and their parts")
     return Result(catalog, ir, files, warnings + catalog.warnings)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -458,11 +459,21 @@ def part_key(part: str) -> bytes:
     return hashlib.blake2b(part.encode(), digest_size=16).digest()
 
 
+Segment = tuple[Span, dict[bytes, Span]]
+"""Where a segment lies in its formatted module, and each of its parts with a long
+line in it (relative to the segment's start)."""
+
+EarlierSegment = tuple[str, dict[bytes, Span]]
+"""A segment as an earlier run formatted it, and where its parts lie in that text."""
+
+
 class Formatted(NamedTuple):
     text: str
     by_black: bool
     parts: dict[bytes, Span]
     """Each part with a long line (:func:`fast_format_parts`), when formatted by parts."""
+    segments: dict[bytes, Segment]
+    """Each segment, when formatted by segments (:func:`fast_format_segments`)."""
 
 
 def _parts(source: str) -> Iterator[str]:
@@ -508,25 +519,114 @@ def fast_format_parts(
     return "".join(pieces)
 
 
+def _formats_alone(source: str, start: int, end: int) -> bool:
+    """Whether ``source[start:end]`` formats alone as it does in ``source``: it holds
+    whole lines, and as many triple quotes as close the strings it opens."""
+    return (
+        (start == 0 or source[start - 1] == "\n")
+        and (end == len(source) or source[end - 1] == "\n")
+        and source.count(_TRIPLE_QUOTE, start, end) % 2 == 0
+    )
+
+
+def fast_format_segments(
+    source: str,
+    segments: Sequence[tuple[bytes, Span]],
+    earlier: Mapping[bytes, EarlierSegment],
+    learned: dict[bytes, Segment],
+) -> str | None:
+    """:func:`fast_format` of a module made of ``segments`` (each a key and where
+    that text lies in ``source``, in order) and the text around them. A segment
+    an earlier run formatted is taken from ``earlier`` by its key; a new one is
+    formatted by parts (:func:`fast_format_parts`), taking the parts of the
+    earlier segments it replaces (an edited module's earlier version). Where each
+    segment and its parts lie in the result goes into ``learned``. None when a
+    segment cannot be formatted alone (see :func:`fast_format_parts` for why whole
+    lines outside triple-quoted strings can), or a long line has a shape not
+    wrapped here.
+
+    The modules that gather every query are one segment per query module: after a
+    one-query edit, one segment is formatted, and no part of the others is looked at.
+    """
+    pieces: list[str] = []
+    length = done = 0
+    replaced: dict[bytes, str] | None = None
+    for key, (start, end) in segments:
+        if start < done or not _formats_alone(source, done, start):
+            return None
+        between = fast_format(source[done:start])
+        found = earlier.get(key)
+        formatted: str | None
+        if found is not None:
+            formatted, inner = found
+        elif _formats_alone(source, start, end):
+            if replaced is None:
+                replaced = _replaced_parts(earlier, {key for key, _ in segments})
+            inner = {}
+            formatted = fast_format_parts(source[start:end], replaced, inner)
+        else:
+            return None
+        if between is None or formatted is None:
+            return None
+        length += len(between)
+        learned[key] = ((length, length + len(formatted)), inner)
+        pieces += [between, formatted]
+        length += len(formatted)
+        done = end
+    rest = fast_format(source[done:])
+    return "".join([*pieces, rest]) if rest is not None else None
+
+
+def _replaced_parts(
+    earlier: Mapping[bytes, EarlierSegment], kept: AbstractSet[bytes]
+) -> dict[bytes, str]:
+    """The parts of the ``earlier`` segments a module no longer has (not in ``kept``)."""
+    return {
+        key: text[start:end]
+        for segment, (text, parts) in earlier.items()
+        if segment not in kept
+        for key, (start, end) in parts.items()
+    }
+
+
+def _fast_format(
+    source: str,
+    known: Mapping[bytes, str] | None,
+    segments: Sequence[tuple[bytes, Span]],
+    earlier: Mapping[bytes, EarlierSegment],
+) -> Formatted | None:
+    if known is None:
+        fast = fast_format(source)
+        return Formatted(fast, False, {}, {}) if fast is not None else None
+    if segments:
+        learned: dict[bytes, Segment] = {}
+        fast = fast_format_segments(source, segments, earlier, learned)
+        if fast is not None:
+            return Formatted(fast, False, {}, learned)
+    parts: dict[bytes, Span] = {}
+    fast = fast_format_parts(source, known, parts)
+    return Formatted(fast, False, parts, {}) if fast is not None else None
+
+
 def format_module(
-    source: str, *, ours: bool, known: Mapping[bytes, str] | None = None
+    source: str,
+    *,
+    ours: bool,
+    known: Mapping[bytes, str] | None = None,
+    segments: Sequence[tuple[bytes, Span]] = (),
+    earlier: Mapping[bytes, EarlierSegment] | None = None,
 ) -> Formatted:
     """One module in black's style. The fast path only wraps long lines, so it
     is for the layout of ``ours`` (our templates); a module from a user's
     template goes through black whole, as does one of ours with a long line
     this module does not know (``generate -v`` counts them; none is expected).
-    With ``known``, the parts formatted before, the module is formatted by parts
-    (:func:`fast_format_parts`)."""
-    parts: dict[bytes, Span] = {}
-    if not ours:
-        fast = None
-    elif known is None:
-        fast = fast_format(source)
-    else:
-        fast = fast_format_parts(source, known, parts)
+    With ``known``, the parts formatted before, the module is formatted by its
+    ``segments`` when it has them (:func:`fast_format_segments`, with the
+    ``earlier`` segments), else by parts (:func:`fast_format_parts`)."""
+    fast = _fast_format(source, known, segments, earlier or {}) if ours else None
     if fast is None:
-        return Formatted(format_with_black(source), by_black=True, parts={})
-    return Formatted(fast, by_black=False, parts=parts)
+        return Formatted(format_with_black(source), by_black=True, parts={}, segments={})
+    return fast
 
 
 def format_with_black(source: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import sys
 import traceback
@@ -21,7 +22,7 @@ from types import FrameType
 import jinja2
 import jinja2.bccache
 
-from pgsqlgen.codegen.fmt import LINE_LENGTH
+from pgsqlgen.codegen.fmt import LINE_LENGTH, Span
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ownership import shown
 from pgsqlgen.errors import Diagnostic, SqlgenError
@@ -140,7 +141,9 @@ class ModuleParts:
     earlier run rendered with a template (``earlier(template)``) are reused: a
     one-query edit then renders one module's parts, not every query's methods
     again. What this run's pages hold is collected in ``used``, by template:
-    where each part lies in its page, so that no part is held twice."""
+    where each part lies in its page, so that no part is held twice; and in
+    ``segments``, by page: each part's :func:`segment_key` and where it lies, by
+    which the page is formatted (:func:`pgsqlgen.codegen.fmt.fast_format_segments`)."""
 
     def __init__(
         self, module_keys: Mapping[str, bytes], earlier: Callable[[str], PartSpans | None]
@@ -149,6 +152,7 @@ class ModuleParts:
         self._known: dict[str, PartSpans] = {}
         self._pending: list[tuple[str, PartKey, str]] = []
         self.used: dict[str, PartSpans] = {}
+        self.segments: dict[str, list[tuple[bytes, Span]]] = {}
 
     def text(
         self, render: Callable[[], str], template: str, module: QueryModule, flavour: bool
@@ -162,19 +166,31 @@ class ModuleParts:
         self._pending.append((template, key, text))
         return text
 
-    def settle(self, page: str) -> None:
-        """Where the parts used since the last page lie in ``page``, the page just
-        rendered (in order: a part found where an equal text lies is as good). A
-        part a user's template changed on its way into the page is not kept."""
+    def settle(self, path: str, page: str) -> None:
+        """Where the parts used since the last page lie in ``page``, the page at
+        ``path`` just rendered (in order: a part found where an equal text lies is
+        as good). A part a user's template changed on its way into the page is not
+        kept."""
         cursor = 0
         found: dict[str, dict[PartKey, tuple[int, int]]] = {}
+        segments: list[tuple[bytes, Span]] = []
         for template, key, text in self._pending:
             start = page.find(text, cursor)
             if start >= 0:
                 cursor = start + len(text)
                 found.setdefault(template, {})[key] = (start, cursor)
+                segments.append((segment_key(key), (start, cursor)))
         self._pending.clear()
         self.used |= {template: (page, spans) for template, spans in found.items()}
+        if segments:
+            self.segments[path] = segments
+
+
+def segment_key(part: PartKey) -> bytes:
+    """What a module part is known by among a page's formatted parts: its template,
+    module and flavour decide its text."""
+    template, module, flavour = part
+    return hashlib.blake2b(f"{template}\0{flavour}\0".encode() + module, digest_size=16).digest()
 
 
 GATHERING_PAGES = frozenset({"querier.py", "wrappers.py"})
@@ -284,7 +300,7 @@ def _render_pages(
             page_ir = module_ir if "module" in context else ir
             rendered[path] = compiled.render(ir=page_ir, header=HEADER, **context)
             if parts is not None:
-                parts.settle(rendered[path])
+                parts.settle(path, rendered[path])
         except Exception as error:  # a user's template can raise anything
             own = templates / template if templates is not None else None
             where = str(own) if own is not None and own.is_file() else template
