@@ -12,6 +12,7 @@ import jinja2
 import pytest
 
 from pgsqlgen.codegen import render as rendering
+from pgsqlgen.codegen.ir.imports import Annotations, method_annotations
 from pgsqlgen.codegen.render import ModuleParts, PartKey, from_user_templates, render
 from pgsqlgen.codegen.write import write_all
 from pgsqlgen.config.load import load_config
@@ -105,6 +106,16 @@ def test_pages_keyed_without_the_query_modules_do_not_read_them() -> None:
     assert render(without, paths=keyed_without) == render(ir, paths=keyed_without)
     gathering = render(without, paths=rendering.GATHERING_PAGES)
     assert gathering != render(ir, paths=rendering.GATHERING_PAGES)
+
+
+def test_the_annotations_of_each_module_merged_are_those_of_all() -> None:
+    """A run merges the annotations each query file's unit keeps (read when the file
+    was analysed) rather than reading every method of the package again."""
+    _, ir = analyse(load_config(Path(__file__).parents[1] / "pyproject.toml"))
+    assert len(ir.modules) > 1
+    merged = Annotations.merged(method_annotations((module,)) for module in ir.modules)
+    assert merged == method_annotations(ir.modules)
+    assert merged.dotted and merged.names
 
 
 def test_a_module_is_written_whole_across_the_slices_it_is_encoded_in(tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ from pgsqlgen.cache import CACHE_DIR, generator_digest
 from pgsqlgen.catalog.model import Catalog, Function, View
 from pgsqlgen.codegen.fmt import EarlierSegment, Formatted, Segment, Span
 from pgsqlgen.codegen.ir.build import BuiltQuery, IrPlan
+from pgsqlgen.codegen.ir.imports import Annotations, method_annotations
 from pgsqlgen.codegen.ir.model import Ir, QueryModule
 from pgsqlgen.codegen.ir.types import TypeNamer
 from pgsqlgen.codegen.render import GATHERING_PAGES, ModuleParts, PartSpans
@@ -92,12 +93,23 @@ _NAMING: Read = ("naming", _WHOLE)
 @dataclass(frozen=True)
 class FileUnit:
     """What one query file contributes to a run: its IR module (none when no query
-    of it could be built), the problems found, and where each query is (for the
-    duplicate check across files)."""
+    of it could be built), the problems found, where each query is (for the
+    duplicate check across files), and the annotations of its methods (which the
+    package's imports are worked out from: read once, when the file is analysed)."""
 
     modules: tuple[QueryModule, ...]
     problems: tuple[Diagnostic, ...]
     places: tuple[QueryPlace, ...]
+    methods: Annotations
+
+    @classmethod
+    def of(
+        cls,
+        modules: tuple[QueryModule, ...],
+        problems: tuple[Diagnostic, ...],
+        places: tuple[QueryPlace, ...],
+    ) -> FileUnit:
+        return cls(modules, problems, places, method_annotations(modules))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from pgsqlgen.codegen.ir.build import (
     build_ir,
     plan_ir,
 )
+from pgsqlgen.codegen.ir.imports import Annotations
 from pgsqlgen.codegen.ir.model import Ir, Shape
 from pgsqlgen.codegen.render import from_user_templates, pages, prepare, render
 from pgsqlgen.config.model import Config
@@ -434,7 +435,7 @@ def _file_unit(
             analysis_problems.extend(outcome.problems)
     modules = (builder.module(source.display, results),) if results else ()
     problems = parse_problems + analysis_problems + build_problems
-    return FileUnit(modules, tuple(problems), tuple(places)), pieces
+    return FileUnit.of(modules, tuple(problems), tuple(places)), pieces
 
 
 Analysed = list[tuple[FileUnit, set[Read], dict[bytes, QueryPiece]]]
@@ -860,7 +861,8 @@ def _run(config: Config, clock: _Stopwatch, store: Store | None, started: list[_
         )
         modules = tuple(module for unit in units for module in unit.modules)
         problems = [problem for unit in units for problem in unit.problems]
-        ir = assemble_ir(plan, config.package, modules, problems + _duplicates(units))
+        methods = Annotations.merged(unit.methods for unit in units)
+        ir = assemble_ir(plan, config.package, modules, problems + _duplicates(units), methods)
         count = sum(len(module.queries) for module in ir.modules)
         detail.append(f"{count} queries, {len(ir.modules)} query modules, {len(ir.models)} models")
         if store is not None:

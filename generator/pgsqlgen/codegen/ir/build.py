@@ -200,17 +200,25 @@ def build_modules(
 
 
 def assemble_ir(
-    plan: IrPlan, package: str, modules: tuple[QueryModule, ...], problems: list[Diagnostic]
+    plan: IrPlan,
+    package: str,
+    modules: tuple[QueryModule, ...],
+    problems: list[Diagnostic],
+    methods: Annotations | None = None,
 ) -> Ir:
-    """The IR of all query modules; raises SqlgenError with every problem."""
-    ir, name_problems = assemble_ir_keep_going(plan, package, modules)
+    """The IR of all query modules; raises SqlgenError with every problem. ``methods``
+    are the annotations of their methods, when known (:func:`method_annotations`)."""
+    ir, name_problems = assemble_ir_keep_going(plan, package, modules, methods)
     if problems or name_problems:
         raise SqlgenError([*problems, *name_problems])
     return ir
 
 
 def assemble_ir_keep_going(
-    plan: IrPlan, package: str, modules: tuple[QueryModule, ...]
+    plan: IrPlan,
+    package: str,
+    modules: tuple[QueryModule, ...],
+    methods: Annotations | None = None,
 ) -> tuple[Ir, list[Diagnostic]]:
     """The IR of all query modules, and the names in it that clash (what ``sqlgen
     inspect`` shows: one bad query or name never hides the rest)."""
@@ -223,7 +231,7 @@ def assemble_ir_keep_going(
         models, enums, composites = _reached(modules, models, enums, composites)
     model_annotations = [f.annotation for c in composites for f in c.fields]
     model_annotations += [f.annotation for m in models for f in m.fields]
-    methods = method_annotations(modules)
+    methods = methods if methods is not None else method_annotations(modules)
     ir = Ir(
         package=package,
         generator_version=__version__,
@@ -418,10 +426,10 @@ def _check_names(modules: tuple[QueryModule, ...], problems: list[Diagnostic]) -
     and none that the package generates for itself (:mod:`pgsqlgen.codegen.reserved`)."""
     methods: dict[str, Query] = {}
     for module in modules:
+        own = {c.class_name for c in module.row_classes} | {
+            p.class_name for p in module.params_classes
+        }
         for query in module.queries:
-            own = {c.class_name for c in module.row_classes} | {
-                p.class_name for p in module.params_classes
-            }
             taken = reserved.clash(
                 query.method, tuple(c for c in (query.row_class, query.params_class) if c in own)
             )

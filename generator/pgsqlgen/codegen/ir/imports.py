@@ -44,6 +44,16 @@ class Annotations:
         dotted = frozenset(d for a in spellings if "." in a for d in dotted_names(a))
         return cls(spellings, names, dotted)
 
+    @classmethod
+    def merged(cls, parts: Iterable[Annotations]) -> Annotations:
+        """The annotations of several modules together, each module's read once."""
+        parts = list(parts)
+        return cls(
+            frozenset().union(*(p.spellings for p in parts)),
+            frozenset().union(*(p.names for p in parts)),
+            frozenset().union(*(p.dotted for p in parts)),
+        )
+
     def using(self, names: set[str]) -> tuple[str, ...]:
         """Those of ``names`` the annotations use, in order."""
         return tuple(sorted(self.names & names))
