@@ -88,7 +88,9 @@ def _environment(overrides: Path | None, compiled: Path | None = None) -> jinja2
     (a user's ``templates`` directory). Ours stay reachable as ``sqlgen/NAME``,
     so an override can ``{% extends "sqlgen/models.py.j2" %}`` and fill a block.
     With ``compiled``, templates compiled by an earlier run are kept there (keyed
-    by each template's file name and text)."""
+    by each template's file name and text). A template is not checked for changes
+    each time it is included (``auto_reload``): none changes while a run renders,
+    and the check is a ``stat`` per query method."""
     ours = jinja2.FileSystemLoader(TEMPLATES)
     loaders: list[jinja2.BaseLoader] = [ours, jinja2.PrefixLoader({"sqlgen": ours})]
     if overrides is not None:
@@ -99,6 +101,7 @@ def _environment(overrides: Path | None, compiled: Path | None = None) -> jinja2
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,
         autoescape=False,
         bytecode_cache=_CompiledTemplates(str(compiled)) if compiled is not None else None,
     )
