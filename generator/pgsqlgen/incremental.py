@@ -491,12 +491,11 @@ class Store:
         known = self._load(self._known_files, KnownSchema)
         if known is None or not known.holds(names):
             return None
-        state = self._remembered_schema(
-            tuple(_read_digest(path, display, digest) for path, display, _, digest in known.up),
-            tuple(_read_digest(path, display, digest) for path, display, _, digest in known.down),
-        )
+        files = list(known.files())
+        digests = tuple(_read_digest(*file) for file in files)
+        state = self._remembered_schema(digests[: known.ups], digests[known.ups :])
         if state is not None:
-            for path, _, _, digest in known.up + known.down:
+            for path, _, digest in files:
                 known_as_read(path, digest)
         return state
 

@@ -24,44 +24,27 @@ the part of their text sqlc reads, which needs the text.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pgsqlgen.migrations.files import FIXTURES
-from pgsqlgen.sql.source import SourceFile, stat_as_read
+from pgsqlgen.sql.source import SourceFile, stat_signature
 
-Signature = tuple[int, int, int, int, int, int]
-"""What an edit of a file changes in its ``stat``: mode, size, modification and
-change times in nanoseconds, inode and device."""
-
-KnownFile = tuple[str, str, Signature, bytes]
-"""A file's path, the name diagnostics give it, its signature and the SHA-256 of
-its bytes as read."""
-
-Names = tuple[tuple[str, ...] | None, ...]
-"""Per schema path: the names in it and in its fixtures folder (None for a file,
-or a folder without fixtures)."""
+Names = tuple[str | None, ...]
+"""Per schema path: the names in it and in its fixtures folder, sorted and joined
+by NUL (None for a file, or a folder without fixtures)."""
 
 RACY_NS = 2_000_000_000
-"""How long before a read a file's times must lie for its record to be trusted:
-FAT's resolution, the coarsest of the file systems in use."""
+"""How long before a read a file must have last changed for its record to be
+trusted: FAT's resolution, the coarsest of the file systems in use."""
+
+_DIGEST = 32
 
 
-def signature(result: os.stat_result) -> Signature:
-    return (
-        result.st_mode,
-        result.st_size,
-        result.st_mtime_ns,
-        result.st_ctime_ns,
-        result.st_ino,
-        result.st_dev,
-    )
-
-
-def _names(folder: str) -> tuple[str, ...] | None:
+def _names(folder: str) -> str | None:
     try:
-        return tuple(sorted(os.listdir(folder)))
+        return "\0".join(sorted(os.listdir(folder)))
     except OSError:
         return None
 
@@ -69,7 +52,7 @@ def _names(folder: str) -> tuple[str, ...] | None:
 def schema_names(paths: Sequence[Path]) -> Names | None:
     """What the migrations layout lists for ``paths`` (each folder's names and those
     of its fixtures folder, which it also checks), or None when a path is missing."""
-    found: list[tuple[str, ...] | None] = []
+    found: list[str | None] = []
     for path in paths:
         text = os.fspath(path)
         if os.path.isdir(text):
@@ -86,40 +69,50 @@ def schema_names(paths: Sequence[Path]) -> Names | None:
 
 @dataclass(frozen=True)
 class KnownSchema:
-    """The schema files as a run read them: what its paths listed, and each file."""
+    """The schema files as a run read them: what its paths listed and, for each file
+    in order (the up files, then the down ones), its path and the name diagnostics
+    give it, its ``stat`` signature (:func:`pgsqlgen.sql.source.stat_signature`)
+    and the SHA-256 of its bytes. Packed: a long history is thousands of files, and
+    as many small objects would cost more to keep, write and read than the files'
+    own reading saves."""
 
     names: Names
-    up: tuple[KnownFile, ...]
-    down: tuple[KnownFile, ...]
+    places: str
+    """Each file's path and name, all joined by NUL."""
+    signatures: bytes
+    digests: bytes
+    ups: int
+    """How many of the files are up migrations."""
 
     @classmethod
     def of(
         cls, names: Names, up: Sequence[SourceFile], down: Sequence[SourceFile]
     ) -> KnownSchema | None:
-        """The record of files read in this process, listed as ``names``; None when one
-        was not read from a file, or was changed too shortly before it was read."""
-        known: list[list[KnownFile]] = [[], []]
-        for files, sources in zip(known, (up, down), strict=True):
-            for source in sources:
-                path = os.fspath(source.path)
-                read = stat_as_read(path)
-                if source.digest is None or read is None:
-                    return None
-                result, read_at = read
-                if max(result.st_mtime_ns, result.st_ctime_ns) >= read_at - RACY_NS:
-                    return None
-                files.append((path, source.display, signature(result), source.digest))
-        return cls(names, tuple(known[0]), tuple(known[1]))
+        """The record of files read from disk, listed as ``names``; None when one was
+        not, or was changed too shortly before it was read."""
+        files = [*up, *down]
+        if not all(f.signature and f.digest and f.unchanged_ns > RACY_NS for f in files):
+            return None
+        return cls(
+            names,
+            "\0".join(part for f in files for part in (os.fspath(f.path), f.display)),
+            b"".join(f.signature or b"" for f in files),
+            b"".join(f.digest or b"" for f in files),
+            len(up),
+        )
+
+    def files(self) -> Iterator[tuple[str, str, bytes]]:
+        """Each file's path, name and digest, in order."""
+        places = self.places.split("\0")
+        for index, (path, display) in enumerate(zip(places[::2], places[1::2], strict=True)):
+            yield path, display, self.digests[index * _DIGEST : (index + 1) * _DIGEST]
 
     def holds(self, names: Names) -> bool:
         """Whether every file is as recorded, its folder listing ``names`` as it did."""
         if names != self.names:
             return False
         try:
-            for files in (self.up, self.down):
-                for path, _, recorded, _ in files:
-                    if signature(os.stat(path)) != recorded:
-                        return False
+            found = b"".join(stat_signature(os.stat(p)) for p in self.places.split("\0")[::2])
         except OSError:
             return False
-        return True
+        return found == self.signatures

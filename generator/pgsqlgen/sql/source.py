@@ -14,9 +14,11 @@ import functools
 import hashlib
 import os
 import re
+import struct
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from pgsqlgen.errors import Diagnostic, SqlgenError, os_problem
 
@@ -68,39 +70,63 @@ def display_path(path: Path, root: Path) -> str:
 
 
 _READ: dict[str, bytes] = {}
-_STAT: dict[str, tuple[os.stat_result, int]] = {}
+_SIGNATURE = struct.Struct("<IqqqQQ")
+
+
+def stat_signature(result: os.stat_result) -> bytes:
+    """What an edit of a file changes in its ``stat``: its mode, size, modification
+    and change times in nanoseconds, inode and device; packed, as a long history
+    keeps thousands."""
+    return _SIGNATURE.pack(
+        result.st_mode,
+        result.st_size,
+        result.st_mtime_ns,
+        result.st_ctime_ns,
+        result.st_ino,
+        result.st_dev,
+    )
+
+
+class _Read(NamedTuple):
+    data: bytes
+    signature: bytes
+    """Of the file's ``stat`` before the read (:func:`stat_signature`)."""
+    unchanged_ns: int
+    """How long the file had been unchanged then."""
+    digest: bytes = b""
+    """The SHA-256 of ``data``."""
 
 
 def read_source(path: Path, display: str) -> str:
     """A file's text (see :func:`decode_source`); raises SqlgenError, located,
     when it is a folder, unreadable, missing, or a loop of symbolic links."""
-    return _read(path, display)[0]
+    return decode_source(_read(path, display).data, display)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path) -> _Read:
     """The bytes of a file, read without a buffered file object: half the cost of
-    ``Path.read_bytes`` on the thousands of small files of a migration history.
-    Its ``stat`` before the read is kept for :func:`stat_as_read`."""
+    ``Path.read_bytes`` on the thousands of small files of a migration history."""
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     handle = os.open(path, flags)
     try:
-        _STAT[os.fspath(path)] = (os.fstat(handle), time.time_ns())
+        result = os.fstat(handle)
+        unchanged = time.time_ns() - max(result.st_mtime_ns, result.st_ctime_ns)
         chunks = []
         while chunk := os.read(handle, 1 << 20):
             chunks.append(chunk)
     finally:
         os.close(handle)
-    return b"".join(chunks)
+    return _Read(b"".join(chunks), stat_signature(result), unchanged)
 
 
-def _read(path: Path, display: str) -> tuple[str, bytes]:
-    """:func:`read_source`, and the SHA-256 of the bytes read."""
+def _read(path: Path, display: str) -> _Read:
+    """The bytes of the file at ``path``, its SHA-256 kept for :func:`digest_as_read`."""
     try:
-        data = _read_bytes(path)
+        read = _read_bytes(path)
     except OSError as error:
         raise SqlgenError([os_problem(display, error)]) from None
-    digest = _READ[os.fspath(path)] = hashlib.sha256(data).digest()
-    return decode_source(data, display), digest
+    digest = _READ[os.fspath(path)] = hashlib.sha256(read.data).digest()
+    return read._replace(digest=digest)
 
 
 def digest_as_read(path: str) -> bytes | None:
@@ -117,12 +143,6 @@ def known_as_read(path: str, digest: bytes) -> None:
     _READ[path] = digest
 
 
-def stat_as_read(path: str) -> tuple[os.stat_result, int] | None:
-    """The ``stat`` of the file at ``path`` when this process last read it, if it did,
-    and the time then (nanoseconds since the epoch)."""
-    return _STAT.get(path)
-
-
 _NEWLINE = re.compile("\n")
 
 
@@ -136,6 +156,11 @@ class SourceFile:
     digest: bytes | None = field(default=None, compare=False, repr=False)
     """The SHA-256 of the bytes the text was read from, when it was read from a file:
     what a cache keys the file by, without encoding the text again."""
+    signature: bytes | None = field(default=None, compare=False, repr=False)
+    """The file's ``stat`` when it was read (:func:`stat_signature`)."""
+    unchanged_ns: int = field(default=0, compare=False, repr=False)
+    """How long the file had been unchanged when it was read: what
+    :mod:`pgsqlgen.known_files` records it by is trusted only after a while."""
 
     @functools.cached_property
     def _line_starts(self) -> list[int]:
@@ -146,8 +171,15 @@ class SourceFile:
     @classmethod
     def read(cls, path: Path, root: Path) -> SourceFile:
         display = display_path(path, root)
-        text, digest = _read(path, display)
-        return cls(path=path, display=display, text=text, digest=digest)
+        read = _read(path, display)
+        return cls(
+            path=path,
+            display=display,
+            text=decode_source(read.data, display),
+            digest=read.digest,
+            signature=read.signature,
+            unchanged_ns=read.unchanged_ns,
+        )
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
