@@ -137,6 +137,21 @@ def test_each_shape_is_wrapped_as_black_wraps_it(source: str) -> None:
     assert fmt.fast_format(source) == fmt.format_with_black(source)
 
 
+def test_parameters_laid_out_once_serve_every_head_and_indent() -> None:
+    """The parameter list a method has in every flavour and page is laid out once a
+    render: another head, return annotation or indent takes it as black would."""
+    parameters = f"self, {LONG}: int, {LONG}_b: dict[str, list[int]] | None = None"
+    module = (
+        f"class A:\n    def {LONG}({parameters}) -> int:\n        pass\n\n"
+        f"    async def {LONG}({parameters}) -> list[int]:\n        pass\n\n\n"
+        f"class P(Protocol):\n    def {LONG}({parameters}) -> int: ...\n\n\n"
+        f"def {LONG}({parameters}) -> None:\n    pass\n"
+    )
+    fmt.forget_layouts()
+    assert fmt.fast_format(module) == fmt.format_with_black(module)
+    assert fmt.fast_format(module) == fmt.format_with_black(module)  # all laid out before
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pgsqlgen.catalog.model import Catalog
-from pgsqlgen.codegen.fmt import Formatted, format_module
+from pgsqlgen.codegen.fmt import Formatted, forget_layouts, format_module
 from pgsqlgen.codegen.ir.build import (
     BuiltQuery,
     IrPlan,
@@ -730,6 +730,7 @@ def _render_and_format(
                 earlier=earlier,
             ),
         )
+    forget_layouts()
 
 
 def _package_modules(

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 LINE_LENGTH = 88
@@ -339,19 +339,32 @@ def _wrap_signature(indent: str, text: str) -> list[str]:
     which only the tokenizer reads right."""
     opening = text.index("(")
     closing = text.find(")", opening)
-    if closing > 0 and _NESTED.search(text, opening + 1, closing) is None:
-        body = text[opening + 1 : closing]
-        items = _split_parameters(body)
-    else:
+    plain = closing > 0 and _NESTED.search(text, opening + 1, closing) is None
+    if not plain:
         first = _top_level_brackets(text)[0]
         opening, closing = first.open, first.close
-        body = text[opening + 1 : closing]
-        items = _split_commas(body)
+    body = text[opening + 1 : closing]
     if not body:
         raise _Unsupported  # black would split the return annotation instead
     head, tail = text[: opening + 1], text[closing:]
-    lines = _wrap_body(indent, head, body, ")", force=len(items) == 1, items=items)
-    return lines[:-1] + _wrap_returns(indent, tail)
+    return [indent + head, *_parameter_lines(indent, body, plain), *_wrap_returns(indent, tail)]
+
+
+@cache
+def _parameter_lines(indent: str, body: str, plain: bool) -> tuple[str, ...]:
+    """The lines a signature's parameters ``body`` takes between its head and its
+    ``)`` (``plain``: no brackets but square ones, no strings). The same parameters
+    come back in every flavour and page of a method (six times, in a package with
+    both flavours): each list is laid out once per render (:func:`forget_layouts`)."""
+    items = _split_parameters(body) if plain else _split_commas(body)
+    return tuple(_wrap_body(indent, "", body, "", force=len(items) == 1, items=items)[1:-1])
+
+
+def forget_layouts() -> None:
+    """Drop what formatting remembers (parameter lists laid out, lines tokenized):
+    a render's, done with, not to be held through the rest of the run."""
+    _parameter_lines.cache_clear()
+    _tokens.cache_clear()
 
 
 def _wrap_returns(indent: str, tail: str) -> list[str]:
