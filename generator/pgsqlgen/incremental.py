@@ -366,7 +366,7 @@ class _FileEntry:
     """By :func:`piece_key`: what each query block gave, for a later version of the file."""
 
 
-class _Page(NamedTuple):
+class _KeptPage(NamedTuple):
     """A page a run kept: its key (:meth:`Store.pages`), text, and where its formatted
     parts and segments lie in it."""
 
@@ -395,7 +395,7 @@ class Store:
         self._used: set[str] = set()
         self._latest_used: set[str] = set()
         self._page_keys: dict[str, str] = {}
-        self._remembered: dict[str, _Page] = {}
+        self._remembered: dict[str, _KeptPage] = {}
         self._module_digests: dict[str, bytes] = {}
         self._listed: tuple[tuple[Path, ...], Names] | None = None
         self._known_files = self._directory / "known-files.pickle"
@@ -693,14 +693,14 @@ class Store:
             if self._page_keys.get(path) == page.key
         }
 
-    def _remembered_pages(self) -> dict[str, _Page]:
+    def _remembered_pages(self) -> dict[str, _KeptPage]:
         """Each page the last run kept."""
         found = self._load_with_texts(self._directory / "pages.pickle", dict)
         if found is None or len(found[0]) != len(found[1]):
             return {}
         index, texts = found
         return {
-            path: _Page(key, text, parts, segments)
+            path: _KeptPage(key, text, parts, segments)
             for (path, (key, parts, segments)), text in zip(index.items(), texts, strict=True)
         }
 
