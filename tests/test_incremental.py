@@ -424,17 +424,38 @@ def test_a_migration_replaced_or_added_is_read(
     assert files == _cold(project) and "more: int | None" in files["models.py"]
 
 
-def test_a_file_changed_just_before_its_read_is_not_known_by_stat(tmp_path: Path) -> None:
+def test_a_record_written_within_the_racy_window_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files changed less than ``RACY_NS`` before their record was written, both by
+    the file system's clock, are read again: an edit within the clock's resolution
+    would not change their ``stat``. A record written later is trusted."""
+    write_project(tmp_path, SCHEMA, QUERIES)
+    _incremental(tmp_path)
+    reads = _schema_reads(monkeypatch)
+    record = next((tmp_path / CACHE_DIR).glob("incremental-*/known-files.pickle"))
+    times = [os.stat(path) for path in (tmp_path / "schema").iterdir()]
+    edge = max(max(t.st_mtime_ns, t.st_ctime_ns) for t in times) + known_files.RACY_NS
+    for written, read in ((edge, 2), (edge + 1, 0)):
+        os.utime(record, ns=(written, written))
+        reads.clear()
+        files, detail = _incremental(tmp_path)
+        assert len(reads) == read  # the up and the down file, or neither
+        assert detail[STAGES[0]].endswith("remembered")
+    assert files == _cold(tmp_path)
+
+
+def test_a_file_added_beside_the_migrations_is_a_new_listing(tmp_path: Path) -> None:
     write_project(tmp_path, SCHEMA)
     up = SourceFile.read(tmp_path / "schema" / "000001_init.up.sql", tmp_path)
     names = known_files.schema_names([tmp_path / "schema"])
     assert names is not None
-    assert known_files.KnownSchema.of(names, [up], []) is None
-    read_later = dataclasses.replace(up, unchanged_ns=known_files.RACY_NS + 1)
-    known = known_files.KnownSchema.of(names, [read_later], [])
-    assert known is not None and known.holds(names)
+    known = known_files.KnownSchema.of(names, [up], [])
+    assert known is not None
+    later = up.changed_ns + known_files.RACY_NS + 1
+    assert known.holds(names, later) and not known.holds(names, later - 1)
     (tmp_path / "schema" / "notes.txt").write_text("not a migration, but in the folder")
-    assert not known.holds(known_files.schema_names([tmp_path / "schema"]) or ())
+    assert not known.holds(known_files.schema_names([tmp_path / "schema"]) or (), later)
 
 
 def test_the_check_shortcut_holds_after_a_run_that_knew_the_schema_by_stat(

@@ -416,6 +416,10 @@ class Store:
             data = memoryview(path.read_bytes())
         except OSError:
             return None
+        return self._entry(data, expected)
+
+    def _entry(self, data: memoryview, expected: type[T]) -> tuple[T, list[str]] | None:
+        """The entry ``data`` holds and the texts saved after it (:meth:`_save`)."""
         size = int.from_bytes(data[:8], "little")
         entry = self._unpickle(data[8 : 8 + size])
         if not isinstance(entry, tuple) or len(entry) != 3 or entry[0] != self._base:
@@ -488,8 +492,14 @@ class Store:
         if names is None:
             return None
         self._listed = (paths, names)
-        known = self._load(self._known_files, KnownSchema)
-        if known is None or not known.holds(names):
+        try:
+            with self._known_files.open("rb") as file:
+                written = os.fstat(file.fileno()).st_mtime_ns
+                found = self._entry(memoryview(file.read()), KnownSchema)
+        except OSError:
+            return None
+        known = found[0] if found is not None else None
+        if known is None or not known.holds(names, written):
             return None
         files = list(known.files())
         digests = tuple(_read_digest(*file) for file in files)

@@ -12,8 +12,11 @@ the file's ``stat`` and the folder's names are the same.
 Two ways a ``stat`` could hide an edit are closed, as git closes them:
 
 * an edit within the file system's timestamp resolution of the read ("racy
-  git"): a file whose times are less than :data:`RACY_NS` before the read is not
-  recorded, so any later edit gives it other times;
+  git"): a record is trusted only when every file it holds had last changed
+  :data:`RACY_NS` before the record was written. Both times are the file
+  system's own, as git compares a file's times with its index's, so a clock
+  that differs from the machine's (a network share, a folder mounted into a
+  container) changes nothing; any later edit gives the file other times;
 * a file put back with its old modification time (``touch -d``, an archive):
   its change time, which no call can set, is compared too.
 
@@ -36,8 +39,8 @@ Names = tuple[str | None, ...]
 by NUL (None for a file, or a folder without fixtures)."""
 
 RACY_NS = 2_000_000_000
-"""How long before a read a file must have last changed for its record to be
-trusted: FAT's resolution, the coarsest of the file systems in use."""
+"""How long before its record was written a file must have last changed for the
+record to be trusted: FAT's resolution, the coarsest of the file systems in use."""
 
 _DIGEST = 32
 
@@ -83,15 +86,17 @@ class KnownSchema:
     digests: bytes
     ups: int
     """How many of the files are up migrations."""
+    newest_ns: int
+    """When the last of the files changed (:attr:`SourceFile.changed_ns`)."""
 
     @classmethod
     def of(
         cls, names: Names, up: Sequence[SourceFile], down: Sequence[SourceFile]
     ) -> KnownSchema | None:
         """The record of files read from disk, listed as ``names``; None when one was
-        not, or was changed too shortly before it was read."""
+        not."""
         files = [*up, *down]
-        if not all(f.signature and f.digest and f.unchanged_ns > RACY_NS for f in files):
+        if not all(f.signature and f.digest for f in files):
             return None
         return cls(
             names,
@@ -99,6 +104,7 @@ class KnownSchema:
             b"".join(f.signature or b"" for f in files),
             b"".join(f.digest or b"" for f in files),
             len(up),
+            max((f.changed_ns for f in files), default=0),
         )
 
     def files(self) -> Iterator[tuple[str, str, bytes]]:
@@ -107,9 +113,10 @@ class KnownSchema:
         for index, (path, display) in enumerate(zip(places[::2], places[1::2], strict=True)):
             yield path, display, self.digests[index * _DIGEST : (index + 1) * _DIGEST]
 
-    def holds(self, names: Names) -> bool:
-        """Whether every file is as recorded, its folder listing ``names`` as it did."""
-        if names != self.names:
+    def holds(self, names: Names, written_ns: int) -> bool:
+        """Whether every file is as recorded, its folder listing ``names`` as it did,
+        by a record written at ``written_ns`` (its file's modification time)."""
+        if names != self.names or self.newest_ns >= written_ns - RACY_NS:
             return False
         try:
             found = b"".join(stat_signature(os.stat(p)) for p in self.places.split("\0")[::2])

@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import struct
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -91,8 +90,8 @@ class _Read(NamedTuple):
     data: bytes
     signature: bytes
     """Of the file's ``stat`` before the read (:func:`stat_signature`)."""
-    unchanged_ns: int
-    """How long the file had been unchanged then."""
+    changed_ns: int
+    """When the file last changed then (:attr:`SourceFile.changed_ns`)."""
     digest: bytes = b""
     """The SHA-256 of ``data``."""
 
@@ -110,13 +109,13 @@ def _read_bytes(path: Path) -> _Read:
     handle = os.open(path, flags)
     try:
         result = os.fstat(handle)
-        unchanged = time.time_ns() - max(result.st_mtime_ns, result.st_ctime_ns)
         chunks = []
         while chunk := os.read(handle, 1 << 20):
             chunks.append(chunk)
     finally:
         os.close(handle)
-    return _Read(b"".join(chunks), stat_signature(result), unchanged)
+    changed = max(result.st_mtime_ns, result.st_ctime_ns)
+    return _Read(b"".join(chunks), stat_signature(result), changed)
 
 
 def _read(path: Path, display: str) -> _Read:
@@ -158,9 +157,9 @@ class SourceFile:
     what a cache keys the file by, without encoding the text again."""
     signature: bytes | None = field(default=None, compare=False, repr=False)
     """The file's ``stat`` when it was read (:func:`stat_signature`)."""
-    unchanged_ns: int = field(default=0, compare=False, repr=False)
-    """How long the file had been unchanged when it was read: what
-    :mod:`pgsqlgen.known_files` records it by is trusted only after a while."""
+    changed_ns: int = field(default=0, compare=False, repr=False)
+    """When the file had last changed when it was read, by its file system's clock:
+    the later of its modification and change times."""
 
     @functools.cached_property
     def _line_starts(self) -> list[int]:
@@ -178,7 +177,7 @@ class SourceFile:
             text=decode_source(read.data, display),
             digest=read.digest,
             signature=read.signature,
-            unchanged_ns=read.unchanged_ns,
+            changed_ns=read.changed_ns,
         )
 
     def position(self, offset: int) -> tuple[int, int]:
