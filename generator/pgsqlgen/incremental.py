@@ -395,6 +395,7 @@ class Store:
         self._used: set[str] = set()
         self._latest_used: set[str] = set()
         self._page_keys: dict[str, str] = {}
+        self._keyed: tuple[Ir, bool] | None = None
         self._remembered: dict[str, _KeptPage] = {}
         self._module_digests: dict[str, bytes] = {}
         self._listed: tuple[tuple[Path, ...], Names] | None = None
@@ -672,7 +673,20 @@ class Store:
             self._module_digests[module.source] = entry.digest
 
     def pages(self, ir: Ir, custom: bool) -> dict[str, str]:
-        """The modules of the package that the cache holds for exactly this IR.
+        """The modules of the package that the cache holds for exactly this IR (by
+        :meth:`_keys`, worked out here only when some page is remembered: a cold
+        run needs them only to keep its pages)."""
+        self._keyed, self._page_keys = (ir, custom), {}
+        self._remembered = self._remembered_pages()
+        if not self._remembered:
+            return {}
+        keys = self._keys()
+        return {
+            path: page.text for path, page in self._remembered.items() if keys.get(path) == page.key
+        }
+
+    def _keys(self) -> dict[str, str]:
+        """The key of each page of the IR :meth:`pages` was given.
 
         A query module's page is keyed by its module and the IR's module page
         settings (:class:`~pgsqlgen.codegen.ir.model.ModulePageSettings`): all our
@@ -681,11 +695,13 @@ class Store:
         user's templates (which may read anything), are keyed by the whole IR; our
         other pages by the IR without its query modules, so that a query edit
         renders them again only when it changes what they show."""
+        if self._page_keys or self._keyed is None:
+            return self._page_keys
+        ir, custom = self._keyed
         shared = _digest(dataclasses.replace(ir, modules=()))
         settings = _digest(ir.module_page_settings)
         by_module = {m.module: self._module_digests[m.source] for m in ir.modules}
         every = b"".join(self._module_digests[m.source] for m in ir.modules)
-        self._page_keys = {}
         for path, (template, context) in render_pages(ir).items():
             module = context.get("module")
             if isinstance(module, QueryModule) and not custom:
@@ -696,12 +712,7 @@ class Store:
                 reads = shared
             key = hashlib.sha256(f"{path}\0{template}\0".encode() + reads)
             self._page_keys[path] = key.hexdigest()
-        self._remembered = self._remembered_pages()
-        return {
-            path: page.text
-            for path, page in self._remembered.items()
-            if self._page_keys.get(path) == page.key
-        }
+        return self._page_keys
 
     def _remembered_pages(self) -> dict[str, _KeptPage]:
         """Each page the last run kept."""
@@ -721,7 +732,7 @@ class Store:
         return {
             key: page.text[start:end]
             for path, page in self._remembered.items()
-            if self._page_keys.get(path) != page.key
+            if self._keys().get(path) != page.key
             for key, (start, end) in page.parts.items()
         }
 
@@ -753,12 +764,12 @@ class Store:
             self._save(self._directory / "parts" / f"{template}.pickle", spans, [page])
 
     def keep_pages(self, texts: Mapping[str, str], formatted: Mapping[str, Formatted]) -> None:
-        """Remember this run's pages (``texts``, keyed as :meth:`pages` computed), each
+        """Remember this run's pages (``texts``, keyed by :meth:`_keys`), each
         with where its formatted parts and segments lie: as ``formatted`` in this
         run, or as remembered for the others (their text is the remembered text).
         One file: a page and its parts never come from two runs."""
         pages: dict[str, tuple[str, dict[bytes, Span], dict[bytes, Segment]]] = {}
-        for path, key in self._page_keys.items():
+        for path, key in self._keys().items():
             page = formatted.get(path) or self._remembered.get(path)
             pages[path] = (key, page.parts, page.segments) if page is not None else (key, {}, {})
         self._save(self._directory / "pages.pickle", pages, [texts[path] for path in pages])
