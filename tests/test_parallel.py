@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -202,6 +204,37 @@ def test_a_feed_larger_than_a_pipe_does_not_wait_for_the_first_part(tmp_path: Pa
     fed_flag.touch()
     assert child.wait()
     child.end()
+
+
+def test_ctrl_c_ends_the_children_of_the_run_and_lets_it_start_no_more() -> None:
+    """Ctrl-C stops the wait for the run's worker thread, which runs on until the
+    process ends: a child it started then, or one left running, would outlive the
+    run holding its streams open (the caller waits for them to close)."""
+    if not parallel.available():
+        pytest.skip("no fork or a single core here: the work runs in place")
+    resumed, done = threading.Event(), threading.Event()
+    started: list[multiprocessing.process.BaseProcess] = []
+    attempt: list[BaseException] = []
+
+    def work() -> None:
+        parallel.in_background(lambda: time.sleep(60))
+        started.extend(multiprocessing.active_children())
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        resumed.wait(60)
+        try:
+            parallel.in_background(lambda: None)
+        except BaseException as error:
+            attempt.append(error)
+        finally:
+            done.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        parallel.with_deep_stack(work)
+    assert len(started) == 1 and not started[0].is_alive()
+    resumed.set()
+    assert done.wait(60)
+    assert [type(error) for error in attempt] == [parallel._Abandoned]
+    assert multiprocessing.active_children() == []
 
 
 def test_a_migration_edit_parses_no_query_file_ahead(

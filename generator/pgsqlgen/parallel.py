@@ -41,7 +41,47 @@ DEEP_RECURSION = 120_000
 
 class _SoleWorker(threading.Thread):
     """A thread the main thread only waits for: forking from it is as safe as
-    forking from the main thread, since no other thread can hold a lock."""
+    forking from the main thread, since no other thread can hold a lock.
+
+    Once the wait is interrupted (Ctrl-C), the main thread goes on alone: the
+    worker is ``abandoned``, may start no child from then on (a fork now could
+    copy a lock the main thread holds, and the child would outlive the run
+    holding its streams open), and the ``children`` it started are ended.
+    """
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        super().__init__(target=target, name="sqlgen-deep", daemon=True)
+        self.children: list[BaseProcess] = []
+        self.abandoned = False
+
+
+class _Abandoned(BaseException):
+    """Raised in an abandoned worker that was about to start a child: its run's
+    result is no longer awaited."""
+
+
+_starting = threading.Lock()
+"""Held while a child is started, so that abandoning a worker waits for a fork
+in progress and then sees every child the worker started."""
+
+
+def _start(process: BaseProcess) -> None:
+    worker = threading.current_thread()
+    with _starting:
+        if isinstance(worker, _SoleWorker):
+            if worker.abandoned:
+                raise _Abandoned
+            worker.children.append(process)
+        process.start()
+
+
+def _abandon(worker: _SoleWorker) -> None:
+    with _starting:
+        worker.abandoned = True
+    for child in worker.children:
+        if child.is_alive():
+            child.terminate()
+        child.join()
 
 
 def with_deep_stack(work: Callable[[], T]) -> T:
@@ -51,7 +91,8 @@ def with_deep_stack(work: Callable[[], T]) -> T:
     500 nested parentheses or a ``WHERE`` of 10,000 ``OR`` need far more than
     the main thread's 8 MB and Python's default limit of 1,000 frames (deeper
     input is refused at parse time, :data:`pgsqlgen.sql.parse.MAX_DEPTH`). An
-    exception of ``work`` is raised here; Ctrl-C interrupts the wait at once.
+    exception of ``work`` is raised here; Ctrl-C interrupts the wait at once,
+    and ends the children the work started.
     """
     outcome: list[tuple[bool, object]] = []
 
@@ -65,12 +106,15 @@ def with_deep_stack(work: Callable[[], T]) -> T:
     sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION))
     threading.stack_size(DEEP_STACK)
     try:
-        worker = _SoleWorker(target=target, name="sqlgen-deep", daemon=True)
+        worker = _SoleWorker(target)
         worker.start()
     finally:
         threading.stack_size(previous_stack)
     try:
         worker.join()
+    except BaseException:
+        _abandon(worker)
+        raise
     finally:
         sys.setrecursionlimit(previous_limit)
     ok, value = outcome[0]
@@ -163,6 +207,9 @@ def _forked(work: Callable[[], list[object]], collect: bool) -> Callable[[], lis
     receiver, sender = context.Pipe(duplex=False)
 
     def child() -> None:
+        # The run's end of the pipe, closed here: if the run dies, sending fails
+        # at once instead of filling a pipe only this child could read.
+        receiver.close()
         # What the child inherits is never garbage it could collect: frozen, its
         # collections skip it instead of touching (and so copying) every page.
         gc.freeze()
@@ -175,7 +222,7 @@ def _forked(work: Callable[[], list[object]], collect: bool) -> Callable[[], lis
             sender.send(("failed", traceback.format_exc()))
 
     process = context.Process(target=child, daemon=True)
-    process.start()
+    _start(process)
     sender.close()
 
     def wait() -> list[object]:
@@ -220,6 +267,8 @@ class FedChild(Generic[Early, In, T]):
         self._outbox, sender = context.Pipe(duplex=False)
 
         def child() -> None:
+            self._inbox.close()
+            self._outbox.close()
             gc.freeze()
             # What the run feeds is read at once, by a thread of the child's own: a
             # feed larger than the pipe's buffer would otherwise hold the run up
@@ -244,7 +293,7 @@ class FedChild(Generic[Early, In, T]):
                 sender.send((False, traceback.format_exc()))
 
         self._process = context.Process(target=child, daemon=True)
-        self._process.start()
+        _start(self._process)
         inbox.close()
         sender.close()
 
