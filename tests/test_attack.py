@@ -103,7 +103,7 @@ def _slow_project(root: Path) -> None:
     make_project(root)
     many = "".join(
         f"-- name: Slow{i} :many\nSELECT id, email FROM users WHERE id = @id AND email <> @e{i};\n\n"
-        for i in range(3000)
+        for i in range(10_000)
     )
     (root / "queries" / "slow.sql").write_text(many, encoding="utf-8")
 
