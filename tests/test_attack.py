@@ -13,6 +13,7 @@ real process shows: Ctrl-C and the exit codes the shell sees.
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import signal
 import subprocess
@@ -108,8 +109,10 @@ def _slow_project(root: Path) -> None:
     (root / "queries" / "slow.sql").write_text(many, encoding="utf-8")
 
 
+@pytest.mark.parametrize("to_group", [False, True], ids=["to the process", "to its group"])
 @pytest.mark.parametrize("argv", [("generate",), ("check", "--no-cache"), ("inspect",)])
-def test_ctrl_c_is_one_line_and_130(tmp_path: Path, argv: tuple[str, ...]) -> None:
+def test_ctrl_c_is_one_line_and_130(tmp_path: Path, argv: tuple[str, ...], to_group: bool) -> None:
+    """A terminal's Ctrl-C reaches the run's children too; ``kill -INT`` only the run."""
     _slow_project(tmp_path)
     before = snapshot(tmp_path / "gen")
     process = subprocess.Popen(
@@ -118,9 +121,13 @@ def test_ctrl_c_is_one_line_and_130(tmp_path: Path, argv: tuple[str, ...]) -> No
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=to_group,
     )
     time.sleep(1.5)
-    process.send_signal(signal.SIGINT)
+    if to_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == cli.INTERRUPTED, stderr
     assert stderr.strip() == "sqlgen: interrupted"
