@@ -394,7 +394,7 @@ class Store:
         self._fingerprints: Fingerprints | None = None
         self._used: set[str] = set()
         self._latest_used: set[str] = set()
-        self._page_keys: dict[str, str] = {}
+        self._page_keys: dict[str, str] | None = None
         self._keyed: tuple[Ir, bool] | None = None
         self._remembered: dict[str, _KeptPage] = {}
         self._module_digests: dict[str, bytes] = {}
@@ -676,7 +676,7 @@ class Store:
         """The modules of the package that the cache holds for exactly this IR (by
         :meth:`_keys`, worked out here only when some page is remembered: a cold
         run needs them only to keep its pages)."""
-        self._keyed, self._page_keys = (ir, custom), {}
+        self._keyed, self._page_keys = (ir, custom), None
         self._remembered = self._remembered_pages()
         if not self._remembered:
             return {}
@@ -695,13 +695,15 @@ class Store:
         user's templates (which may read anything), are keyed by the whole IR; our
         other pages by the IR without its query modules, so that a query edit
         renders them again only when it changes what they show."""
-        if self._page_keys or self._keyed is None:
+        if self._page_keys is not None:
             return self._page_keys
+        assert self._keyed is not None, "pages() is given the IR first"
         ir, custom = self._keyed
         shared = _digest(dataclasses.replace(ir, modules=()))
         settings = _digest(ir.module_page_settings)
         by_module = {m.module: self._module_digests[m.source] for m in ir.modules}
         every = b"".join(self._module_digests[m.source] for m in ir.modules)
+        self._page_keys = {}
         for path, (template, context) in render_pages(ir).items():
             module = context.get("module")
             if isinstance(module, QueryModule) and not custom:
